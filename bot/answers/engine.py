@@ -1,0 +1,781 @@
+"""The answer engine: a question in, a neutral cited Reply out. Knows nothing of any chat platform."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from bot.answers.questions import KNOWN_LEVELS, Query, parse
+from bot.answers.retrieval import Retriever
+from bot.conversation import MAX_TEXT, Block, Choice, Reply
+from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, RoleInfo, TimeRule
+
+log = logging.getLogger(__name__)
+
+LEVEL_TOPICS = ("qualifications", "knowledge", "experience", "skills", "safeguarding")
+TOPIC_TITLES = {
+    "overview": "Overview",
+    "duties": "Duties",
+    "qualifications": "Qualifications",
+    "knowledge": "Knowledge",
+    "experience": "Experience",
+    "skills": "Skills",
+    "safeguarding": "Safeguarding",
+    "evidence": "Evidence required to progress",
+    "values": "Values",
+    "competencies": "Competencies",
+    "special_conditions": "Special conditions",
+    "pcf_domain": "PCF domain",
+    "guidance": "Guidance",
+}
+ROLE_WIDE_TOPICS = ("overview", "duties", "values", "competencies", "special_conditions")
+OUT_OF_SCOPE_WHAT = {
+    "pay": "pay or salary figures",
+    "leave": "annual leave or other leave entitlements",
+    "hours": "hours of work",
+    "pension": "pensions",
+    "working_place": "hybrid or home working",
+    "allowances": "mileage, car or other allowances",
+    "contract": "contract terms such as notice periods or probation",
+    "caseload_size": "caseload numbers",
+}
+MAX_BULLETS_BEFORE_ASKING = 40
+EXAMPLES = (
+    "what do I need for SW3B?",
+    "how long before I can go for SW2B?",
+    "what evidence for SW3C?",
+    "difference between SW3A and SW3B",
+    "what is PCF domain 6?",
+    "what does AMHP stand for?",
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the caller knows about the person asking (their recorded level), to fill gaps."""
+
+    role: str | None = None
+    level: str | None = None
+
+
+def clean_question(text: str) -> tuple[str, bool]:
+    """Strip control characters and cut very long text; return (text, was_cut)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    cut = len(text) > MAX_TEXT
+    return text[:MAX_TEXT].strip(), cut
+
+
+class AnswerEngine:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.k = knowledge
+        self.retriever = Retriever(knowledge)
+        self._glossary_terms = self._build_glossary_terms()
+
+    # ------------------------------------------------------------------------------------------
+    def answer(self, question: str, *, context: Context | None = None) -> Reply:
+        text, cut = clean_question(question)
+        context = context or Context()
+        if not re.search(r"[A-Za-z0-9]", text):
+            reply = self.help_reply()
+        else:
+            q = parse(text)
+            try:
+                reply = self._route(q, context)
+            except Exception:  # a bug must not cost the person an answer; log it and say so plainly
+                log.exception("answer engine failed")
+                reply = Reply(
+                    title="Sorry, something went wrong while answering that.",
+                    blocks=[Block(text="Please try asking in a different way, for example: "
+                                       + "; ".join(f"“{e}”" for e in EXAMPLES[:3]))],
+                    status="error",
+                )
+        if cut:
+            reply.notes.insert(0, f"Your message was very long, so only the first {MAX_TEXT} characters were read.")
+        reply.meta.setdefault("question", text)
+        return reply
+
+    # -- routing -------------------------------------------------------------------------------
+    def _route(self, q: Query, ctx: Context) -> Reply:
+        if q.unknown_codes:
+            return self._unknown_level(q)
+        if q.mapping:
+            return self._mapping(q)
+        if q.out_of_scope:
+            return self._out_of_scope(q, ctx)
+        term = self._glossary_term(q)
+        if term and not q.levels and (q.glossary_hint or len(q.lower.split()) <= 3) and not self._specific_topic(q):
+            return self._glossary(term)
+        if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles):
+            return self._pcf(q)
+        roles = [r for r in q.roles if r in self.k.roles]
+        levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
+        if not roles and ctx.role and (q.bare_levels or q.topics or q.overview or q.next_step or q.comparison):
+            # "what do I need for B?" from someone whose record says SW2A
+            roles = [ctx.role]
+            levels = [(ctx.role, lv) for lv, _ in q.bare_levels if lv in KNOWN_LEVELS.get(ctx.role, "")]
+            if not levels and ctx.level and (q.next_step or "time_in_level" in q.topics or "evidence" in q.topics):
+                nxt = self.k.next_level(ctx.role, ctx.level)
+                levels = [(ctx.role, nxt or ctx.level)]
+        if "time_in_level" in q.topics and roles:
+            return self._time_in_level(q, roles, levels)
+        if q.next_step and roles:
+            return self._next_step(roles[0], levels[-1][1] if levels else ctx.level if ctx.role == roles[0] else None)
+        if q.comparison and len(levels) >= 1 and roles:
+            return self._compare(q, levels)
+        if "development" in q.topics or ("guidance" in q.topics and not roles):
+            return self._guidance(q)
+        if levels:
+            role, level = levels[-1] if q.lower.rstrip("?").endswith(levels[-1][0].lower() + levels[-1][1].lower()) \
+                else levels[0]
+            return self._level(q, role, level)
+        if roles:
+            role = roles[0]
+            if q.bare_levels and self.k.roles[role].levels == {}:
+                return self._no_levels(role, q)
+            return self._role(q, role)
+        if q.bare_levels or (q.topics and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
+                             and not self._strong_free_text(q)):
+            return self._which_role(q)
+        if term:
+            return self._glossary(term)
+        return self._free(q)
+
+    # -- small helpers ---------------------------------------------------------------------------
+    def _specific_topic(self, q: Query) -> bool:
+        return any(t in q.topics for t in ("time_in_level", "evidence", "pcf_domain")) or q.comparison or q.next_step
+
+    def _role_name(self, role: str) -> str:
+        info = self.k.roles.get(role)
+        if not info:
+            return role
+        org = f", {info.organisations[0]}" if info.organisations and info.kind == "role" and not info.levels else ""
+        if info.kind == "reference":
+            return info.title
+        return f"{info.title} ({role}{org})"
+
+    def _sources(self, criteria: list[Criterion] | list[TimeRule]) -> list[str]:
+        by_doc: OrderedDict[str, list[str]] = OrderedDict()
+        titles: dict[str, str] = {}
+        for c in criteria:
+            src = c.source
+            org = f", {src.organisation}" if src.organisation else ""
+            titles[src.document_id] = f"{src.document_title}{org} (document {src.document_id})"
+            headings = by_doc.setdefault(src.document_id, [])
+            if src.heading not in headings:
+                headings.append(src.heading)
+        return [f"{titles[d]}: {'; '.join(h)}" for d, h in by_doc.items()]
+
+    def _blocks(self, criteria: list[Criterion], *, key=None) -> tuple[list[Block], list[str]]:
+        """Group criteria into titled blocks; item notes go under their block; return (blocks, notes)."""
+        key = key or (lambda c: c.source.heading)
+        groups: OrderedDict[str, list[Criterion]] = OrderedDict()
+        for c in criteria:
+            groups.setdefault(key(c), []).append(c)
+        blocks = []
+        for title, items in groups.items():
+            block = Block(title=title)
+            for c in items:
+                block.bullets.append(c.text)
+                if c.note:
+                    block.notes.append(f"“{_short(c.text)}”: {c.note}")
+            section_notes = {c.section_note for c in items if c.section_note}
+            block.notes = sorted(section_notes) + block.notes
+            blocks.append(block)
+        return blocks, []
+
+    def _reply(self, *, title: str, criteria: list[Criterion], role: str | None, level: str | None, topic: str,
+               key=None, extra_blocks: list[Block] | None = None, rules: list[TimeRule] | None = None,
+               choices: list[Choice] | None = None, footer: str | None = None, status: str = "answered") -> Reply:
+        blocks, _ = self._blocks(criteria, key=key)
+        blocks += extra_blocks or []
+        reply = Reply(title=title, blocks=blocks, sources=self._sources(list(criteria) + list(rules or [])),
+                      choices=choices or [], footer=footer, status=status)
+        reply.meta.update(role=self._public_role(role), level=level, topic=topic)
+        return reply
+
+    def _public_role(self, role: str | None) -> str | None:
+        info = self.k.roles.get(role) if role else None
+        return role if info and info.kind == "role" else None
+
+    def ask_choice(self, label: str, question: str) -> Choice:
+        return Choice(label=label, value={"action": "ask", "question": question})
+
+    def _level_choices(self, role: str, level: str, *, exclude: str = "") -> list[Choice]:
+        code = f"{role}{level}"
+        out = []
+        if exclude != "evidence" and self.k.find(role=role, level=level, topic="evidence"):
+            out.append(self.ask_choice(f"Evidence for {code}", f"evidence for {code}"))
+        prev = self.k.previous_level(role, level)
+        if prev and exclude != "time":
+            out.append(self.ask_choice(f"Time needed at {role}{prev}", f"how long at {role}{prev} before {code}"))
+        if prev and exclude != "compare":
+            out.append(self.ask_choice(f"What {code} adds", f"difference between {role}{prev} and {code}"))
+        out.append(Choice(label=f"Self-assessment for {code}", value={"action": "assess", "level": code}))
+        return out
+
+    # -- not in the framework ----------------------------------------------------------------------
+    def _known_levels_text(self) -> str:
+        parts = []
+        for code, info in self.k.roles.items():
+            if info.kind != "role":
+                continue
+            if info.levels:
+                parts.append(f"{info.title} {code}{'/'.join(info.levels)}".replace(f"{code}A/B/C", f"{code}A–{code}C"))
+            else:
+                parts.append(f"{code} ({info.title}{', ' + info.organisations[0] if info.organisations else ''})")
+        return "; ".join(parts)
+
+    def _unknown_level(self, q: Query) -> Reply:
+        codes = ", ".join(dict.fromkeys(q.unknown_codes))
+        reply = Reply(
+            title=f"The framework does not have {codes}.",
+            blocks=[
+                Block(text="The career progression framework documents only have levels A (Developing), "
+                           "B (Practising) and C (Accomplished), and no level beyond C."),
+                Block(title="Levels and roles the framework covers", text=self._known_levels_text()),
+            ],
+            status="not_in_framework",
+        )
+        role = next((r for r in q.roles if r in self.k.roles), None)
+        if role and self.k.roles[role].levels:
+            top = list(self.k.roles[role].levels)[-1]
+            reply.choices.append(self.ask_choice(f"What {role}{top} needs", f"what do I need for {role}{top}"))
+        reply.meta.update(role=self._public_role(role), level=None, topic="out_of_scope")
+        return reply
+
+    def _mapping(self, q: Query) -> Reply:
+        roles = [r for r in q.roles if r in self.k.roles]
+        names = " and ".join(self._role_name(r) for r in roles) or "these grades"
+        blocks = [
+            Block(text=f"The framework documents do not map {names} onto each other. They come from different "
+                       "employers (Medway Council's social worker framework, Kent County Council's job "
+                       "descriptions, and a Children's Services job profile), and none says that one grade "
+                       "equals another."),
+        ]
+        for role in roles:
+            info = self.k.roles[role]
+            bits = [f"Grade: {', '.join(info.grades)}" if info.grades else None,
+                    f"Organisation: {', '.join(info.organisations)}" if info.organisations else None]
+            blocks.append(Block(title=self._role_name(role), bullets=[b for b in bits if b]))
+        reply = Reply(title="The framework does not say how these grades compare.", blocks=blocks,
+                      status="not_in_framework",
+                      choices=[self.ask_choice(f"About {r}", f"tell me about {r}") for r in roles])
+        reply.meta.update(role=self._public_role(roles[0]) if roles else None, level=None, topic="out_of_scope")
+        return reply
+
+    def _out_of_scope(self, q: Query, ctx: Context) -> Reply:
+        what = OUT_OF_SCOPE_WHAT[q.out_of_scope or "pay"]
+        roles = [r for r in q.roles if r in self.k.roles] or ([ctx.role] if ctx.role else [])
+        blocks = [Block(text=f"The career progression framework documents do not cover {what}, so I can't "
+                             "answer that from them. Your HR team, your contract or your manager can.")]
+        for role in roles:
+            info = self.k.roles[role]
+            facts = []
+            if info.grades:
+                facts.append(f"Grade: {', '.join(info.grades)}")
+            if info.organisations:
+                facts.append(f"Organisation: {', '.join(info.organisations)}")
+            facts.append("The documents give the grade label only, with no figures." if q.out_of_scope == "pay"
+                         else "The documents describe the role's duties and requirements, not its terms and "
+                              "conditions.")
+            blocks.append(Block(title=f"What the framework does say about {self._role_name(role)}", bullets=facts))
+        related = []
+        if q.out_of_scope in ("leave",):
+            related = [c for c in self.k.guidance() if "leave" in c.text.lower()]
+            if related:
+                blocks.append(Block(title="The only mention of leave",
+                                    bullets=[c.text for c in related[:2]]))
+        reply = Reply(title=f"The framework does not cover {what}.", blocks=blocks, status="not_in_framework",
+                      sources=self._sources(related),
+                      choices=[self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]])
+        reply.meta.update(role=self._public_role(roles[0]) if roles else None, level=None, topic="out_of_scope")
+        return reply
+
+    def _no_levels(self, role: str, q: Query) -> Reply:
+        info = self.k.roles[role]
+        reply = Reply(
+            title=f"{self._role_name(role)} has no levels A, B or C in the framework.",
+            blocks=[Block(text=f"The {info.title} ({role}) document describes one grade with no Developing, "
+                               "Practising or Accomplished levels, so there is nothing level-specific to show.")],
+            choices=[self.ask_choice(f"About {role}", f"tell me about {role}")],
+            status="not_in_framework",
+        )
+        reply.meta.update(role=self._public_role(role), level=None, topic="out_of_scope")
+        return reply
+
+    # -- glossary ----------------------------------------------------------------------------------
+    def _build_glossary_terms(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for e in self.k.glossary:
+            for t in [e.term, *e.aliases]:
+                out[t.lower()] = e.term
+        return out
+
+    def _glossary_term(self, q: Query) -> str | None:
+        for token in re.findall(r"[A-Za-z0-9/&]+", q.text):
+            term = self._glossary_terms.get(token.lower())
+            if not term or term.lower() in {"sw2", "sw3", "sw4", "kr9", "kr10", "po3", "sco", "pcf", "sw"}:
+                continue
+            # Two-letter terms (IT, UK, OP, PE, OT...) are ordinary words in lower case: require capitals.
+            if len(token) <= 2 and token != token.upper():
+                continue
+            return term
+        if "pcf" in q.lower.split() and q.glossary_hint and not q.pcf_domain and len(q.lower.split()) <= 5 \
+                and "level" not in q.lower and "experienced" not in q.lower:
+            return self._glossary_terms.get("pcf")
+        return None
+
+    def _glossary(self, term: str) -> Reply:
+        entry = self.k.glossary_entry(term)
+        assert entry is not None
+        blocks: list[Block] = []
+        sources: list[str] = []
+        if entry.meaning:
+            title = f"{entry.term}: {entry.meaning}"
+            if entry.document:
+                doc = self.k.documents.get(entry.document)
+                line = f", line {entry.line}" if entry.line else ""
+                sources.append(f"{doc.title if doc else 'Document'} (document {entry.document}){line}")
+        else:
+            title = f"{entry.term}: not spelled out in the framework"
+            blocks.append(Block(text=f"The framework documents use “{entry.term}” but never say what it stands "
+                                     "for, so I won't guess. Your manager or practice lead can tell you."))
+        reply = Reply(title=title, blocks=blocks, notes=[entry.note] if entry.note else [], sources=sources)
+        reply.meta.update(role=None, level=None, topic="glossary")
+        return reply
+
+    # -- PCF -----------------------------------------------------------------------------------------
+    def _pcf(self, q: Query) -> Reply:
+        pcf = [c for c in self.k.criteria if c.topic == "pcf_domain"]
+        if q.pcf_domain is not None:
+            items = [c for c in pcf if c.number == q.pcf_domain]
+            if not items:
+                numbers = sorted({c.number for c in pcf if c.number is not None})
+                reply = Reply(title=f"The PCF in the framework has no domain {q.pcf_domain}.",
+                              blocks=[Block(text=f"It has domains {numbers[0]} to {numbers[-1]}.")],
+                              status="not_in_framework")
+                reply.meta.update(role=None, level=None, topic="pcf_domain")
+                return reply
+            title = f"PCF domain {q.pcf_domain}: {items[0].title or ''}".strip()
+            return self._reply(title=title, criteria=items, role=None, level=None, topic="pcf_domain",
+                               key=lambda c: "At the Experienced Social Worker level:")
+        # the level in general
+        overview = [c for c in self.k.criteria if c.role == "PCF" and c.topic == "overview"]
+        titles = OrderedDict()
+        for c in pcf:
+            titles.setdefault(c.number, c.title)
+        domain_block = Block(title="The nine domains", bullets=[f"{n}. {t}" for n, t in titles.items()])
+        info = self.k.roles.get("PCF")
+        return self._reply(title=info.title if info else "Professional Capabilities Framework", criteria=overview,
+                           role=None, level=None, topic="pcf_domain", extra_blocks=[domain_block],
+                           choices=[self.ask_choice(f"Domain {n}", f"what is PCF domain {n}") for n in
+                                    list(titles)[:5] if n is not None])
+
+    # -- time in level ---------------------------------------------------------------------------------
+    def _from_to(self, q: Query, role: str, levels: list[tuple[str, str]]) -> tuple[str | None, str | None]:
+        mine = [lv for r, lv in levels if r == role]
+        if len(mine) >= 2:
+            return mine[0], mine[1]
+        if not mine:
+            return None, None
+        lv = mine[0]
+        code_pat = rf"{role[:2].lower()}\s*[-_.]?\s*{role[2:].lower()}\s*[-_./]?\s*{lv.lower()}"
+        if re.search(rf"\b(?:at|in|on|been|stay|spend|spent|stuck|remain|currently|am|i'm)\s+(?:level\s+)?"
+                     rf"{code_pat}", q.lower) or re.search(r"\bfrom\s+" + code_pat, q.lower):
+            return lv, self.k.next_level(role, lv)
+        return self.k.previous_level(role, lv), lv
+
+    def _time_in_level(self, q: Query, roles: list[str], levels: list[tuple[str, str]]) -> Reply:
+        role = roles[0]
+        info = self.k.roles[role]
+        frm, to = self._from_to(q, role, levels)
+        all_rules = [r for r in self.k.time_rules if r.role == role]
+        if not info.levels or not all_rules:
+            what = self._role_name(role)
+            reply = Reply(title=f"The framework gives no minimum time in level for {what}.",
+                          blocks=[Block(text="Its documents set out what is needed at each level, but no time "
+                                             "you must spend at one before the next.")],
+                          status="not_in_framework",
+                          choices=[self.ask_choice(f"What {role} needs", f"tell me about {role}")])
+            reply.meta.update(role=self._public_role(role), level=to, topic="time_in_level")
+            return reply
+        if to is None and frm is not None:
+            return self._top_level(role, frm, topic="time_in_level")
+        if to is None:
+            return self._clarify_level(role, "How long at which level?", "how long at {code} before the next level",
+                                       topic="time_in_level", levels_from=("A", "B"))
+        if frm is None:
+            # Entering level A of a role: no time-in-level rule, the sources ask for experience instead.
+            return self._entry_level(role, to)
+        rules = self.k.rules_for(role, to)
+        title_code = f"{role}{frm} to {role}{to}"
+        if not rules:
+            reply = Reply(title=f"The framework gives no minimum time for {title_code}.", status="not_in_framework")
+            reply.meta.update(role=role, level=to, topic="time_in_level")
+            return reply
+        longest = max(rules, key=lambda r: (r.min_months, r.max_months or 0))
+        blocks = []
+        headline = f"At least {longest.months_text} at {role}{frm} before {role}{to}."
+        if len(rules) > 1 and len({(r.min_months, r.max_months) for r in rules}) > 1:
+            headline = (f"The documents differ: careerbot uses the longer minimum, {longest.min_months} months "
+                        f"at {role}{frm} before {role}{to}.")
+        for r in rules:
+            bullet = f"“{r.text}” ({r.source.document_title}, document {r.source.document_id})"
+            blocks.append(Block(title=f"{r.months_text} — document {r.source.document_id}", bullets=[bullet],
+                                notes=[r.note] if r.note else []))
+        if longest.max_months and longest.max_months != longest.min_months:
+            blocks.append(Block(text=f"This is a range: you could be ready after {longest.min_months} months, "
+                                     f"and the guide expects it within {longest.max_months} months."))
+        evidence = self.k.find(role=role, level=to, topic="evidence")
+        blocks.append(Block(text=f"Time alone is not a promotion: the framework also asks for evidence to progress "
+                                 f"to {role}{to}."))
+        reply = Reply(title=headline, blocks=blocks, sources=self._sources(rules),
+                      choices=([self.ask_choice(f"Evidence for {role}{to}", f"evidence for {role}{to}")]
+                               if evidence else []) + [self.ask_choice(f"What {role}{to} needs",
+                                                                        f"what do I need for {role}{to}")])
+        reply.meta.update(role=role, level=to, topic="time_in_level")
+        return reply
+
+    def _entry_level(self, role: str, level: str) -> Reply:
+        info = self.k.roles[role]
+        experience = self.k.find(role=role, level=level, topic="experience")
+        evidence = [c for c in self.k.find(role=role, level=level, topic="evidence")
+                    if re.search(r"year|month|experience", c.text, re.I)]
+        pqe = [c for c in experience + evidence if re.search(r"\byears?\b|\bmonths?\b|post qualifying", c.text, re.I)]
+        blocks, _ = self._blocks(pqe or experience)
+        prev_role = self._previous_role(role)
+        intro = (f"{role}{level} is the first level of the {info.title} role. The framework sets no time in level "
+                 "for moving into it")
+        intro += f" from {prev_role}C" if prev_role else ""
+        intro += "; it asks for experience instead:"
+        reply = Reply(title=f"No time-in-level rule for moving into {role}{level}.",
+                      blocks=[Block(text=intro), *blocks], sources=self._sources(pqe or experience),
+                      choices=self._level_choices(role, level, exclude="time"))
+        reply.meta.update(role=role, level=level, topic="time_in_level")
+        return reply
+
+    def _previous_role(self, role: str) -> str | None:
+        ladder = ["SW2", "SW3", "SW4"]
+        return ladder[ladder.index(role) - 1] if role in ladder and ladder.index(role) > 0 else None
+
+    def _next_role(self, role: str) -> str | None:
+        ladder = ["SW2", "SW3", "SW4"]
+        return ladder[ladder.index(role) + 1] if role in ladder and ladder.index(role) + 1 < len(ladder) else None
+
+    def _top_level(self, role: str, level: str, *, topic: str) -> Reply:
+        info = self.k.roles[role]
+        nxt_role = self._next_role(role)
+        blocks = [Block(text=f"{role}{level} ({LEVEL_NAMES.get(level, '')}) is the top level of the {info.title} "
+                             "role in the framework: there is no next level within the role.")]
+        criteria: list[Criterion] = []
+        choices = []
+        if nxt_role:
+            nxt = self.k.roles[nxt_role]
+            criteria = [c for c in self.k.find(role=nxt_role, level="A", topic="experience")
+                        + self.k.find(role=nxt_role, level="A", topic="evidence")
+                        if re.search(r"\byears?\b|post qualifying", c.text, re.I)]
+            blocks.append(Block(text=f"Moving to a different role, such as {nxt.title} ({nxt_role}A), has no "
+                                     "time-in-level rule in the sources. What they ask for instead:"))
+            choices.append(self.ask_choice(f"What {nxt_role}A needs", f"what do I need for {nxt_role}A"))
+        else:
+            blocks.append(Block(text="The framework does not describe a next role from here."))
+        more, _ = self._blocks(criteria)
+        reply = Reply(title=f"{role}{level} is the top level of {info.title}.", blocks=blocks + more,
+                      sources=self._sources(criteria), choices=choices)
+        reply.meta.update(role=role, level=None, topic=topic)
+        return reply
+
+    def _clarify_level(self, role: str, title: str, template: str, *, topic: str,
+                       levels_from: tuple[str, ...] = ("A", "B", "C")) -> Reply:
+        info = self.k.roles[role]
+        choices = [self.ask_choice(f"{role}{lv} ({info.levels[lv]})", template.format(code=f"{role}{lv}"))
+                   for lv in levels_from if lv in info.levels]
+        reply = Reply(title=title, blocks=[Block(text="Which level do you mean?")], choices=choices, status="clarify")
+        reply.meta.update(role=role, level=None, topic=topic)
+        return reply
+
+    # -- next step / comparison ----------------------------------------------------------------------
+    def _next_step(self, role: str, level: str | None) -> Reply:
+        info = self.k.roles[role]
+        if not info.levels:
+            return self._no_levels(role, parse(role))
+        if level is None:
+            return self._clarify_level(role, f"The next step from which {role} level?", "what comes after {code}",
+                                       topic="next_step")
+        nxt = self.k.next_level(role, level)
+        if nxt is None:
+            return self._top_level(role, level, topic="next_step")
+        reply = self._time_in_level(parse(f"how long at {role}{level} before {role}{nxt}"), [role],
+                                    [(role, level), (role, nxt)])
+        reply.title = f"After {role}{level} comes {role}{nxt} ({info.levels[nxt]}). " + (reply.title or "")
+        reply.meta.update(topic="next_step", level=nxt)
+        return reply
+
+    def _compare(self, q: Query, levels: list[tuple[str, str]]) -> Reply:
+        role, later = levels[-1]
+        earlier = levels[0][1] if len(levels) >= 2 and levels[0][0] == role else self.k.previous_level(role, later)
+        if len(levels) >= 2 and levels[0][0] != role:
+            return self._mapping(q) if levels[0][0] not in ("SW2", "SW3", "SW4") or role not in ("SW2", "SW3", "SW4") \
+                else self._level(q, role, later)
+        if earlier is None or earlier == later:
+            return self._level(q, role, later)
+        if earlier > later:
+            earlier, later = later, earlier
+        added = [c for lv in ("B", "C") if earlier < lv <= later
+                 for t in LEVEL_TOPICS for c in self.k.find(role=role, level=lv, topic=t)]
+        evidence = self.k.find(role=role, level=later, topic="evidence")
+        rules = [r for r in self.k.time_rules if r.role == role and earlier <= r.from_level < later]
+        blocks = []
+        if rules:
+            blocks.append(Block(title="Time in level",
+                                bullets=[f"{r.months_text} at {role}{r.from_level} before {role}{r.to_level}: "
+                                         f"“{r.text}” (document {r.source.document_id})" for r in rules],
+                                notes=[r.note for r in rules if r.note]))
+        crit_blocks, _ = self._blocks(added, key=lambda c: f"{role}{c.level} – {TOPIC_TITLES[c.topic]}"
+                                      + (f" ({c.group})" if c.group else ""))
+        ev_blocks, _ = self._blocks(evidence, key=lambda c: f"Evidence for {role}{later}"
+                                    + (f" – {c.group}" if c.group else ""))
+        reply = Reply(
+            title=f"What {role}{later} adds to {role}{earlier}",
+            blocks=[Block(text=f"{role}{later} asks for everything at {role}{earlier}, plus the following.")]
+            + blocks + crit_blocks + ev_blocks,
+            sources=self._sources(list(rules) + added + evidence),
+            choices=self._level_choices(role, later, exclude="compare"),
+        )
+        reply.meta.update(role=role, level=None, topic="comparison")
+        return reply
+
+    # -- a level ---------------------------------------------------------------------------------------
+    def _variant_filter(self, q: Query, criteria: list[Criterion]) -> tuple[list[Criterion], str | None]:
+        variants = {c.variant for c in criteria if c.variant}
+        if not variants:
+            return criteria, None
+        if q.variant:
+            chosen = [c for c in criteria if c.variant == q.variant or c.variant is None and c.topic == "overview"]
+            return (chosen or criteria), None
+        generic = [c for c in criteria if not c.variant]
+        footer = ("The deaf services team has its own version of this table: ask, for example, "
+                  "“deaf services social care officer level B”.") if generic else None
+        return (generic or criteria), footer
+
+    def _level(self, q: Query, role: str, level: str) -> Reply:
+        info = self.k.roles[role]
+        code = f"{role}{level}"
+        topics = [t for t in q.topics if t in LEVEL_TOPICS or t == "evidence" or t in ROLE_WIDE_TOPICS]
+        if "person_spec" in q.topics and not topics:
+            topics = list(LEVEL_TOPICS)
+        footer = None
+        if topics:
+            criteria = [c for t in topics for c in self.k.find(role=role, level=level, topic=t)]
+            if any(t in ROLE_WIDE_TOPICS for t in topics):
+                criteria += [c for t in topics if t in ROLE_WIDE_TOPICS for c in self.k.find(role=role, topic=t)
+                             if c.level is None]
+            topic = topics[0]
+        else:
+            criteria = [c for t in ("overview", *LEVEL_TOPICS) for c in self.k.find(role=role, level=level, topic=t)]
+            topic = "overview"
+        if q.year and role == "SW2" and level == "A":
+            criteria = [c for c in criteria if not c.group or str(q.year) in c.group or "year" not in c.group.lower()]
+        criteria, footer = self._variant_filter(q, criteria)
+        extra: list[Block] = []
+        rules: list[TimeRule] = []
+        if topic == "overview":
+            evidence = self.k.find(role=role, level=level, topic="evidence")
+            if evidence:
+                extra.append(Block(title=f"Evidence to progress to {code}",
+                                   text=f"The framework also lists evidence for {code}: choose “Evidence for "
+                                        f"{code}” to see it."))
+            rules = self.k.rules_for(role, level)
+            if rules:
+                longest = max(rules, key=lambda r: r.min_months)
+                prev = longest.from_level
+                detail = "; ".join(f"{r.months_text} in document {r.source.document_id}" for r in rules)
+                extra.append(Block(title="Time in level",
+                                   text=f"At least {longest.months_text} at {role}{prev} ({detail}).",
+                                   notes=[r.note for r in rules if r.note]))
+            if level != "A" and self.k.find(role=role, level=self.k.previous_level(role, level) or "A"):
+                extra.insert(0, Block(text=f"These are in addition to the requirements of the levels below "
+                                           f"{code}."))
+        if not criteria:
+            what = " or ".join(TOPIC_TITLES.get(t, t).lower() for t in topics) or "criteria"
+            reply = Reply(title=f"The framework lists no {what} for {code}.",
+                          blocks=[Block(text="That part of the table is blank in the source documents.")],
+                          choices=self._level_choices(role, level), status="answered")
+            reply.meta.update(role=self._public_role(role), level=level, topic=topic)
+            return reply
+        if topic == "evidence":
+            title = f"Evidence for {code} ({info.levels.get(level, '')})"
+            key = (lambda c: f"{TOPIC_TITLES['evidence']} – {c.group}" if c.group else c.source.heading)
+        else:
+            what = " and ".join(TOPIC_TITLES.get(t, t) for t in topics) if topics else "What the framework asks"
+            title = f"{what} for {code} ({info.levels.get(level, LEVEL_NAMES.get(level, ''))})"
+            if topics:
+                title = f"{what}: {info.title}, {code} ({info.levels.get(level, '')})"
+            key = None
+        if q.variant and any(c.variant for c in criteria):
+            title += f" – {q.variant}"
+        return self._reply(title=title, criteria=criteria, role=role, level=level, topic=topic, key=key,
+                           extra_blocks=extra, rules=rules,
+                           choices=self._level_choices(role, level, exclude="evidence" if topic == "evidence" else ""),
+                           footer=footer)
+
+    # -- a role without a level ---------------------------------------------------------------------------
+    def _role(self, q: Query, role: str) -> Reply:
+        info = self.k.roles[role]
+        topics = [t for t in q.topics if t in TOPIC_TITLES or t in ("person_spec", "grade")]
+        if "person_spec" in topics:
+            criteria = [c for c in self.k.find(role=role) if c.part and "person spec" in c.part.lower()]
+            if criteria:
+                wanted = [t for t in topics if t in LEVEL_TOPICS]
+                if wanted:
+                    criteria = [c for c in criteria if c.topic in wanted] or criteria
+                return self._reply(title=f"Person specification: {self._role_name(role)}", criteria=criteria,
+                                   role=role, level=None, topic="person_spec")
+            topics = [t for t in topics if t != "person_spec"] or list(LEVEL_TOPICS)
+        if "grade" in topics:
+            return self._grade(role)
+        if not topics:
+            hits = self._role_hits(q, role)
+            if hits:
+                return hits
+            if q.overview and info.levels:
+                return self._clarify_level(role, f"Which {info.title} level?", "what do I need for {code}",
+                                           topic="overview")
+            topics = ["overview", "duties"]
+        topic = topics[0]
+        if topic == "duties":
+            topics = ["overview", "duties"] if not info.levels else ["duties", "overview"]
+        criteria: list[Criterion] = []
+        for t in topics:
+            if t in ROLE_WIDE_TOPICS:
+                criteria += [c for c in self.k.find(role=role, topic=t) if c.level is None]
+            else:
+                criteria += self.k.find(role=role, topic=t)
+        if topic == "duties" and info.levels:
+            criteria = [c for c in criteria if c.topic == "duties" or c.part]
+        criteria, footer = self._variant_filter(q, criteria)
+        if not criteria:
+            what = TOPIC_TITLES.get(topic, topic).lower()
+            reply = Reply(title=f"The framework lists no {what} for {self._role_name(role)}.",
+                          blocks=[Block(text="Here is what it does cover for this role.")],
+                          choices=[self.ask_choice(f"About {role}", f"tell me about {role}")])
+            reply.meta.update(role=self._public_role(role), level=None, topic=topic)
+            return reply
+        count = len(criteria)
+        if info.levels and topic in LEVEL_TOPICS + ("evidence",) and count > MAX_BULLETS_BEFORE_ASKING:
+            return self._clarify_level(role, f"{TOPIC_TITLES[topic]} for which {info.title} level?",
+                                       f"{topic} for {{code}}", topic=topic)
+
+        def key(c: Criterion) -> str:
+            if c.level and info.levels:
+                return f"{role}{c.level} ({info.levels[c.level]}) – {c.source.heading}" \
+                    if c.level not in c.source.heading else c.source.heading
+            return c.source.heading
+
+        title = f"{TOPIC_TITLES.get(topic, topic)}: {self._role_name(role)}"
+        if q.variant and any(c.variant for c in criteria):
+            title += f" – {q.variant}"
+        choices = [self.ask_choice(f"{role}{lv} ({name})", f"what do I need for {role}{lv}")
+                   for lv, name in info.levels.items()]
+        return self._reply(title=title, criteria=criteria, role=role, level=None, topic=topic, key=key,
+                           choices=choices, footer=footer)
+
+    def _grade(self, role: str) -> Reply:
+        info = self.k.roles[role]
+        criteria = [c for c in self.k.find(role=role, topic="overview") if re.search(r"grade|scp|range|kr\d", c.text,
+                                                                                      re.I)]
+        blocks = [Block(bullets=[f"Grade: {g}" for g in info.grades])] if info.grades else []
+        reply = self._reply(title=f"{self._role_name(role)}: grade {', '.join(info.grades) or 'not stated'}",
+                            criteria=criteria, role=role, level=None, topic="overview", extra_blocks=blocks)
+        if not criteria:
+            reply.sources = [f"{self.k.documents[d].title} (document {d})" for d in info.documents]
+        return reply
+
+    def _role_hits(self, q: Query, role: str) -> Reply | None:
+        """A specific question about a role ('do SW3s chair meetings?'): answer from matching criteria."""
+        hits = [h for h in self.retriever.search(q.text, roles={role}) if h.score >= 3.0]
+        if not hits:
+            return None
+        top = hits[0].score
+        chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
+        return self._reply(title=f"What the framework says for {self._role_name(role)}", criteria=chosen,
+                           role=role, level=None, topic="search")
+
+    # -- no role named ------------------------------------------------------------------------------------
+    def _which_role(self, q: Query) -> Reply:
+        topic = q.topic or "overview"
+        letters = [lv for lv, _ in q.bare_levels]
+        choices = []
+        for code, info in self.k.roles.items():
+            if info.kind != "role":
+                continue
+            if letters and info.levels:
+                lv = letters[0]
+                if lv in info.levels:
+                    choices.append(self.ask_choice(f"{info.title} {code}{lv}", f"{q.text} {code}{lv}"))
+            elif not letters:
+                choices.append(self.ask_choice(f"{info.title} ({code})", f"{q.text} {code}"))
+        reply = Reply(title="Which role do you mean?", blocks=[Block(text="The framework covers several roles.")],
+                      choices=choices[:10], status="clarify")
+        reply.meta.update(role=None, level=letters[0] if letters else None, topic=topic)
+        return reply
+
+    def _guidance(self, q: Query) -> Reply:
+        guidance = self.k.guidance()
+        wanted = []
+        for c in guidance:
+            title = (c.title or "").lower()
+            words = [w for w in re.findall(r"[a-z]+", title) if len(w) > 3]
+            if words and all(w[:5] in q.lower for w in words[:2]):
+                wanted.append(c)
+        if not wanted:
+            routes = [c for c in guidance if "development" in (c.source.heading or "").lower()
+                      or "route" in (c.source.heading or "").lower()]
+            wanted = routes or guidance
+        return self._reply(title="Developing your career: what the Medway guide says", criteria=wanted, role=None,
+                           level=None, topic="guidance", key=lambda c: c.title or c.source.heading)
+
+    def _strong_free_text(self, q: Query) -> bool:
+        hits = self.retriever.search(q.text, limit=1)
+        return bool(hits) and hits[0].score >= 6.0
+
+    def _free(self, q: Query) -> Reply:
+        hits = self.retriever.search(q.text, limit=40)
+        if not hits or hits[0].score < 2.0:
+            reply = self.help_reply(prefix="I couldn't find that in the career progression framework.")
+            reply.status = "clarify"
+            reply.meta.update(role=None, level=None, topic=None)
+            return reply
+        top = hits[0].score
+        chosen = [h.criterion for h in hits if h.score >= top * 0.45][:14]
+        roles_hit = list(dict.fromkeys(c.role for c in chosen))
+
+        def key(c: Criterion) -> str:
+            who = self._role_name(c.role) if c.role else "Guidance"
+            return f"{who} – {c.source.heading}"
+
+        silent = [self._role_name(r) for r, info in self.k.roles.items()
+                  if info.kind == "role" and r not in roles_hit]
+        extra = [Block(text="Nothing on this in the documents for: " + ", ".join(silent) + ".")] if silent else []
+        return self._reply(title="What the framework documents say", criteria=chosen, role=None, level=None,
+                           topic="search", key=key, extra_blocks=extra)
+
+    def help_reply(self, *, prefix: str | None = None) -> Reply:
+        reply = Reply(
+            title=prefix or "Hello! I answer questions about the career progression framework.",
+            blocks=[Block(title="You can ask, for example:", bullets=list(EXAMPLES)),
+                    Block(text="I can also run a self-assessment before supervision: say “assess me”.")],
+            choices=[self.ask_choice("What do I need for SW3B?", "what do I need for SW3B?"),
+                     Choice(label="Start a self-assessment", value={"action": "assess"})],
+            status="clarify",
+        )
+        reply.meta.update(role=None, level=None, topic="help")
+        return reply
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"

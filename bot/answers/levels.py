@@ -1,0 +1,145 @@
+"""Level codes as people type them: "SW3B", "sw 3 b", "SCO-4B", "senior social worker level c", "NQSW"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+LEVEL_WORDS = {
+    "developing": "A",
+    "practising": "B",
+    "practicing": "B",
+    "practising level": "B",
+    "accomplished": "C",
+}
+
+# Role names people type, mapped to the role code they most often mean. Titles that several
+# documents share (e.g. "senior social worker") are resolved further in the question parser.
+ROLE_NAMES: dict[str, str] = {
+    "social care officer": "SCO",
+    "social care officers": "SCO",
+    "sco": "SCO",
+    "scos": "SCO",
+    "social worker": "SW2",
+    "social workers": "SW2",
+    "newly qualified social worker": "SW2",
+    "newly qualified": "SW2",
+    "nqsw": "SW2",
+    "asye": "SW2",
+    "senior social worker": "SW3",
+    "senior social workers": "SW3",
+    "senior": "SW3",
+    "ssw": "SW3",
+    "team manager": "SW4",
+    "team managers": "SW4",
+    "manager": "SW4",
+    "pcf": "PCF",
+    "professional capabilities framework": "PCF",
+    "professional capability framework": "PCF",
+}
+
+_CODE = re.compile(
+    r"""
+    (?<![a-z0-9])
+    (?:
+        (?P<sw>sw|social\s*worker)\s*[-_.]?\s*(?P<swn>\d{1,2})(?:\s*[-_./]?\s*(?:level\s*)?(?P<swl>[a-z])(?![a-z]))?
+      | (?P<sco>sco|social\s+care\s+officer)s?\s*[-_.]?\s*(?:range\s*)?(?:level\s*)?(?P<scon>4)?\s*[-_.]?\s*(?P<scol>[a-d])(?![a-z])
+      | (?P<kr>kr)\s*[-_.]?\s*(?P<krn>\d{1,2})(?![0-9])
+      | (?P<po>po)\s*[-_.]?\s*(?P<pon>\d)(?![0-9])
+    )
+    """,
+    re.VERBOSE,
+)
+_LEVEL_ALONE = re.compile(r"(?<![a-z0-9])(?:level|lvl|grade)\s*[-_.]?\s*(?:4\s*)?(?P<l>[a-z])(?![a-z])")
+# Applied to the text as typed: a bare capital letter after "to"/"for" ("before I can go to B").
+_LEVEL_AFTER_TO = re.compile(r"(?i:\bto|\bfor|\breach|\bget|\bgo\s+(?:for|to)|\bmove\s+(?:up\s+)?to)\s+(?P<l>[ABCD])(?![A-Za-z0-9'])")
+
+
+@dataclass(frozen=True)
+class LevelMention:
+    """A role and maybe a level found in text, with where it was (to order 'from' and 'to')."""
+
+    role: str  # e.g. "SW2", "SCO", "KR10", or an unknown code such as "SW5"
+    level: str | None  # "A".."D" as typed (D is never valid; it is reported, not dropped)
+    start: int
+    typed: str
+
+    @property
+    def code(self) -> str:
+        return f"{self.role}{self.level or ''}"
+
+
+def normalise_text(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def find_codes(text: str) -> list[LevelMention]:
+    """Explicit codes: SW3B, sw 3 b, SW3-B, SCO 4B, SCO-4B, KR10, PO3 (text must be lower case)."""
+    found: list[LevelMention] = []
+    for m in _CODE.finditer(text):
+        if m.group("sw"):
+            level = (m.group("swl") or "").upper() or None
+            # "sw2 a" is a code, but "sw2 and" or "sw3 I" is not: accept only letters that look like levels.
+            if level and level not in "ABCDE":
+                level = None
+            found.append(LevelMention(f"SW{int(m.group('swn'))}", level, m.start(), m.group(0)))
+        elif m.group("sco"):
+            # "sco a" / "sco 4b" / "social care officer level c"
+            found.append(LevelMention("SCO", m.group("scol").upper(), m.start(), m.group(0)))
+        elif m.group("kr"):
+            found.append(LevelMention(f"KR{int(m.group('krn'))}", None, m.start(), m.group(0)))
+        elif m.group("po"):
+            found.append(LevelMention(f"PO{int(m.group('pon'))}", None, m.start(), m.group(0)))
+    return found
+
+
+_ROLE_CHOICES = sorted(ROLE_NAMES, key=len, reverse=True)
+
+
+def find_role_names(text: str) -> list[tuple[str, int, str]]:
+    """Role names in words, tolerating typos ("senoir social worker"): (role, position, matched)."""
+    hits: list[tuple[str, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for name in _ROLE_CHOICES:
+        for m in re.finditer(rf"(?<![a-z]){re.escape(name)}(?![a-z])", text):
+            span = (m.start(), m.end())
+            if any(a < span[1] and span[0] < b for a, b in taken):
+                continue
+            taken.append(span)
+            hits.append((ROLE_NAMES[name], m.start(), name))
+    if hits:
+        return sorted(hits, key=lambda h: h[1])
+    # Typo tolerance: compare word windows of the same length as each multi-word role name.
+    words = list(re.finditer(r"[a-z']+", text))
+    best: tuple[float, str, int, str] | None = None
+    for size in (4, 3, 2):
+        for i in range(len(words) - size + 1):
+            window = text[words[i].start(): words[i + size - 1].end()]
+            match = process.extractOne(window, [n for n in _ROLE_CHOICES if n.count(" ") == size - 1],
+                                       scorer=fuzz.ratio, score_cutoff=86)
+            if match and (best is None or match[1] > best[0]):
+                best = (match[1], ROLE_NAMES[match[0]], words[i].start(), match[0])
+    if best:
+        return [(best[1], best[2], best[3])]
+    return []
+
+
+def find_level_words(text: str) -> list[tuple[str, int]]:
+    """Level letters given as words or as 'level c': (letter, position)."""
+    out: list[tuple[str, int]] = []
+    for word, letter in LEVEL_WORDS.items():
+        for m in re.finditer(rf"\b{word}\b", text):
+            out.append((letter, m.start()))
+    for m in _LEVEL_ALONE.finditer(text):
+        letter = m.group("l").upper()
+        if letter in "ABCD":
+            out.append((letter, m.start()))
+    return sorted(set(out), key=lambda x: x[1])
+
+
+def level_after_to(typed: str) -> list[tuple[str, int]]:
+    """Bare capital letters after 'to'/'for' in the text as typed: 'before I can go to B'."""
+    return [(m.group("l"), m.start("l")) for m in _LEVEL_AFTER_TO.finditer(typed)]

@@ -1,0 +1,200 @@
+"""Understanding a question: which role and level, which topic, and what kind of answer is wanted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.answers.levels import find_codes, find_level_words, find_role_names, level_after_to
+
+# Topic keywords, matched on word starts in the lower-cased question. Order matters where a
+# question names two topics: the first listed wins for the headline topic.
+TOPIC_WORDS: dict[str, tuple[str, ...]] = {
+    "time_in_level": (
+        "how long", "how many months", "how many years", "how soon", "time in level", "time at level",
+        "minimum time", "minimum period", "months at", "months in", "years at", "when can i", "when could i",
+        "when will i", "when am i", "eligible", "eligibility", "time in post", "wait before", "waiting time",
+        "length of time", "how much time",
+    ),
+    "evidence": ("evidence", "portfolio", "prove ", "proof", "demonstrate that", "show that i", "documents do i",
+                 "what to bring", "submit"),
+    "person_spec": ("person spec", "person specification", "personal specification", "job spec"),
+    "safeguarding": ("safeguard",),
+    "qualifications": ("qualification", "qualified", "degree", "certificate", "registration", "registered",
+                       "diploma", "gcse", "quals", "training required", "need to hold"),
+    "knowledge": ("knowledge", "know about", "need to know", "understanding of", "legislation", "laws"),
+    "experience": ("experience", "exp ", "post qualifying", "pqe", "years of practice"),
+    "skills": ("skill", "abilities", "ability", "able to", "competent"),
+    "duties": ("duties", "duty", "day to day", "day-to-day", "responsibilit", "expected to do", "what do they do",
+               "what does a", "what does the", "job description", "role involve", "what is involved",
+               "do all day", "main tasks", "tasks", "purpose of the job", "job purpose", "accountabilit"),
+    "values": ("values", "behaviours", "behaviors"),
+    "competencies": ("competenc",),
+    "special_conditions": ("special condition", "conditions of the post", "dbs", "driving", "drive", "licence",
+                           "license", "car "),
+    "development": ("develop myself", "development route", "how can i develop", "how do i develop",
+                    "stepping up", "step up", "acting up", "act up", "secondment", "shadow", "on the job",
+                    "learning from others", "formal learning", "training opportunit", "career development",
+                    "progress my career", "how do i progress", "how can i progress", "transferable skills"),
+    "guidance": ("purpose of the framework", "how to use the framework", "how do i use the framework",
+                 "what is the framework", "about the framework", "how does the framework work",
+                 "what is this framework", "use this framework", "professions"),
+    "grade": ("what grade", "which grade", "grade is", "what band", "pay band", "scp", "spinal"),
+}
+
+OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
+    "pay": ("salary", "salaries", "pay ", "pay?", "paid", "wage", "£", "money", "earn", "pay rise", "payrise",
+            "increment", "how much do", "how much does", "how much will"),
+    "leave": ("annual leave", "holiday entitlement", "leave entitlement", "days off", "holidays", "sick leave",
+              "sick pay", "maternity", "paternity"),
+    "hours": ("hours a week", "hours per week", "hours do", "hours does", "working hours", "how many hours",
+              "part time", "part-time", "full time", "full-time", "flexible working", "overtime", "shift"),
+    "pension": ("pension",),
+    "working_place": ("hybrid", "home working", "work from home", "working from home", "wfh", "remote"),
+    "allowances": ("mileage", "car allowance", "allowance", "expenses", "lease car"),
+    "contract": ("notice period", "probation", "contract", "redundan"),
+    "caseload_size": ("how many cases", "caseload size", "number of cases", "caseload numbers", "how big"),
+}
+
+MAPPING_WORDS = ("equal", "equivalent", "same as", "the same level", "map to", "maps to", "mapped", "correspond",
+                 "compare to", "comparable", "match", " vs ", "versus", "translate")
+
+COMPARISON_WORDS = ("difference", "differ", "compare", "comparison", " vs ", "versus", "what changes between",
+                    "what's new in", "what does b add", "what does c add", "what is added", "added at", "adds")
+NEXT_WORDS = ("what comes after", "what's after", "what is after", "next level", "next step", "next grade",
+              "after i reach", "where next", "what next", "go next", "progress from", "move up from",
+              "promotion from", "next role", "level up")
+GLOSSARY_WORDS = ("stand for", "stands for", "what does", "what is", "what's", "meaning", "mean", "means",
+                  "define", "definition", "acronym", "abbreviation", "short for", "what are")
+OVERVIEW_WORDS = ("what do i need", "requirements", "reqs", "criteria", "what is needed", "what's needed",
+                  "what is required", "what's required", "expected of me", "expected at", "expectations",
+                  "tell me about", "overview", "summary", "what does it take", "need for", "needed for",
+                  "required for", "requirements for", "everything")
+
+
+@dataclass
+class Query:
+    text: str  # as typed (whitespace folded)
+    lower: str
+    roles: list[str] = field(default_factory=list)  # distinct role codes mentioned, in order
+    levels: list[tuple[str, str, int]] = field(default_factory=list)  # (role, level, position), in order
+    bare_levels: list[tuple[str, int]] = field(default_factory=list)  # levels with no role beside them
+    unknown_codes: list[str] = field(default_factory=list)  # SW5, SW2D, SCO D ...
+    topics: list[str] = field(default_factory=list)
+    out_of_scope: str | None = None
+    mapping: bool = False
+    comparison: bool = False
+    next_step: bool = False
+    overview: bool = False
+    glossary_hint: bool = False
+    variant: str | None = None  # "Deaf services"
+    year: int | None = None  # SW2A Year 1 / Year 2
+    pcf_domain: int | None = None
+    childrens: bool = False
+    kent: bool = False
+    medway: bool = False
+
+    @property
+    def topic(self) -> str | None:
+        return self.topics[0] if self.topics else None
+
+
+KNOWN_LEVELS = {"SW2": "ABC", "SW3": "ABC", "SW4": "ABC", "SCO": "ABC"}
+KNOWN_UNLEVELLED = {"KR9", "KR10", "PO3"}
+
+
+def _has(lower: str, words: tuple[str, ...]) -> bool:
+    padded = f" {lower} "
+    return any(w in padded if w.endswith(" ") or w.startswith(" ") else re.search(rf"(?<![a-z]){re.escape(w)}",
+                                                                                  lower) for w in words)
+
+
+def parse(text: str) -> Query:
+    typed = re.sub(r"\s+", " ", text).strip()
+    lower = typed.lower().replace("’", "'").replace("‘", "'")
+    q = Query(text=typed, lower=lower)
+
+    q.childrens = bool(re.search(r"\bchild|\bpo3\b|\bpo 3\b", lower))
+    q.kent = "kent" in lower or bool(re.search(r"\bkr ?\d", lower))
+    q.medway = "medway" in lower
+    if re.search(r"\bdeaf|\bdeafened|\baudiology|\bhearing|\bbsl\b|sign language", lower):
+        q.variant = "Deaf services"
+    m = re.search(r"\b(?:year|yr) ?([12])\b|\b(first|second) year\b", lower)
+    if m:
+        q.year = int(m.group(1)) if m.group(1) else (1 if m.group(2) == "first" else 2)
+    m = re.search(r"\bdomain\s*(\d{1,2})\b|\bpcf\s*(\d{1,2})\b", lower)
+    if m:
+        q.pcf_domain = int(m.group(1) or m.group(2))
+
+    # Roles and levels ------------------------------------------------------------------------
+    codes = find_codes(lower)
+    spans = [(c.start, c.start + len(c.typed)) for c in codes]
+    mentions: list[tuple[str, str | None, int]] = [(c.role, c.level, c.start) for c in codes]
+    for role, pos, name in find_role_names(lower):
+        if any(a <= pos < b for a, b in spans):
+            continue
+        mentions.append((role, None, pos))
+    # "senior social worker" in a children's services question means the PO3 profile
+    if q.childrens:
+        mentions = [("PO3" if r == "SW3" and lv is None else r, lv, p) for r, lv, p in mentions]
+        if not any(r == "PO3" for r, _, _ in mentions) and re.search(r"senior", lower):
+            mentions.append(("PO3", None, 0))
+    if re.search(r"\bnqsw\b|newly qualified|\basye\b", lower) and not any(lv for r, lv, _ in mentions if r == "SW2"):
+        pos = next((p for r, _, p in mentions if r == "SW2"), 0)
+        mentions = [m for m in mentions if m[0] != "SW2"]
+        mentions.append(("SW2", "A", pos))
+    mentions.sort(key=lambda m: m[2])
+
+    level_words = find_level_words(lower) + level_after_to(typed)
+    for role, level, pos in mentions:
+        if role not in q.roles:
+            q.roles.append(role)
+        if role not in KNOWN_LEVELS and role not in KNOWN_UNLEVELLED and role != "PCF":
+            q.unknown_codes.append(f"{role}{level or ''}")
+            continue
+        if level:
+            if role in KNOWN_LEVELS and level not in KNOWN_LEVELS[role]:
+                q.unknown_codes.append(f"{role}{level}")
+            else:
+                q.levels.append((role, level, pos))
+    # Level words ("level c", "accomplished", "to B") that are not part of an explicit code.
+    for letter, pos in level_words:
+        if any(p <= pos <= p + 12 and lv is not None for _, lv, p in mentions):
+            continue
+        q.bare_levels.append((letter, pos))
+    if q.bare_levels:
+        levelled_roles = [r for r in q.roles if r in KNOWN_LEVELS]
+        if levelled_roles:
+            role = levelled_roles[0] if len(levelled_roles) == 1 else None
+            for letter, pos in q.bare_levels:
+                target = role or _nearest_role(mentions, pos)
+                if target is None:
+                    continue
+                if letter not in KNOWN_LEVELS.get(target, ""):
+                    q.unknown_codes.append(f"{target}{letter}")
+                elif (target, letter) not in [(r, lv) for r, lv, _ in q.levels]:
+                    q.levels.append((target, letter, pos))
+            q.levels.sort(key=lambda x: x[2])
+            q.bare_levels = []
+
+    # What is asked ---------------------------------------------------------------------------
+    for topic, words in TOPIC_WORDS.items():
+        if _has(lower, words):
+            q.topics.append(topic)
+    if q.pcf_domain is not None or re.search(r"\bpcf\b|capabilit", lower):
+        q.topics.insert(0, "pcf_domain") if "pcf_domain" not in q.topics else None
+    for kind, words in OUT_OF_SCOPE.items():
+        if _has(lower, words):
+            q.out_of_scope = kind
+            break
+    q.mapping = _has(lower, MAPPING_WORDS) and len({r for r in q.roles}) >= 2
+    q.comparison = _has(lower, COMPARISON_WORDS)
+    q.next_step = _has(lower, NEXT_WORDS)
+    q.overview = _has(lower, OVERVIEW_WORDS)
+    q.glossary_hint = _has(lower, GLOSSARY_WORDS)
+    return q
+
+
+def _nearest_role(mentions: list[tuple[str, str | None, int]], pos: int) -> str | None:
+    levelled = [(abs(p - pos), r) for r, _, p in mentions if r in KNOWN_LEVELS]
+    return min(levelled)[1] if levelled else None

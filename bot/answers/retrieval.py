@@ -1,0 +1,96 @@
+"""Free-text retrieval over every criterion: an inverted index of word stems, typo-tolerant via rapidfuzz."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.model import Criterion, Knowledge
+
+STOPWORDS = frozenset(
+    """a an the and or of to in on for at by with from as is are be been being was were do does did doing i me my
+    we our you your they them their it its this that these those what which who whom whose when where why how
+    can could should would will shall may might must need needs needed have has had having get got go going
+    there here about into than then so if not no yes any all some more most other such only own same very just
+    also too up down out over under again further once per via eg e.g etc i'm im i've ive am tell say said
+    know want like please thanks thank hi hello level levels role roles job work working worker workers social
+    care officer sw sco kr po require required requirement requirements criteria framework""".split()
+)
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def stem(word: str) -> str:
+    """A deliberately small stemmer: plural and verb endings, so 'driving' meets 'drive'."""
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "e", "y"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True)
+class Hit:
+    criterion: Criterion
+    score: float
+
+
+class Retriever:
+    """Built once at start-up; answering a query touches only the criteria that share a term with it."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.criteria = knowledge.criteria
+        postings: dict[str, set[int]] = defaultdict(set)
+        for i, c in enumerate(self.criteria):
+            for t in set(terms(f"{c.text} {c.title or ''}")):
+                postings[t].add(i)
+        n = max(len(self.criteria), 1)
+        self.postings = {t: frozenset(ids) for t, ids in postings.items()}
+        self.idf = {t: math.log(1 + n / len(ids)) for t, ids in postings.items()}
+        self.vocab = list(self.postings)
+        self._expand_cache: dict[str, list[tuple[str, float]]] = {}
+
+    def _expand(self, term: str) -> list[tuple[str, float]]:
+        """The term itself, plus close spellings from the vocabulary for typos ('licence' ~ 'license')."""
+        cached = self._expand_cache.get(term)
+        if cached is not None:
+            return cached
+        out: list[tuple[str, float]] = []
+        if term in self.postings:
+            out.append((term, 1.0))
+        if len(term) >= 5:
+            for word, score, _ in process.extract(term, self.vocab, scorer=fuzz.ratio, score_cutoff=84, limit=4):
+                if word != term:
+                    out.append((word, score / 100 * 0.8))
+        if len(self._expand_cache) < 50_000:
+            self._expand_cache[term] = out
+        return out
+
+    def search(self, query: str, *, limit: int = 12, roles: set[str | None] | None = None) -> list[Hit]:
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, set[str]] = defaultdict(set)
+        qterms = list(dict.fromkeys(terms(query)))
+        for qt in qterms:
+            for word, weight in self._expand(qt):
+                for i in self.postings.get(word, ()):
+                    if qt in matched[i]:
+                        continue
+                    matched[i].add(qt)
+                    scores[i] += self.idf[word] * weight
+        hits = []
+        for i, s in scores.items():
+            c = self.criteria[i]
+            if roles is not None and c.role not in roles:
+                continue
+            # Favour items that match more of the question's terms, then shorter items.
+            coverage = len(matched[i]) / max(len(qterms), 1)
+            hits.append(Hit(c, s * (0.5 + coverage) / (1 + len(c.text) / 2000)))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]

@@ -1,0 +1,118 @@
+"""Neutral conversation types: what a channel hands the core, and what the core hands back to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+MAX_TEXT = 4000  # longer incoming text is cut (with a note) before any processing
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message or button press from a person, whatever the platform."""
+
+    channel: str  # "slack" | "teams" | "console" | "test"
+    user_id: str  # the platform's user id (Slack U..., Teams aad/29: id, console name)
+    conversation_id: str  # where to reply (DM, channel+thread, Teams conversation)
+    text: str = ""
+    value: dict[str, Any] | None = None  # a button/card submission: {"action": ..., ...}
+    display_name: str = ""
+    event_id: str | None = None  # platform id for de-duplication of replays
+    is_direct: bool = True  # DM/personal chat vs. a mention in a team channel
+    timezone: str | None = None  # the platform's idea of the person's time zone, if it has one
+
+    @property
+    def conversation_key(self) -> str:
+        """Dialog state is kept per person per conversation."""
+        return f"{self.channel}:{self.conversation_id}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: label to show, value sent back in Incoming.value when pressed."""
+
+    label: str
+    value: dict[str, Any]
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass
+class Block:
+    """A titled group of bullet points (e.g. 'Knowledge'); notes are shown under it."""
+
+    title: str | None = None
+    bullets: list[str] = field(default_factory=list)
+    text: str | None = None  # a paragraph instead of (or before) bullets
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    """What the core says back. Channels render this as Block Kit, Adaptive Cards or plain text."""
+
+    title: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # citations, shown small at the end
+    notes: list[str] = field(default_factory=list)  # source notes (typos, contradictions, gaps)
+    footer: str | None = None
+    status: str = "answered"  # "answered" | "clarify" | "not_in_framework" | "dialog" | "error"
+    attachments: list[Attachment] = field(default_factory=list)
+    replaces_prompt: bool = False  # the reply answers a button: channels update the prompt message
+    meta: dict[str, Any] = field(default_factory=dict)  # role, level, topic... for --json and tests
+
+    def plain_text(self) -> str:
+        """The whole reply as plain text, exactly as a user reading a terminal would see it."""
+        lines: list[str] = []
+        if self.title:
+            lines += [self.title, ""]
+        for block in self.blocks:
+            if block.title:
+                lines.append(block.title)
+            if block.text:
+                lines.append(block.text)
+            lines += [f"  • {b}" for b in block.bullets]
+            lines += [f"  Note: {n}" for n in block.notes]
+            lines.append("")
+        if self.notes:
+            lines.append("Notes on the source")
+            lines += [f"  • {n}" for n in self.notes]
+            lines.append("")
+        if self.choices:
+            lines.append("Options: " + " | ".join(c.label for c in self.choices))
+            lines.append("")
+        if self.sources:
+            lines.append("Source" + ("s" if len(self.sources) > 1 else "") + ":")
+            lines += [f"  {s}" for s in self.sources]
+            lines.append("")
+        if self.footer:
+            lines.append(self.footer)
+        return "\n".join(lines).strip() + "\n"
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver a message. retryable=False means the person cannot be reached."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Notifier(Protocol):
+    """A channel's way to send a proactive message (reminders, digests, shared summaries)."""
+
+    name: str
+
+    def can_reach(self, person: Any) -> bool: ...
+
+    def send(self, person: Any, reply: Reply) -> None:
+        """Deliver or raise DeliveryError."""

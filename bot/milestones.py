@@ -205,7 +205,8 @@ class MilestoneResult:
             else:
                 intro = f"For {self.evidence_for}, the framework asks for this evidence:"
             lines += ["", intro]
-            lines += [f"  • {e.text} ({e.source})" + (f" Note: {e.note}" if e.note else "") for e in self.evidence_needed]
+            for e in self.evidence_needed:
+                lines.append(f"  • {e.text} ({e.source})" + (f" Note: {e.note}" if e.note else ""))
         if self.other_rules:
             lines += ["", "What each source says about the time:"]
             lines += [f"  • {r.document_title}: {r.months_text} (\"{r.text}\", {r.source})" for r in self.all_rules]
@@ -301,7 +302,8 @@ def assess(
     if not role_rules:
         notes.append(
             f"The framework gives no minimum time in level for {info.title} ({role}), so there is no date to work "
-            f"out. Your manager can talk through when it might be right to put yourself forward for {result.next_level}."
+            f"out. Your manager can talk through when it might be right to put yourself forward for "
+            f"{result.next_level}."
         )
         return result
     rules = [RuleView.of(r) for r in knowledge.rules_for(role, nxt) if r.from_level == level]

@@ -8,8 +8,9 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from bot.answers.levels import ROLE_NAMES
 from bot.answers.questions import KNOWN_LEVELS, Query, parse
-from bot.answers.retrieval import Retriever
+from bot.answers.retrieval import Retriever, terms
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, RoleInfo, TimeRule
 
@@ -43,6 +44,10 @@ OUT_OF_SCOPE_WHAT = {
     "caseload_size": "caseload numbers",
 }
 MAX_BULLETS_BEFORE_ASKING = 40
+LEVEL_TOKEN = re.compile(r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|senior|manag|develop|practis|accomplish|"
+                         r"newly|qualifi|nqsw|grade|need|requir|level", re.I)
+GREETING = re.compile(r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|help|thanks|thank you|cheers|"
+                      r"what can you do|who are you)\b[\s!.?,]*(?:there|careerbot|bot)?[\s!.?]*$", re.I)
 EXAMPLES = (
     "what do I need for SW3B?",
     "how long before I can go for SW2B?",
@@ -79,7 +84,7 @@ class AnswerEngine:
     def answer(self, question: str, *, context: Context | None = None) -> Reply:
         text, cut = clean_question(question)
         context = context or Context()
-        if not re.search(r"[A-Za-z0-9]", text):
+        if not re.search(r"[A-Za-z0-9]", text) or GREETING.match(text):
             reply = self.help_reply()
         else:
             q = parse(text)
@@ -107,12 +112,16 @@ class AnswerEngine:
         if q.out_of_scope:
             return self._out_of_scope(q, ctx)
         term = self._glossary_term(q)
-        if term and not q.levels and (q.glossary_hint or len(q.lower.split()) <= 3) and not self._specific_topic(q):
+        if term and self._asks_meaning(q, term):
             return self._glossary(term)
         if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles):
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
         levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
+        if not roles and q.kent:
+            roles = [r for r, info in self.k.roles.items() if any("kent" in o.lower() for o in info.organisations)]
+            if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
+                return self._across_roles(q, roles)
         if not roles and ctx.role and (q.bare_levels or q.topics or q.overview or q.next_step or q.comparison):
             # "what do I need for B?" from someone whose record says SW2A
             roles = [ctx.role]
@@ -137,6 +146,8 @@ class AnswerEngine:
             if q.bare_levels and self.k.roles[role].levels == {}:
                 return self._no_levels(role, q)
             return self._role(q, role)
+        if q.topic in ("values", "competencies", "special_conditions") and not q.bare_levels:
+            return self._across_roles(q, list(self.k.roles))
         if q.bare_levels or (q.topics and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
                              and not self._strong_free_text(q)):
             return self._which_role(q)
@@ -145,6 +156,19 @@ class AnswerEngine:
         return self._free(q)
 
     # -- small helpers ---------------------------------------------------------------------------
+    def _asks_meaning(self, q: Query, term: str) -> bool:
+        """'What does AMHP stand for?', 'what is the ASYE?', 'DoLS?' — but not 'NQSW' alone (a level)."""
+        entry = self.k.glossary_entry(term)
+        names = [n.lower() for n in [term, *(entry.aliases if entry else [])]]
+        alt = "|".join(re.escape(n) for n in names)
+        if re.search(r"stand(?:s)? for|short for|\bmean(?:s|ing)?\b|acronym|abbreviation|\bdefin", q.lower):
+            return True
+        if re.fullmatch(rf"(?:what|who)(?:'s| is| are| was)\s+(?:an?\s+|the\s+)?(?:{alt})\s*\??", q.lower):
+            return True
+        if re.fullmatch(rf"(?:{alt})\s*\??", q.lower):
+            return not q.inferred_level and not q.levels
+        return False
+
     def _specific_topic(self, q: Query) -> bool:
         return any(t in q.topics for t in ("time_in_level", "evidence", "pcf_domain")) or q.comparison or q.next_step
 
@@ -171,7 +195,7 @@ class AnswerEngine:
 
     def _blocks(self, criteria: list[Criterion], *, key=None) -> tuple[list[Block], list[str]]:
         """Group criteria into titled blocks; item notes go under their block; return (blocks, notes)."""
-        key = key or (lambda c: c.source.heading)
+        key = key or _heading_with_group
         groups: OrderedDict[str, list[Criterion]] = OrderedDict()
         for c in criteria:
             groups.setdefault(key(c), []).append(c)
@@ -205,15 +229,15 @@ class AnswerEngine:
         return Choice(label=label, value={"action": "ask", "question": question})
 
     def _level_choices(self, role: str, level: str, *, exclude: str = "") -> list[Choice]:
-        code = f"{role}{level}"
+        code = f"{self.k.code(role, level)}"
         out = []
         if exclude != "evidence" and self.k.find(role=role, level=level, topic="evidence"):
             out.append(self.ask_choice(f"Evidence for {code}", f"evidence for {code}"))
         prev = self.k.previous_level(role, level)
         if prev and exclude != "time":
-            out.append(self.ask_choice(f"Time needed at {role}{prev}", f"how long at {role}{prev} before {code}"))
+            out.append(self.ask_choice(f"Time needed at {self.k.code(role, prev)}", f"how long at {self.k.code(role, prev)} before {code}"))
         if prev and exclude != "compare":
-            out.append(self.ask_choice(f"What {code} adds", f"difference between {role}{prev} and {code}"))
+            out.append(self.ask_choice(f"What {code} adds", f"difference between {self.k.code(role, prev)} and {code}"))
         out.append(Choice(label=f"Self-assessment for {code}", value={"action": "assess", "level": code}))
         return out
 
@@ -243,7 +267,7 @@ class AnswerEngine:
         role = next((r for r in q.roles if r in self.k.roles), None)
         if role and self.k.roles[role].levels:
             top = list(self.k.roles[role].levels)[-1]
-            reply.choices.append(self.ask_choice(f"What {role}{top} needs", f"what do I need for {role}{top}"))
+            reply.choices.append(self.ask_choice(f"What {self.k.code(role, top)} needs", f"what do I need for {self.k.code(role, top)}"))
         reply.meta.update(role=self._public_role(role), level=None, topic="out_of_scope")
         return reply
 
@@ -403,6 +427,9 @@ class AnswerEngine:
                           choices=[self.ask_choice(f"What {role} needs", f"tell me about {role}")])
             reply.meta.update(role=self._public_role(role), level=to, topic="time_in_level")
             return reply
+        if to is None and frm is None and re.search(r"\b(?:be|become|becoming|get to|move to|go for|apply for)\s+"
+                                                    r"(?:an?\s+|the\s+)?" + re.escape(info.title.lower()), q.lower):
+            frm, to = None, next(iter(info.levels), None)
         if to is None and frm is not None:
             return self._top_level(role, frm, topic="time_in_level")
         if to is None:
@@ -412,17 +439,17 @@ class AnswerEngine:
             # Entering level A of a role: no time-in-level rule, the sources ask for experience instead.
             return self._entry_level(role, to)
         rules = self.k.rules_for(role, to)
-        title_code = f"{role}{frm} to {role}{to}"
+        title_code = f"{self.k.code(role, frm)} to {self.k.code(role, to)}"
         if not rules:
             reply = Reply(title=f"The framework gives no minimum time for {title_code}.", status="not_in_framework")
             reply.meta.update(role=role, level=to, topic="time_in_level")
             return reply
         longest = max(rules, key=lambda r: (r.min_months, r.max_months or 0))
         blocks = []
-        headline = f"At least {longest.months_text} at {role}{frm} before {role}{to}."
+        headline = f"At least {longest.months_text} at {self.k.code(role, frm)} before {self.k.code(role, to)}."
         if len(rules) > 1 and len({(r.min_months, r.max_months) for r in rules}) > 1:
             headline = (f"The documents differ: careerbot uses the longer minimum, {longest.min_months} months "
-                        f"at {role}{frm} before {role}{to}.")
+                        f"at {self.k.code(role, frm)} before {self.k.code(role, to)}.")
         for r in rules:
             bullet = f"“{r.text}” ({r.source.document_title}, document {r.source.document_id})"
             blocks.append(Block(title=f"{r.months_text} — document {r.source.document_id}", bullets=[bullet],
@@ -432,11 +459,11 @@ class AnswerEngine:
                                      f"and the guide expects it within {longest.max_months} months."))
         evidence = self.k.find(role=role, level=to, topic="evidence")
         blocks.append(Block(text=f"Time alone is not a promotion: the framework also asks for evidence to progress "
-                                 f"to {role}{to}."))
+                                 f"to {self.k.code(role, to)}."))
         reply = Reply(title=headline, blocks=blocks, sources=self._sources(rules),
-                      choices=([self.ask_choice(f"Evidence for {role}{to}", f"evidence for {role}{to}")]
-                               if evidence else []) + [self.ask_choice(f"What {role}{to} needs",
-                                                                        f"what do I need for {role}{to}")])
+                      choices=([self.ask_choice(f"Evidence for {self.k.code(role, to)}", f"evidence for {self.k.code(role, to)}")]
+                               if evidence else []) + [self.ask_choice(f"What {self.k.code(role, to)} needs",
+                                                                        f"what do I need for {self.k.code(role, to)}")])
         reply.meta.update(role=role, level=to, topic="time_in_level")
         return reply
 
@@ -448,11 +475,11 @@ class AnswerEngine:
         pqe = [c for c in experience + evidence if re.search(r"\byears?\b|\bmonths?\b|post qualifying", c.text, re.I)]
         blocks, _ = self._blocks(pqe or experience)
         prev_role = self._previous_role(role)
-        intro = (f"{role}{level} is the first level of the {info.title} role. The framework sets no time in level "
+        intro = (f"{self.k.code(role, level)} is the first level of the {info.title} role. The framework sets no time in level "
                  "for moving into it")
-        intro += f" from {prev_role}C" if prev_role else ""
+        intro += f" from {self.k.code(prev_role, 'C')}" if prev_role else ""
         intro += "; it asks for experience instead:"
-        reply = Reply(title=f"No time-in-level rule for moving into {role}{level}.",
+        reply = Reply(title=f"No time-in-level rule for moving into {self.k.code(role, level)}.",
                       blocks=[Block(text=intro), *blocks], sources=self._sources(pqe or experience),
                       choices=self._level_choices(role, level, exclude="time"))
         reply.meta.update(role=role, level=level, topic="time_in_level")
@@ -469,7 +496,7 @@ class AnswerEngine:
     def _top_level(self, role: str, level: str, *, topic: str) -> Reply:
         info = self.k.roles[role]
         nxt_role = self._next_role(role)
-        blocks = [Block(text=f"{role}{level} ({LEVEL_NAMES.get(level, '')}) is the top level of the {info.title} "
+        blocks = [Block(text=f"{self.k.code(role, level)} ({LEVEL_NAMES.get(level, '')}) is the top level of the {info.title} "
                              "role in the framework: there is no next level within the role.")]
         criteria: list[Criterion] = []
         choices = []
@@ -478,13 +505,13 @@ class AnswerEngine:
             criteria = [c for c in self.k.find(role=nxt_role, level="A", topic="experience")
                         + self.k.find(role=nxt_role, level="A", topic="evidence")
                         if re.search(r"\byears?\b|post qualifying", c.text, re.I)]
-            blocks.append(Block(text=f"Moving to a different role, such as {nxt.title} ({nxt_role}A), has no "
+            blocks.append(Block(text=f"Moving to a different role, such as {nxt.title} ({self.k.code(nxt_role, 'A')}), has no "
                                      "time-in-level rule in the sources. What they ask for instead:"))
-            choices.append(self.ask_choice(f"What {nxt_role}A needs", f"what do I need for {nxt_role}A"))
+            choices.append(self.ask_choice(f"What {self.k.code(nxt_role, 'A')} needs", f"what do I need for {self.k.code(nxt_role, 'A')}"))
         else:
             blocks.append(Block(text="The framework does not describe a next role from here."))
         more, _ = self._blocks(criteria)
-        reply = Reply(title=f"{role}{level} is the top level of {info.title}.", blocks=blocks + more,
+        reply = Reply(title=f"{self.k.code(role, level)} is the top level of {info.title}.", blocks=blocks + more,
                       sources=self._sources(criteria), choices=choices)
         reply.meta.update(role=role, level=None, topic=topic)
         return reply
@@ -492,7 +519,7 @@ class AnswerEngine:
     def _clarify_level(self, role: str, title: str, template: str, *, topic: str,
                        levels_from: tuple[str, ...] = ("A", "B", "C")) -> Reply:
         info = self.k.roles[role]
-        choices = [self.ask_choice(f"{role}{lv} ({info.levels[lv]})", template.format(code=f"{role}{lv}"))
+        choices = [self.ask_choice(f"{self.k.code(role, lv)} ({info.levels[lv]})", template.format(code=f"{self.k.code(role, lv)}"))
                    for lv in levels_from if lv in info.levels]
         reply = Reply(title=title, blocks=[Block(text="Which level do you mean?")], choices=choices, status="clarify")
         reply.meta.update(role=role, level=None, topic=topic)
@@ -509,9 +536,9 @@ class AnswerEngine:
         nxt = self.k.next_level(role, level)
         if nxt is None:
             return self._top_level(role, level, topic="next_step")
-        reply = self._time_in_level(parse(f"how long at {role}{level} before {role}{nxt}"), [role],
+        reply = self._time_in_level(parse(f"how long at {self.k.code(role, level)} before {self.k.code(role, nxt)}"), [role],
                                     [(role, level), (role, nxt)])
-        reply.title = f"After {role}{level} comes {role}{nxt} ({info.levels[nxt]}). " + (reply.title or "")
+        reply.title = f"After {self.k.code(role, level)} comes {self.k.code(role, nxt)} ({info.levels[nxt]}). " + (reply.title or "")
         reply.meta.update(topic="next_step", level=nxt)
         return reply
 
@@ -532,16 +559,16 @@ class AnswerEngine:
         blocks = []
         if rules:
             blocks.append(Block(title="Time in level",
-                                bullets=[f"{r.months_text} at {role}{r.from_level} before {role}{r.to_level}: "
+                                bullets=[f"{r.months_text} at {self.k.code(role, r.from_level)} before {self.k.code(role, r.to_level)}: "
                                          f"“{r.text}” (document {r.source.document_id})" for r in rules],
                                 notes=[r.note for r in rules if r.note]))
-        crit_blocks, _ = self._blocks(added, key=lambda c: f"{role}{c.level} – {TOPIC_TITLES[c.topic]}"
+        crit_blocks, _ = self._blocks(added, key=lambda c: f"{self.k.code(role, c.level)} – {TOPIC_TITLES[c.topic]}"
                                       + (f" ({c.group})" if c.group else ""))
-        ev_blocks, _ = self._blocks(evidence, key=lambda c: f"Evidence for {role}{later}"
+        ev_blocks, _ = self._blocks(evidence, key=lambda c: f"Evidence for {self.k.code(role, later)}"
                                     + (f" – {c.group}" if c.group else ""))
         reply = Reply(
-            title=f"What {role}{later} adds to {role}{earlier}",
-            blocks=[Block(text=f"{role}{later} asks for everything at {role}{earlier}, plus the following.")]
+            title=f"What {self.k.code(role, later)} adds to {self.k.code(role, earlier)}",
+            blocks=[Block(text=f"{self.k.code(role, later)} asks for everything at {self.k.code(role, earlier)}, plus the following.")]
             + blocks + crit_blocks + ev_blocks,
             sources=self._sources(list(rules) + added + evidence),
             choices=self._level_choices(role, later, exclude="compare"),
@@ -564,11 +591,15 @@ class AnswerEngine:
 
     def _level(self, q: Query, role: str, level: str) -> Reply:
         info = self.k.roles[role]
-        code = f"{role}{level}"
+        code = f"{self.k.code(role, level)}"
         topics = [t for t in q.topics if t in LEVEL_TOPICS or t == "evidence" or t in ROLE_WIDE_TOPICS]
         if "person_spec" in q.topics and not topics:
             topics = list(LEVEL_TOPICS)
         footer = None
+        if not topics and not q.overview:
+            specific = self._level_hits(q, role, level)
+            if specific is not None:
+                return specific
         if topics:
             criteria = [c for t in topics for c in self.k.find(role=role, level=level, topic=t)]
             if any(t in ROLE_WIDE_TOPICS for t in topics):
@@ -595,7 +626,7 @@ class AnswerEngine:
                 prev = longest.from_level
                 detail = "; ".join(f"{r.months_text} in document {r.source.document_id}" for r in rules)
                 extra.append(Block(title="Time in level",
-                                   text=f"At least {longest.months_text} at {role}{prev} ({detail}).",
+                                   text=f"At least {longest.months_text} at {self.k.code(role, prev)} ({detail}).",
                                    notes=[r.note for r in rules if r.note]))
             if level != "A" and self.k.find(role=role, level=self.k.previous_level(role, level) or "A"):
                 extra.insert(0, Block(text=f"These are in addition to the requirements of the levels below "
@@ -672,14 +703,14 @@ class AnswerEngine:
 
         def key(c: Criterion) -> str:
             if c.level and info.levels:
-                return f"{role}{c.level} ({info.levels[c.level]}) – {c.source.heading}" \
+                return f"{self.k.code(role, c.level)} ({info.levels[c.level]}) – {c.source.heading}" \
                     if c.level not in c.source.heading else c.source.heading
             return c.source.heading
 
         title = f"{TOPIC_TITLES.get(topic, topic)}: {self._role_name(role)}"
         if q.variant and any(c.variant for c in criteria):
             title += f" – {q.variant}"
-        choices = [self.ask_choice(f"{role}{lv} ({name})", f"what do I need for {role}{lv}")
+        choices = [self.ask_choice(f"{self.k.code(role, lv)} ({name})", f"what do I need for {self.k.code(role, lv)}")
                    for lv, name in info.levels.items()]
         return self._reply(title=title, criteria=criteria, role=role, level=None, topic=topic, key=key,
                            choices=choices, footer=footer)
@@ -695,6 +726,32 @@ class AnswerEngine:
             reply.sources = [f"{self.k.documents[d].title} (document {d})" for d in info.documents]
         return reply
 
+    def _level_hits(self, q: Query, role: str, level: str) -> Reply | None:
+        """A specific question about a level ('do I need to be a practice educator for SW3C?')."""
+        info = self.k.roles[role]
+        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *ROLE_NAMES])))
+        content = [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words]
+        if not content:
+            return None
+        allowed = {lv for lv in self.k.roles[role].levels if lv <= level} | {None}
+        hits = [h for h in self.retriever.search(" ".join(content), roles={role}, limit=30)
+                if h.criterion.level in allowed and h.score >= 3.0]
+        if not hits:
+            return None
+        top = hits[0].score
+        chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
+        chosen.sort(key=lambda c: (c.level != level, c.level or "", c.topic))
+        code = self.k.code(role, level)
+        reply = self._reply(title=f"What the framework says on this for {code}", criteria=chosen, role=role,
+                            level=level, topic="search",
+                            key=lambda c: (f"{self.k.code(role, c.level)} – " if c.level else "")
+                            + _heading_with_group(c),
+                            choices=[self.ask_choice(f"Everything for {code}", f"what do I need for {code}"),
+                                     *self._level_choices(role, level)])
+        if any(c.level != level for c in chosen):
+            reply.blocks.append(Block(text=f"Requirements of the levels below {code} also apply at {code}."))
+        return reply
+
     def _role_hits(self, q: Query, role: str) -> Reply | None:
         """A specific question about a role ('do SW3s chair meetings?'): answer from matching criteria."""
         hits = [h for h in self.retriever.search(q.text, roles={role}) if h.score >= 3.0]
@@ -706,6 +763,16 @@ class AnswerEngine:
                            role=role, level=None, topic="search")
 
     # -- no role named ------------------------------------------------------------------------------------
+    def _across_roles(self, q: Query, roles: list[str]) -> Reply:
+        """A role-wide topic asked of several roles at once ("what are the Kent values?")."""
+        topic = q.topic or "overview"
+        criteria = [c for r in roles for c in self.k.find(role=r, topic=topic)]
+        if not criteria:
+            return self._free(q)
+        return self._reply(title=f"{TOPIC_TITLES.get(topic, topic)} in the framework documents", criteria=criteria,
+                           role=roles[0] if len(roles) == 1 else None, level=None, topic=topic,
+                           key=lambda c: f"{self._role_name(c.role)} – {c.source.heading}")
+
     def _which_role(self, q: Query) -> Reply:
         topic = q.topic or "overview"
         letters = [lv for lv, _ in q.bare_levels]
@@ -736,7 +803,9 @@ class AnswerEngine:
             routes = [c for c in guidance if "development" in (c.source.heading or "").lower()
                       or "route" in (c.source.heading or "").lower()]
             wanted = routes or guidance
-        return self._reply(title="Developing your career: what the Medway guide says", criteria=wanted, role=None,
+        titles = list(dict.fromkeys(c.title or c.source.heading for c in wanted))
+        title = titles[0] if len(titles) == 1 else "Developing your career: what the Medway guide says"
+        return self._reply(title=title, criteria=wanted, role=None,
                            level=None, topic="guidance", key=lambda c: c.title or c.source.heading)
 
     def _strong_free_text(self, q: Query) -> bool:
@@ -775,6 +844,12 @@ class AnswerEngine:
         )
         reply.meta.update(role=None, level=None, topic="help")
         return reply
+
+
+def _heading_with_group(c: Criterion) -> str:
+    if c.group and c.group.lower() not in c.source.heading.lower():
+        return f"{c.source.heading} – {c.group}"
+    return c.source.heading
 
 
 def _short(text: str, n: int = 60) -> str:

@@ -103,6 +103,11 @@ def find_role_names(text: str) -> list[tuple[str, int, str]]:
     """Role names in words, tolerating typos ("senoir social worker"): (role, position, matched)."""
     hits: list[tuple[str, int, str]] = []
     taken: list[tuple[int, int]] = []
+    # Typo'd multi-word names first ("senoir social worker"), so that the shorter exact
+    # "social worker" inside them does not win.
+    for role, start, end, name in _fuzzy_names(text):
+        taken.append((start, end))
+        hits.append((role, start, name))
     for name in _ROLE_CHOICES:
         for m in re.finditer(rf"(?<![a-z]){re.escape(name)}(?![a-z])", text):
             span = (m.start(), m.end())
@@ -110,21 +115,26 @@ def find_role_names(text: str) -> list[tuple[str, int, str]]:
                 continue
             taken.append(span)
             hits.append((ROLE_NAMES[name], m.start(), name))
-    if hits:
-        return sorted(hits, key=lambda h: h[1])
-    # Typo tolerance: compare word windows of the same length as each multi-word role name.
+    return sorted(hits, key=lambda h: h[1])
+
+
+def _fuzzy_names(text: str) -> list[tuple[str, int, int, str]]:
+    """Multi-word role names typed with a typo: (role, start, end, name). Exact spellings are left alone."""
     words = list(re.finditer(r"[a-z']+", text))
-    best: tuple[float, str, int, str] | None = None
-    for size in (4, 3, 2):
+    found: list[tuple[str, int, int, str]] = []
+    for size in (3, 2):
+        names = [n for n in _ROLE_CHOICES if n.count(" ") == size - 1]
         for i in range(len(words) - size + 1):
-            window = text[words[i].start(): words[i + size - 1].end()]
-            match = process.extractOne(window, [n for n in _ROLE_CHOICES if n.count(" ") == size - 1],
-                                       scorer=fuzz.ratio, score_cutoff=86)
-            if match and (best is None or match[1] > best[0]):
-                best = (match[1], ROLE_NAMES[match[0]], words[i].start(), match[0])
-    if best:
-        return [(best[1], best[2], best[3])]
-    return []
+            start, end = words[i].start(), words[i + size - 1].end()
+            if any(a < end and start < b for _, a, b, _ in found):
+                continue
+            window = text[start:end]
+            if window in ROLE_NAMES:
+                continue
+            match = process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=88)
+            if match:
+                found.append((ROLE_NAMES[match[0]], start, end, match[0]))
+    return found
 
 
 def find_level_words(text: str) -> list[tuple[str, int]]:

@@ -26,12 +26,11 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "experience": ("experience", "exp ", "post qualifying", "pqe", "years of practice"),
     "skills": ("skill", "abilities", "ability", "able to", "competent"),
     "duties": ("duties", "duty", "day to day", "day-to-day", "responsibilit", "expected to do", "what do they do",
-               "what does a", "what does the", "job description", "role involve", "what is involved",
+               "job description", "role involve", "what is involved",
                "do all day", "main tasks", "tasks", "purpose of the job", "job purpose", "accountabilit"),
     "values": ("values", "behaviours", "behaviors"),
     "competencies": ("competenc",),
-    "special_conditions": ("special condition", "conditions of the post", "dbs", "driving", "drive", "licence",
-                           "license", "car "),
+    "special_conditions": ("special condition", "conditions of the post"),
     "development": ("develop myself", "development route", "how can i develop", "how do i develop",
                     "stepping up", "step up", "acting up", "act up", "secondment", "shadow", "on the job",
                     "learning from others", "formal learning", "training opportunit", "career development",
@@ -39,7 +38,7 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "guidance": ("purpose of the framework", "how to use the framework", "how do i use the framework",
                  "what is the framework", "about the framework", "how does the framework work",
                  "what is this framework", "use this framework", "professions"),
-    "grade": ("what grade", "which grade", "grade is", "what band", "pay band", "scp", "spinal"),
+    "grade": ("grade", "what band", "pay band", "scp", "spinal"),
 }
 
 OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
@@ -89,6 +88,7 @@ class Query:
     glossary_hint: bool = False
     variant: str | None = None  # "Deaf services"
     year: int | None = None  # SW2A Year 1 / Year 2
+    inferred_level: bool = False  # the level came from "NQSW"/"ASYE", not a typed code
     pcf_domain: int | None = None
     childrens: bool = False
     kent: bool = False
@@ -143,6 +143,7 @@ def parse(text: str) -> Query:
         pos = next((p for r, _, p in mentions if r == "SW2"), 0)
         mentions = [m for m in mentions if m[0] != "SW2"]
         mentions.append(("SW2", "A", pos))
+        q.inferred_level = True
     mentions.sort(key=lambda m: m[2])
 
     level_words = find_level_words(lower) + level_after_to(typed)
@@ -181,6 +182,15 @@ def parse(text: str) -> Query:
     for topic, words in TOPIC_WORDS.items():
         if _has(lower, words):
             q.topics.append(topic)
+    if re.search(r"\bwhat (?:does|do|would|will) (?:an? |the )?[a-z0-9' ]{2,40}\b(?:do|doing)\b", lower) \
+            and "duties" not in q.topics:
+        q.topics.append("duties")
+    # "how many years of post-qualifying experience" asks about experience, not time in level
+    if re.search(r"post[- ]?qualif|\bpqe\b", lower) and "time_in_level" in q.topics:
+        q.topics.remove("time_in_level")
+        if "experience" in q.topics:
+            q.topics.remove("experience")
+        q.topics.insert(0, "experience")
     if q.pcf_domain is not None or re.search(r"\bpcf\b|capabilit", lower):
         q.topics.insert(0, "pcf_domain") if "pcf_domain" not in q.topics else None
     for kind, words in OUT_OF_SCOPE.items():

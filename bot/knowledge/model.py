@@ -124,8 +124,15 @@ class Knowledge:
         return [c for c in self.criteria if c.role is None]
 
     def level_codes(self) -> list[str]:
-        """Every full level code, e.g. SW2A, in a stable order."""
-        return [f"{code}{lv}" for code, info in self.roles.items() for lv in LEVEL_ORDER if lv in info.levels]
+        """Every full level code as shown to people, e.g. SW2A, SCO 4B, in a stable order."""
+        return [self.code(code, lv) for code, info in self.roles.items() for lv in LEVEL_ORDER if lv in info.levels]
+
+    @staticmethod
+    def code(role: str, level: str | None) -> str:
+        """How a level is written: SW2A; the Social Care Officer table writes its levels "4A", "4B"."""
+        if not level:
+            return role
+        return f"SCO 4{level}" if role == "SCO" else f"{role}{level}"
 
     def role_codes(self, *, kind: str | None = "role") -> list[str]:
         return [c for c, r in self.roles.items() if kind is None or r.kind == kind]

@@ -174,7 +174,8 @@ class Store(abc.ABC):
         """Store an assessment/check-in; return its id."""
 
     @abc.abstractmethod
-    def update_record(self, record_id: str, *, data: dict[str, Any] | None = None, shared: bool | None = None) -> None: ...
+    def update_record(self, record_id: str, *, data: dict[str, Any] | None = None,
+                      shared: bool | None = None) -> None: ...
 
     @abc.abstractmethod
     def list_records(self, person_id: str, kind: str | None = None) -> list[dict[str, Any]]:

@@ -242,19 +242,23 @@ _POSTGRES_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
 _POSTGRES_LOCK = "SELECT pg_advisory_xact_lock(hashtext('careerbot.migrate:' || current_schema()))"
 
 
+def _scalar(conn: Any, sql: str) -> Any:
+    # Works whatever row factory the caller's connection uses (tuples or dicts).
+    row = conn.execute(sql).fetchone()
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
 def postgres_current_version(conn: Any) -> int:
     """The version in force in the current schema; 0 for an empty one. Run inside a transaction."""
-    row = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
-    if not row[0]:
+    if not _scalar(conn, "SELECT to_regclass('schema_version') IS NOT NULL"):
         return 0
-    row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-    return int(row[0])
+    return int(_scalar(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_version"))
 
 
 def apply_postgres(conn: Any) -> int:
     """Apply pending migrations inside the caller's transaction. The advisory lock comes first:
     without it two replicas racing on CREATE TABLE IF NOT EXISTS can still collide in the catalogue."""
-    if conn.execute("SELECT current_schema()").fetchone()[0] is None:
+    if _scalar(conn, "SELECT current_schema()") is None:
         raise StoreError("no schema on the search_path exists; create it before migrating")
     conn.execute(_POSTGRES_LOCK)
     conn.execute(_POSTGRES_VERSION_TABLE)

@@ -7,6 +7,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -138,11 +139,25 @@ class SQLiteStore(Store):
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             conn.execute("PRAGMA foreign_keys = ON")
             if not self._memory:
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the SQLite database {self._path}: {exc}") from exc
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        # WAL is a property of the file, set once. Switching needs an exclusive lock and SQLite does
+        # not apply busy_timeout to it, so two processes opening a new file at once must retry.
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _connection(self) -> sqlite3.Connection:
         if self._closed:

@@ -1,0 +1,141 @@
+"""Composition root: settings -> store -> knowledge -> engine -> dialogs -> router -> channels -> scheduler -> web app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.answers.engine import AnswerEngine
+from bot.config import Settings, load_settings
+from bot.knowledge.loader import DEFAULT_FRAMEWORK_DIR, load_knowledge
+from bot.knowledge.model import Knowledge
+from bot.router import Router
+from bot.storage import open_store
+from bot.storage.base import Store
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Everything wired together; channels and the CLI get what they need from here."""
+
+    settings: Settings
+    store: Store
+    knowledge: Knowledge
+    engine: AnswerEngine
+    router: Router
+    dialogs: Any
+    owner: str
+    notifiers: dict[str, Any] = field(default_factory=dict)
+    reminders: Any = None
+    scheduler: Any = None
+
+    def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        try:
+            self.store.release_claims(owner=self.owner)
+        except Exception:  # closing must go on even if the store is down  # noqa: BLE001
+            log.warning("could not release reminder claims on shutdown", exc_info=True)
+        self.store.close()
+
+
+def build_services(settings: Settings | None = None, *, clock=utc_now, with_dialogs: bool = True) -> Services:
+    settings = settings or load_settings()
+    if settings.database_url.startswith("sqlite:///") and ":memory:" not in settings.database_url:
+        os.makedirs(settings.data_dir, exist_ok=True)
+        db_path = settings.database_url.removeprefix("sqlite:///")
+        os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
+    store = open_store(settings.database_url)
+    store.migrate()
+    knowledge = load_knowledge(settings.framework_dir or DEFAULT_FRAMEWORK_DIR)
+    engine = AnswerEngine(knowledge)
+    owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    services = Services(settings=settings, store=store, knowledge=knowledge, engine=engine, router=None,  # type: ignore[arg-type]
+                        dialogs=None, owner=owner)
+    dialogs = None
+    if with_dialogs:
+        from dialogs import DialogRunner
+
+        dialogs = DialogRunner(store=store, knowledge=knowledge, clock=clock,
+                               expiry_days=settings.dialog_expiry_days,
+                               notify=lambda person, reply: notify_person(services, person, reply))
+    services.dialogs = dialogs
+    services.router = Router(knowledge=knowledge, engine=engine, store=store, dialogs=dialogs, clock=clock)
+    return services
+
+
+def notify_person(services: Services, person, reply) -> bool:
+    """Send a proactive message through the first channel that can reach the person."""
+    for notifier in services.notifiers.values():
+        try:
+            if notifier.can_reach(person):
+                notifier.send(person, reply)
+                return True
+        except Exception:  # one channel failing must not stop the others  # noqa: BLE001
+            log.warning("notifier %s failed", getattr(notifier, "name", notifier), exc_info=True)
+    return False
+
+
+def build_reminders(services: Services, *, clock=utc_now):
+    from bot.reminders import LogNotifier, ReminderService
+
+    notifiers = dict(services.notifiers)
+    notifiers.setdefault("log", LogNotifier())
+    services.reminders = ReminderService(services.store, services.knowledge, notifiers, clock=clock,
+                                         owner=services.owner)
+    return services.reminders
+
+
+def make_web_app(services: Services):
+    """The aiohttp application: Slack and Teams endpoints (when configured), health, readiness, metrics."""
+    from bot.channels.web import make_app
+
+    return make_app(services)
+
+
+def serve(*, port: int | None = None, settings: Settings | None = None) -> int:
+    """careerbot serve: one aiohttp server, scheduler in-process, graceful on SIGTERM."""
+    from aiohttp import web
+
+    services = build_services(settings)
+    settings = services.settings
+    app = make_web_app(services)
+    if settings.reminders_enabled:
+        from bot.reminders import Scheduler
+
+        reminders = build_reminders(services)
+        services.scheduler = Scheduler(reminders, interval_seconds=settings.reminder_interval_seconds)
+        services.scheduler.start()
+
+    async def _run() -> None:
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=20)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, port or settings.port)
+        await site.start()
+        log.info("careerbot listening on %s:%s", settings.host, port or settings.port)
+        print(f"careerbot is listening on http://{settings.host}:{port or settings.port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("shutting down: finishing turns in flight")
+        await runner.cleanup()  # stops taking requests, waits for handlers in flight
+
+    try:
+        asyncio.run(_run())
+    finally:
+        services.close()
+    return 0

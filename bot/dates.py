@@ -1,0 +1,68 @@
+"""Dates as people type them in UK English ("March 2025", "1 March 2025", "01/03/2025", "2025-03-01")."""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from datetime import date
+
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+         ("nov", "november"), ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|" \
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+
+
+def format_uk(d: date) -> str:
+    """1 March 2025."""
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def parse_date(text: str, *, today: date | None = None, prefer_future: bool = False) -> date | None:
+    """The first date in text, or None. A month without a day means its 1st. Day-month order (UK).
+
+    Without a year, the date is this year's, or next year's when prefer_future and it has passed.
+    Invalid dates (31 February) give None rather than a guess.
+    """
+    s = text.lower()
+    try:
+        m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", s)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b", s)
+        if m:
+            year = int(m.group(3))
+            year += 2000 if year < 100 else 0
+            return date(year, int(m.group(2)), int(m.group(1)))
+        m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:,?\s+(\d{{4}}))?", s)
+        if m:
+            return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"],
+                              m.group(3), today, prefer_future)
+        m = re.search(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", s)
+        if m and not (m.group(3) is None and len(m.group(2)) == 4):
+            return _with_year(int(m.group(2)), MONTHS[m.group(1)[:3]], m.group(3), today, prefer_future)
+        m = re.search(rf"\b{_MONTH}\s+(\d{{4}})\b", s)
+        if m:
+            return date(int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
+    except ValueError:
+        return None
+    return None
+
+
+def _with_year(day: int, month: int, year: str | None, today: date | None, prefer_future: bool) -> date:
+    today = today or date.today()
+    if year:
+        return date(int(year), month, day)
+    candidate = date(today.year, month, min(day, monthrange(today.year, month)[1]))
+    if day > monthrange(today.year, month)[1]:
+        raise ValueError("no such day")
+    if prefer_future and candidate < today:
+        candidate = date(today.year + 1, month, day)
+    return candidate

@@ -1,0 +1,305 @@
+"""One turn of conversation: de-duplicate, resume an active dialog, else recognise the intent and answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from bot.answers.engine import AnswerEngine, Context
+from bot.answers.questions import parse
+from bot.conversation import Block, Choice, Incoming, Reply
+from bot.dates import format_uk, parse_date
+from bot.knowledge.model import Knowledge
+from bot.storage.base import Person, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+STORE_DOWN = Reply(
+    title="Sorry, I can't reach my records just now.",
+    blocks=[Block(text="Nothing you sent has been lost. Please try again in a few minutes.")],
+    status="error",
+)
+
+_SET_LEVEL = re.compile(
+    r"^\s*(?:/career\s+)?(?:(?:i'?m|i am|my level is|i'?ve been|i have been|set my level(?: to)?|level)\s+)"
+    r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
+    re.I,
+)
+_SNOOZE = re.compile(r"^\s*(?:/career\s+)?snooze\b(?P<rest>.*)$", re.I)
+_OPT_OUT = re.compile(r"^\s*(?:stop|pause|turn off|no more|opt out of|unsubscribe(?: from)?)\s+(?:all\s+)?"
+                      r"(?:the\s+)?(?:reminders?|nudges?|notifications?)\b|^\s*opt[- ]?out\b", re.I)
+_OPT_IN = re.compile(r"^\s*(?:start|resume|turn on|restart|opt in to)\s+(?:the\s+)?(?:reminders?|nudges?|"
+                     r"notifications?)\b|^\s*opt[- ]?in\b", re.I)
+_MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|when (?:am|will) i "
+                           r"(?:be )?eligible|am i eligible|when can i (?:apply|progress|move up|go for the next))\b",
+                           re.I)
+_MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible)\b",
+                      re.I)
+_HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
+
+
+class Router:
+    """The core's single entry point for every channel. Thread-safe; channels call handle() per message."""
+
+    def __init__(self, *, knowledge: Knowledge, engine: AnswerEngine, store: Store, dialogs=None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.k = knowledge
+        self.engine = engine
+        self.store = store
+        self.dialogs = dialogs
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._person_lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------------
+    def handle(self, msg: Incoming) -> list[Reply]:
+        try:
+            if msg.event_id and not self.store.remember_event(msg.channel, msg.event_id):
+                log.info("replayed event ignored: %s %s", msg.channel, msg.event_id)
+                return []
+            person = self.person_for(msg)
+            return self._turn(msg, person)
+        except StoreError:
+            log.exception("store unavailable during a turn")
+            return [STORE_DOWN]
+
+    def person_for(self, msg: Incoming) -> Person:
+        """The person behind a message; created on first contact so preferences and dialogs have a home."""
+        with self._person_lock:
+            person = None
+            if msg.channel == "slack":
+                person = self.store.find_person(slack_user_id=msg.user_id)
+            elif msg.channel == "teams":
+                person = self.store.find_person(teams_user_id=msg.user_id)
+            if person is None:
+                person = self.store.get_person(f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams")
+                                               else msg.user_id)
+            if person is None:
+                person = Person(
+                    id=f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id,
+                    display_name=msg.display_name or msg.user_id,
+                    slack_user_id=msg.user_id if msg.channel == "slack" else None,
+                    teams_user_id=msg.user_id if msg.channel == "teams" else None,
+                )
+                if msg.timezone:
+                    person.timezone = msg.timezone
+                self.store.upsert_person(person)
+            elif msg.display_name and not person.display_name:
+                person.display_name = msg.display_name
+                self.store.upsert_person(person)
+            return person
+
+    def _today(self, person: Person) -> date:
+        from zoneinfo import ZoneInfo
+
+        try:
+            return self.clock().astimezone(ZoneInfo(person.timezone)).date()
+        except Exception:  # an unknown zone must not cost an answer  # noqa: BLE001
+            return self.clock().date()
+
+    def _turn(self, msg: Incoming, person: Person) -> list[Reply]:
+        value = msg.value or {}
+        action = value.get("action")
+        text = (msg.text or "").strip()
+        if action == "ask" and isinstance(value.get("question"), str):
+            return [self._answer(value["question"], person, replaces_prompt=False)]
+        if action == "assess" and self.dialogs is not None:
+            return self.dialogs.start("self_assessment", msg=msg, person=person,
+                                      args={"level": value.get("level")})
+        if action == "reminders":
+            return [self._reminder_setting(person, value.get("what", ""), value.get("until"))]
+        if self.dialogs is not None:
+            replies = self.dialogs.handle(msg, person)
+            if replies is not None:
+                return replies
+            from dialogs import detect_start
+
+            started = detect_start(text) if text else None
+            if started:
+                name, args = started
+                return self.dialogs.start(name, msg=msg, person=person, args=args)
+        if action and not text:
+            # A press on a button whose dialog is over: say so instead of staying silent.
+            return [Reply(title="That button belongs to a conversation that has finished.",
+                          blocks=[Block(text="Ask me a question, or say “help” to see what I can do.")],
+                          status="clarify")]
+        if not text or _HELP.match(text):
+            return [self.engine.help_reply()]
+        m = _SET_LEVEL.match(text)
+        if m:
+            reply = self._set_level(msg, person, m.group("code"), m.group("when"))
+            if reply is not None:
+                return reply
+        m = _SNOOZE.match(text)
+        if m:
+            return [self._snooze(person, m.group("rest"))]
+        if _OPT_OUT.search(text):
+            return [self._reminder_setting(person, "opt_out")]
+        if _OPT_IN.search(text):
+            return [self._reminder_setting(person, "opt_in")]
+        if _MY_TEAM.search(text):
+            return [self._team(person)]
+        if _MY_MILESTONE.search(text) and not parse(text).levels:
+            return [self._my_milestone(person)]
+        return [self._answer(text, person)]
+
+    # -- answering -------------------------------------------------------------------------------
+    def _answer(self, text: str, person: Person, *, replaces_prompt: bool = False) -> Reply:
+        role = level = None
+        if person.level_code:
+            q = parse(person.level_code)
+            if q.levels:
+                role, level = q.levels[0][0], q.levels[0][1]
+        reply = self.engine.answer(text, context=Context(role=role, level=level))
+        # A time-in-level answer about the person's own next step gets their own date too.
+        if (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
+                and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
+            personal = self._milestone_block(person)
+            if personal:
+                reply.blocks.insert(0, personal)
+        reply.replaces_prompt = replaces_prompt
+        return reply
+
+    def _milestone_block(self, person: Person) -> Block | None:
+        try:
+            from bot.milestones import assess
+        except ImportError:  # pragma: no cover - milestones not installed in a trimmed build
+            return None
+        if not (person.level_code and person.level_since):
+            return None
+        result = assess(self.k, level_code=person.level_code, since=person.level_since, today=self._today(person))
+        return Block(title="For you", text=result.describe())
+
+    def _my_milestone(self, person: Person) -> Reply:
+        if not (person.level_code and person.level_since):
+            return Reply(
+                title="I don't know your level yet.",
+                blocks=[Block(text="Tell me, for example: “I'm SW2B since March 2025”. "
+                                   "Your manager or HR can also load it from the staff list.")],
+                status="clarify",
+            )
+        block = self._milestone_block(person)
+        reply = Reply(title=f"Your level: {person.level_code}, since {format_uk(person.level_since)}",
+                      blocks=[block] if block else [])
+        nxt_role, nxt = self._next_code(person.level_code)
+        if nxt:
+            reply.choices = [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
+                             self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
+                             Choice(label=f"Self-assessment for {nxt}", value={"action": "assess", "level": nxt})]
+        return reply
+
+    def _next_code(self, level_code: str) -> tuple[str | None, str | None]:
+        q = parse(level_code)
+        if not q.levels:
+            return None, None
+        role, level, _ = q.levels[0]
+        nxt = self.k.next_level(role, level)
+        return role, f"{role}{nxt}" if nxt else None
+
+    # -- personal settings ------------------------------------------------------------------------
+    def canonical_level(self, typed: str) -> str:
+        """'sw 2b' -> 'SW2B'; a clear ValueError naming the code and listing the known ones otherwise."""
+        q = parse(typed)
+        if q.levels and not q.unknown_codes and q.levels[0][0] in self.k.roles:
+            role, level, _ = q.levels[0]
+            return f"{role}{level}"
+        known = ", ".join(self.k.level_codes())
+        raise ValueError(f"“{typed.strip()}” is not a level in the framework. Known levels: {known}.")
+
+    def _set_level(self, msg: Incoming, person: Person, code_text: str, when_text: str) -> list[Reply] | None:
+        try:
+            code = self.canonical_level(code_text)
+        except ValueError as exc:
+            if not re.search(r"\d|level|sco|sw", code_text, re.I):
+                return None  # "I'm confused since yesterday" is not a level statement
+            return [Reply(title="I couldn't set your level.", blocks=[Block(text=str(exc))], status="clarify")]
+        since = parse_date(when_text, today=self._today(person))
+        if since is None:
+            return [Reply(title="I couldn't read that date.",
+                          blocks=[Block(text="Please give it like “March 2025”, “1 March 2025” or “2025-03-01”.")],
+                          status="clarify")]
+        if since > self._today(person):
+            return [Reply(title="That date is in the future.",
+                          blocks=[Block(text="Please give the date you started the level.")], status="clarify")]
+        if self.dialogs is not None:
+            return self.dialogs.start("set_level", msg=msg, person=person,
+                                      args={"level_code": code, "since": since.isoformat()})
+        updated = replace(person, level_code=code, level_since=since)
+        self.store.upsert_person(updated)
+        return [Reply(title=f"Done: your level is {code}, since {format_uk(since)}.")]
+
+    def _snooze(self, person: Person, rest: str) -> Reply:
+        today = self._today(person)
+        rest = rest.strip()
+        until: date | None = None
+        m = re.search(r"(\d+)\s*(day|week|month)s?", rest, re.I)
+        if m and not re.search(r"\d{4}|/", rest):
+            n, unit = int(m.group(1)), m.group(2).lower()
+            days = n * {"day": 1, "week": 7, "month": 30}[unit]
+            until = today + timedelta(days=min(days, 366))
+        elif rest:
+            until = parse_date(rest, today=today, prefer_future=True)
+        if until is None:
+            return Reply(title="Until when shall I snooze your reminders?",
+                         blocks=[Block(text="For example: “snooze until 5 January” or “snooze for 2 weeks”.")],
+                         choices=[Choice("1 week", {"action": "reminders", "what": "snooze",
+                                                    "until": (today + timedelta(days=7)).isoformat()}),
+                                  Choice("1 month", {"action": "reminders", "what": "snooze",
+                                                     "until": (today + timedelta(days=30)).isoformat()})],
+                         status="clarify")
+        return self._reminder_setting(person, "snooze", until.isoformat())
+
+    def _reminder_setting(self, person: Person, what: str, until: str | None = None) -> Reply:
+        prefs = person.prefs
+        if what == "snooze":
+            try:
+                day = date.fromisoformat(str(until))
+            except ValueError:
+                return Reply(title="I couldn't read that date.", status="clarify")
+            if day <= self._today(person):
+                return Reply(title="That date has already passed.",
+                             blocks=[Block(text="Please choose a date in the future.")], status="clarify")
+            prefs.snoozed_until = day
+            msg = f"Reminders snoozed until {format_uk(day)}. Say “resume reminders” to turn them back on sooner."
+        elif what == "opt_out":
+            prefs.opted_out = True
+            msg = "You won't get any more reminders. Say “start reminders” if you change your mind."
+        elif what == "opt_in":
+            prefs.opted_out = False
+            prefs.snoozed_until = None
+            msg = "Reminders are on. I only send them in working hours on working days."
+        else:
+            return Reply(title="I didn't understand that reminder setting.", status="clarify")
+        self.store.upsert_person(person)
+        return Reply(title=msg)
+
+    def _team(self, person: Person) -> Reply:
+        reports = self.store.list_reports(person.id)
+        if not reports:
+            return Reply(title="I have no staff recorded as reporting to you.",
+                         blocks=[Block(text="Managers see the milestones of their own reports only. HR can load "
+                                            "reporting lines from the staff list (careerbot roster import).")])
+        try:
+            from bot.milestones import assess
+        except ImportError:  # pragma: no cover
+            assess = None
+        bullets = []
+        for r in sorted(reports, key=lambda p: p.display_name.lower()):
+            if not (r.level_code and r.level_since) or assess is None:
+                bullets.append(f"{r.display_name or r.id}: level not recorded")
+                continue
+            res = assess(self.k, level_code=r.level_code, since=r.level_since, today=self._today(person))
+            if res.next_level is None:
+                status = "top level of the role"
+            elif res.eligible is None:
+                status = "the framework sets no minimum time"
+            elif res.eligible:
+                status = f"has the time in level for {res.next_level} (since {format_uk(res.earliest_eligible_date)})"
+            else:
+                status = f"could go for {res.next_level} from {format_uk(res.earliest_eligible_date)}"
+            bullets.append(f"{r.display_name or r.id}: {r.level_code} since {format_uk(r.level_since)}; {status}")
+        return Reply(title=f"Your team's milestones ({len(reports)})", blocks=[Block(bullets=bullets)],
+                     footer="Time in level is one part of readiness: the framework also asks for evidence.")

@@ -127,8 +127,11 @@ class AnswerEngine:
             roles = [ctx.role]
             levels = [(ctx.role, lv) for lv, _ in q.bare_levels if lv in KNOWN_LEVELS.get(ctx.role, "")]
             if not levels and ctx.level and (q.next_step or "time_in_level" in q.topics or "evidence" in q.topics):
+                if q.next_step and not q.topics:
+                    return self._next_step(ctx.role, ctx.level)
                 nxt = self.k.next_level(ctx.role, ctx.level)
                 levels = [(ctx.role, nxt or ctx.level)]
+                q.next_step = False
         if "time_in_level" in q.topics and roles:
             return self._time_in_level(q, roles, levels)
         if q.next_step and roles:
@@ -408,8 +411,11 @@ class AnswerEngine:
             return None, None
         lv = mine[0]
         code_pat = rf"{role[:2].lower()}\s*[-_.]?\s*{role[2:].lower()}\s*[-_./]?\s*{lv.lower()}"
+        towards = re.search(rf"\b(?:to|for|reach|reaching|become|becoming|into|get|achieve|progress to)\s+"
+                            rf"(?:level\s+)?{code_pat}", q.lower)
         if re.search(rf"\b(?:at|in|on|been|stay|spend|spent|stuck|remain|currently|am|i'm)\s+(?:level\s+)?"
-                     rf"{code_pat}", q.lower) or re.search(r"\bfrom\s+" + code_pat, q.lower):
+                     rf"{code_pat}", q.lower) or re.search(r"\bfrom\s+" + code_pat, q.lower) \
+                or (lv == "A" and not towards):
             return lv, self.k.next_level(role, lv)
         return self.k.previous_level(role, lv), lv
 
@@ -457,6 +463,13 @@ class AnswerEngine:
         if longest.max_months and longest.max_months != longest.min_months:
             blocks.append(Block(text=f"This is a range: you could be ready after {longest.min_months} months, "
                                      f"and the guide expects it within {longest.max_months} months."))
+        after = self.k.next_level(role, to)
+        following = self.k.rules_for(role, after) if after else []
+        if following:
+            longest_next = max(following, key=lambda r: (r.min_months, r.max_months or 0))
+            blocks.append(Block(text=f"After that: at least {longest_next.months_text} at {self.k.code(role, to)} "
+                                     f"before {self.k.code(role, after)} (ask about {self.k.code(role, after)} for "
+                                     "the details)."))
         evidence = self.k.find(role=role, level=to, topic="evidence")
         blocks.append(Block(text=f"Time alone is not a promotion: the framework also asks for evidence to progress "
                                  f"to {self.k.code(role, to)}."))

@@ -130,15 +130,16 @@ def parse(text: str) -> Query:
     codes = find_codes(lower)
     spans = [(c.start, c.start + len(c.typed)) for c in codes]
     mentions: list[tuple[str, str | None, int]] = [(c.role, c.level, c.start) for c in codes]
+    childrens_post = bool(re.search(r"\bchild", lower))
     for role, pos, name in find_role_names(lower):
         if any(a <= pos < b for a, b in spans):
             continue
+        # "senior social worker" in a children's services question means the PO3 profile
+        if childrens_post and role in ("SW3", "SW2"):
+            role = "PO3"
         mentions.append((role, None, pos))
-    # "senior social worker" in a children's services question means the PO3 profile
-    if q.childrens:
-        mentions = [("PO3" if r == "SW3" and lv is None else r, lv, p) for r, lv, p in mentions]
-        if not any(r == "PO3" for r, _, _ in mentions) and re.search(r"senior", lower):
-            mentions.append(("PO3", None, 0))
+    if childrens_post and not any(r == "PO3" for r, _, _ in mentions) and re.search(r"senior|social work", lower):
+        mentions.append(("PO3", None, 0))
     if re.search(r"\bnqsw\b|newly qualified|\basye\b", lower) and not any(lv for r, lv, _ in mentions if r == "SW2"):
         pos = next((p for r, _, p in mentions if r == "SW2"), 0)
         mentions = [m for m in mentions if m[0] != "SW2"]

@@ -1,0 +1,230 @@
+"""The answer engine against the real framework data: the dev evaluation set, every level and topic, the
+questions the framework cannot answer, citations and notes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.answers.engine import AnswerEngine, Context
+from bot.answers.questions import parse
+from bot.cli import answer_json
+from bot.knowledge.loader import load_knowledge
+from tests.eval_check import check_item
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_FILE = ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return load_knowledge()
+
+
+@pytest.fixture(scope="module")
+def engine(knowledge):
+    return AnswerEngine(knowledge)
+
+
+def ask(engine, question, **kw):
+    return answer_json(engine.answer(question, **kw), question)
+
+
+# -- the development evaluation set -------------------------------------------------------------------
+def _eval_items():
+    if not EVAL_FILE.exists():
+        return []
+    return yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(not EVAL_FILE.exists(), reason="shared/eval is not beside this checkout")
+@pytest.mark.parametrize("item", _eval_items(), ids=lambda it: it["id"])
+def test_eval_dev_item(engine, item):
+    result = ask(engine, item["question"])
+    assert check_item(item, result) == [], result["text"]
+
+
+# -- every role, level and topic ------------------------------------------------------------------------
+PHRASINGS = {
+    "qualifications": ["what qualifications do I need for {code}?", "{code} qualifications", "quals for {code}"],
+    "knowledge": ["what knowledge is expected at {code}?", "{code} knowledge", "what do I need to know for {code}"],
+    "experience": ["what experience do I need for {code}?", "{code} experience"],
+    "skills": ["what skills do I need for {code}?", "{code} skills"],
+    "safeguarding": ["{code} safeguarding", "what safeguarding is needed at {code}?"],
+    "evidence": ["what evidence for {code}?", "{code} evidence", "what evidence do I need to progress to {code}?"],
+}
+
+
+def _cases():
+    k = load_knowledge()
+    cases = []
+    for role, info in k.roles.items():
+        for level in info.levels:
+            for topic, phrasings in PHRASINGS.items():
+                items = [c for c in k.find(role=role, level=level, topic=topic) if not c.variant]
+                if not items:
+                    continue
+                for phrasing in phrasings:
+                    cases.append((role, level, topic, phrasing.format(code=k.code(role, level))))
+    return cases
+
+
+@pytest.mark.parametrize("role,level,topic,question", _cases())
+def test_every_level_topic_is_answered_in_full(engine, knowledge, role, level, topic, question):
+    result = ask(engine, question)
+    assert result["status"] == "answered", result["text"]
+    assert (result["role"], result["level"]) == (role, level)
+    text = result["text"]
+    for c in knowledge.find(role=role, level=level, topic=topic):
+        if not c.variant:
+            assert c.text in text, f"missing {c.text!r}"
+    assert result["sources"], "every answer cites its source"
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("SW3B", ("SW3", "B")), ("sw 3 b", ("SW3", "B")), ("SW3-B", ("SW3", "B")), ("sw3b reqs", ("SW3", "B")),
+    ("senoir social worker level c", ("SW3", "C")), ("team manager accomplished", ("SW4", "C")),
+    ("SCO 4B", ("SCO", "B")), ("sco-4b", ("SCO", "B")), ("NQSW", ("SW2", "A")), ("sw2 a", ("SW2", "A")),
+    ("Social Worker level B", ("SW2", "B")), ("team manger developing", ("SW4", "A")),
+    ("social care officer practising", ("SCO", "B")), ("SW4.C", ("SW4", "C")), ("sw 4c", ("SW4", "C")),
+    ("newly qualified social worker", ("SW2", "A")), ("senior social worker practicing", ("SW3", "B")),
+])
+def test_level_codes_however_typed(typed, expected):
+    q = parse(typed)
+    assert [(r, lv) for r, lv, _ in q.levels][:1] == [expected]
+
+
+@pytest.mark.parametrize("text", ["sw2 and sw3", "I am a social worker", "a team manager", "what is a sco"])
+def test_words_are_not_mistaken_for_levels(text):
+    assert all(lv in "ABC" for _, lv, _ in parse(text).levels)
+    assert parse(text).unknown_codes == []
+
+
+# -- what the framework does not say ----------------------------------------------------------------------
+@pytest.mark.parametrize("question", [
+    "what's the salary for SW3?", "How much does a KR10 earn?", "how much annual leave do I get as a SW2?",
+    "is there a pension?", "can I work from home as a team manager?", "how many hours a week is a SCO?",
+    "what's the mileage allowance?", "what is the notice period for SW4?", "is there an SW5?",
+    "what do I need for SW2D?", "SCO level D requirements", "does KR10 equal SW3?",
+    "is a PO3 the same as SW3?", "what is the probation period?", "how much is the pay rise to SW3B?",
+])
+def test_out_of_scope_is_declined_without_inventing(engine, question):
+    result = ask(engine, question)
+    assert result["status"] == "not_in_framework", result["text"]
+    assert "£" not in result["text"]
+    assert not re.search(r"\b\d+\s*(?:hours|days)\b", result["text"])
+
+
+def test_pay_answer_points_to_what_the_documents_do_say(engine):
+    text = ask(engine, "What's the pay for a KR10 at Kent?")["text"]
+    assert "KR10" in text and "Kent County Council" in text and "per annum" not in text
+
+
+def test_unknown_level_lists_the_known_ones(engine):
+    text = ask(engine, "what do I need for SW5?")["text"]
+    assert "SW5" in text and "SW2A" in text and "SW4C" in text
+
+
+# -- notes, citations, comparisons, time in level -----------------------------------------------------------
+def test_source_typo_is_kept_and_flagged(engine):
+    text = ask(engine, "how long at SW4B before SW4C?")["text"]
+    assert "SW2B" in text  # the source's words are quoted as they are
+    assert "SW4B" in text and "typo" in text.lower() or "almost certainly" in text.lower()
+
+
+def test_conflicting_minimums_use_the_longer_and_show_both(engine):
+    result = ask(engine, "how long do I have to be SW3B before going for SW3C?")
+    text = result["text"]
+    assert "18 months" in text and "12 months" in text
+    assert "document 001" in text and "document 003" in text
+    assert result["level"] == "C"
+
+
+def test_range_is_stated(engine):
+    text = ask(engine, "how long at SW2B before SW2C?")["text"]
+    assert "6-12 months" in text
+
+
+def test_reviewer_comments_are_marked_not_requirements(engine):
+    text = ask(engine, "SW3B experience")["text"]
+    assert "(Can the dates of performance clinics attended be added" in text
+    assert "reviewer" in text.lower()
+
+
+def test_comparison_shows_what_the_higher_level_adds(engine, knowledge):
+    result = ask(engine, "what's the difference between SW2A and SW2B?")
+    for c in knowledge.find(role="SW2", level="B", topic="skills"):
+        assert c.text in result["text"]
+    assert "24 months" in result["text"]
+
+
+def test_next_step_at_the_top_level_points_to_the_next_role(engine):
+    text = ask(engine, "what comes after SW2C?")["text"]
+    assert "top level" in text and "SW3A" in text and "no" in text.lower()
+
+
+def test_free_question_lists_what_each_framework_says(engine):
+    result = ask(engine, "do I need a driving licence?")
+    text = result["text"]
+    assert "Full UK driving licence" in text and "full driving licence" in text
+    assert "Social Care Officer" in text and "PO3" in text
+
+
+def test_glossary_spelled_out_and_not(engine):
+    assert "Approved Mental Health Professional" in ask(engine, "what does AMHP stand for?")["text"]
+    text = ask(engine, "what does CFA stand for?")["text"]
+    assert "never say" in text or "not spelled out" in text
+
+
+def test_context_fills_the_role_from_the_persons_record(engine):
+    result = ask(engine, "what evidence do I need for the next level?", context=Context(role="SW2", level="A"))
+    assert (result["role"], result["level"]) == ("SW2", "B")
+
+
+def test_every_cited_heading_exists_in_the_data(engine, knowledge):
+    headings = {c.source.heading for c in knowledge.criteria} | {r.source.heading for r in knowledge.time_rules}
+    for question in ["what do I need for SW3B?", "SW4C evidence", "KR9 person spec", "pcf domain 2",
+                     "do I need a driving licence?", "difference between SW3A and SW3B"]:
+        reply = engine.answer(question)
+        for source in reply.sources:
+            cited = re.split(r"\(document \w+\): ", source, maxsplit=1)[1].split("; ")
+            assert all(h in headings for h in cited), source
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!?", "a" * 20000, "<!channel> SW3B", "\x00\x01SW2B\x7f",
+                                      "🙂🙂🙂", "SW3B " * 2000, "what do I need for " + "SW" * 500,
+                                      "DROP TABLE people; --", "\u202eSW3B", "sw99z", "level Z"])
+def test_odd_input_never_crashes(engine, question):
+    result = ask(engine, question)
+    assert result["status"] in ("answered", "clarify", "not_in_framework")
+    assert result["text"].strip()
+
+
+def test_long_input_is_cut_with_a_note(engine):
+    result = ask(engine, "what do I need for SW3B? " + "x" * 10000)
+    assert "only the first" in result["text"]
+
+
+# -- the command line ----------------------------------------------------------------------------------------
+def test_cli_batch_json(tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text("what do I need for SW3B?\n\nwhat's the salary for SW3?\nlevel B knowledge\n")
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--batch", str(questions)],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["status"] for r in rows] == ["answered", "not_in_framework", "clarify"]
+    for r in rows:
+        assert {"question", "status", "role", "level", "topic", "text", "sources"} <= set(r)
+
+
+def test_cli_batch_from_stdin():
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "--batch", "-"], input="SW4C evidence\n",
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    row = json.loads(out.stdout)
+    assert row["role"] == "SW4" and row["level"] == "C"

@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answers.levels import ROLE_NAMES
 from bot.answers.questions import KNOWN_LEVELS, Query, parse
@@ -118,6 +118,9 @@ class AnswerEngine:
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
         levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
+        if not roles and q.variant == "Deaf services" and "SCO" in self.k.roles:
+            roles = ["SCO"]
+            levels = [("SCO", lv) for lv, _ in q.bare_levels if lv in self.k.roles["SCO"].levels]
         if not roles and q.kent:
             roles = [r for r, info in self.k.roles.items() if any("kent" in o.lower() for o in info.organisations)]
             if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
@@ -390,6 +393,9 @@ class AnswerEngine:
             title = f"PCF domain {q.pcf_domain}: {items[0].title or ''}".strip()
             return self._reply(title=title, criteria=items, role=None, level=None, topic="pcf_domain",
                                key=lambda c: "At the Experienced Social Worker level:")
+        named = self._pcf_domain_by_name(q, pcf)
+        if named is not None:
+            return self._pcf(replace(q, pcf_domain=named))
         # the level in general
         overview = [c for c in self.k.criteria if c.role == "PCF" and c.topic == "overview"]
         titles = OrderedDict()
@@ -401,6 +407,20 @@ class AnswerEngine:
                            role=None, level=None, topic="pcf_domain", extra_blocks=[domain_block],
                            choices=[self.ask_choice(f"Domain {n}", f"what is PCF domain {n}") for n in
                                     list(titles)[:5] if n is not None])
+
+    def _pcf_domain_by_name(self, q: Query, pcf: list[Criterion]) -> int | None:
+        """'the knowledge domain', 'PCF values and ethics', 'professional leadership' -> the domain number."""
+        best: tuple[int, int] | None = None
+        text = q.lower.replace("&", "and")
+        for c in pcf:
+            if c.number is None or not c.title:
+                continue
+            words = [w for w in re.findall(r"[a-z]+", c.title.lower()) if w not in {"and", "of", "the"}]
+            if words and all(w in text for w in words):
+                score = sum(len(w) for w in words)
+                if best is None or score > best[0]:
+                    best = (score, c.number)
+        return best[1] if best else None
 
     # -- time in level ---------------------------------------------------------------------------------
     def _from_to(self, q: Query, role: str, levels: list[tuple[str, str]]) -> tuple[str | None, str | None]:
@@ -672,12 +692,14 @@ class AnswerEngine:
         info = self.k.roles[role]
         topics = [t for t in q.topics if t in TOPIC_TITLES or t in ("person_spec", "grade")]
         if "person_spec" in topics:
-            criteria = [c for c in self.k.find(role=role) if c.part and "person spec" in c.part.lower()]
+            criteria = [c for c in self.k.find(role=role) if c.part and re.search(r"person spec|essential", c.part,
+                                                                                   re.I)]
             if criteria:
                 wanted = [t for t in topics if t in LEVEL_TOPICS]
                 if wanted:
                     criteria = [c for c in criteria if c.topic in wanted] or criteria
-                return self._reply(title=f"Person specification: {self._role_name(role)}", criteria=criteria,
+                part = criteria[0].part or "Person specification"
+                return self._reply(title=f"{part}: {self._role_name(role)}", criteria=criteria,
                                    role=role, level=None, topic="person_spec")
             topics = [t for t in topics if t != "person_spec"] or list(LEVEL_TOPICS)
         if "grade" in topics:

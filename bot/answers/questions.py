@@ -17,10 +17,13 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "length of time", "how much time",
     ),
     "evidence": ("evidence", "portfolio", "prove ", "proof", "demonstrate that", "show that i", "documents do i",
-                 "what to bring", "submit"),
-    "person_spec": ("person spec", "person specification", "personal specification", "job spec"),
+                 "what to bring", "submit", "need to show", "to show for", "have to show", "show for"),
+    "person_spec": ("person spec", "person specification", "personal specification", "job spec",
+                    "essential criteria", "essential requirements"),
+    "overview": ("report to", "reports to", "reporting to", "responsible to", "line manager", "who manages",
+                 "directorate", "which team", "which unit", "job title"),
     "safeguarding": ("safeguard",),
-    "qualifications": ("qualification", "qualified", "degree", "certificate", "registration", "registered",
+    "qualifications": ("qualification", "degree", "certificate", "registration", "registered",
                        "diploma", "gcse", "quals", "training required", "need to hold"),
     "knowledge": ("knowledge", "know about", "need to know", "understanding of", "legislation", "laws"),
     "experience": ("experience", "exp ", "post qualifying", "pqe", "years of practice"),
@@ -59,7 +62,8 @@ MAPPING_WORDS = ("equal", "equivalent", "same as", "the same level", "map to", "
                  "compare to", "comparable", "match", " vs ", "versus", "translate")
 
 COMPARISON_WORDS = ("difference", "differ", "compare", "comparison", " vs ", "versus", "what changes between",
-                    "what's new in", "what does b add", "what does c add", "what is added", "added at", "adds")
+                    "what's new in", "what is added", "added at", "adds", "add over", "add on top", "add to",
+                    "extra at", "more than at", "on top of", "step up from")
 NEXT_WORDS = ("what comes after", "what's after", "what is after", "next level", "next step", "next grade",
               "after i reach", "where next", "what next", "go next", "progress from", "move up from",
               "promotion from", "next role", "level up")

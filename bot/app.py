@@ -89,7 +89,8 @@ def notify_person(services: Services, person, reply) -> bool:
 
 
 def build_reminders(services: Services, *, clock=utc_now):
-    from bot.reminders import LogNotifier, ReminderService
+    from bot.notifiers import LogNotifier
+    from bot.reminders import ReminderService
 
     notifiers = dict(services.notifiers)
     notifiers.setdefault("log", LogNotifier())

@@ -95,12 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_validate)
 
-    try:
-        from bot import cli_more
-    except ImportError:  # pragma: no cover - during bootstrapping
-        cli_more = None
-    if cli_more is not None:
-        cli_more.register(sub)
+    from bot import cli_more
+
+    cli_more.register(sub)
     return parser
 
 

@@ -270,7 +270,7 @@ def assess(
     info = knowledge.roles.get(role)
     if info is None or (level is not None and level not in info.levels):
         raise UnknownLevel(f"{level_code} is not a level in the framework")
-    code = f"{role}{level or ''}"
+    code = knowledge.code(role, level)
     label = info.level_label(level) if level else f"{info.title} ({role})"
     notes: list[str] = []
     if since > today:
@@ -291,7 +291,7 @@ def assess(
     if nxt is None:
         _top_level(knowledge, result, role, level)
         return result
-    result.next_level = f"{role}{nxt}"
+    result.next_level = knowledge.code(role, nxt)
     result.evidence_for = result.next_level
     result.evidence_needed = [EvidenceItem.of(c) for c in knowledge.find(role=role, level=nxt, topic="evidence")]
     if not result.evidence_needed:

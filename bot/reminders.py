@@ -231,6 +231,8 @@ def _milestone_payload(result: MilestoneResult) -> dict[str, Any]:
         "since": result.since.isoformat(),
         "earliest": result.earliest_eligible_date.isoformat() if result.earliest_eligible_date else None,
         "months_text": rule.months_text if rule else None,
+        "min_months": rule.min_months if rule else None,
+        "max_months": rule.max_months if rule else None,
         "rule_text": rule.text if rule else None,
         "rule_source": rule.source if rule else None,
         "evidence": [e.to_json() for e in result.evidence_needed],
@@ -356,15 +358,24 @@ def compose_reply(message: ReminderMessage) -> Reply:
         nxt, level, when = p["next_level"], p["level"], _d(p["earliest"])
         if p.get("rule_source"):
             sources.append(p["rule_source"])
+        low, high = p.get("min_months"), p.get("max_months")
+        is_range = high is not None and low is not None and high != low
         if message.kind == HEADS_UP:
             title = f"Heads-up: {nxt} could be coming up"
             text = (f"Heads-up: you could be eligible to put yourself forward for {nxt} from {when}. "
                     f"The framework asks for a minimum of {p['months_text']} at {level}, and you have been at "
                     f"{level} since {_d(p['since'])}.")
+            if is_range:
+                text += f" The date uses the lower end of the range ({low} months)."
         else:
             title = f"You can now put yourself forward for {nxt}"
-            text = (f"As of {when}, you have completed the minimum of {p['months_text']} at {level} that the "
-                    f"framework asks for before {nxt}, so you can put yourself forward for {nxt}.")
+            if is_range:
+                text = (f"As of {when}, you have completed {low} months at {level}, the lower end of the "
+                        f"{p['months_text']} the framework gives before {nxt}, so you can put yourself forward "
+                        f"for {nxt}.")
+            else:
+                text = (f"As of {when}, you have completed the minimum of {p['months_text']} at {level} that the "
+                        f"framework asks for before {nxt}, so you can put yourself forward for {nxt}.")
         blocks.append(Block(text=text + " Meeting the time is not a promotion in itself: the framework also asks "
                                         "for evidence, and your manager can talk it through with you."))
         block, ev_sources = _evidence_block(p, "The framework asks for this evidence:")
@@ -522,12 +533,13 @@ class PassReport:
     failed: int = 0  # delivery errors this pass (retried + dead)
     retried: int = 0  # failures that will be tried again later
     dead: int = 0  # given up (too many attempts, or the person cannot be reached)
-    skipped: int = 0  # due, but not sent in this pass (window, snooze, cap, already sent, claimed elsewhere)
-    outcomes: list[tuple[str, str]] = field(default_factory=list)  # (key, outcome)
+    skipped: int = 0  # due but waiting: window, snooze, opt-out, cap, claimed elsewhere, retry not yet due
+    errors: int = 0  # people whose reminders could not be handled because the store failed
+    outcomes: list[tuple[str, str]] = field(default_factory=list)  # (key, outcome); "done: ..." for finished keys
 
     def to_json(self) -> dict[str, Any]:
         return {"claimed": self.claimed, "sent": self.sent, "failed": self.failed, "retried": self.retried,
-                "dead": self.dead, "skipped": self.skipped}
+                "dead": self.dead, "skipped": self.skipped, "errors": self.errors}
 
 
 def default_owner() -> str:
@@ -644,7 +656,16 @@ class ReminderService:
             by_person[person.id].append(msg)
             people[person.id] = person
         for person_id, messages in by_person.items():
-            for msg, outcome in self._handle_person(people[person_id], messages, now, report):
+            try:
+                outcomes = self._handle_person(people[person_id], messages, now, report)
+            except StoreError as exc:
+                # E.g. the person was deleted mid-pass, or the store blipped: the others still get theirs,
+                # and anything unfinished here is picked up by a later pass.
+                report.errors += 1
+                log.log(logging.WARNING if report.errors == 1 else logging.DEBUG,
+                        "reminders for %s not handled: %s", person_id, exc)
+                outcomes = [(m, f"error: {exc}") for m in messages]
+            for msg, outcome in outcomes:
                 report.outcomes.append((msg.key, outcome))
                 if outcome.startswith("skipped"):
                     report.skipped += 1
@@ -666,7 +687,7 @@ class ReminderService:
         out: list[tuple[ReminderMessage, str]] = []
         for msg in messages:
             if msg.key in self._done:
-                out.append((msg, "skipped: already sent or given up"))
+                out.append((msg, "done: already sent or given up"))
             else:
                 out.append((msg, self._handle(person, notifier, msg, now, report)))
         return out
@@ -683,7 +704,7 @@ class ReminderService:
             return "skipped: weekly cap reached"
         if not self.store.claim_reminder(msg.ledger_entry(), owner=self.owner,
                                          lease_seconds=self.policy.lease_seconds, now=now):
-            return "skipped: already sent, given up or claimed by another process"
+            return "skipped: already sent, given up, claimed by another process or retry not yet due"
         report.claimed += 1
         try:
             notifier.send(person, compose_reply(msg))

@@ -86,8 +86,9 @@ class _Row:
 # -- reading -------------------------------------------------------------------------------------------
 
 def _read_source(source: str | Path | bytes) -> str:
-    """Text of the CSV. A str holding a comma or a line break is the CSV itself; any other str is a path."""
-    if isinstance(source, str) and ("," in source or "\n" in source or "\r" in source):
+    """Text of the CSV. A str that is blank or holds a comma or a line break is the CSV itself; any
+    other str is a path."""
+    if isinstance(source, str) and (not source.strip() or any(c in source for c in ",\n\r")):
         return source.removeprefix("\ufeff")
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
@@ -266,8 +267,9 @@ def _cross_check(rows: list[_Row], existing: dict[str, Person]) -> list[Problem]
     for person_id, lines in lines_by_id.items():
         if len(lines) > 1:
             for ln in lines:
-                others = ", ".join(str(o) for o in lines if o != ln)
-                problems.append((ln, f"id {person_id} appears more than once (also on line {others})"))
+                others = [str(o) for o in lines if o != ln]
+                where = f"line{'s' if len(others) > 1 else ''} {', '.join(others)}"
+                problems.append((ln, f"id {person_id} appears more than once (also on {where})"))
 
     merged = {r.id: _merge(r, existing.get(r.id)) for r in rows}
     row_of = {r.id: r for r in rows}
@@ -276,7 +278,7 @@ def _cross_check(rows: list[_Row], existing: dict[str, Person]) -> list[Problem]
         if not merged[r.id].display_name:
             problems.append((r.line, "display_name is empty"))
         if r.manager_id and r.manager_id not in row_of and r.manager_id not in existing:
-            problems.append((r.line, f"manager {r.manager_id} is neither in this file nor already known"))
+            problems.append((r.line, f"manager {r.manager_id} is neither in this file nor already known to careerbot"))
 
     # Management chains must end: A managing B managing A would confuse every manager view.
     final = {**existing, **merged}

@@ -111,6 +111,13 @@ class Router:
                                       args={"level": value.get("level")})
         if action == "reminders":
             return [self._reminder_setting(person, value.get("what", ""), value.get("until"))]
+        if action == "reminders.stop":
+            return [self._reminder_setting(person, "opt_out")]
+        if action == "reminders.snooze":
+            weeks = value.get("weeks")
+            weeks = weeks if isinstance(weeks, int) and 0 < weeks <= 52 else 2
+            return [self._reminder_setting(person, "snooze",
+                                           (self._today(person) + timedelta(weeks=weeks)).isoformat())]
         if self.dialogs is not None:
             replies = self.dialogs.handle(msg, person)
             if replies is not None:
@@ -232,16 +239,10 @@ class Router:
         return [Reply(title=f"Done: your level is {code}, since {format_uk(since)}.")]
 
     def _snooze(self, person: Person, rest: str) -> Reply:
+        from bot.reminders import parse_snooze
+
         today = self._today(person)
-        rest = rest.strip()
-        until: date | None = None
-        m = re.search(r"(\d+)\s*(day|week|month)s?", rest, re.I)
-        if m and not re.search(r"\d{4}|/", rest):
-            n, unit = int(m.group(1)), m.group(2).lower()
-            days = n * {"day": 1, "week": 7, "month": 30}[unit]
-            until = today + timedelta(days=min(days, 366))
-        elif rest:
-            until = parse_date(rest, today=today, prefer_future=True)
+        until = parse_snooze(f"snooze {rest.strip()}", today) if rest.strip() else None
         if until is None:
             return Reply(title="Until when shall I snooze your reminders?",
                          blocks=[Block(text="For example: “snooze until 5 January” or “snooze for 2 weeks”.")],

@@ -1,6 +1,7 @@
 """Test fixtures for the storage layer: a fresh, isolated store per test on SQLite and on PostgreSQL.
 
-Use with `from tests.storage_fixtures import store, store_url  # noqa: F401`.
+Use with `from tests.storage_fixtures import store as store  # noqa: F401` (the `as` form keeps ruff's
+F811 quiet when a test names the fixture as a parameter).
 PostgreSQL comes from CAREERBOT_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test);
 each test gets its own schema, dropped afterwards. Unreachable PostgreSQL skips those tests, except
 under CI=true, where it fails them.
@@ -39,8 +40,9 @@ def postgres_problem() -> str | None:
                 conn.execute("SELECT 1")
             _pg_problem.append(None)
         except psycopg.Error as exc:
-            _pg_problem.append(f"PostgreSQL test database unreachable ({exc.__class__.__name__}: {exc}".strip()
-                               + "); set CAREERBOT_TEST_DATABASE_URL")
+            detail = " ".join(str(exc).split())
+            _pg_problem.append(f"PostgreSQL test database unreachable ({detail}); "
+                               "set CAREERBOT_TEST_DATABASE_URL to a reachable one")
     return _pg_problem[0]
 
 
@@ -102,13 +104,14 @@ def store(store_url: str) -> Iterator[Store]:
 def raw_query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Run SQL written with '?' placeholders straight against the test database."""
     if url.startswith("sqlite:"):
-        conn = sqlite3.connect(sqlite_path_from_url(url))
+        conn = sqlite3.connect(sqlite_path_from_url(url), isolation_level=None)
         try:
             return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
     with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
-        return conn.execute(sql.replace("?", "%s"), params).fetchall()
+        cur = conn.execute(sql.replace("?", "%s"), params)
+        return cur.fetchall() if cur.description else []
 
 
 def raw_count(url: str, table: str, where: str = "", params: tuple[Any, ...] = ()) -> int:

@@ -167,7 +167,7 @@ def test_top_of_the_last_role() -> None:
 
 def test_role_without_time_rules() -> None:
     r = assess(K, level_code="SCOA", since=date(2024, 1, 1), today=date(2025, 6, 1))
-    assert r.eligible is None and r.earliest_eligible_date is None and r.next_level == "SCOB"
+    assert r.eligible is None and r.earliest_eligible_date is None and r.next_level == "SCO 4B"
     assert any("gives no minimum time" in n for n in r.notes)
     assert r.months_in_level == 17
 

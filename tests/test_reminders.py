@@ -44,17 +44,26 @@ def person(pid: str, level: str | None = None, since: date | None = None, **kw) 
     return Person(id=pid, level_code=level, level_since=since, **kw)
 
 
-@pytest.fixture(params=["fake", "sqlite"])
+@pytest.fixture(params=["fake", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
+    """The same service tests on the in-memory fake, on SQLite and (when reachable) on PostgreSQL."""
     if request.param == "fake":
         yield FakeStore()
         return
     from bot.storage import open_store
 
-    s = open_store("sqlite:///" + str(tmp_path / "s.db"))
-    s.migrate()
-    yield s
-    s.close()
+    if request.param == "sqlite":
+        s = open_store("sqlite:///" + str(tmp_path / "s.db"))
+        s.migrate()
+        yield s
+        s.close()
+        return
+    from tests.storage_fixtures import _pg_schema  # skips (or fails under CI) when PostgreSQL is unreachable
+
+    with _pg_schema() as url:
+        s = open_store(url)
+        yield s
+        s.close()
 
 
 def service(store, *notifiers, owner: str = "test-owner", now: datetime | None = None, **kw) -> ReminderService:
@@ -520,3 +529,29 @@ def test_parse_snooze(text: str, expected: date | None) -> None:
 
 def test_parse_snooze_month_end() -> None:
     assert parse_snooze("snooze for 1 month", date(2026, 1, 31)) == date(2026, 2, 28)
+
+
+def test_range_messages_say_which_end_is_used() -> None:
+    bryn = person("bryn", "SW2B", date(2025, 8, 31))  # 6-12 months: eligible from 28 February 2026
+    [(_, heads)] = due_reminders([bryn], knowledge=K, now=utc(2026, 1, 5, 9))
+    assert "from 28 February 2026" in compose_reply(heads).plain_text()
+    assert "lower end of the range (6 months)" in compose_reply(heads).plain_text()
+    [(_, on)] = due_reminders([bryn], knowledge=K, now=utc(2026, 3, 2, 9))
+    text = compose_reply(on).plain_text()
+    assert "you have completed 6 months at SW2B, the lower end of the 6-12 months" in text
+
+
+def test_a_store_error_for_one_person_does_not_stop_the_pass() -> None:
+    class Flaky(FakeStore):
+        def claim_reminder(self, entry, **kw):
+            if entry.person_id == "ana":
+                from bot.storage.base import StoreError
+
+                raise StoreError("person gone")
+            return super().claim_reminder(entry, **kw)
+
+    store = Flaky()
+    store.upsert_people([person("ana", "SW2A", date(2024, 3, 7)), person("bob", "SW2A", date(2024, 3, 7))])
+    slack = RecordingNotifier()
+    report = service(store, slack).run_pass(utc(2026, 3, 9, 9))
+    assert report.errors == 1 and report.sent == 1 and slack.keys[0].startswith("bob|")

@@ -17,16 +17,10 @@ from bot.storage.base import Conflict, LedgerEntry, Person, ReminderPrefs, Store
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SQLiteStore
-from tests.storage_fixtures import (  # noqa: F401
-    PG_URL,
-    claim_in_process,
-    migrate_in_process,
-    pg_store_url,
-    raw_count,
-    raw_query,
-    store,
-    store_url,
-)
+from tests.storage_fixtures import PG_URL, claim_in_process, migrate_in_process, raw_count, raw_query
+from tests.storage_fixtures import pg_store_url as pg_store_url  # noqa: F401
+from tests.storage_fixtures import store as store  # noqa: F401
+from tests.storage_fixtures import store_url as store_url  # noqa: F401
 
 NOW = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 TABLES_WITH_PERSON = ("conversation_refs", "dialogs", "records", "ledger")
@@ -43,14 +37,14 @@ def entry(key: str = "p1|m1|heads-up|2025-04-01", person_id: str = "p1", **kw) -
 
 
 def race(n: int, fn) -> list:
-    """Run fn(i) in n threads released together; return each result or the exception it raised."""
+    """Run fn(i) in n threads released together; return each result or the StoreError it raised."""
     barrier = threading.Barrier(n)
 
     def run(i: int):
         barrier.wait()
         try:
             return fn(i)
-        except Exception as exc:
+        except StoreError as exc:
             return exc
 
     with ThreadPoolExecutor(n) as pool:
@@ -127,10 +121,10 @@ def test_memory_sqlite_works_across_threads() -> None:
         s.close()
 
 
-def test_sqlite_uses_wal(store: Store, store_url: str) -> None:
-    if not store_url.startswith("sqlite"):
-        return
-    assert raw_query(store_url, "PRAGMA journal_mode")[0][0] == "wal"
+def test_sqlite_uses_wal(tmp_path) -> None:
+    url = f"sqlite://{tmp_path}/wal.db"
+    open_store(url).close()
+    assert raw_query(url, "PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
@@ -161,6 +155,14 @@ def test_postgres_reconnects_after_losing_its_connection(pg_store_url: str) -> N
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         assert s.get_person("p1") is not None  # replaced the dead connection and retried
         assert s._run(lambda conn: conn.info.backend_pid) != pid
+    finally:
+        s.close()
+
+
+def test_postgres_scheme_alias(pg_store_url: str) -> None:
+    s = open_store(pg_store_url.replace("postgresql://", "postgres://", 1))
+    try:
+        assert isinstance(s, PostgresStore) and s.schema_version() == LATEST_VERSION
     finally:
         s.close()
 
@@ -521,14 +523,14 @@ def test_delete_person_removes_every_row(store: Store, store_url: str) -> None:
     store.delete_person("p1")  # erasing twice is harmless
 
 
-def test_sqlite_file_is_shared_between_store_instances(store: Store, store_url: str) -> None:
-    if not store_url.startswith("sqlite"):
-        return
-    other = SQLiteStore(sqlite_path_from_url(store_url))
+def test_sqlite_file_is_shared_between_store_instances(tmp_path) -> None:
+    path = tmp_path / "shared.db"
+    one, other = open_store(f"sqlite://{path}"), SQLiteStore(path)
     try:
-        store.upsert_person(person("p1"))
+        one.upsert_person(person("p1"))
         assert other.get_person("p1") is not None
         assert other.remember_event("slack", "e1") is True
-        assert store.remember_event("slack", "e1") is False
+        assert one.remember_event("slack", "e1") is False
     finally:
+        one.close()
         other.close()

@@ -206,14 +206,17 @@ class AnswerEngine:
         for c in criteria:
             groups.setdefault(key(c), []).append(c)
         blocks = []
+        seen_notes: set[str] = set()  # a section note shared by several blocks is shown once
         for title, items in groups.items():
             block = Block(title=title)
             for c in items:
                 block.bullets.append(c.text)
                 if c.note:
                     block.notes.append(f"“{_short(c.text)}”: {c.note}")
-            section_notes = {c.section_note for c in items if c.section_note}
-            block.notes = sorted(section_notes) + block.notes
+            section_notes = [n for n in dict.fromkeys(c.section_note for c in items if c.section_note)
+                             if n not in seen_notes]
+            seen_notes.update(section_notes)
+            block.notes = section_notes + block.notes
             blocks.append(block)
         return blocks, []
 

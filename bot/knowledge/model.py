@@ -81,7 +81,8 @@ class RoleInfo:
 
     def level_label(self, level: str) -> str:
         name = self.levels.get(level) or LEVEL_NAMES.get(level, "")
-        return f"{self.code}{level} ({name})" if name else f"{self.code}{level}"
+        code = Knowledge.code(self.code, level)
+        return f"{code} ({name})" if name else code
 
 
 @dataclass

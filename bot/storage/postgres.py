@@ -358,7 +358,8 @@ class PostgresStore(Store):
 
     def save_dialog(self, conversation_key: str, state: dict[str, Any] | None, *, expected_version: int) -> int:
         state_json = None if state is None else _dumps(state)
-        person_id = state.get(DIALOG_PERSON_KEY) if isinstance(state, dict) else None
+        owner_id = state.get(DIALOG_PERSON_KEY) if isinstance(state, dict) else None
+        person_id = None if owner_id is None else str(owner_id)
 
         def body(conn: psycopg.Connection) -> int | None:
             # Each branch is one conditional statement: under READ COMMITTED a concurrent writer

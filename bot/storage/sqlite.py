@@ -355,7 +355,8 @@ class SQLiteStore(Store):
 
     def save_dialog(self, conversation_key: str, state: dict[str, Any] | None, *, expected_version: int) -> int:
         body = None if state is None else _dumps(state)
-        person_id = state.get(DIALOG_PERSON_KEY) if isinstance(state, dict) else None
+        owner_id = state.get(DIALOG_PERSON_KEY) if isinstance(state, dict) else None
+        person_id = None if owner_id is None else str(owner_id)
         with self._tx(write=True) as conn:
             if state is None:
                 cur = conn.execute(

@@ -1,3 +1,7 @@
-from bot.cli import main
+"""python -m bot: the careerbot command."""
+
 import sys
+
+from bot.cli import main
+
 sys.exit(main())

@@ -60,20 +60,50 @@ def _line_for(loc: tuple[Any, ...], lines: dict) -> int | None:
     return None
 
 
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: start-up is several times faster
+
+
+class _Lines(dict):
+    """Line numbers of a file's keys, worked out only when a problem needs reporting."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+        self._done = False
+
+    def _fill(self) -> None:
+        if not self._done:
+            self._done = True
+            node = yaml.compose(self._text, Loader=Loader)
+            if node is not None:
+                self.update(_line_map(node))
+
+    def __contains__(self, key: object) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._fill()
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._fill()
+        return super().get(key, default)
+
+
 def _read_yaml(path: Path, label: str) -> tuple[Any, dict, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, {}, [Problem(label, None, f"cannot read the file: {exc}")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         return None, {}, [Problem(label, line, f"not valid YAML: {problem}")]
-    return data, (_line_map(node) if node is not None else {}), []
+    return data, _Lines(text), []
 
 
 def _pydantic_problems(exc: ValidationError, label: str, lines: dict) -> list[Problem]:

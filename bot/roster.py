@@ -108,10 +108,14 @@ def _header_key(name: str) -> str:
     return _HEADER_ALIASES.get(key, key)
 
 
+def _looks_guarded(value: str) -> bool:
+    return value.lstrip("'").startswith(_FORMULA_START)
+
+
 def _cell(value: str | None) -> str:
     value = (value or "").strip()
     # Undo export's spreadsheet-formula guard (see _guard), so values round-trip.
-    if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_START:
+    if value.startswith("'") and _looks_guarded(value):
         value = value[1:]
     return value
 
@@ -212,9 +216,12 @@ def _parse_row(line: int, v: dict[str, str], normalise_level: LevelParser,
             problems.append((line, f"email {v['email']!r} is not an email address"))
     if v.get("level"):
         try:
-            row.level = normalise_level(v["level"])
+            row.level = normalise_level(v["level"]) or None
         except ValueError as exc:
             problems.append((line, f"level: {exc}"))
+        else:
+            if row.level is None:
+                problems.append((line, f"level {v['level']!r} is not a level code careerbot knows"))
     if v.get("level_since"):
         try:
             row.level_since = parse_date(v["level_since"])
@@ -378,7 +385,7 @@ def import_roster(store: Store, path_or_text: str | Path | bytes, *, normalise_l
 
 def _guard(value: str) -> str:
     # A cell starting like a formula would run as one in a spreadsheet (CSV injection); quote it.
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if _looks_guarded(value) else value
 
 
 def export_roster(store: Store) -> str:

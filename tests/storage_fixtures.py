@@ -83,7 +83,7 @@ def _pg_schema() -> Iterator[str]:
 def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     """A URL to an empty, unmigrated database of its own."""
     if request.param == "sqlite":
-        yield f"sqlite://{tmp_path}/careerbot.db"
+        yield f"sqlite:///{tmp_path}/careerbot.db"
         return
     with _pg_schema() as url:
         yield url

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.roster import COLUMNS, export_roster, import_roster, validate_rows
 from bot.storage import open_store
@@ -236,3 +238,34 @@ def test_windows_1252_file(store: Store, tmp_path: Path) -> None:
 def test_missing_file_is_an_error(store: Store, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         run_import(store, tmp_path / "nope.csv")
+
+
+names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).map(str.strip).filter(bool)
+people = st.lists(
+    st.builds(
+        Person,
+        id=st.from_regex(r"[A-Z][A-Z0-9:-]{0,8}", fullmatch=True),
+        display_name=names | st.sampled_from(["=SUM(A1)", "'=1+1", "''@x", "Smith, \"Ann\"", "Anne\nMarie"]),
+        email=st.none() | st.from_regex(r"[a-z]{1,8}@example\.org", fullmatch=True),
+        level_code=st.none() | st.sampled_from(KNOWN_LEVELS),
+        level_since=st.none() | st.dates(date(1990, 1, 1), TODAY),
+        timezone=st.sampled_from(["Europe/London", "Europe/Dublin", "America/New_York"]),
+        holiday_region=st.sampled_from(["england-and-wales", "scotland", "northern-ireland"]),
+    ),
+    min_size=1, max_size=8, unique_by=(lambda p: p.id, lambda p: p.email or p.id),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people)
+def test_export_import_round_trip_property(generated: list[Person]) -> None:
+    source, target = open_store("sqlite:///:memory:"), open_store("sqlite:///:memory:")
+    try:
+        source.upsert_people(generated)
+        exported = export_roster(source)
+        result = run_import(target, exported)
+        assert result.problems == [] and result.imported == len(generated)
+        assert target.list_people() == source.list_people()
+    finally:
+        source.close()
+        target.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -106,7 +107,8 @@ def test_open_store_rejects_unknown_urls() -> None:
 
 def test_sqlite_url_forms() -> None:
     assert sqlite_path_from_url("sqlite:////data/careerbot.db") == "/data/careerbot.db"
-    assert sqlite_path_from_url("sqlite:///data/careerbot.db") == "/data/careerbot.db"
+    assert sqlite_path_from_url("sqlite:///data/careerbot.db") == os.path.abspath("data/careerbot.db")
+    assert sqlite_path_from_url("sqlite:////data/my%20bot.db") == "/data/my bot.db"
     assert sqlite_path_from_url("sqlite:///:memory:") == ":memory:"
 
 
@@ -122,7 +124,7 @@ def test_memory_sqlite_works_across_threads() -> None:
 
 
 def test_sqlite_uses_wal(tmp_path) -> None:
-    url = f"sqlite://{tmp_path}/wal.db"
+    url = f"sqlite:///{tmp_path}/wal.db"
     open_store(url).close()
     assert raw_query(url, "PRAGMA journal_mode")[0][0] == "wal"
 
@@ -525,7 +527,7 @@ def test_delete_person_removes_every_row(store: Store, store_url: str) -> None:
 
 def test_sqlite_file_is_shared_between_store_instances(tmp_path) -> None:
     path = tmp_path / "shared.db"
-    one, other = open_store(f"sqlite://{path}"), SQLiteStore(path)
+    one, other = open_store(f"sqlite:///{path}"), SQLiteStore(path)
     try:
         one.upsert_person(person("p1"))
         assert other.get_person("p1") is not None

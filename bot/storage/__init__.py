@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -16,22 +17,24 @@ __all__ = ["Conflict", "LedgerEntry", "Person", "ReminderPrefs", "Store", "Store
 
 
 def sqlite_path_from_url(url: str) -> str:
-    """The file of a sqlite URL. Paths are always absolute: 'sqlite:///data/x.db' and
-    'sqlite:////data/x.db' both mean /data/x.db, so a config writing either form works."""
-    rest = url[len("sqlite://"):]
+    """The file of a sqlite URL, SQLAlchemy style: 'sqlite:////data/x.db' is the absolute /data/x.db
+    (what config writes for an absolute data dir); 'sqlite:///data/x.db' is data/x.db under the
+    working directory; 'sqlite:///:memory:' is a private in-memory database."""
+    if not url.lower().startswith("sqlite:///"):
+        raise ValueError(f"SQLite URL must start with sqlite:/// (got {url[:20]!r}...)")
+    rest = url[len("sqlite:///"):]
     if "?" in rest or "#" in rest:
         raise ValueError(f"SQLite URL must not have options: {url!r}")
     rest = unquote(rest)
-    if rest in ("/:memory:", ":memory:"):
+    if rest == ":memory:":
         return ":memory:"
-    path = "/" + rest.lstrip("/")
-    if path == "/" or path.endswith("/"):
-        raise ValueError(f"SQLite URL names no file: {url!r} (expected sqlite:///ABSOLUTE/PATH or sqlite:///:memory:)")
-    return path
+    if not rest or rest.endswith("/"):
+        raise ValueError(f"SQLite URL names no file: {url!r} (expected sqlite:////ABSOLUTE/PATH or sqlite:///:memory:)")
+    return os.path.abspath(rest)
 
 
 def open_store(url: str, *, migrate: bool = True) -> Store:
-    """A store for 'sqlite:///ABS/PATH', 'sqlite:///:memory:', 'postgresql://...' or 'postgres://...'.
+    """A store for 'sqlite:////ABS/PATH', 'sqlite:///:memory:', 'postgresql://...' or 'postgres://...'.
 
     Migrates by default, so a process that opens the store can use it straight away.
     """
@@ -41,8 +44,6 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     store: Store
     if scheme == "sqlite":
-        if not url.lower().startswith("sqlite://"):
-            raise ValueError(f"SQLite URL must start with sqlite:/// (got {url[:20]!r}...)")
         from bot.storage.sqlite import SQLiteStore  # lazy: keeps the package import light
 
         store = SQLiteStore(sqlite_path_from_url(url))
@@ -53,7 +54,7 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     else:
         # Never echo the whole URL: it may carry a password.
         raise ValueError(
-            f"unsupported storage URL scheme {scheme!r}: use sqlite:///ABSOLUTE/PATH, sqlite:///:memory: "
+            f"unsupported storage URL scheme {scheme!r}: use sqlite:////ABSOLUTE/PATH, sqlite:///:memory: "
             "or postgresql://user@host/dbname"
         )
     if migrate:

@@ -263,7 +263,7 @@ class AnswerEngine:
         return "; ".join(parts)
 
     def _unknown_level(self, q: Query) -> Reply:
-        codes = ", ".join(dict.fromkeys(q.unknown_codes))
+        codes = ", ".join(dict.fromkeys(re.sub(r"^SCO(\w)$", r"SCO level \1", c) for c in q.unknown_codes))
         reply = Reply(
             title=f"The framework does not have {codes}.",
             blocks=[
@@ -419,8 +419,9 @@ class AnswerEngine:
             if c.number is None or not c.title:
                 continue
             words = [w for w in re.findall(r"[a-z]+", c.title.lower()) if w not in {"and", "of", "the"}]
-            if words and all(w in text for w in words):
-                score = sum(len(w) for w in words)
+            found = [w for w in words if re.search(rf"\b{w}", text)]
+            if words and len(found) >= min(2, len(words)) and len(found) * 2 >= len(words):
+                score = sum(len(w) for w in found)
                 if best is None or score > best[0]:
                     best = (score, c.number)
         return best[1] if best else None
@@ -711,6 +712,9 @@ class AnswerEngine:
             hits = self._role_hits(q, role)
             if hits:
                 return hits
+            if info.levels and re.search(r"\bentry\b|\bto become\b|\bto be an?\b|\bjoin|\bstart(?:ing)? as\b|"
+                                         r"\bapply(?:ing)? to be\b", q.lower):
+                return self._level(q, role, next(iter(info.levels)))
             if q.overview and info.levels:
                 return self._clarify_level(role, f"Which {info.title} level?", "what do I need for {code}",
                                            topic="overview")

@@ -14,23 +14,28 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "how long", "how many months", "how many years", "how soon", "time in level", "time at level",
         "minimum time", "minimum period", "months at", "months in", "years at", "when can i", "when could i",
         "when will i", "when am i", "eligible", "eligibility", "time in post", "wait before", "waiting time",
-        "length of time", "how much time",
+        "length of time", "how much time", "can i go for", "can i apply", "can i move up", "can i progress",
+        "am i ready", "ready to go", "ready to apply", "for a year", "for two years", "for 2 years",
+        "for a couple of years", "for 6 months", "for six months", "for 12 months", "for 18 months",
     ),
     "evidence": ("evidence", "portfolio", "prove ", "proof", "demonstrate that", "show that i", "documents do i",
-                 "what to bring", "submit", "need to show", "to show for", "have to show", "show for"),
+                 "what to bring", "submit", "need to show", "to show for", "have to show", "show for",
+                 "need to provide", "to provide", "should i provide", "to produce", "bring to"),
     "person_spec": ("person spec", "person specification", "personal specification", "job spec",
                     "essential criteria", "essential requirements"),
     "overview": ("report to", "reports to", "reporting to", "responsible to", "line manager", "who manages",
                  "directorate", "which team", "which unit", "job title"),
     "safeguarding": ("safeguard",),
-    "qualifications": ("qualification", "degree", "certificate", "registration", "registered",
+    "qualifications": ("qualification", "degree", "training do i need", "training is needed",
+                       "training is required", "training needed", "training required", "what training", "certificate", "registration", "registered",
                        "diploma", "gcse", "quals", "training required", "need to hold"),
     "knowledge": ("knowledge", "know about", "need to know", "understanding of", "legislation", "laws"),
     "experience": ("experience", "exp ", "post qualifying", "pqe", "years of practice"),
     "skills": ("skill", "abilities", "ability", "able to", "competent"),
     "duties": ("duties", "duty", "day to day", "day-to-day", "responsibilit", "expected to do", "what do they do",
                "job description", "role involve", "what is involved",
-               "do all day", "main tasks", "tasks", "purpose of the job", "job purpose", "accountabilit"),
+               "do all day", "main tasks", "tasks", "purpose of the job", "job purpose", "accountabilit",
+               "purpose of the", "purpose of a", "main purpose"),
     "values": ("values", "behaviours", "behaviors"),
     "competencies": ("competenc",),
     "special_conditions": ("special condition", "conditions of the post"),
@@ -47,8 +52,9 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
 OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "pay": ("salary", "salaries", "pay ", "pay?", "paid", "wage", "£", "money", "earn", "pay rise", "payrise",
             "increment", "how much do", "how much does", "how much will"),
-    "leave": ("annual leave", "holiday entitlement", "leave entitlement", "days off", "holidays", "sick leave",
-              "sick pay", "maternity", "paternity"),
+    "leave": ("annual leave", "holiday entitlement", "leave entitlement", "days off", "holidays", "holiday ",
+              "holiday?", "days leave", "days of leave", "sick leave", "sick pay", "maternity", "paternity",
+              "time off"),
     "hours": ("hours a week", "hours per week", "hours do", "hours does", "working hours", "how many hours",
               "part time", "part-time", "full time", "full-time", "flexible working", "overtime", "shift"),
     "pension": ("pension",),
@@ -58,7 +64,8 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "caseload_size": ("how many cases", "caseload size", "number of cases", "caseload numbers", "how big"),
 }
 
-MAPPING_WORDS = ("equal", "equivalent", "same as", "the same level", "map to", "maps to", "mapped", "correspond",
+MAPPING_WORDS = ("equal", "equivalent", "same as", "same grade as", "same level as", "same role as", "the same level",
+                 "map to", "maps to", "mapped", "correspond",
                  "compare to", "comparable", "match", " vs ", "versus", "translate")
 
 COMPARISON_WORDS = ("difference", "differ", "compare", "comparison", " vs ", "versus", "what changes between",
@@ -70,7 +77,7 @@ NEXT_WORDS = ("what comes after", "what's after", "what is after", "next level",
 GLOSSARY_WORDS = ("stand for", "stands for", "what does", "what is", "what's", "meaning", "mean", "means",
                   "define", "definition", "acronym", "abbreviation", "short for", "what are")
 OVERVIEW_WORDS = ("what do i need", "requirements", "reqs", "criteria", "what is needed", "what's needed",
-                  "what is required", "what's required", "expected of me", "expected at", "expectations",
+                  "what is required", "what's required", "expected of", "expected at", "expectations",
                   "tell me about", "overview", "summary", "what does it take", "need for", "needed for",
                   "required for", "requirements for", "everything")
 
@@ -152,6 +159,10 @@ def parse(text: str) -> Query:
     mentions.sort(key=lambda m: m[2])
 
     level_words = find_level_words(lower) + level_after_to(typed)
+    for role, pos, name in find_role_names(lower):
+        m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(typed, pos + len(name))
+        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end():])):
+            level_words.append((m.group(1).upper(), m.start(1)))
     for role, level, pos in mentions:
         if role not in q.roles:
             q.roles.append(role)
@@ -187,6 +198,9 @@ def parse(text: str) -> Query:
     for topic, words in TOPIC_WORDS.items():
         if _has(lower, words):
             q.topics.append(topic)
+    if "competencies" in q.topics and any(t in q.topics for t in ("qualifications", "knowledge", "experience",
+                                                                  "skills", "safeguarding")):
+        q.topics.remove("competencies")
     if re.search(r"\bwhat (?:does|do|would|will) (?:an? |the )?[a-z0-9' ]{2,40}\b(?:do|doing)\b", lower) \
             and "duties" not in q.topics:
         q.topics.append("duties")

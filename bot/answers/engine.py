@@ -644,7 +644,8 @@ class AnswerEngine:
                              if c.level is None]
             topic = topics[0]
         else:
-            criteria = [c for t in ("overview", *LEVEL_TOPICS) for c in self.k.find(role=role, level=level, topic=t)]
+            # the level's own criteria first; the table's framing lines ("In addition to level A") last
+            criteria = [c for t in (*LEVEL_TOPICS, "overview") for c in self.k.find(role=role, level=level, topic=t)]
             topic = "overview"
         if q.year and role == "SW2" and level == "A":
             criteria = [c for c in criteria if not c.group or str(q.year) in c.group or "year" not in c.group.lower()]

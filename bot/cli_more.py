@@ -40,7 +40,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 # -- milestone -----------------------------------------------------------------------------------------
 def cmd_milestone(args: argparse.Namespace) -> int:
-    from bot.answers.questions import parse
     from bot.knowledge.loader import load_knowledge
     from bot.milestones import assess
     from bot.config import load_settings
@@ -50,15 +49,10 @@ def cmd_milestone(args: argparse.Namespace) -> int:
     knowledge = load_knowledge(settings.framework_dir or DEFAULT_FRAMEWORK_DIR)
     since = _parse_day(args.since)
     today = _parse_day(args.today) or datetime.now(LONDON).date()
-    q = parse(args.level)
-    known = ", ".join(knowledge.level_codes() + [r for r in knowledge.role_codes() if not knowledge.roles[r].levels])
-    if q.unknown_codes or not (q.levels or (q.roles and q.roles[0] in knowledge.roles)):
-        raise ValueError(f"unknown level code {args.level!r}. Known codes: {known}")
-    if q.levels:
-        role, level, _ = q.levels[0]
-        code = f"{role}{level}"
-    else:
-        code = q.roles[0]
+    from bot.answers.questions import resolve_level
+
+    role, level = resolve_level(knowledge, args.level)
+    code = knowledge.code(role, level)
     result = assess(knowledge, level_code=code, since=since, today=today)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -15,6 +20,63 @@ DIALOGS = Counter("careerbot_dialogs_total", "Dialogs started and completed", ["
                   registry=REGISTRY)
 REMINDERS = Counter("careerbot_reminders_total", "Reminders claimed, sent, failed and retried", ["event"],
                     registry=REGISTRY)
+
+# Label values are a closed set, so a stray value can never blow up the number of time series.
+CHANNELS = frozenset({"slack", "teams", "console", "test"})
+TURN_OUTCOMES = frozenset({"answered", "clarify", "not_in_framework", "dialog", "error"})
+REMINDER_EVENTS = ("claimed", "sent", "failed", "retried", "dead")
+
+for _event in REMINDER_EVENTS:  # every series exists from the start, at 0, so rate() works from the first scrape
+    REMINDERS.labels(event=_event)
+
+
+def channel_label(channel: Any) -> str:
+    return channel if channel in CHANNELS else "other"
+
+
+def turn_outcome(replies: list[Any] | None) -> str:
+    """The outcome of one turn for careerbot_requests_total: the first reply's status, or 'ignored'."""
+    if not replies:
+        return "ignored"  # a replayed event, or nothing to say
+    status = getattr(replies[0], "status", None)
+    return status if status in TURN_OUTCOMES else "other"
+
+
+def count_turns(handle: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
+    """Wrap Router.handle: every turn counts in careerbot_requests_total{channel, outcome} and its time in
+    careerbot_answer_seconds{channel}. A turn that raises counts as outcome 'failed'."""
+
+    @functools.wraps(handle)
+    def counted(msg: Any) -> list[Any]:
+        channel = channel_label(getattr(msg, "channel", None))
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            replies = handle(msg)
+            outcome = turn_outcome(replies)
+            return replies
+        finally:
+            ANSWER_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
+            REQUESTS.labels(channel=channel, outcome=outcome).inc()
+
+    counted.__wrapped_by_metrics__ = True  # type: ignore[attr-defined]
+    return counted
+
+
+def http_refused(channel: str, status: int) -> None:
+    """An HTTP request to a channel endpoint refused before it reached the core (4xx) or failed (5xx)."""
+    REQUESTS.labels(channel=channel_label(channel), outcome="rejected" if status < 500 else "server_error").inc()
+
+
+def reminder_event(event: str, n: int = 1) -> None:
+    """claimed | sent | failed | retried | dead."""
+    if n:
+        REMINDERS.labels(event=event).inc(n)
+
+
+def dialog_event(dialog: str, event: str) -> None:
+    """started | completed | cancelled | expired, for the dialog engine to call."""
+    DIALOGS.labels(dialog=str(dialog)[:40], event=str(event)[:20]).inc()
 
 
 def render() -> bytes:

@@ -68,18 +68,14 @@ def format_date(d: date) -> str:
 # -- level codes --------------------------------------------------------------------------------------
 
 def split_level_code(knowledge: Knowledge, code: str) -> tuple[str, str | None]:
-    """A canonical code ("SW2A", or "KR9" for a grade without levels) as (role, level); UnknownLevel otherwise."""
-    code = code.strip().upper()
-    if code in knowledge.roles:
-        info = knowledge.roles[code]
-        if info.levels:
-            raise UnknownLevel(f"{code} needs a level ({', '.join(code + lv for lv in info.levels)})")
-        return code, None
-    role, level = code[:-1], code[-1:]
-    info = knowledge.roles.get(role)
-    if info is None or level not in info.levels:
-        raise UnknownLevel(f"{code} is not a level in the framework")
-    return role, level
+    """A level code as people type it ("SW2A", "sw 2a", "SCO 4B", or "KR9" for a grade without levels) as
+    (role, level); UnknownLevel otherwise."""
+    from bot.answers.questions import resolve_level
+
+    try:
+        return resolve_level(knowledge, code)
+    except ValueError as exc:
+        raise UnknownLevel(str(exc)) from exc
 
 
 # -- results ------------------------------------------------------------------------------------------

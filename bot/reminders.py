@@ -20,6 +20,7 @@ import holidays
 
 from bot.conversation import Block, Choice, DeliveryError, Notifier, Reply
 from bot.knowledge.model import Knowledge
+from bot.metrics import reminder_event
 from bot.milestones import (
     MONTH_NAMES,
     MilestoneResult,
@@ -573,6 +574,9 @@ class ReminderService:
         self.owner = owner or default_owner()
         self.policy = policy
         self._done: set[str] = set()  # keys this instance knows are sent or dead, which never change back
+        # Set on graceful shutdown: a pass in progress stops between people (never mid-send), leaving the
+        # rest for the next pass, so claims are released only once nothing is being sent.
+        self.stopping = threading.Event()
 
     # -- choosing a channel -------------------------------------------------------------------------------
     def notifier_for(self, person: Person) -> Notifier | None:
@@ -656,6 +660,9 @@ class ReminderService:
             by_person[person.id].append(msg)
             people[person.id] = person
         for person_id, messages in by_person.items():
+            if self.stopping.is_set():
+                log.info("reminder pass stopped early for shutdown; the rest waits for the next pass")
+                break
             try:
                 outcomes = self._handle_person(people[person_id], messages, now, report)
             except StoreError as exc:
@@ -706,6 +713,7 @@ class ReminderService:
                                          lease_seconds=self.policy.lease_seconds, now=now):
             return "skipped: already sent, given up, claimed by another process or retry not yet due"
         report.claimed += 1
+        reminder_event("claimed")
         try:
             notifier.send(person, compose_reply(msg))
         except DeliveryError as exc:
@@ -714,6 +722,7 @@ class ReminderService:
             log.exception("notifier %s raised while sending %s", notifier.name, msg.key)
             return self._failed(person, msg, notifier.name, DeliveryError(repr(exc)), now, report)
         report.sent += 1
+        reminder_event("sent")
         try:
             self.store.mark_sent(msg.key, owner=self.owner, now=now)
         except StoreError as exc:
@@ -734,6 +743,7 @@ class ReminderService:
     def _failed(self, person: Person, msg: ReminderMessage, channel: str, exc: DeliveryError, now: datetime,
                 report: PassReport) -> str:
         report.failed += 1
+        reminder_event("failed")
         try:
             return self._record_failure(person, msg, channel, exc, now, report)
         except StoreError as exc2:
@@ -749,6 +759,7 @@ class ReminderService:
             self._remember_done([msg.key])
             self._mark_unreachable(person.id, channel, str(exc))
             report.dead += 1
+            reminder_event("dead")
             log.warning("%s cannot be reached on %s (%s); %s given up", person.id, channel, exc, msg.key)
             return f"dead: unreachable on {channel}"
         # The ledger counts this attempt already (claims count), or not yet (failures count): at least 1 either way.
@@ -757,6 +768,7 @@ class ReminderService:
             self.store.mark_failed(msg.key, owner=self.owner, error=error, retry_at=None, now=now)
             self._remember_done([msg.key])
             report.dead += 1
+            reminder_event("dead")
             log.error("giving up %s after %d attempts: %s", msg.key, attempts, error)
             return "dead: too many attempts"
         delay = self.policy.backoff[min(attempts, len(self.policy.backoff)) - 1]
@@ -764,6 +776,7 @@ class ReminderService:
             delay = max(delay, timedelta(seconds=exc.retry_after))
         self.store.mark_failed(msg.key, owner=self.owner, error=error, retry_at=now + delay, now=now)
         report.retried += 1
+        reminder_event("retried")
         log.warning("sending %s failed (attempt %d: %s); retrying after %s", msg.key, attempts, error, now + delay)
         return f"failed: retry at {(now + delay).isoformat()}"
 
@@ -810,11 +823,17 @@ class Scheduler:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
+        stopping = getattr(self.service, "stopping", None)
+        if stopping is not None:
+            stopping.clear()
         self._thread = threading.Thread(target=self._loop, name="careerbot-reminders", daemon=True)
         self._thread.start()
 
     def stop(self, *, timeout: float = 30.0) -> None:
         self._stop.set()
+        stopping = getattr(self.service, "stopping", None)
+        if stopping is not None:
+            stopping.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

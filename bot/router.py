@@ -208,13 +208,11 @@ class Router:
 
     # -- personal settings ------------------------------------------------------------------------
     def canonical_level(self, typed: str) -> str:
-        """'sw 2b' -> 'SW2B'; a clear ValueError naming the code and listing the known ones otherwise."""
-        q = parse(typed)
-        if q.levels and not q.unknown_codes and q.levels[0][0] in self.k.roles:
-            role, level, _ = q.levels[0]
-            return f"{role}{level}"
-        known = ", ".join(self.k.level_codes())
-        raise ValueError(f"“{typed.strip()}” is not a level in the framework. Known levels: {known}.")
+        """'sw 2b' -> 'SW2B', 'sco-4b' -> 'SCO 4B'; a clear ValueError naming the code and listing the known ones."""
+        from bot.answers.questions import resolve_level
+
+        role, level = resolve_level(self.k, typed)
+        return self.k.code(role, level)
 
     def _set_level(self, msg: Incoming, person: Person, code_text: str, when_text: str) -> list[Reply] | None:
         try:

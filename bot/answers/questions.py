@@ -227,3 +227,20 @@ def parse(text: str) -> Query:
 def _nearest_role(mentions: list[tuple[str, str | None, int]], pos: int) -> str | None:
     levelled = [(abs(p - pos), r) for r, _, p in mentions if r in KNOWN_LEVELS]
     return min(levelled)[1] if levelled else None
+
+
+def resolve_level(knowledge, typed: str) -> tuple[str, str | None]:
+    """A level code however it is typed ("SW2A", "sw 2a", "SCO 4B", "SCO-4B", "KR9") as (role, level).
+
+    Raises ValueError naming the code and listing the known ones.
+    """
+    q = parse(typed or "")
+    if not q.unknown_codes:
+        if q.levels and q.levels[0][0] in knowledge.roles:
+            role, level, _ = q.levels[0]
+            return role, level
+        if len(q.roles) == 1 and q.roles[0] in knowledge.roles and not knowledge.roles[q.roles[0]].levels:
+            return q.roles[0], None
+    known = ", ".join(knowledge.level_codes() + [r for r in knowledge.role_codes() if not knowledge.roles[r].levels])
+    shown = (typed or "").strip() or "(blank)"
+    raise ValueError(f"“{shown}” is not a level in the framework. Known levels: {known}.")

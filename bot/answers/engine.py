@@ -45,7 +45,8 @@ OUT_OF_SCOPE_WHAT = {
 }
 MAX_BULLETS_BEFORE_ASKING = 40
 LEVEL_TOKEN = re.compile(r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|senior|manag|develop|practis|accomplish|"
-                         r"newly|qualifi|nqsw|grade|need|requir|level", re.I)
+                         r"newly|qualifi|nqsw|asye|grade|need|requir|level|year|y[12]|expect|everyth|give|show|"
+                         r"tell|detail|list", re.I)
 GREETING = re.compile(r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|help|thanks|thank you|cheers|"
                       r"what can you do|who are you)\b[\s!.?,]*(?:there|careerbot|bot)?[\s!.?]*$", re.I)
 EXAMPLES = (
@@ -135,6 +136,11 @@ class AnswerEngine:
                 nxt = self.k.next_level(ctx.role, ctx.level)
                 levels = [(ctx.role, nxt or ctx.level)]
                 q.next_step = False
+        if not roles and not q.topics and re.search(r"\b(?:levels|roles|grades|jobs|posts)\b", q.lower) \
+                and re.search(r"\b(?:what|which|list|show)\b", q.lower):
+            return self._framework_overview()
+        if q.comparison and len(roles) >= 2 and not levels:
+            return self._compare_roles(roles[:3])
         if "time_in_level" in q.topics and roles:
             return self._time_in_level(q, roles, levels)
         if q.next_step and roles:
@@ -633,7 +639,8 @@ class AnswerEngine:
         if "person_spec" in q.topics and not topics:
             topics = list(LEVEL_TOPICS)
         footer = None
-        if not topics and not q.overview:
+        if not topics and (not q.overview or re.match(r"(?:do|does|is|are|will|would|must|should|can|have)\b",
+                                                     q.lower)):
             specific = self._level_hits(q, role, level)
             if specific is not None:
                 return specific
@@ -734,6 +741,12 @@ class AnswerEngine:
         criteria, footer = self._variant_filter(q, criteria)
         if not criteria:
             what = TOPIC_TITLES.get(topic, topic).lower()
+            hits = [h.criterion for h in self.retriever.search(f"{what} {q.text}", roles={role}, limit=12)
+                    if h.score >= 3.0]
+            if hits:
+                return self._reply(title=f"There is no separate {what} section for {self._role_name(role)}; "
+                                         "these criteria mention it", criteria=hits[:10], role=role, level=None,
+                                   topic=topic)
             reply = Reply(title=f"The framework lists no {what} for {self._role_name(role)}.",
                           blocks=[Block(text="Here is what it does cover for this role.")],
                           choices=[self.ask_choice(f"About {role}", f"tell me about {role}")])
@@ -769,6 +782,16 @@ class AnswerEngine:
             reply.sources = [f"{self.k.documents[d].title} (document {d})" for d in info.documents]
         return reply
 
+    def _expand_terms(self, text: str) -> str:
+        """Add the spelt-out form of abbreviations ('amhp' also searches 'Approved Mental Health Professional')."""
+        extra = []
+        for token in re.findall(r"[a-z0-9]+", text.lower()):
+            term = self._glossary_terms.get(token)
+            entry = self.k.glossary_entry(term) if term else None
+            if entry and entry.meaning and len(token) > 2:
+                extra.append(entry.meaning)
+        return " ".join([text, *extra])
+
     def _level_hits(self, q: Query, role: str, level: str) -> Reply | None:
         """A specific question about a level ('do I need to be a practice educator for SW3C?')."""
         info = self.k.roles[role]
@@ -777,7 +800,7 @@ class AnswerEngine:
         if not content:
             return None
         allowed = {lv for lv in self.k.roles[role].levels if lv <= level} | {None}
-        hits = [h for h in self.retriever.search(" ".join(content), roles={role}, limit=30)
+        hits = [h for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}, limit=30)
                 if h.criterion.level in allowed and h.score >= 3.0]
         if not hits:
             return None
@@ -806,6 +829,43 @@ class AnswerEngine:
                            role=role, level=None, topic="search")
 
     # -- no role named ------------------------------------------------------------------------------------
+    def _framework_overview(self) -> Reply:
+        blocks = []
+        for code, info in self.k.roles.items():
+            if info.kind != "role":
+                continue
+            levels = ", ".join(f"{self.k.code(code, lv)} {name}" for lv, name in info.levels.items())
+            bits = [f"Levels: {levels}" if levels else "No levels A, B or C"]
+            if info.grades:
+                bits.append(f"Grade: {', '.join(info.grades)}")
+            if info.organisations:
+                bits.append(f"Organisation: {', '.join(info.organisations)}")
+            docs = ", ".join(f"{self.k.documents[d].title} (document {d})" for d in dict.fromkeys(info.documents))
+            bits.append(f"From: {docs}")
+            blocks.append(Block(title=f"{info.title} ({code})", bullets=bits))
+        reply = Reply(title="The roles and levels in the framework", blocks=blocks,
+                      footer="The documents come from different employers; none maps one grade onto another.",
+                      choices=[self.ask_choice(f"About {c}", f"tell me about {c}") for c in self.k.role_codes()][:8])
+        reply.meta.update(role=None, level=None, topic="overview")
+        return reply
+
+    def _compare_roles(self, roles: list[str]) -> Reply:
+        """'Difference between a social worker and a senior social worker': each role's summary, side by side."""
+        criteria: list[Criterion] = []
+        for role in roles:
+            summary = [c for c in self.k.find(role=role) if c.part and "summary" in c.part.lower()]
+            if not summary:
+                summary = [c for c in self.k.find(role=role, topic="overview") if c.level is None]
+            criteria += summary or self.k.find(role=role, topic="duties")[:5]
+        reply = self._reply(title="How the roles compare, in the documents' own words", criteria=criteria,
+                            role=None, level=None, topic="comparison",
+                            key=lambda c: f"{self._role_name(c.role)} – {c.source.heading}",
+                            choices=[self.ask_choice(f"{r} duties", f"what are the duties of {r}") for r in roles])
+        if len({self.k.roles[r].organisations[0] if self.k.roles[r].organisations else None for r in roles}) > 1:
+            reply.blocks.append(Block(text="These come from different employers' documents, and none says how "
+                                           "one grade corresponds to another."))
+        return reply
+
     def _across_roles(self, q: Query, roles: list[str]) -> Reply:
         """A role-wide topic asked of several roles at once ("what are the Kent values?")."""
         topic = q.topic or "overview"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
+
 from bot.answers.levels import find_codes, find_level_words, find_role_names, level_after_to
 
 # Topic keywords, matched on word starts in the lower-cased question. Order matters where a
@@ -17,6 +19,7 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "length of time", "how much time", "can i go for", "can i apply", "can i move up", "can i progress",
         "am i ready", "ready to go", "ready to apply", "for a year", "for two years", "for 2 years",
         "for a couple of years", "for 6 months", "for six months", "for 12 months", "for 18 months",
+        "long til", "long until", "hw long", "how lng",
     ),
     "evidence": ("evidence", "portfolio", "prove ", "proof", "demonstrate that", "show that i", "documents do i",
                  "what to bring", "submit", "need to show", "to show for", "have to show", "show for",
@@ -72,6 +75,7 @@ COMPARISON_WORDS = ("difference", "differ", "compare", "comparison", " vs ", "ve
                     "what's new in", "what is added", "added at", "adds", "add over", "add on top", "add to",
                     "extra at", "more than at", "on top of", "step up from")
 NEXT_WORDS = ("what comes after", "what's after", "what is after", "next level", "next step", "next grade",
+              "what's next", "whats next", "what is next", "next for me", "where do i go from",
               "after i reach", "where next", "what next", "go next", "progress from", "move up from",
               "promotion from", "next role", "level up")
 GLOSSARY_WORDS = ("stand for", "stands for", "what does", "what is", "what's", "meaning", "mean", "means",
@@ -120,9 +124,28 @@ def _has(lower: str, words: tuple[str, ...]) -> bool:
                                                                                   lower) for w in words)
 
 
+# Words that carry the question's meaning, for typo correction ("evidnce", "knowlege", "requirments").
+VOCABULARY = ("evidence", "knowledge", "qualification", "qualifications", "experience", "skills", "safeguarding",
+              "requirements", "required", "duties", "responsibilities", "progression", "practising", "developing",
+              "accomplished", "senior", "social", "worker", "manager", "officer", "supervision", "eligible",
+              "specification", "competencies", "difference", "between", "minimum", "months", "salary")
+_VOCAB_SET = frozenset(VOCABULARY)
+
+
+def correct_typos(lower: str) -> str:
+    """Replace misspelt key words with the word meant; everything else is left exactly as typed."""
+    def fix(m: re.Match) -> str:
+        word = m.group(0)
+        if len(word) < 5 or word in _VOCAB_SET or any(word.startswith(v) or v.startswith(word) for v in VOCABULARY):
+            return word
+        hit = process.extractOne(word, VOCABULARY, scorer=fuzz.ratio, score_cutoff=84)
+        return hit[0] if hit else word
+    return re.sub(r"[a-z]+", fix, lower)
+
+
 def parse(text: str) -> Query:
     typed = re.sub(r"\s+", " ", text).strip()
-    lower = typed.lower().replace("’", "'").replace("‘", "'")
+    lower = correct_typos(typed.lower().replace("’", "'").replace("‘", "'"))
     q = Query(text=typed, lower=lower)
 
     q.childrens = bool(re.search(r"\bchild|\bpo3\b|\bpo 3\b", lower))

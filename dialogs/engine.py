@@ -1,0 +1,539 @@
+"""DialogRunner: runs one turn of a guided dialog, with its state saved to the store after every turn.
+
+State is plain JSON data under the conversation key. Every turn is load -> work on a copy -> save with the
+version read; a Conflict (another message, another replica) reloads and re-runs the turn on the fresh state,
+so no answer is lost or applied twice. Turns of one conversation are also serialised in-process.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.conversation import MAX_TEXT, Block, Choice, Incoming, Reply
+from bot.knowledge.model import Knowledge
+from bot.storage.base import DIALOG_PERSON_KEY, Conflict, Person, Store, StoreError
+from dialogs.base import (
+    DIALOG_ACTION,
+    RECORD_ACTION,
+    START_ACTION,
+    Answer,
+    Ctx,
+    Flow,
+    NotUnderstood,
+    Out,
+    choice,
+    start_choice,
+)
+from dialogs.checkin import CheckIn
+from dialogs.privacy import DeleteData, export_data_reply, latest_record, record_action, share_record
+from dialogs.self_assessment import SelfAssessment
+from dialogs.set_level import SetLevel
+from dialogs.triggers import detect_start
+from dialogs.words import GLOBAL_WORDS, clip, global_word, match_phrase, tidy
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+FLOWS: dict[str, Flow] = {f.name: f for f in (SelfAssessment(), CheckIn(), SetLevel(), DeleteData())}
+INSTANT = ("export_data", "share_latest", "pack_latest")  # one-shot actions, no dialog state
+ALIASES = {"assess": "self_assessment", "self-assessment": "self_assessment", "assessment": "self_assessment",
+           "check_in": "checkin", "check-in": "checkin", "export": "export_data", "delete": "delete_data",
+           "share": "share_latest", "pack": "pack_latest"}
+GLOBALS = ("help", "back", "skip", "skip_category", "pause", "cancel", "resume")
+SWITCH_WORDS = {
+    "continue": ("continue", "carry on", "carry on with it", "keep going", "keep it", "the old one", "old one",
+                 "finish it", "resume", "keep", "stay", "go on", "finish the old one"),
+    "abandon": ("abandon", "abandon it", "start the new one", "start new", "new one", "the new one", "start again",
+                "start over", "discard", "drop it", "replace it", "new", "start the new", "abandon the old one"),
+}
+_LOCK_STRIPES = 64
+
+
+@dataclass
+class Turn:
+    replies: list[Reply] | None  # None: not for the dialog; the router answers the message as usual
+    state: dict[str, Any] | None  # what to save (None deletes the dialog)
+    save: bool = True
+
+
+class DialogRunner:
+    """Runs guided dialogs for every channel. Thread-safe; many runners may share one store."""
+
+    max_retries = 8
+
+    def __init__(self, *, store: Store, knowledge: Knowledge, clock: Callable[[], datetime] | None = None,
+                 expiry_days: int = 30, notify: Callable[[Person, Reply], Any] | None = None) -> None:
+        self.store = store
+        self.knowledge = knowledge
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.expiry_days = max(int(expiry_days), 1)
+        self.notify = notify
+        self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
+
+    # -- public API ---------------------------------------------------------------------------------------
+    def handle(self, msg: Incoming, person: Person) -> list[Reply] | None:
+        """One turn of the conversation's active dialog; None when there is none (or the message is not for it)."""
+        value = msg.value if isinstance(msg.value, dict) else None
+        action = value.get("action") if value else None
+        if action == RECORD_ACTION:
+            return record_action(self.store, self.knowledge, person, value, notify=self.notify, now=self._now())
+        if action == START_ACTION:
+            name = value.get("name")
+            args = value.get("args") if isinstance(value.get("args"), dict) else {}
+            if isinstance(name, str) and (name in FLOWS or name in INSTANT):
+                return self.start(name, msg=msg, person=person, args=args)
+            return None
+        key = msg.conversation_key
+        with self._lock(key):
+            return self._run(key, lambda state: self._turn(state, msg, person) if state else Turn(None, None, False))
+
+    def start(self, name: str, *, msg: Incoming, person: Person, args: dict[str, Any] | None = None) -> list[Reply]:
+        """Start a dialog (or a one-shot action such as export). Asks first if another dialog is open."""
+        name = ALIASES.get(name, name)
+        args = dict(args) if isinstance(args, dict) else {}
+        if name in INSTANT:
+            return self._instant(name, person)
+        flow = FLOWS.get(name)
+        if flow is None:
+            return [Reply(title="Sorry, I can't start that.", status="error",
+                          choices=[start_choice("Start a self-assessment", "self_assessment")])]
+        key = msg.conversation_key
+        with self._lock(key):
+            replies = self._run(key, lambda state: self._start_turn(state, name, flow, args, person))
+        return replies or []
+
+    def expire_idle(self, now: datetime | None = None) -> int:
+        """Periodic sweep: pause every dialog idle for longer than expiry_days, keeping what was answered."""
+        now = now or self._now()
+        count = 0
+        for key, state, _version in self.store.list_dialogs():
+            if not self._valid(state) or state.get("status") != "active" or not self._idle(state, now):
+                continue
+            with self._lock(key):
+                for _ in range(self.max_retries):
+                    fresh, version = self.store.load_dialog(key)
+                    if not self._valid(fresh) or fresh.get("status") != "active" or not self._idle(fresh, now):
+                        break
+                    fresh = copy.deepcopy(fresh)
+                    person = self.store.get_person(fresh[DIALOG_PERSON_KEY]) or Person(id=fresh[DIALOG_PERSON_KEY])
+                    ctx = Ctx(self.store, self.knowledge, person, now, self.notify)
+                    try:
+                        new_state = self._mark_expired(ctx, FLOWS[fresh["dialog"]], fresh)
+                        self.store.save_dialog(key, new_state, expected_version=version)
+                    except Conflict:
+                        continue
+                    except StoreError:
+                        log.warning("could not expire dialog %s; will try again next sweep", key, exc_info=True)
+                        break
+                    count += 1
+                    break
+        return count
+
+    # -- the turn loop ------------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        now = self.clock()
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+    def _lock(self, key: str) -> threading.RLock:
+        return self._locks[zlib.crc32(key.encode("utf-8", "replace")) % _LOCK_STRIPES]
+
+    def _run(self, key: str, work: Callable[[dict[str, Any] | None], Turn]) -> list[Reply] | None:
+        for attempt in range(self.max_retries):
+            state, version = self.store.load_dialog(key)
+            if state is not None and not self._valid(state):
+                log.warning("dropping unreadable dialog state for %s", key)
+                try:
+                    self.store.save_dialog(key, None, expected_version=version)
+                except Conflict:
+                    continue
+                state, version = None, 0
+            turn = work(copy.deepcopy(state) if state is not None else None)
+            if not turn.save:
+                return turn.replies
+            if turn.state is not None and turn.state.get("deleted"):
+                return turn.replies  # the person's data, this dialog included, is gone
+            if turn.state is not None and turn.state.get("done"):
+                turn.state = None
+            try:
+                if turn.state is not None or state is not None:
+                    self.store.save_dialog(key, turn.state, expected_version=version)
+                return turn.replies
+            except Conflict:
+                log.info("dialog %s changed under this turn (attempt %d); re-running on the fresh state",
+                         key, attempt + 1)
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter, not security
+        log.warning("dialog %s: gave up after %d conflicting attempts", key, self.max_retries)
+        return [Reply(title="Sorry, that crossed with another message.",
+                      blocks=[Block(text="Nothing was lost. Please send it again.")], status="error")]
+
+    def _valid(self, state: Any) -> bool:
+        return (isinstance(state, dict) and state.get("dialog") in FLOWS and isinstance(state.get("id"), str)
+                and isinstance(state.get("step"), int) and isinstance(state.get("data"), dict)
+                and isinstance(state.get(DIALOG_PERSON_KEY), str))
+
+    def _idle(self, state: dict[str, Any], now: datetime) -> bool:
+        try:
+            last = datetime.fromisoformat(state.get("updated_at") or state.get("started_at"))
+        except (TypeError, ValueError):
+            return False
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        return now - last > timedelta(days=self.expiry_days)
+
+    def _new_state(self, name: str, person: Person, now: datetime) -> dict[str, Any]:
+        return {DIALOG_PERSON_KEY: person.id, "v": STATE_VERSION, "dialog": name, "id": uuid.uuid4().hex[:16],
+                "step": 1, "turns": 0, "status": "active", "started_at": now.isoformat(),
+                "updated_at": now.isoformat(), "data": {}, "pending_start": None, "record_id": None}
+
+    # -- starting -----------------------------------------------------------------------------------------
+    def _instant(self, name: str, person: Person) -> list[Reply]:
+        now = self._now()
+        if name == "export_data":
+            return [export_data_reply(self.store, person, now=now)]
+        if name == "share_latest":
+            record = latest_record(self.store, person.id)
+            if record is None:
+                return [_nothing_yet("to share")]
+            return [share_record(self.store, person, record, notify=self.notify, now=now)]
+        from dialogs.pack import pack_reply
+
+        record = latest_record(self.store, person.id, ("assessment",)) or latest_record(self.store, person.id)
+        if record is None:
+            return [_nothing_yet("to put in a pack")]
+        return [pack_reply(record, person, self.knowledge)]
+
+    def _start_turn(self, state: dict[str, Any] | None, name: str, flow: Flow, args: dict[str, Any],
+                    person: Person) -> Turn:
+        ctx = Ctx(self.store, self.knowledge, person, self._now(), self.notify)
+        if state is not None:
+            old = FLOWS[state["dialog"]]
+            if old.keeps_partial:
+                if state["status"] == "active" and self._idle(state, ctx.now):
+                    state = self._mark_expired(ctx, old, state)
+                state["pending_start"] = {"name": name, "args": args}
+                state["step"] += 1
+                state["updated_at"] = ctx.now.isoformat()
+                return Turn([self._switch_question(ctx, state)], state)
+            # A pending yes/no question is simply replaced.
+        new = self._new_state(name, person, ctx.now)
+        try:
+            out = flow.begin(ctx, new, args)
+        except NotUnderstood as e:
+            return Turn([Reply(title=e.hint, status="clarify",
+                               choices=[start_choice("Start a self-assessment", "self_assessment")]
+                               if name != "self_assessment" else [])], None, save=False)
+        if new.get("done"):
+            return Turn(out.replies, None, save=state is not None)
+        return Turn(out.replies + [self._question(ctx, flow, new, out.before)], new)
+
+    def _switch_question(self, ctx: Ctx, state: dict[str, Any], before: list[Block] | None = None) -> Reply:
+        old = FLOWS[state["dialog"]]
+        pending = state["pending_start"]
+        new = FLOWS[pending["name"]]
+        what = old.describe(state, ctx.today)
+        prog = old.progress(state) if state["data"] else None
+        where = f" ({prog})" if prog else ""
+        paused = " (paused)" if state["status"] != "active" else ""
+        new_what = f"a new {new.noun}" if new.name == old.name else f"the {new.noun}"
+        return Reply(
+            title=f"You have {what} open{paused}{where}.",
+            blocks=(before or []) + [Block(text=f"Would you like to carry on with it, or abandon it and start "
+                                                f"{new_what}?", notes=["Abandoning it keeps nothing that wasn't "
+                                                                       "already saved."])],
+            choices=[choice(state, "Carry on with it", "continue", "primary"),
+                     choice(state, "Start the new one", "abandon")],
+            status="dialog", meta={"dialog": state["dialog"], "dialog_id": state["id"], "step": state["step"],
+                                   "phase": "switch"})
+
+    # -- one turn of an open dialog -----------------------------------------------------------------------
+    def _turn(self, state: dict[str, Any], msg: Incoming, person: Person) -> Turn:
+        now = self._now()
+        ctx = Ctx(self.store, self.knowledge, person, now, self.notify)
+        flow = FLOWS[state["dialog"]]
+        value = msg.value if isinstance(msg.value, dict) else None
+        text = msg.text if isinstance(msg.text, str) else ""
+        text = text[:MAX_TEXT]
+
+        if state["status"] == "active" and self._idle(state, now):
+            if not flow.keeps_partial:
+                return Turn(None, None)  # a stale yes/no question: drop it, answer the message normally
+            state = self._mark_expired(ctx, flow, state)
+            word = self._word_from(state, value, text)
+            started = detect_start(text) if value is None and word is None else None
+            if started and ALIASES.get(started[0], started[0]) not in INSTANT:
+                state["expiry_noted"] = True
+                return self._start_within(ctx, flow, state, started, msg, person)
+            if word not in ("resume", "cancel"):
+                state["expiry_noted"] = True
+                return Turn([self._paused_note(ctx, flow, state, text if not value else "", expired=True)], state)
+
+        if state["status"] in ("paused", "expired") and not state.get("pending_start"):
+            return self._while_paused(ctx, flow, state, value, text)
+
+        # Buttons: only a press for this dialog's current step counts.
+        ans: Answer
+        pressed = False
+        if value is not None and value.get("action") == DIALOG_ACTION:
+            pressed = True
+            answer = value.get("answer")
+            if (value.get("dialog_id") != state["id"] or type(value.get("step")) is not int
+                    or value.get("step") != state["step"] or not isinstance(answer, str) or len(answer) > 200):
+                return Turn([self._repeat(ctx, flow, state, "That button was for an earlier question, so I haven't "
+                                                            "changed anything. Here's where we are:")], state,
+                            save=False)
+            ans = Answer(text="", value=answer, button=True)
+        elif value is not None and not text:
+            return Turn([self._repeat(ctx, flow, state, "I couldn't use that. Here's where we are:")], state,
+                        save=False)
+        else:
+            ans = Answer(text=text)
+
+        if state.get("pending_start"):
+            return self._switch_turn(ctx, state, ans, pressed)
+
+        if not ans.button:
+            if not tidy(text):
+                return self._hint(ctx, flow, state, "I didn't get any text there.")
+            matched = self._match_choice(ctx, flow, state, text)
+            if matched:
+                ans.value = matched
+        word = ans.value if ans.value in GLOBALS else (None if ans.button or ans.value else global_word(text))
+        state["updated_at"] = now.isoformat()
+        if word:
+            return self._global(ctx, flow, state, word, pressed)
+        snapshot = copy.deepcopy(state["data"])
+        try:
+            out = flow.answer(ctx, state, ans)
+        except NotUnderstood as e:
+            state["data"] = snapshot
+            if not ans.button:
+                started = detect_start(text)
+                if started:
+                    return self._start_within(ctx, flow, state, started, msg, person)
+            return self._hint(ctx, flow, state, e.hint)
+        return self._applied(ctx, flow, state, out, pressed)
+
+    def _applied(self, ctx: Ctx, flow: Flow, state: dict[str, Any], out: Out, pressed: bool) -> Turn:
+        state["turns"] = state.get("turns", 0) + 1
+        state["step"] += 1
+        if state.get("done"):
+            replies = list(out.replies)
+        else:
+            replies = list(out.replies) + [self._question(ctx, flow, state, out.before)]
+        if pressed and replies:
+            replies[0].replaces_prompt = True
+        return Turn(replies, state)
+
+    def _word_from(self, state: dict[str, Any], value: dict[str, Any] | None, text: str) -> str | None:
+        if value is not None:
+            if value.get("action") == DIALOG_ACTION and value.get("dialog_id") == state["id"]:
+                answer = value.get("answer")
+                return answer if answer in GLOBALS else None
+            return None
+        return global_word(text)
+
+    def _match_choice(self, ctx: Ctx, flow: Flow, state: dict[str, Any], text: str) -> str | None:
+        """Typed text that is one of the current buttons' labels (console users type them)."""
+        try:
+            reply = flow.question(ctx, state)
+        except Exception:  # noqa: BLE001 - matching labels is a nicety, never a reason to fail
+            return None
+        vocab: dict[str, tuple[str, ...]] = {}
+        for c in reply.choices:
+            answer = c.value.get("answer") if c.value.get("action") == DIALOG_ACTION else None
+            if isinstance(answer, str):
+                vocab.setdefault(answer, ())
+                vocab[answer] += (tidy(c.label),)
+        return match_phrase(text, vocab) if vocab else None
+
+    def _global(self, ctx: Ctx, flow: Flow, state: dict[str, Any], word: str, pressed: bool) -> Turn:
+        if word == "help":
+            return Turn([self._question(ctx, flow, state, [Block(title="Help", text=flow.help_text(ctx, state))])],
+                        state)
+        if word == "resume":
+            return Turn([self._question(ctx, flow, state, [Block(text="We're in the middle of it: here's the "
+                                                                      "current question.")])], state)
+        if word == "back":
+            if flow.back(ctx, state):
+                state["step"] += 1
+                state["turns"] = state.get("turns", 0) + 1
+                turn = Turn([self._question(ctx, flow, state, [Block(text="Back one question.")])], state)
+            else:
+                turn = Turn([self._question(ctx, flow, state, [Block(text="This is the first question, so there's "
+                                                                          "nothing to go back to.")])], state)
+            if pressed:
+                turn.replies[0].replaces_prompt = True
+            return turn
+        if word in ("skip", "skip_category"):
+            out = flow.skip_category(ctx, state) if word == "skip_category" else flow.skip(ctx, state)
+            if out is None:
+                return self._hint(ctx, flow, state, "This one can't be skipped. Choose an answer, or say cancel.")
+            return self._applied(ctx, flow, state, out, pressed)
+        if word == "pause" and flow.can_pause:
+            flow.save_partial(ctx, state, "paused")
+            state["status"] = "paused"
+            state["paused_at"] = ctx.now.isoformat()
+            state["expiry_noted"] = True
+            state["step"] += 1
+            reply = self._paused_note(ctx, flow, state, "", expired=False)
+            reply.replaces_prompt = pressed
+            return Turn([reply], state)
+        # cancel (or pause of a quick yes/no question)
+        return self._cancel(ctx, flow, state, pressed)
+
+    def _cancel(self, ctx: Ctx, flow: Flow, state: dict[str, Any], pressed: bool) -> Turn:
+        if state.get("record_id"):
+            flow.save_partial(ctx, state, "cancelled")
+        what = flow.describe(state, ctx.today)
+        args = {"level": state["data"].get("target")} if state["dialog"] == "self_assessment" and \
+            state["data"].get("target") else {}
+        choices: list[Choice] = []
+        if flow.keeps_partial:
+            choices.append(start_choice("Start again", state["dialog"], args))
+        reply = Reply(title=f"OK, I've stopped {what}.",
+                      blocks=[Block(text="Nothing was shared. Ask me anything, or start again whenever you like.")],
+                      choices=choices, replaces_prompt=pressed)
+        return Turn([reply], None)
+
+    def _start_within(self, ctx: Ctx, flow: Flow, state: dict[str, Any], started: tuple[str, dict[str, Any]],
+                      msg: Incoming, person: Person) -> Turn:
+        name, args = started
+        name = ALIASES.get(name, name)
+        if name in INSTANT:
+            replies = self._instant(name, person)
+            return Turn(replies + [self._question(ctx, flow, state, [Block(text="Back to where we were:")])],
+                        state, save=False)
+        state["pending_start"] = {"name": name, "args": args}
+        state["step"] += 1
+        return Turn([self._switch_question(ctx, state)], state)
+
+    def _switch_turn(self, ctx: Ctx, state: dict[str, Any], ans: Answer, pressed: bool) -> Turn:
+        said = ans.value if ans.value in ("continue", "abandon") else None
+        if said is None and ans.text:
+            said = match_phrase(ans.text, SWITCH_WORDS)
+            word = global_word(ans.text) if said is None else None
+            if word in ("back", "cancel", "resume"):
+                said = "continue"
+            elif word == "help":
+                return Turn([self._switch_question(ctx, state, [Block(title="Help", text=(
+                    "“Carry on with it” goes back to where you were. “Start the new one” abandons it and starts "
+                    "afresh."))])], state)
+        if said is None:
+            return Turn([self._switch_question(ctx, state, [Block(text="Sorry, I didn't catch that.")])], state,
+                        save=False)
+        old = FLOWS[state["dialog"]]
+        pending = state.pop("pending_start")
+        state["pending_start"] = None
+        state["step"] += 1
+        state["updated_at"] = ctx.now.isoformat()
+        if said == "continue":
+            if state["status"] != "active":
+                state["status"] = "active"
+            reply = self._question(ctx, old, state, [Block(text="OK, carrying on where you left off.")])
+            reply.replaces_prompt = pressed
+            return Turn([reply], state)
+        if state.get("record_id"):
+            old.save_partial(ctx, state, "cancelled")
+        flow = FLOWS[pending["name"]]
+        new = self._new_state(pending["name"], ctx.person, ctx.now)
+        new["step"] = state["step"] + 1  # old buttons can never match the new dialog's steps
+        try:
+            out = flow.begin(ctx, new, pending.get("args") or {})
+        except NotUnderstood as e:
+            return Turn([Reply(title=e.hint, status="clarify")], None)
+        if new.get("done"):
+            return Turn(out.replies, None)
+        replies = out.replies + [self._question(ctx, flow, new, out.before)]
+        if pressed:
+            replies[0].replaces_prompt = True
+        return Turn(replies, new)
+
+    # -- pausing and expiry --------------------------------------------------------------------------------
+    def _mark_expired(self, ctx: Ctx, flow: Flow, state: dict[str, Any]) -> dict[str, Any]:
+        if not flow.keeps_partial:
+            return None  # type: ignore[return-value]
+        flow.save_partial(ctx, state, "expired")
+        state["status"] = "expired"
+        state["expired_at"] = ctx.now.isoformat()
+        state["expiry_noted"] = False
+        state["step"] += 1
+        return state
+
+    def _paused_note(self, ctx: Ctx, flow: Flow, state: dict[str, Any], text: str, *, expired: bool) -> Reply:
+        what = flow.describe(state, ctx.today)
+        what = what[:1].upper() + what[1:]
+        prog = flow.progress(state)
+        where = f" You were at question {prog}." if prog else ""
+        if expired:
+            title = f"{what} was paused for over {self.expiry_days} days; your answers are kept."
+        else:
+            title = f"Paused. {what[:1].upper() + what[1:]} is saved, with your answers so far."
+        choices = [choice(state, "Resume", "resume", "primary"), choice(state, "Cancel it", "cancel")]
+        tidy_text = tidy(text)
+        if tidy_text and not global_word(text) and not any(tidy_text in p for p in GLOBAL_WORDS["resume"]):
+            choices.append(Choice("Answer my question instead", {"action": "ask", "question": clip(text, 500)[0]}))
+        return Reply(title=title,
+                     blocks=[Block(text=f"Say “resume” to carry on, or “cancel”.{where} Meanwhile, ask me anything.")],
+                     choices=choices, status="dialog",
+                     meta={"dialog": state["dialog"], "dialog_id": state["id"], "step": state["step"],
+                           "phase": state["status"]})
+
+    def _while_paused(self, ctx: Ctx, flow: Flow, state: dict[str, Any], value: dict[str, Any] | None,
+                      text: str) -> Turn:
+        word = self._word_from(state, value, text)
+        if word == "resume":
+            state["status"] = "active"
+            state["step"] += 1
+            state["updated_at"] = ctx.now.isoformat()
+            state["expiry_noted"] = False
+            reply = self._question(ctx, flow, state, [Block(text="Welcome back: picking up where you left off.")])
+            reply.replaces_prompt = value is not None
+            return Turn([reply], state)
+        if word == "cancel":
+            return self._cancel(ctx, flow, state, value is not None)
+        if value is not None and value.get("action") == DIALOG_ACTION and value.get("dialog_id") == state["id"]:
+            return Turn([self._paused_note(ctx, flow, state, "", expired=state["status"] == "expired")], state,
+                        save=False)
+        if state["status"] == "expired" and not state.get("expiry_noted"):
+            state["expiry_noted"] = True
+            return Turn([self._paused_note(ctx, flow, state, text, expired=True)], state)
+        return Turn(None, state, save=False)  # not for the dialog: the router answers it
+
+    # -- replies --------------------------------------------------------------------------------------------
+    def _question(self, ctx: Ctx, flow: Flow, state: dict[str, Any], before: list[Block] | None = None) -> Reply:
+        reply = flow.question(ctx, state)
+        if before:
+            reply.blocks[:0] = before
+        reply.status = "dialog"
+        reply.meta.setdefault("dialog", state["dialog"])
+        reply.meta.setdefault("dialog_id", state["id"])
+        reply.meta["step"] = state["step"]
+        return reply
+
+    def _repeat(self, ctx: Ctx, flow: Flow, state: dict[str, Any], text: str) -> Reply:
+        if state.get("pending_start"):
+            return self._switch_question(ctx, state, [Block(text=text)])
+        return self._question(ctx, flow, state, [Block(text=text)])
+
+    def _hint(self, ctx: Ctx, flow: Flow, state: dict[str, Any], hint: str) -> Turn:
+        return Turn([self._question(ctx, flow, state, [Block(text=f"Sorry, I didn't catch that. {hint}".strip())])],
+                    state)
+
+
+def _nothing_yet(what: str) -> Reply:
+    return Reply(title=f"You don't have a finished self-assessment or check-in {what} yet.",
+                 blocks=[Block(text="Say “assess me” to start a self-assessment, or “check-in” to prepare for "
+                                    "supervision.")],
+                 choices=[start_choice("Start a self-assessment", "self_assessment"),
+                          start_choice("Prepare for supervision", "checkin")],
+                 status="clarify")

@@ -1,0 +1,358 @@
+"""The supervision pack: an assessment (or check-in) record as Markdown and as a Word document."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from typing import Any
+
+from bot.conversation import Attachment, Block, Reply
+from bot.knowledge.model import Knowledge
+from bot.storage.base import Person, Store
+from dialogs.base import completed, start_choice
+from dialogs.checkin import checkin_blocks
+from dialogs.self_assessment import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    GAP_RATINGS,
+    _date,
+    counts,
+    counts_text,
+    development_routes,
+    evidence_required,
+    rating_label,
+    time_in_level_text,
+)
+from dialogs.words import format_date
+
+MD_TYPE = "text/markdown"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+# -- the content, once, for both formats ---------------------------------------------------------------
+
+def _data(record: dict[str, Any]) -> dict[str, Any]:
+    return record.get("data") if isinstance(record.get("data"), dict) else record
+
+
+def _complete_summary(data: dict[str, Any], person: Person, knowledge: Knowledge) -> dict[str, Any]:
+    """A draft record has no summary yet: work out what can be worked out without the store."""
+    data = dict(data)
+    items = data.get("items") or []
+    data.setdefault("counts", counts(items))
+    if "strengths" not in data:
+        data["strengths"] = [i["text"] for i in items if i.get("rating") == "met"]
+    if "gaps" not in data:
+        data["gaps"] = [{"text": i["text"], "rating": i["rating"], "category": i.get("category")}
+                        for i in items if i.get("rating") in GAP_RATINGS]
+    if "evidence_required" not in data and data.get("target"):
+        data["evidence_required"], data["evidence_notes"] = evidence_required(knowledge, data["target"])
+    if "routes" not in data:
+        cats = [c for c in CATEGORIES if any(g.get("category") == c for g in data["gaps"])]
+        data["routes"] = development_routes(knowledge, cats)
+    if "time_in_level" not in data:
+        today = _date(data.get("date")) or date.today()
+        data["time_in_level"] = time_in_level_text(knowledge, person, today, data.get("target"))
+    return data
+
+
+def _header(record: dict[str, Any], data: dict[str, Any], person: Person) -> list[tuple[str, str]]:
+    when = _date(data.get("date"))
+    rows = [("Name", person.display_name or person.id), ("Date", format_date(when) if when else "not recorded")]
+    level = data.get("person_level") or person.level_code
+    since = _date(data.get("person_level_since")) or (person.level_since if level == person.level_code else None)
+    if level:
+        rows.append(("Current level", level + (f", since {format_date(since)}" if since else "")))
+    if data.get("type") != "checkin":
+        rows.append(("Target level", data.get("target_label") or data.get("target") or "not chosen"))
+        status = data.get("status", "complete")
+        if status != "complete":
+            prog = data.get("progress") or {}
+            c = data.get("counts") or {}
+            answered = sum(c.get(k, 0) for k in ("met", "partly", "not_yet", "not_sure", "na", "skipped"))
+            rows.append(("Status", f"{status.capitalize()}, not finished ({answered} of {prog.get('total', '?')} "
+                                   "answered)"))
+        else:
+            rows.append(("Status", "Complete"))
+    rows.append(("Shared with manager", "Yes" if record.get("shared") else "No"))
+    return rows
+
+
+def _title(data: dict[str, Any]) -> str:
+    if data.get("type") == "checkin":
+        return "Supervision check-in note"
+    return f"Supervision pack: self-assessment for {data.get('target_label') or data.get('target')}"
+
+
+def _sources(data: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for group in (data.get("items") or [], data.get("evidence_required") or [], data.get("routes") or []):
+        for x in group:
+            s = x.get("source")
+            if s and s not in found:
+                found.append(s)
+    return found
+
+
+# -- Markdown -----------------------------------------------------------------------------------------
+
+def _md_escape(text: Any) -> str:
+    return re.sub(r"([\\`*_#|<>\[\]])", r"\\\1", str(text or ""))
+
+
+def to_markdown(record: dict[str, Any], person: Person, knowledge: Knowledge) -> str:
+    data = _data(record)
+    if data.get("type") != "checkin":
+        data = _complete_summary(data, person, knowledge)
+    lines = [f"# {_md_escape(_title(data))}", ""]
+    lines += [f"- **{k}:** {_md_escape(v)}" for k, v in _header(record, data, person)]
+    lines.append("")
+    if data.get("type") == "checkin":
+        for b in checkin_blocks(data):
+            lines += _md_block(b)
+        return "\n".join(lines).rstrip() + "\n"
+    lines += ["## Summary", "", _md_escape(counts_text(data["counts"])), ""]
+    lines += ["### Strengths", ""]
+    lines += [f"- {_md_escape(s)}" for s in data["strengths"]] or ["- None rated Met this time."]
+    lines += ["", "### Gaps to work on", ""]
+    lines += [f"- {rating_label(g['rating'])}: {_md_escape(g['text'])}" for g in data["gaps"]] or \
+        ["- No gaps among the criteria rated."]
+    lines.append("")
+    moved, prev = data.get("moved"), data.get("previous")
+    if moved is not None and prev:
+        when = _date(prev.get("date"))
+        lines += [f"### What moved since the last assessment{f' on {format_date(when)}' if when else ''}", ""]
+        moves = [f"- {rating_label(m['from'])} → {rating_label(m['to'])}: {_md_escape(m['text'])}"
+                 for m in moved.get("up", []) + moved.get("down", [])]
+        lines += moves or ["- No ratings changed."]
+        lines.append("")
+    lines += ["## Criteria and ratings", ""]
+    if data.get("additive_note"):
+        lines += [f"_{_md_escape(data['additive_note'])}_", ""]
+    for cat in CATEGORIES:
+        items = [i for i in data.get("items") or [] if i.get("category") == cat]
+        if not items:
+            continue
+        lines += [f"### {CATEGORY_LABELS[cat]}", ""]
+        for n, it in enumerate(items, 1):
+            group = f" ({_md_escape(it['group'])})" if it.get("group") else ""
+            lines.append(f"{n}. **{rating_label(it.get('rating'))}**{group}: “{_md_escape(it['text'])}”  ")
+            lines.append(f"   Evidence: {_md_escape(it.get('evidence') or '(none given)')}  ")
+            if it.get("note"):
+                lines.append(f"   Note on the source: {_md_escape(it['note'])}  ")
+            lines.append(f"   Source: {_md_escape(it.get('source'))}")
+        lines.append("")
+    lines += [f"## Evidence the framework asks for, for {_md_escape(data.get('target'))}", ""]
+    ev = data.get("evidence_required") or []
+    for e in ev:
+        group = f"{_md_escape(e['group'])}: " if e.get("group") else ""
+        lines.append(f"- {group}{_md_escape(e['text'])} ({_md_escape(e['source'])})")
+        if e.get("note"):
+            lines.append(f"  - Note: {_md_escape(e['note'])}")
+    if not ev:
+        lines.append("- The framework lists no specific evidence for this level.")
+    lines += [f"- Note: {_md_escape(n)}" for n in data.get("evidence_notes") or []]
+    lines += ["", "## Time in level", "", _md_escape(data.get("time_in_level") or "Not known."), ""]
+    lines += ["## Development routes", ""]
+    routes = data.get("routes") or []
+    for r in routes:
+        lines.append(f"- **{_md_escape(r['title'])}**: “{_md_escape(r['text'])}” (for {', '.join(r['for'])}; "
+                     f"{_md_escape(r['source'])})")
+    if not routes:
+        lines.append("- No gaps to suggest routes for.")
+    caveat = data.get("routes_caveat")
+    if caveat:
+        lines += ["", f"_The guide says: “{_md_escape(caveat['text'])}” ({_md_escape(caveat['source'])})_"]
+    lines += ["", "## Sources", ""] + [f"- {_md_escape(s)}" for s in _sources(data)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_block(b: Block) -> list[str]:
+    out = [f"## {_md_escape(b.title)}", ""] if b.title else []
+    if b.text:
+        out += [_md_escape(b.text), ""]
+    out += [f"- {_md_escape(x)}" for x in b.bullets]
+    if b.bullets:
+        out.append("")
+    out += [f"_{_md_escape(n)}_" for n in b.notes]
+    if b.notes:
+        out.append("")
+    return out
+
+
+# -- Word -----------------------------------------------------------------------------------------------
+
+def to_docx(record: dict[str, Any], person: Person, knowledge: Knowledge) -> bytes:
+    from docx import Document
+    from docx.shared import Pt
+
+    data = _data(record)
+    if data.get("type") != "checkin":
+        data = _complete_summary(data, person, knowledge)
+    doc = Document()
+    doc.core_properties.title = _title(data)
+    doc.core_properties.author = "careerbot"
+    style = doc.styles["Normal"]
+    style.font.size = Pt(10.5)
+    doc.add_heading(_title(data), level=0)
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Light List"
+    for k, v in _header(record, data, person):
+        row = table.add_row().cells
+        row[0].text, row[1].text = k, str(v)
+    if data.get("type") == "checkin":
+        for b in checkin_blocks(data):
+            _docx_block(doc, b)
+        return _save(doc)
+    doc.add_heading("Summary", level=1)
+    doc.add_paragraph(counts_text(data["counts"]))
+    doc.add_heading("Strengths", level=2)
+    for s in data["strengths"] or ["None rated Met this time."]:
+        doc.add_paragraph(s, style="List Bullet")
+    doc.add_heading("Gaps to work on", level=2)
+    for g in data["gaps"] or [{"rating": None, "text": "No gaps among the criteria rated."}]:
+        doc.add_paragraph((f"{rating_label(g['rating'])}: " if g.get("rating") else "") + g["text"],
+                          style="List Bullet")
+    moved, prev = data.get("moved"), data.get("previous")
+    if moved is not None and prev:
+        when = _date(prev.get("date"))
+        doc.add_heading(f"What moved since the last assessment{f' on {format_date(when)}' if when else ''}", level=2)
+        moves = [f"{rating_label(m['from'])} → {rating_label(m['to'])}: {m['text']}"
+                 for m in moved.get("up", []) + moved.get("down", [])]
+        for m in moves or ["No ratings changed."]:
+            doc.add_paragraph(m, style="List Bullet")
+    doc.add_heading("Criteria and ratings", level=1)
+    if data.get("additive_note"):
+        doc.add_paragraph().add_run(data["additive_note"]).italic = True
+    for cat in CATEGORIES:
+        items = [i for i in data.get("items") or [] if i.get("category") == cat]
+        if not items:
+            continue
+        doc.add_heading(CATEGORY_LABELS[cat], level=2)
+        t = doc.add_table(rows=1, cols=3)
+        t.style = "Table Grid"
+        head = t.rows[0].cells
+        head[0].text, head[1].text, head[2].text = "Criterion", "Rating", "Evidence note"
+        for it in items:
+            cells = t.add_row().cells
+            text = it["text"] + (f" ({it['group']})" if it.get("group") else "")
+            if it.get("note"):
+                text += f"\nNote on the source: {it['note']}"
+            cells[0].text = text
+            cells[1].text = rating_label(it.get("rating"))
+            cells[2].text = it.get("evidence") or ""
+    doc.add_heading(f"Evidence the framework asks for, for {data.get('target')}", level=1)
+    ev = data.get("evidence_required") or []
+    for e in ev:
+        p = doc.add_paragraph((f"{e['group']}: " if e.get("group") else "") + e["text"], style="List Bullet")
+        p.add_run(f" ({e['source']})").italic = True
+        if e.get("note"):
+            doc.add_paragraph(f"Note: {e['note']}")
+    if not ev:
+        doc.add_paragraph("The framework lists no specific evidence for this level.")
+    for n in data.get("evidence_notes") or []:
+        doc.add_paragraph(f"Note: {n}")
+    doc.add_heading("Time in level", level=1)
+    for para in (data.get("time_in_level") or "Not known.").split("\n"):
+        if para.strip():
+            doc.add_paragraph(para.strip().lstrip("• ").strip())
+    doc.add_heading("Development routes", level=1)
+    routes = data.get("routes") or []
+    for r in routes:
+        p = doc.add_paragraph(style="List Bullet")
+        p.add_run(r["title"]).bold = True
+        p.add_run(f": “{r['text']}” (for {', '.join(r['for'])})")
+        p.add_run(f" {r['source']}").italic = True
+    if not routes:
+        doc.add_paragraph("No gaps to suggest routes for.")
+    caveat = data.get("routes_caveat")
+    if caveat:
+        doc.add_paragraph(f"The guide says: “{caveat['text']}” ({caveat['source']})")
+    doc.add_heading("Sources", level=1)
+    for s in _sources(data):
+        doc.add_paragraph(s, style="List Bullet")
+    return _save(doc)
+
+
+def _docx_block(doc: Any, b: Block) -> None:
+    if b.title:
+        doc.add_heading(b.title, level=1)
+    if b.text:
+        doc.add_paragraph(b.text)
+    for x in b.bullets:
+        doc.add_paragraph(x, style="List Bullet")
+    for n in b.notes:
+        doc.add_paragraph().add_run(n).italic = True
+
+
+def _save(doc: Any) -> bytes:
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+# -- delivery -----------------------------------------------------------------------------------------------
+
+def filename(record: dict[str, Any], fmt: str) -> str:
+    data = _data(record)
+    when = data.get("date") or "undated"
+    if data.get("type") == "checkin":
+        base = f"checkin-note-{when}"
+    else:
+        base = f"supervision-pack-{data.get('target') or 'assessment'}-{when}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", base) + (".docx" if fmt == "docx" else ".md")
+
+
+def render(record: dict[str, Any], person: Person, knowledge: Knowledge, fmt: str) -> tuple[str, bytes]:
+    if fmt == "md":
+        return filename(record, "md"), to_markdown(record, person, knowledge).encode("utf-8")
+    if fmt == "docx":
+        return filename(record, "docx"), to_docx(record, person, knowledge)
+    raise ValueError(f"unknown format {fmt!r}: use md or docx")
+
+
+def pack_reply(record: dict[str, Any], owner: Person, knowledge: Knowledge, *, owner_view: bool = True) -> Reply:
+    """The pack in chat: the Markdown as text, with the .docx and .md files attached."""
+    md = to_markdown(record, owner, knowledge)
+    docx_name, docx_bytes = render(record, owner, knowledge, "docx")
+    checkin = _data(record).get("type") == "checkin"
+    if owner_view:
+        from dialogs.privacy import follow_ups
+
+        choices = follow_ups(record, shared=bool(record.get("shared")), pack=False)
+        intro = "Here it is as a Word document and as Markdown, ready for supervision or your portfolio."
+    else:
+        choices = [start_choice("Start my own self-assessment", "self_assessment")]
+        intro = f"{owner.display_name or owner.id} shared this with you. It stays theirs: please keep it safe."
+    return Reply(
+        title=("Check-in note" if checkin else "Supervision pack") + ("" if owner_view else
+                                                                      f" from {owner.display_name or owner.id}"),
+        blocks=[Block(text=intro), Block(text=md)],
+        attachments=[Attachment(docx_name, DOCX_TYPE, docx_bytes),
+                     Attachment(filename(record, "md"), MD_TYPE, md.encode("utf-8"))],
+        choices=choices,
+        meta={"record_id": record.get("id"), "kind": record.get("kind")},
+    )
+
+
+def export_assessment(store: Store, knowledge: Knowledge, person_id: str, *, fmt: str = "md",
+                      record_id: str | None = None) -> tuple[str, bytes]:
+    """For `careerbot export assessment`: the person's latest finished assessment (or the record named)."""
+    if fmt not in ("md", "docx"):
+        raise ValueError(f"unknown format {fmt!r}: use md or docx")
+    person = store.get_person(person_id)
+    if person is None:
+        raise LookupError(f"no person {person_id!r}")
+    if record_id:
+        records = [r for r in store.list_records(person_id) if r["id"] == record_id
+                   and r["kind"] in ("assessment", "checkin")]
+        if not records:
+            raise LookupError(f"{person_id} has no assessment or check-in {record_id!r}")
+        record = records[0]
+    else:
+        records = store.list_records(person_id, "assessment")
+        if not records:
+            raise LookupError(f"{person_id} has no self-assessment yet")
+        record = (completed(records) or records)[0]
+    return render(record, person, knowledge, fmt)

@@ -1,0 +1,85 @@
+"""Confirming a change of the person's level: "Set your level to SW2B since 1 March 2025?" Yes / No."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.conversation import Block, Reply
+from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, start_choice
+from dialogs.self_assessment import level_label, split_code, time_in_level_text
+from dialogs.words import format_date, yes_no
+
+
+def _since(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+class SetLevel(Flow):
+    name = "set_level"
+    noun = "level change"
+    can_pause = False
+
+    def begin(self, ctx: Ctx, state: dict[str, Any], args: dict[str, Any]) -> Out:
+        code = args.get("level_code") or args.get("level")
+        role, level = split_code(ctx.knowledge, code if isinstance(code, str) else None)
+        if not role:
+            known = ", ".join(ctx.knowledge.level_codes())
+            raise NotUnderstood(f"“{str(code)[:40]}” is not a level in the framework. Known levels: {known}.")
+        since = _since(args.get("since"))
+        if since is None:
+            raise NotUnderstood("I need the date you started the level, such as “1 March 2025”.")
+        if since > ctx.today:
+            raise NotUnderstood("That date is in the future. Please give the date you started the level.")
+        state["data"] = {"level_code": f"{role}{level or ''}", "since": since.isoformat()}
+        return Out()
+
+    def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
+        data = state["data"]
+        since = date.fromisoformat(data["since"])
+        text = None
+        if ctx.person.level_code:
+            was = ctx.person.level_code + (f" since {format_date(ctx.person.level_since)}"
+                                           if ctx.person.level_since else "")
+            text = f"At the moment I have you as {was}."
+        return Reply(title=f"Set your level to {data['level_code']} since {format_date(since)}?",
+                     blocks=[Block(text=text)] if text else [],
+                     choices=[choice(state, "Yes", "yes", "primary"), choice(state, "No", "no")],
+                     status="dialog", meta={"dialog": self.name, "dialog_id": state["id"], "step": state["step"]})
+
+    def help_text(self, ctx: Ctx, state: dict[str, Any]) -> str:
+        return "Say “yes” to save this level and date, or “no” to leave things as they are."
+
+    def answer(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
+        said = ans.value if ans.value in ("yes", "no") else yes_no(ans.text)
+        if said is None:
+            raise NotUnderstood("Please say “yes” to save it or “no” to leave it.")
+        data = state["data"]
+        state["done"] = True
+        code = data["level_code"]
+        if said == "no":
+            return Out(replies=[Reply(title="OK, I haven't changed your level.",
+                                      blocks=[Block(text="You can tell me any time, for example “I'm SW2B since "
+                                                         "March 2025”.")])])
+        since = date.fromisoformat(data["since"])
+        fresh = ctx.store.get_person(ctx.person.id) or ctx.person
+        fresh.level_code, fresh.level_since = code, since
+        ctx.store.upsert_person(fresh)
+        ctx.person.level_code, ctx.person.level_since = code, since
+        blocks = [Block(title="Time in level", text=time_in_level_text(ctx.knowledge, fresh, ctx.today, None))]
+        role, level = split_code(ctx.knowledge, code)
+        nxt = ctx.knowledge.next_level(role, level) if role and level else None
+        choices = []
+        if nxt:
+            choices.append(start_choice(f"Self-assessment for {role}{nxt}", "self_assessment",
+                                        {"level": f"{role}{nxt}"}, style="primary"))
+        choices.append(start_choice("Prepare for supervision", "checkin"))
+        return Out(replies=[Reply(title=f"Done: your level is {level_label(ctx.knowledge, code)}, since "
+                                        f"{format_date(since)}.", blocks=blocks, choices=choices)])

@@ -1,0 +1,62 @@
+"""Recognising a request to start a dialog in typed text: "assess me", "check-in", "delete my data"..."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_DELETE = re.compile(
+    r"\b(?:delete|erase|remove|wipe)\s+(?:all\s+)?(?:of\s+)?my\s+(?:personal\s+)?(?:data|details|information|"
+    r"info|account)\b|\bforget (?:about )?me\b|\bright to (?:erasure|be forgotten)\b", re.I)
+_EXPORT = re.compile(
+    r"\b(?:export|download|send me|give me|get)\s+(?:a copy of\s+)?(?:all\s+)?(?:of\s+)?my\s+(?:data|information|"
+    r"info|details|records)\b|\bsubject access\b|\bright of access\b|\bwhat (?:data|information) do you (?:hold|"
+    r"have|keep) (?:on|about) me\b", re.I)
+_SHARE = re.compile(r"\bshare\b.{0,40}\bwith my (?:manager|line manager|supervisor|team manager)\b", re.I)
+_PACK = re.compile(r"\bsupervision pack\b|\bdownload (?:my )?(?:pack|assessment|self[- ]?assessment)\b|"
+                   r"\bmy pack\b", re.I)
+_CHECKIN = re.compile(r"\bcheck[- ]?in\b|\bprep(?:are)? (?:me )?for (?:my )?(?:next )?supervision\b|"
+                      r"\bsupervision prep(?:aration)?\b|\bget ready for (?:my )?supervision\b", re.I)
+_ASSESS = re.compile(r"\bassess me\b|\bassess myself\b|\bself[- ]?assess(?:ment)?\b|\bstart (?:an? |my )?"
+                     r"assessment\b|\bassessment for\b|\brate myself\b|\bnew assessment\b|"
+                     r"^\s*(?:/career\s+)?assess\b", re.I)
+_ABOUT = re.compile(r"^\s*(?:what|how|why)(?:'s|\s+(?:is|are|does|do|did))\b", re.I)
+
+
+def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
+    """(dialog name, args) when the text asks to start one, else None."""
+    if not isinstance(text, str) or not text.strip() or len(text) > 300:
+        return None
+    t = text.strip()
+    if _DELETE.search(t) and not re.search(r"\bhow\b|\bcan i\b|\bwhat happens\b", t, re.I):
+        return "delete_data", {}
+    if _EXPORT.search(t):
+        return "export_data", {}
+    if _SHARE.search(t):
+        return "share_latest", {}
+    if _PACK.search(t):
+        return "pack_latest", {}
+    if _CHECKIN.search(t) and not _ABOUT.search(t):
+        return "checkin", {}
+    if _ASSESS.search(t) and not _ABOUT.search(t):
+        return "self_assessment", _assessment_args(t)
+    return None
+
+
+def _assessment_args(text: str) -> dict[str, Any]:
+    from bot.answers.questions import KNOWN_UNLEVELLED, parse
+
+    q = parse(text)
+    args: dict[str, Any] = {}
+    if q.levels:
+        role, level, _ = q.levels[0]
+        args["level"] = f"{role}{level}"
+    else:
+        unlevelled = [r for r in q.roles if r in KNOWN_UNLEVELLED]
+        if unlevelled:
+            args["level"] = unlevelled[0]
+        elif q.unknown_codes:
+            args["level"] = q.unknown_codes[0]
+    if q.variant:
+        args["variant"] = q.variant
+    return args

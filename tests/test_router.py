@@ -1,0 +1,158 @@
+"""Whole conversations through the real router, store and dialogs, on a fake channel (no platform at all)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_services
+from bot.config import load_settings
+from bot.conversation import Incoming
+from bot.storage.base import Person, StoreError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def services(tmp_path):
+    settings = load_settings({"CAREERBOT_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    s = build_services(settings, clock=lambda: NOW)
+    yield s
+    s.close()
+
+
+class FakeChannel:
+    """A chat platform in a list: say() a message, get the replies' plain text."""
+
+    def __init__(self, services, user="u1", channel="test"):
+        self.services, self.user, self.channel = services, user, channel
+        self.last = []
+        self.n = 0
+
+    def say(self, text="", value=None, event_id=None):
+        self.n += 1
+        msg = Incoming(channel=self.channel, user_id=self.user, conversation_id=f"dm-{self.user}", text=text,
+                       value=value, display_name=self.user.title(), event_id=event_id)
+        self.last = self.services.router.handle(msg)
+        return "\n".join(r.plain_text() for r in self.last)
+
+    def press(self, label):
+        for reply in self.last:
+            for choice in reply.choices:
+                if choice.label.lower().startswith(label.lower()):
+                    return self.say(value=choice.value)
+        raise AssertionError(f"no button {label!r} in {[c.label for r in self.last for c in r.choices]}")
+
+
+def test_question_is_answered_with_citation(services):
+    chat = FakeChannel(services)
+    text = chat.say("what evidence for SW3C?")
+    assert "Evidence for SW3C" in text and "document 003" in text
+
+
+def test_set_level_with_confirmation_then_personal_milestone(services):
+    chat = FakeChannel(services)
+    assert "Set your level to SW2B since 1 March 2025?" in chat.say("I'm SW2B since March 2025")
+    assert services.store.get_person("u1").level_code is None  # nothing changes before the confirmation
+    chat.press("Yes")
+    person = services.store.get_person("u1")
+    assert (person.level_code, person.level_since) == ("SW2B", date(2025, 3, 1))
+    text = chat.say("when am I eligible?")
+    assert "1 September 2025" in text and "SW2C" in text
+
+
+def test_unknown_level_is_refused_clearly(services):
+    chat = FakeChannel(services)
+    text = chat.say("my level is SW7 since 2024-01-01")
+    assert "SW7" in text and "SW2A" in text
+    assert services.store.get_person("u1").level_code is None
+
+
+def test_future_start_date_is_refused(services):
+    chat = FakeChannel(services)
+    assert "future" in chat.say("I'm SW3A since 1 January 2030")
+
+
+def test_snooze_opt_out_and_back_in(services):
+    chat = FakeChannel(services)
+    assert "snoozed until 5 January 2027" in chat.say("snooze until 5 January")
+    assert services.store.get_person("u1").prefs.snoozed_until == date(2027, 1, 5)
+    assert "won't get any more reminders" in chat.say("stop reminders")
+    assert services.store.get_person("u1").prefs.opted_out is True
+    assert "Reminders are on" in chat.say("start reminders")
+    prefs = services.store.get_person("u1").prefs
+    assert prefs.opted_out is False and prefs.snoozed_until is None
+
+
+def test_reminder_buttons_work(services):
+    chat = FakeChannel(services)
+    chat.say(value={"action": "reminders.snooze", "weeks": 2})
+    assert services.store.get_person("u1").prefs.snoozed_until == date(2026, 12, 9)
+    chat.say(value={"action": "reminders.stop"})
+    assert services.store.get_person("u1").prefs.opted_out
+
+
+def test_manager_sees_own_reports_only(services):
+    store = services.store
+    store.upsert_people([
+        Person(id="boss", display_name="Boss"), Person(id="other", display_name="Other boss"),
+        Person(id="amy", display_name="Amy", level_code="SW2A", level_since=date(2024, 1, 31), manager_id="boss"),
+        Person(id="ben", display_name="Ben", level_code="SW3B", level_since=date(2025, 6, 1), manager_id="other"),
+    ])
+    text = FakeChannel(services, user="boss").say("show my team")
+    assert "Amy" in text and "Ben" not in text
+    assert "31 January 2026" in text  # 24 months after 31 January 2024
+    assert "no staff recorded" in FakeChannel(services, user="amy").say("my team")
+
+
+def test_replayed_event_is_answered_once(services):
+    chat = FakeChannel(services)
+    assert chat.say("SW2B skills", event_id="Ev1")
+    assert chat.say("SW2B skills", event_id="Ev1") == ""
+
+
+def test_button_asking_a_question(services):
+    chat = FakeChannel(services)
+    chat.say("what do I need for SW3B?")
+    assert "Evidence for SW3B" in chat.press("Evidence for SW3B")
+
+
+def test_stale_button_is_answered_politely(services):
+    chat = FakeChannel(services)
+    text = chat.say(value={"action": "dialog", "dialog_id": "gone", "step": 3, "answer": "met"})
+    assert text.strip()
+
+
+def test_store_down_gives_a_polite_error(services, monkeypatch):
+    def down(*a, **k):
+        raise StoreError("connection refused")
+
+    monkeypatch.setattr(services.store, "remember_event", down)
+    monkeypatch.setattr(services.store, "find_person", down)
+    monkeypatch.setattr(services.store, "get_person", down)
+    text = FakeChannel(services).say("SW2B skills", event_id="x")
+    assert "can't reach my records" in text
+
+
+def test_context_from_the_persons_level(services):
+    services.store.upsert_person(Person(id="u1", level_code="SW3A", level_since=date(2025, 1, 15)))
+    text = FakeChannel(services).say("what evidence do I need for the next level?")
+    assert "Evidence for SW3B" in text
+
+
+def test_console_chat_resumes_in_a_new_process(tmp_path):
+    env = {"CAREERBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    def chat(lines):
+        return subprocess.run([sys.executable, "-m", "bot", "chat", "--user", "sam"], input="\n".join(lines) + "\n",
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, check=True).stdout
+
+    first = chat(["self-assessment for SW3B", "met", "skip"])
+    assert "1 of" in first and "2 of" in first
+    second = chat(["resume"])
+    assert "2 of" in second or "picking up" in second.lower()

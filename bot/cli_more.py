@@ -40,10 +40,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 # -- milestone -----------------------------------------------------------------------------------------
 def cmd_milestone(args: argparse.Namespace) -> int:
-    from bot.knowledge.loader import load_knowledge
-    from bot.milestones import assess
     from bot.config import load_settings
-    from bot.knowledge.loader import DEFAULT_FRAMEWORK_DIR
+    from bot.knowledge.loader import DEFAULT_FRAMEWORK_DIR, load_knowledge
+    from bot.milestones import assess
 
     settings = load_settings()
     knowledge = load_knowledge(settings.framework_dir or DEFAULT_FRAMEWORK_DIR)
@@ -75,16 +74,22 @@ def cmd_roster(args: argparse.Namespace) -> int:
             path = Path(args.file)
             if not path.exists():
                 raise ValueError(f"no such file: {path}")
-            result = import_roster(services.store, path, normalise_level=_level_normaliser(services),
-                                   skip_invalid=args.skip_invalid)
+            result = import_roster(
+                services.store, path, normalise_level=_level_normaliser(services), skip_invalid=args.skip_invalid
+            )
             for line, reason in result.problems:
                 print(f"{path}:{line}: {reason}", file=sys.stderr)
             if result.problems and not args.skip_invalid:
-                print(f"Nothing imported: {len(result.problems)} problem(s). Fix them, or use --skip-invalid to "
-                      "import the good rows.", file=sys.stderr)
+                print(
+                    f"Nothing imported: {len(result.problems)} problem(s). Fix them, or use --skip-invalid to "
+                    "import the good rows.",
+                    file=sys.stderr,
+                )
                 return 1
-            print(f"Imported {result.imported} new, updated {result.updated}, unchanged {result.unchanged}, "
-                  f"skipped {result.skipped}.")
+            print(
+                f"Imported {result.imported} new, updated {result.updated}, unchanged {result.unchanged}, "
+                f"skipped {result.skipped}."
+            )
             return 0
         if args.roster_command == "export":
             text = export_roster(services.store)
@@ -141,11 +146,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.what == "assessment":
             from dialogs.pack import export_assessment
 
-            filename, data = export_assessment(services.store, services.knowledge, args.user, fmt=args.format,
-                                               record_id=args.id)
+            filename, data = export_assessment(
+                services.store, services.knowledge, args.user, fmt=args.format, record_id=args.id
+            )
         else:
-            data = json.dumps(services.store.export_person(args.user), indent=2, default=str,
-                              ensure_ascii=False).encode("utf-8")
+            data = json.dumps(
+                services.store.export_person(args.user), indent=2, default=str, ensure_ascii=False
+            ).encode("utf-8")
             filename = f"careerbot-data-{args.user}.json"
         out = Path(args.out or filename)
         if str(out) == "-":
@@ -164,8 +171,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if services.store.get_person(args.user) is None:
             raise ValueError(f"no person with id {args.user!r}")
         if not args.yes:
-            print(f"This erases everything held about {args.user}. Run again with --yes to confirm.",
-                  file=sys.stderr)
+            print(f"This erases everything held about {args.user}. Run again with --yes to confirm.", file=sys.stderr)
             return 1
         services.store.delete_person(args.user)
         print(f"Deleted all data about {args.user}.")
@@ -177,8 +183,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
 # -- serve, doctor, teams package --------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.app import serve
-    from bot.logs import configure_logging
     from bot.config import load_settings
+    from bot.logs import configure_logging
 
     settings = load_settings()
     configure_logging(settings)
@@ -228,8 +234,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--dry-run", action="store_true", default=True, help="show what would be sent (default)")
     g.add_argument("--send", action="store_true", help="run one pass and send (for cron)")
     p.add_argument("--today", help="pretend it is this date, 10:00 London time (YYYY-MM-DD)")
-    p.add_argument("--via", choices=["channels", "console", "log"], default="channels",
-                   help="also deliver to the console or the log, for people no chat channel can reach")
+    p.add_argument(
+        "--via",
+        choices=["channels", "console", "log"],
+        default="channels",
+        help="also deliver to the console or the log, for people no chat channel can reach",
+    )
     p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("export", help="export a supervision pack or all of a person's data")

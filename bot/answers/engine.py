@@ -12,7 +12,7 @@ from bot.answers.levels import ROLE_NAMES
 from bot.answers.questions import KNOWN_LEVELS, Query, parse
 from bot.answers.retrieval import Retriever, terms
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
-from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, RoleInfo, TimeRule
+from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, TimeRule
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,17 @@ OUT_OF_SCOPE_WHAT = {
     "caseload_size": "caseload numbers",
 }
 MAX_BULLETS_BEFORE_ASKING = 40
-LEVEL_TOKEN = re.compile(r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|senior|manag|develop|practis|accomplish|"
-                         r"newly|qualifi|nqsw|asye|grade|need|requir|level|year|y[12]|expect|everyth|give|show|"
-                         r"tell|detail|list", re.I)
-GREETING = re.compile(r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|help|thanks|thank you|cheers|"
-                      r"what can you do|who are you)\b[\s!.?,]*(?:there|careerbot|bot)?[\s!.?]*$", re.I)
+LEVEL_TOKEN = re.compile(
+    r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|senior|manag|develop|practis|accomplish|"
+    r"newly|qualifi|nqsw|asye|grade|need|requir|level|year|y[12]|expect|everyth|give|show|"
+    r"tell|detail|list",
+    re.I,
+)
+GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|help|thanks|thank you|cheers|"
+    r"what can you do|who are you)\b[\s!.?,]*(?:there|careerbot|bot)?[\s!.?]*$",
+    re.I,
+)
 EXAMPLES = (
     "what do I need for SW3B?",
     "how long before I can go for SW2B?",
@@ -95,8 +101,12 @@ class AnswerEngine:
                 log.exception("answer engine failed")
                 reply = Reply(
                     title="Sorry, something went wrong while answering that.",
-                    blocks=[Block(text="Please try asking in a different way, for example: "
-                                       + "; ".join(f"“{e}”" for e in EXAMPLES[:3]))],
+                    blocks=[
+                        Block(
+                            text="Please try asking in a different way, for example: "
+                            + "; ".join(f"“{e}”" for e in EXAMPLES[:3])
+                        )
+                    ],
                     status="error",
                 )
         if cut:
@@ -136,8 +146,12 @@ class AnswerEngine:
                 nxt = self.k.next_level(ctx.role, ctx.level)
                 levels = [(ctx.role, nxt or ctx.level)]
                 q.next_step = False
-        if not roles and not q.topics and re.search(r"\b(?:levels|roles|grades|jobs|posts)\b", q.lower) \
-                and re.search(r"\b(?:what|which|list|show)\b", q.lower):
+        if (
+            not roles
+            and not q.topics
+            and re.search(r"\b(?:levels|roles|grades|jobs|posts)\b", q.lower)
+            and re.search(r"\b(?:what|which|list|show)\b", q.lower)
+        ):
             return self._framework_overview()
         if q.comparison and len(roles) >= 2 and not levels:
             return self._compare_roles(roles[:3])
@@ -150,8 +164,9 @@ class AnswerEngine:
         if "development" in q.topics or ("guidance" in q.topics and not roles):
             return self._guidance(q)
         if levels:
-            role, level = levels[-1] if q.lower.rstrip("?").endswith(levels[-1][0].lower() + levels[-1][1].lower()) \
-                else levels[0]
+            role, level = (
+                levels[-1] if q.lower.rstrip("?").endswith(levels[-1][0].lower() + levels[-1][1].lower()) else levels[0]
+            )
             return self._level(q, role, level)
         if roles:
             role = roles[0]
@@ -160,8 +175,11 @@ class AnswerEngine:
             return self._role(q, role)
         if q.topic in ("values", "competencies", "special_conditions") and not q.bare_levels:
             return self._across_roles(q, list(self.k.roles))
-        if q.bare_levels or (q.topics and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
-                             and not self._strong_free_text(q)):
+        if q.bare_levels or (
+            q.topics
+            and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
+            and not self._strong_free_text(q)
+        ):
             return self._which_role(q)
         if term:
             return self._glossary(term)
@@ -219,20 +237,39 @@ class AnswerEngine:
                 block.bullets.append(c.text)
                 if c.note:
                     block.notes.append(f"“{_short(c.text)}”: {c.note}")
-            section_notes = [n for n in dict.fromkeys(c.section_note for c in items if c.section_note)
-                             if n not in seen_notes]
+            section_notes = [
+                n for n in dict.fromkeys(c.section_note for c in items if c.section_note) if n not in seen_notes
+            ]
             seen_notes.update(section_notes)
             block.notes = section_notes + block.notes
             blocks.append(block)
         return blocks, []
 
-    def _reply(self, *, title: str, criteria: list[Criterion], role: str | None, level: str | None, topic: str,
-               key=None, extra_blocks: list[Block] | None = None, rules: list[TimeRule] | None = None,
-               choices: list[Choice] | None = None, footer: str | None = None, status: str = "answered") -> Reply:
+    def _reply(
+        self,
+        *,
+        title: str,
+        criteria: list[Criterion],
+        role: str | None,
+        level: str | None,
+        topic: str,
+        key=None,
+        extra_blocks: list[Block] | None = None,
+        rules: list[TimeRule] | None = None,
+        choices: list[Choice] | None = None,
+        footer: str | None = None,
+        status: str = "answered",
+    ) -> Reply:
         blocks, _ = self._blocks(criteria, key=key)
         blocks += extra_blocks or []
-        reply = Reply(title=title, blocks=blocks, sources=self._sources(list(criteria) + list(rules or [])),
-                      choices=choices or [], footer=footer, status=status)
+        reply = Reply(
+            title=title,
+            blocks=blocks,
+            sources=self._sources(list(criteria) + list(rules or [])),
+            choices=choices or [],
+            footer=footer,
+            status=status,
+        )
         reply.meta.update(role=self._public_role(role), level=level, topic=topic)
         return reply
 
@@ -250,7 +287,11 @@ class AnswerEngine:
             out.append(self.ask_choice(f"Evidence for {code}", f"evidence for {code}"))
         prev = self.k.previous_level(role, level)
         if prev and exclude != "time":
-            out.append(self.ask_choice(f"Time needed at {self.k.code(role, prev)}", f"how long at {self.k.code(role, prev)} before {code}"))
+            out.append(
+                self.ask_choice(
+                    f"Time needed at {self.k.code(role, prev)}", f"how long at {self.k.code(role, prev)} before {code}"
+                )
+            )
         if prev and exclude != "compare":
             out.append(self.ask_choice(f"What {code} adds", f"difference between {self.k.code(role, prev)} and {code}"))
         out.append(Choice(label=f"Self-assessment for {code}", value={"action": "assess", "level": code}))
@@ -273,8 +314,10 @@ class AnswerEngine:
         reply = Reply(
             title=f"The framework does not have {codes}.",
             blocks=[
-                Block(text="The career progression framework documents only have levels A (Developing), "
-                           "B (Practising) and C (Accomplished), and no level beyond C."),
+                Block(
+                    text="The career progression framework documents only have levels A (Developing), "
+                    "B (Practising) and C (Accomplished), and no level beyond C."
+                ),
                 Block(title="Levels and roles the framework covers", text=self._known_levels_text()),
             ],
             status="not_in_framework",
@@ -282,7 +325,9 @@ class AnswerEngine:
         role = next((r for r in q.roles if r in self.k.roles), None)
         if role and self.k.roles[role].levels:
             top = list(self.k.roles[role].levels)[-1]
-            reply.choices.append(self.ask_choice(f"What {self.k.code(role, top)} needs", f"what do I need for {self.k.code(role, top)}"))
+            reply.choices.append(
+                self.ask_choice(f"What {self.k.code(role, top)} needs", f"what do I need for {self.k.code(role, top)}")
+            )
         reply.meta.update(role=self._public_role(role), level=None, topic="out_of_scope")
         return reply
 
@@ -290,27 +335,38 @@ class AnswerEngine:
         roles = [r for r in q.roles if r in self.k.roles]
         names = " and ".join(self._role_name(r) for r in roles) or "these grades"
         blocks = [
-            Block(text=f"The framework documents do not map {names} onto each other. They come from different "
-                       "employers (Medway Council's social worker framework, Kent County Council's job "
-                       "descriptions, and a Children's Services job profile), and none says that one grade "
-                       "equals another."),
+            Block(
+                text=f"The framework documents do not map {names} onto each other. They come from different "
+                "employers (Medway Council's social worker framework, Kent County Council's job "
+                "descriptions, and a Children's Services job profile), and none says that one grade "
+                "equals another."
+            ),
         ]
         for role in roles:
             info = self.k.roles[role]
-            bits = [f"Grade: {', '.join(info.grades)}" if info.grades else None,
-                    f"Organisation: {', '.join(info.organisations)}" if info.organisations else None]
+            bits = [
+                f"Grade: {', '.join(info.grades)}" if info.grades else None,
+                f"Organisation: {', '.join(info.organisations)}" if info.organisations else None,
+            ]
             blocks.append(Block(title=self._role_name(role), bullets=[b for b in bits if b]))
-        reply = Reply(title="The framework does not say how these grades compare.", blocks=blocks,
-                      status="not_in_framework",
-                      choices=[self.ask_choice(f"About {r}", f"tell me about {r}") for r in roles])
+        reply = Reply(
+            title="The framework does not say how these grades compare.",
+            blocks=blocks,
+            status="not_in_framework",
+            choices=[self.ask_choice(f"About {r}", f"tell me about {r}") for r in roles],
+        )
         reply.meta.update(role=self._public_role(roles[0]) if roles else None, level=None, topic="out_of_scope")
         return reply
 
     def _out_of_scope(self, q: Query, ctx: Context) -> Reply:
         what = OUT_OF_SCOPE_WHAT[q.out_of_scope or "pay"]
         roles = [r for r in q.roles if r in self.k.roles] or ([ctx.role] if ctx.role else [])
-        blocks = [Block(text=f"The career progression framework documents do not cover {what}, so I can't "
-                             "answer that from them. Your HR team, your contract or your manager can.")]
+        blocks = [
+            Block(
+                text=f"The career progression framework documents do not cover {what}, so I can't "
+                "answer that from them. Your HR team, your contract or your manager can."
+            )
+        ]
         for role in roles:
             info = self.k.roles[role]
             facts = []
@@ -318,19 +374,24 @@ class AnswerEngine:
                 facts.append(f"Grade: {', '.join(info.grades)}")
             if info.organisations:
                 facts.append(f"Organisation: {', '.join(info.organisations)}")
-            facts.append("The documents give the grade label only, with no figures." if q.out_of_scope == "pay"
-                         else "The documents describe the role's duties and requirements, not its terms and "
-                              "conditions.")
+            facts.append(
+                "The documents give the grade label only, with no figures."
+                if q.out_of_scope == "pay"
+                else "The documents describe the role's duties and requirements, not its terms and conditions."
+            )
             blocks.append(Block(title=f"What the framework does say about {self._role_name(role)}", bullets=facts))
         related = []
         if q.out_of_scope in ("leave",):
             related = [c for c in self.k.guidance() if "leave" in c.text.lower()]
             if related:
-                blocks.append(Block(title="The only mention of leave",
-                                    bullets=[c.text for c in related[:2]]))
-        reply = Reply(title=f"The framework does not cover {what}.", blocks=blocks, status="not_in_framework",
-                      sources=self._sources(related),
-                      choices=[self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]])
+                blocks.append(Block(title="The only mention of leave", bullets=[c.text for c in related[:2]]))
+        reply = Reply(
+            title=f"The framework does not cover {what}.",
+            blocks=blocks,
+            status="not_in_framework",
+            sources=self._sources(related),
+            choices=[self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]],
+        )
         reply.meta.update(role=self._public_role(roles[0]) if roles else None, level=None, topic="out_of_scope")
         return reply
 
@@ -338,8 +399,12 @@ class AnswerEngine:
         info = self.k.roles[role]
         reply = Reply(
             title=f"{self._role_name(role)} has no levels A, B or C in the framework.",
-            blocks=[Block(text=f"The {info.title} ({role}) document describes one grade with no Developing, "
-                               "Practising or Accomplished levels, so there is nothing level-specific to show.")],
+            blocks=[
+                Block(
+                    text=f"The {info.title} ({role}) document describes one grade with no Developing, "
+                    "Practising or Accomplished levels, so there is nothing level-specific to show."
+                )
+            ],
             choices=[self.ask_choice(f"About {role}", f"tell me about {role}")],
             status="not_in_framework",
         )
@@ -363,8 +428,14 @@ class AnswerEngine:
             if len(token) <= 2 and token != token.upper():
                 continue
             return term
-        if "pcf" in q.lower.split() and q.glossary_hint and not q.pcf_domain and len(q.lower.split()) <= 5 \
-                and "level" not in q.lower and "experienced" not in q.lower:
+        if (
+            "pcf" in q.lower.split()
+            and q.glossary_hint
+            and not q.pcf_domain
+            and len(q.lower.split()) <= 5
+            and "level" not in q.lower
+            and "experienced" not in q.lower
+        ):
             return self._glossary_terms.get("pcf")
         return None
 
@@ -381,8 +452,12 @@ class AnswerEngine:
                 sources.append(f"{doc.title if doc else 'Document'} (document {entry.document}){line}")
         else:
             title = f"{entry.term}: not spelled out in the framework"
-            blocks.append(Block(text=f"The framework documents use “{entry.term}” but never say what it stands "
-                                     "for, so I won't guess. Your manager or practice lead can tell you."))
+            blocks.append(
+                Block(
+                    text=f"The framework documents use “{entry.term}” but never say what it stands "
+                    "for, so I won't guess. Your manager or practice lead can tell you."
+                )
+            )
         reply = Reply(title=title, blocks=blocks, notes=[entry.note] if entry.note else [], sources=sources)
         reply.meta.update(role=None, level=None, topic="glossary")
         return reply
@@ -394,14 +469,22 @@ class AnswerEngine:
             items = [c for c in pcf if c.number == q.pcf_domain]
             if not items:
                 numbers = sorted({c.number for c in pcf if c.number is not None})
-                reply = Reply(title=f"The PCF in the framework has no domain {q.pcf_domain}.",
-                              blocks=[Block(text=f"It has domains {numbers[0]} to {numbers[-1]}.")],
-                              status="not_in_framework")
+                reply = Reply(
+                    title=f"The PCF in the framework has no domain {q.pcf_domain}.",
+                    blocks=[Block(text=f"It has domains {numbers[0]} to {numbers[-1]}.")],
+                    status="not_in_framework",
+                )
                 reply.meta.update(role=None, level=None, topic="pcf_domain")
                 return reply
             title = f"PCF domain {q.pcf_domain}: {items[0].title or ''}".strip()
-            return self._reply(title=title, criteria=items, role=None, level=None, topic="pcf_domain",
-                               key=lambda c: "At the Experienced Social Worker level:")
+            return self._reply(
+                title=title,
+                criteria=items,
+                role=None,
+                level=None,
+                topic="pcf_domain",
+                key=lambda c: "At the Experienced Social Worker level:",
+            )
         named = self._pcf_domain_by_name(q, pcf)
         if named is not None:
             return self._pcf(replace(q, pcf_domain=named))
@@ -412,10 +495,17 @@ class AnswerEngine:
             titles.setdefault(c.number, c.title)
         domain_block = Block(title="The nine domains", bullets=[f"{n}. {t}" for n, t in titles.items()])
         info = self.k.roles.get("PCF")
-        return self._reply(title=info.title if info else "Professional Capabilities Framework", criteria=overview,
-                           role=None, level=None, topic="pcf_domain", extra_blocks=[domain_block],
-                           choices=[self.ask_choice(f"Domain {n}", f"what is PCF domain {n}") for n in
-                                    list(titles)[:5] if n is not None])
+        return self._reply(
+            title=info.title if info else "Professional Capabilities Framework",
+            criteria=overview,
+            role=None,
+            level=None,
+            topic="pcf_domain",
+            extra_blocks=[domain_block],
+            choices=[
+                self.ask_choice(f"Domain {n}", f"what is PCF domain {n}") for n in list(titles)[:5] if n is not None
+            ],
+        )
 
     def _pcf_domain_by_name(self, q: Query, pcf: list[Criterion]) -> int | None:
         """'the knowledge domain', 'PCF values and ethics', 'professional leadership' -> the domain number."""
@@ -441,11 +531,20 @@ class AnswerEngine:
             return None, None
         lv = mine[0]
         code_pat = rf"{role[:2].lower()}\s*[-_.]?\s*{role[2:].lower()}\s*[-_./]?\s*{lv.lower()}"
-        towards = re.search(rf"\b(?:to|for|reach|reaching|become|becoming|into|get|achieve|progress to)\s+"
-                            rf"(?:level\s+)?{code_pat}", q.lower)
-        if re.search(rf"\b(?:at|in|on|been|stay|spend|spent|stuck|remain|currently|am|i'm)\s+(?:level\s+)?"
-                     rf"{code_pat}", q.lower) or re.search(r"\bfrom\s+" + code_pat, q.lower) \
-                or (lv == "A" and not towards):
+        towards = re.search(
+            rf"\b(?:to|for|reach|reaching|become|becoming|into|get|achieve|progress to)\s+"
+            rf"(?:level\s+)?{code_pat}",
+            q.lower,
+        )
+        if (
+            re.search(
+                rf"\b(?:at|in|on|been|stay|spend|spent|stuck|remain|currently|am|i'm)\s+(?:level\s+)?"
+                rf"{code_pat}",
+                q.lower,
+            )
+            or re.search(r"\bfrom\s+" + code_pat, q.lower)
+            or (lv == "A" and not towards)
+        ):
             return lv, self.k.next_level(role, lv)
         return self.k.previous_level(role, lv), lv
 
@@ -456,21 +555,39 @@ class AnswerEngine:
         all_rules = [r for r in self.k.time_rules if r.role == role]
         if not info.levels or not all_rules:
             what = self._role_name(role)
-            reply = Reply(title=f"The framework gives no minimum time in level for {what}.",
-                          blocks=[Block(text="Its documents set out what is needed at each level, but no time "
-                                             "you must spend at one before the next.")],
-                          status="not_in_framework",
-                          choices=[self.ask_choice(f"What {role} needs", f"tell me about {role}")])
+            reply = Reply(
+                title=f"The framework gives no minimum time in level for {what}.",
+                blocks=[
+                    Block(
+                        text="Its documents set out what is needed at each level, but no time "
+                        "you must spend at one before the next."
+                    )
+                ],
+                status="not_in_framework",
+                choices=[self.ask_choice(f"What {role} needs", f"tell me about {role}")],
+            )
             reply.meta.update(role=self._public_role(role), level=to, topic="time_in_level")
             return reply
-        if to is None and frm is None and re.search(r"\b(?:be|become|becoming|get to|move to|go for|apply for)\s+"
-                                                    r"(?:an?\s+|the\s+)?" + re.escape(info.title.lower()), q.lower):
+        if (
+            to is None
+            and frm is None
+            and re.search(
+                r"\b(?:be|become|becoming|get to|move to|go for|apply for)\s+"
+                r"(?:an?\s+|the\s+)?" + re.escape(info.title.lower()),
+                q.lower,
+            )
+        ):
             frm, to = None, next(iter(info.levels), None)
         if to is None and frm is not None:
             return self._top_level(role, frm, topic="time_in_level")
         if to is None:
-            return self._clarify_level(role, "How long at which level?", "how long at {code} before the next level",
-                                       topic="time_in_level", levels_from=("A", "B"))
+            return self._clarify_level(
+                role,
+                "How long at which level?",
+                "how long at {code} before the next level",
+                topic="time_in_level",
+                levels_from=("A", "B"),
+            )
         if frm is None:
             # Entering level A of a role: no time-in-level rule, the sources ask for experience instead.
             return self._entry_level(role, to)
@@ -484,47 +601,81 @@ class AnswerEngine:
         blocks = []
         headline = f"At least {longest.months_text} at {self.k.code(role, frm)} before {self.k.code(role, to)}."
         if len(rules) > 1 and len({(r.min_months, r.max_months) for r in rules}) > 1:
-            headline = (f"The documents differ: careerbot uses the longer minimum, {longest.min_months} months "
-                        f"at {self.k.code(role, frm)} before {self.k.code(role, to)}.")
+            headline = (
+                f"The documents differ: careerbot uses the longer minimum, {longest.min_months} months "
+                f"at {self.k.code(role, frm)} before {self.k.code(role, to)}."
+            )
         for r in rules:
             bullet = f"“{r.text}” ({r.source.document_title}, document {r.source.document_id})"
-            blocks.append(Block(title=f"{r.months_text} — document {r.source.document_id}", bullets=[bullet],
-                                notes=[r.note] if r.note else []))
+            blocks.append(
+                Block(
+                    title=f"{r.months_text} — document {r.source.document_id}",
+                    bullets=[bullet],
+                    notes=[r.note] if r.note else [],
+                )
+            )
         if longest.max_months and longest.max_months != longest.min_months:
-            blocks.append(Block(text=f"This is a range: you could be ready after {longest.min_months} months, "
-                                     f"and the guide expects it within {longest.max_months} months."))
+            blocks.append(
+                Block(
+                    text=f"This is a range: you could be ready after {longest.min_months} months, "
+                    f"and the guide expects it within {longest.max_months} months."
+                )
+            )
         after = self.k.next_level(role, to)
         following = self.k.rules_for(role, after) if after else []
         if following:
             longest_next = max(following, key=lambda r: (r.min_months, r.max_months or 0))
-            blocks.append(Block(text=f"After that: at least {longest_next.months_text} at {self.k.code(role, to)} "
-                                     f"before {self.k.code(role, after)} (ask about {self.k.code(role, after)} for "
-                                     "the details)."))
+            blocks.append(
+                Block(
+                    text=f"After that: at least {longest_next.months_text} at {self.k.code(role, to)} "
+                    f"before {self.k.code(role, after)} (ask about {self.k.code(role, after)} for "
+                    "the details)."
+                )
+            )
         evidence = self.k.find(role=role, level=to, topic="evidence")
-        blocks.append(Block(text=f"Time alone is not a promotion: the framework also asks for evidence to progress "
-                                 f"to {self.k.code(role, to)}."))
-        reply = Reply(title=headline, blocks=blocks, sources=self._sources(rules),
-                      choices=([self.ask_choice(f"Evidence for {self.k.code(role, to)}", f"evidence for {self.k.code(role, to)}")]
-                               if evidence else []) + [self.ask_choice(f"What {self.k.code(role, to)} needs",
-                                                                        f"what do I need for {self.k.code(role, to)}")])
+        blocks.append(
+            Block(
+                text=f"Time alone is not a promotion: the framework also asks for evidence to progress "
+                f"to {self.k.code(role, to)}."
+            )
+        )
+        reply = Reply(
+            title=headline,
+            blocks=blocks,
+            sources=self._sources(rules),
+            choices=(
+                [self.ask_choice(f"Evidence for {self.k.code(role, to)}", f"evidence for {self.k.code(role, to)}")]
+                if evidence
+                else []
+            )
+            + [self.ask_choice(f"What {self.k.code(role, to)} needs", f"what do I need for {self.k.code(role, to)}")],
+        )
         reply.meta.update(role=role, level=to, topic="time_in_level")
         return reply
 
     def _entry_level(self, role: str, level: str) -> Reply:
         info = self.k.roles[role]
         experience = self.k.find(role=role, level=level, topic="experience")
-        evidence = [c for c in self.k.find(role=role, level=level, topic="evidence")
-                    if re.search(r"year|month|experience", c.text, re.I)]
+        evidence = [
+            c
+            for c in self.k.find(role=role, level=level, topic="evidence")
+            if re.search(r"year|month|experience", c.text, re.I)
+        ]
         pqe = [c for c in experience + evidence if re.search(r"\byears?\b|\bmonths?\b|post qualifying", c.text, re.I)]
         blocks, _ = self._blocks(pqe or experience)
         prev_role = self._previous_role(role)
-        intro = (f"{self.k.code(role, level)} is the first level of the {info.title} role. The framework sets no time in level "
-                 "for moving into it")
+        intro = (
+            f"{self.k.code(role, level)} is the first level of the {info.title} role. "
+            "The framework sets no time in level for moving into it"
+        )
         intro += f" from {self.k.code(prev_role, 'C')}" if prev_role else ""
         intro += "; it asks for experience instead:"
-        reply = Reply(title=f"No time-in-level rule for moving into {self.k.code(role, level)}.",
-                      blocks=[Block(text=intro), *blocks], sources=self._sources(pqe or experience),
-                      choices=self._level_choices(role, level, exclude="time"))
+        reply = Reply(
+            title=f"No time-in-level rule for moving into {self.k.code(role, level)}.",
+            blocks=[Block(text=intro), *blocks],
+            sources=self._sources(pqe or experience),
+            choices=self._level_choices(role, level, exclude="time"),
+        )
         reply.meta.update(role=role, level=level, topic="time_in_level")
         return reply
 
@@ -539,31 +690,56 @@ class AnswerEngine:
     def _top_level(self, role: str, level: str, *, topic: str) -> Reply:
         info = self.k.roles[role]
         nxt_role = self._next_role(role)
-        blocks = [Block(text=f"{self.k.code(role, level)} ({LEVEL_NAMES.get(level, '')}) is the top level of the {info.title} "
-                             "role in the framework: there is no next level within the role.")]
+        blocks = [
+            Block(
+                text=f"{self.k.code(role, level)} ({LEVEL_NAMES.get(level, '')}) is the top level of the {info.title} "
+                "role in the framework: there is no next level within the role."
+            )
+        ]
         criteria: list[Criterion] = []
         choices = []
         if nxt_role:
             nxt = self.k.roles[nxt_role]
-            criteria = [c for c in self.k.find(role=nxt_role, level="A", topic="experience")
-                        + self.k.find(role=nxt_role, level="A", topic="evidence")
-                        if re.search(r"\byears?\b|post qualifying", c.text, re.I)]
-            blocks.append(Block(text=f"Moving to a different role, such as {nxt.title} ({self.k.code(nxt_role, 'A')}), has no "
-                                     "time-in-level rule in the sources. What they ask for instead:"))
-            choices.append(self.ask_choice(f"What {self.k.code(nxt_role, 'A')} needs", f"what do I need for {self.k.code(nxt_role, 'A')}"))
+            criteria = [
+                c
+                for c in self.k.find(role=nxt_role, level="A", topic="experience")
+                + self.k.find(role=nxt_role, level="A", topic="evidence")
+                if re.search(r"\byears?\b|post qualifying", c.text, re.I)
+            ]
+            blocks.append(
+                Block(
+                    text=f"Moving to a different role, such as {nxt.title} ({self.k.code(nxt_role, 'A')}), has no "
+                    "time-in-level rule in the sources. What they ask for instead:"
+                )
+            )
+            choices.append(
+                self.ask_choice(
+                    f"What {self.k.code(nxt_role, 'A')} needs", f"what do I need for {self.k.code(nxt_role, 'A')}"
+                )
+            )
         else:
             blocks.append(Block(text="The framework does not describe a next role from here."))
         more, _ = self._blocks(criteria)
-        reply = Reply(title=f"{self.k.code(role, level)} is the top level of {info.title}.", blocks=blocks + more,
-                      sources=self._sources(criteria), choices=choices)
+        reply = Reply(
+            title=f"{self.k.code(role, level)} is the top level of {info.title}.",
+            blocks=blocks + more,
+            sources=self._sources(criteria),
+            choices=choices,
+        )
         reply.meta.update(role=role, level=None, topic=topic)
         return reply
 
-    def _clarify_level(self, role: str, title: str, template: str, *, topic: str,
-                       levels_from: tuple[str, ...] = ("A", "B", "C")) -> Reply:
+    def _clarify_level(
+        self, role: str, title: str, template: str, *, topic: str, levels_from: tuple[str, ...] = ("A", "B", "C")
+    ) -> Reply:
         info = self.k.roles[role]
-        choices = [self.ask_choice(f"{self.k.code(role, lv)} ({info.levels[lv]})", template.format(code=f"{self.k.code(role, lv)}"))
-                   for lv in levels_from if lv in info.levels]
+        choices = [
+            self.ask_choice(
+                f"{self.k.code(role, lv)} ({info.levels[lv]})", template.format(code=f"{self.k.code(role, lv)}")
+            )
+            for lv in levels_from
+            if lv in info.levels
+        ]
         reply = Reply(title=title, blocks=[Block(text="Which level do you mean?")], choices=choices, status="clarify")
         reply.meta.update(role=role, level=None, topic=topic)
         return reply
@@ -574,14 +750,20 @@ class AnswerEngine:
         if not info.levels:
             return self._no_levels(role, parse(role))
         if level is None:
-            return self._clarify_level(role, f"The next step from which {role} level?", "what comes after {code}",
-                                       topic="next_step")
+            return self._clarify_level(
+                role, f"The next step from which {role} level?", "what comes after {code}", topic="next_step"
+            )
         nxt = self.k.next_level(role, level)
         if nxt is None:
             return self._top_level(role, level, topic="next_step")
-        reply = self._time_in_level(parse(f"how long at {self.k.code(role, level)} before {self.k.code(role, nxt)}"), [role],
-                                    [(role, level), (role, nxt)])
-        reply.title = f"After {self.k.code(role, level)} comes {self.k.code(role, nxt)} ({info.levels[nxt]}). " + (reply.title or "")
+        reply = self._time_in_level(
+            parse(f"how long at {self.k.code(role, level)} before {self.k.code(role, nxt)}"),
+            [role],
+            [(role, level), (role, nxt)],
+        )
+        reply.title = f"After {self.k.code(role, level)} comes {self.k.code(role, nxt)} ({info.levels[nxt]}). " + (
+            reply.title or ""
+        )
         reply.meta.update(topic="next_step", level=nxt)
         return reply
 
@@ -589,30 +771,57 @@ class AnswerEngine:
         role, later = levels[-1]
         earlier = levels[0][1] if len(levels) >= 2 and levels[0][0] == role else self.k.previous_level(role, later)
         if len(levels) >= 2 and levels[0][0] != role:
-            return self._mapping(q) if levels[0][0] not in ("SW2", "SW3", "SW4") or role not in ("SW2", "SW3", "SW4") \
+            return (
+                self._mapping(q)
+                if levels[0][0] not in ("SW2", "SW3", "SW4") or role not in ("SW2", "SW3", "SW4")
                 else self._level(q, role, later)
+            )
         if earlier is None or earlier == later:
             return self._level(q, role, later)
         if earlier > later:
             earlier, later = later, earlier
-        added = [c for lv in ("B", "C") if earlier < lv <= later
-                 for t in LEVEL_TOPICS for c in self.k.find(role=role, level=lv, topic=t)]
+        added = [
+            c
+            for lv in ("B", "C")
+            if earlier < lv <= later
+            for t in LEVEL_TOPICS
+            for c in self.k.find(role=role, level=lv, topic=t)
+        ]
         evidence = self.k.find(role=role, level=later, topic="evidence")
         rules = [r for r in self.k.time_rules if r.role == role and earlier <= r.from_level < later]
         blocks = []
         if rules:
-            blocks.append(Block(title="Time in level",
-                                bullets=[f"{r.months_text} at {self.k.code(role, r.from_level)} before {self.k.code(role, r.to_level)}: "
-                                         f"“{r.text}” (document {r.source.document_id})" for r in rules],
-                                notes=[r.note for r in rules if r.note]))
-        crit_blocks, _ = self._blocks(added, key=lambda c: f"{self.k.code(role, c.level)} – {TOPIC_TITLES[c.topic]}"
-                                      + (f" ({c.group})" if c.group else ""))
-        ev_blocks, _ = self._blocks(evidence, key=lambda c: f"Evidence for {self.k.code(role, later)}"
-                                    + (f" – {c.group}" if c.group else ""))
+            blocks.append(
+                Block(
+                    title="Time in level",
+                    bullets=[
+                        f"{r.months_text} at {self.k.code(role, r.from_level)} before {self.k.code(role, r.to_level)}: "
+                        f"“{r.text}” (document {r.source.document_id})"
+                        for r in rules
+                    ],
+                    notes=[r.note for r in rules if r.note],
+                )
+            )
+        crit_blocks, _ = self._blocks(
+            added,
+            key=lambda c: (
+                f"{self.k.code(role, c.level)} – {TOPIC_TITLES[c.topic]}" + (f" ({c.group})" if c.group else "")
+            ),
+        )
+        ev_blocks, _ = self._blocks(
+            evidence, key=lambda c: f"Evidence for {self.k.code(role, later)}" + (f" – {c.group}" if c.group else "")
+        )
         reply = Reply(
             title=f"What {self.k.code(role, later)} adds to {self.k.code(role, earlier)}",
-            blocks=[Block(text=f"{self.k.code(role, later)} asks for everything at {self.k.code(role, earlier)}, plus the following.")]
-            + blocks + crit_blocks + ev_blocks,
+            blocks=[
+                Block(
+                    text=f"{self.k.code(role, later)} asks for everything at {self.k.code(role, earlier)}, "
+                    "plus the following."
+                )
+            ]
+            + blocks
+            + crit_blocks
+            + ev_blocks,
             sources=self._sources(list(rules) + added + evidence),
             choices=self._level_choices(role, later, exclude="compare"),
         )
@@ -628,8 +837,14 @@ class AnswerEngine:
             chosen = [c for c in criteria if c.variant == q.variant or c.variant is None and c.topic == "overview"]
             return (chosen or criteria), None
         generic = [c for c in criteria if not c.variant]
-        footer = ("The deaf services team has its own version of this table: ask, for example, "
-                  "“deaf services social care officer level B”.") if generic else None
+        footer = (
+            (
+                "The deaf services team has its own version of this table: ask, for example, "
+                "“deaf services social care officer level B”."
+            )
+            if generic
+            else None
+        )
         return (generic or criteria), footer
 
     def _level(self, q: Query, role: str, level: str) -> Reply:
@@ -639,16 +854,22 @@ class AnswerEngine:
         if "person_spec" in q.topics and not topics:
             topics = list(LEVEL_TOPICS)
         footer = None
-        if not topics and (not q.overview or re.match(r"(?:do|does|is|are|will|would|must|should|can|have)\b",
-                                                     q.lower)):
+        if not topics and (
+            not q.overview or re.match(r"(?:do|does|is|are|will|would|must|should|can|have)\b", q.lower)
+        ):
             specific = self._level_hits(q, role, level)
             if specific is not None:
                 return specific
         if topics:
             criteria = [c for t in topics for c in self.k.find(role=role, level=level, topic=t)]
             if any(t in ROLE_WIDE_TOPICS for t in topics):
-                criteria += [c for t in topics if t in ROLE_WIDE_TOPICS for c in self.k.find(role=role, topic=t)
-                             if c.level is None]
+                criteria += [
+                    c
+                    for t in topics
+                    if t in ROLE_WIDE_TOPICS
+                    for c in self.k.find(role=role, topic=t)
+                    if c.level is None
+                ]
             topic = topics[0]
         else:
             # the level's own criteria first; the table's framing lines ("In addition to level A") last
@@ -662,30 +883,39 @@ class AnswerEngine:
         if topic == "overview":
             evidence = self.k.find(role=role, level=level, topic="evidence")
             if evidence:
-                extra.append(Block(title=f"Evidence to progress to {code}",
-                                   text=f"The framework also lists evidence for {code}: choose “Evidence for "
-                                        f"{code}” to see it."))
+                extra.append(
+                    Block(
+                        title=f"Evidence to progress to {code}",
+                        text=f"The framework also lists evidence for {code}: choose “Evidence for {code}” to see it.",
+                    )
+                )
             rules = self.k.rules_for(role, level)
             if rules:
                 longest = max(rules, key=lambda r: r.min_months)
                 prev = longest.from_level
                 detail = "; ".join(f"{r.months_text} in document {r.source.document_id}" for r in rules)
-                extra.append(Block(title="Time in level",
-                                   text=f"At least {longest.months_text} at {self.k.code(role, prev)} ({detail}).",
-                                   notes=[r.note for r in rules if r.note]))
+                extra.append(
+                    Block(
+                        title="Time in level",
+                        text=f"At least {longest.months_text} at {self.k.code(role, prev)} ({detail}).",
+                        notes=[r.note for r in rules if r.note],
+                    )
+                )
             if level != "A" and self.k.find(role=role, level=self.k.previous_level(role, level) or "A"):
-                extra.insert(0, Block(text=f"These are in addition to the requirements of the levels below "
-                                           f"{code}."))
+                extra.insert(0, Block(text=f"These are in addition to the requirements of the levels below {code}."))
         if not criteria:
             what = " or ".join(TOPIC_TITLES.get(t, t).lower() for t in topics) or "criteria"
-            reply = Reply(title=f"The framework lists no {what} for {code}.",
-                          blocks=[Block(text="That part of the table is blank in the source documents.")],
-                          choices=self._level_choices(role, level), status="answered")
+            reply = Reply(
+                title=f"The framework lists no {what} for {code}.",
+                blocks=[Block(text="That part of the table is blank in the source documents.")],
+                choices=self._level_choices(role, level),
+                status="answered",
+            )
             reply.meta.update(role=self._public_role(role), level=level, topic=topic)
             return reply
         if topic == "evidence":
             title = f"Evidence for {code} ({info.levels.get(level, '')})"
-            key = (lambda c: f"{TOPIC_TITLES['evidence']} – {c.group}" if c.group else c.source.heading)
+            key = _evidence_heading
         else:
             what = " and ".join(TOPIC_TITLES.get(t, t) for t in topics) if topics else "What the framework asks"
             title = f"{what} for {code} ({info.levels.get(level, LEVEL_NAMES.get(level, ''))})"
@@ -694,25 +924,39 @@ class AnswerEngine:
             key = None
         if q.variant and any(c.variant for c in criteria):
             title += f" – {q.variant}"
-        return self._reply(title=title, criteria=criteria, role=role, level=level, topic=topic, key=key,
-                           extra_blocks=extra, rules=rules,
-                           choices=self._level_choices(role, level, exclude="evidence" if topic == "evidence" else ""),
-                           footer=footer)
+        return self._reply(
+            title=title,
+            criteria=criteria,
+            role=role,
+            level=level,
+            topic=topic,
+            key=key,
+            extra_blocks=extra,
+            rules=rules,
+            choices=self._level_choices(role, level, exclude="evidence" if topic == "evidence" else ""),
+            footer=footer,
+        )
 
     # -- a role without a level ---------------------------------------------------------------------------
     def _role(self, q: Query, role: str) -> Reply:
         info = self.k.roles[role]
         topics = [t for t in q.topics if t in TOPIC_TITLES or t in ("person_spec", "grade")]
         if "person_spec" in topics:
-            criteria = [c for c in self.k.find(role=role) if c.part and re.search(r"person spec|essential", c.part,
-                                                                                   re.I)]
+            criteria = [
+                c for c in self.k.find(role=role) if c.part and re.search(r"person spec|essential", c.part, re.I)
+            ]
             if criteria:
                 wanted = [t for t in topics if t in LEVEL_TOPICS]
                 if wanted:
                     criteria = [c for c in criteria if c.topic in wanted] or criteria
                 part = criteria[0].part or "Person specification"
-                return self._reply(title=f"{part}: {self._role_name(role)}", criteria=criteria,
-                                   role=role, level=None, topic="person_spec")
+                return self._reply(
+                    title=f"{part}: {self._role_name(role)}",
+                    criteria=criteria,
+                    role=role,
+                    level=None,
+                    topic="person_spec",
+                )
             topics = [t for t in topics if t != "person_spec"] or list(LEVEL_TOPICS)
         if "grade" in topics:
             return self._grade(role)
@@ -720,12 +964,16 @@ class AnswerEngine:
             hits = self._role_hits(q, role)
             if hits:
                 return hits
-            if info.levels and re.search(r"\bentry\b|\bto become\b|\bto be an?\b|\bjoin|\bstart(?:ing)? as\b|"
-                                         r"\bapply(?:ing)? to be\b", q.lower):
+            if info.levels and re.search(
+                r"\bentry\b|\bto become\b|\bto be an?\b|\bjoin|\bstart(?:ing)? as\b|"
+                r"\bapply(?:ing)? to be\b",
+                q.lower,
+            ):
                 return self._level(q, role, next(iter(info.levels)))
             if q.overview and info.levels:
-                return self._clarify_level(role, f"Which {info.title} level?", "what do I need for {code}",
-                                           topic="overview")
+                return self._clarify_level(
+                    role, f"Which {info.title} level?", "what do I need for {code}", topic="overview"
+                )
             topics = ["overview", "duties"]
         topic = topics[0]
         if topic == "duties":
@@ -741,43 +989,64 @@ class AnswerEngine:
         criteria, footer = self._variant_filter(q, criteria)
         if not criteria:
             what = TOPIC_TITLES.get(topic, topic).lower()
-            hits = [h.criterion for h in self.retriever.search(f"{what} {q.text}", roles={role}, limit=12)
-                    if h.score >= 3.0]
+            hits = [
+                h.criterion for h in self.retriever.search(f"{what} {q.text}", roles={role}, limit=12) if h.score >= 3.0
+            ]
             if hits:
-                return self._reply(title=f"There is no separate {what} section for {self._role_name(role)}; "
-                                         "these criteria mention it", criteria=hits[:10], role=role, level=None,
-                                   topic=topic)
-            reply = Reply(title=f"The framework lists no {what} for {self._role_name(role)}.",
-                          blocks=[Block(text="Here is what it does cover for this role.")],
-                          choices=[self.ask_choice(f"About {role}", f"tell me about {role}")])
+                return self._reply(
+                    title=f"There is no separate {what} section for {self._role_name(role)}; these criteria mention it",
+                    criteria=hits[:10],
+                    role=role,
+                    level=None,
+                    topic=topic,
+                )
+            reply = Reply(
+                title=f"The framework lists no {what} for {self._role_name(role)}.",
+                blocks=[Block(text="Here is what it does cover for this role.")],
+                choices=[self.ask_choice(f"About {role}", f"tell me about {role}")],
+            )
             reply.meta.update(role=self._public_role(role), level=None, topic=topic)
             return reply
         count = len(criteria)
         if info.levels and topic in LEVEL_TOPICS + ("evidence",) and count > MAX_BULLETS_BEFORE_ASKING:
-            return self._clarify_level(role, f"{TOPIC_TITLES[topic]} for which {info.title} level?",
-                                       f"{topic} for {{code}}", topic=topic)
+            return self._clarify_level(
+                role, f"{TOPIC_TITLES[topic]} for which {info.title} level?", f"{topic} for {{code}}", topic=topic
+            )
 
         def key(c: Criterion) -> str:
             if c.level and info.levels:
-                return f"{self.k.code(role, c.level)} ({info.levels[c.level]}) – {c.source.heading}" \
-                    if c.level not in c.source.heading else c.source.heading
+                return (
+                    f"{self.k.code(role, c.level)} ({info.levels[c.level]}) – {c.source.heading}"
+                    if c.level not in c.source.heading
+                    else c.source.heading
+                )
             return c.source.heading
 
         title = f"{TOPIC_TITLES.get(topic, topic)}: {self._role_name(role)}"
         if q.variant and any(c.variant for c in criteria):
             title += f" – {q.variant}"
-        choices = [self.ask_choice(f"{self.k.code(role, lv)} ({name})", f"what do I need for {self.k.code(role, lv)}")
-                   for lv, name in info.levels.items()]
-        return self._reply(title=title, criteria=criteria, role=role, level=None, topic=topic, key=key,
-                           choices=choices, footer=footer)
+        choices = [
+            self.ask_choice(f"{self.k.code(role, lv)} ({name})", f"what do I need for {self.k.code(role, lv)}")
+            for lv, name in info.levels.items()
+        ]
+        return self._reply(
+            title=title, criteria=criteria, role=role, level=None, topic=topic, key=key, choices=choices, footer=footer
+        )
 
     def _grade(self, role: str) -> Reply:
         info = self.k.roles[role]
-        criteria = [c for c in self.k.find(role=role, topic="overview") if re.search(r"grade|scp|range|kr\d", c.text,
-                                                                                      re.I)]
+        criteria = [
+            c for c in self.k.find(role=role, topic="overview") if re.search(r"grade|scp|range|kr\d", c.text, re.I)
+        ]
         blocks = [Block(bullets=[f"Grade: {g}" for g in info.grades])] if info.grades else []
-        reply = self._reply(title=f"{self._role_name(role)}: grade {', '.join(info.grades) or 'not stated'}",
-                            criteria=criteria, role=role, level=None, topic="overview", extra_blocks=blocks)
+        reply = self._reply(
+            title=f"{self._role_name(role)}: grade {', '.join(info.grades) or 'not stated'}",
+            criteria=criteria,
+            role=role,
+            level=None,
+            topic="overview",
+            extra_blocks=blocks,
+        )
         if not criteria:
             reply.sources = [f"{self.k.documents[d].title} (document {d})" for d in info.documents]
         return reply
@@ -800,20 +1069,29 @@ class AnswerEngine:
         if not content:
             return None
         allowed = {lv for lv in self.k.roles[role].levels if lv <= level} | {None}
-        hits = [h for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}, limit=30)
-                if h.criterion.level in allowed and h.score >= 3.0]
+        hits = [
+            h
+            for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}, limit=30)
+            if h.criterion.level in allowed and h.score >= 3.0
+        ]
         if not hits:
             return None
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
         chosen.sort(key=lambda c: (c.level != level, c.level or "", c.topic))
         code = self.k.code(role, level)
-        reply = self._reply(title=f"What the framework says on this for {code}", criteria=chosen, role=role,
-                            level=level, topic="search",
-                            key=lambda c: (f"{self.k.code(role, c.level)} – " if c.level else "")
-                            + _heading_with_group(c),
-                            choices=[self.ask_choice(f"Everything for {code}", f"what do I need for {code}"),
-                                     *self._level_choices(role, level)])
+        reply = self._reply(
+            title=f"What the framework says on this for {code}",
+            criteria=chosen,
+            role=role,
+            level=level,
+            topic="search",
+            key=lambda c: (f"{self.k.code(role, c.level)} – " if c.level else "") + _heading_with_group(c),
+            choices=[
+                self.ask_choice(f"Everything for {code}", f"what do I need for {code}"),
+                *self._level_choices(role, level),
+            ],
+        )
         if any(c.level != level for c in chosen):
             reply.blocks.append(Block(text=f"Requirements of the levels below {code} also apply at {code}."))
         return reply
@@ -825,8 +1103,13 @@ class AnswerEngine:
             return None
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
-        return self._reply(title=f"What the framework says for {self._role_name(role)}", criteria=chosen,
-                           role=role, level=None, topic="search")
+        return self._reply(
+            title=f"What the framework says for {self._role_name(role)}",
+            criteria=chosen,
+            role=role,
+            level=None,
+            topic="search",
+        )
 
     # -- no role named ------------------------------------------------------------------------------------
     def _framework_overview(self) -> Reply:
@@ -843,9 +1126,12 @@ class AnswerEngine:
             docs = ", ".join(f"{self.k.documents[d].title} (document {d})" for d in dict.fromkeys(info.documents))
             bits.append(f"From: {docs}")
             blocks.append(Block(title=f"{info.title} ({code})", bullets=bits))
-        reply = Reply(title="The roles and levels in the framework", blocks=blocks,
-                      footer="The documents come from different employers; none maps one grade onto another.",
-                      choices=[self.ask_choice(f"About {c}", f"tell me about {c}") for c in self.k.role_codes()][:8])
+        reply = Reply(
+            title="The roles and levels in the framework",
+            blocks=blocks,
+            footer="The documents come from different employers; none maps one grade onto another.",
+            choices=[self.ask_choice(f"About {c}", f"tell me about {c}") for c in self.k.role_codes()][:8],
+        )
         reply.meta.update(role=None, level=None, topic="overview")
         return reply
 
@@ -857,13 +1143,22 @@ class AnswerEngine:
             if not summary:
                 summary = [c for c in self.k.find(role=role, topic="overview") if c.level is None]
             criteria += summary or self.k.find(role=role, topic="duties")[:5]
-        reply = self._reply(title="How the roles compare, in the documents' own words", criteria=criteria,
-                            role=None, level=None, topic="comparison",
-                            key=lambda c: f"{self._role_name(c.role)} – {c.source.heading}",
-                            choices=[self.ask_choice(f"{r} duties", f"what are the duties of {r}") for r in roles])
+        reply = self._reply(
+            title="How the roles compare, in the documents' own words",
+            criteria=criteria,
+            role=None,
+            level=None,
+            topic="comparison",
+            key=lambda c: f"{self._role_name(c.role)} – {c.source.heading}",
+            choices=[self.ask_choice(f"{r} duties", f"what are the duties of {r}") for r in roles],
+        )
         if len({self.k.roles[r].organisations[0] if self.k.roles[r].organisations else None for r in roles}) > 1:
-            reply.blocks.append(Block(text="These come from different employers' documents, and none says how "
-                                           "one grade corresponds to another."))
+            reply.blocks.append(
+                Block(
+                    text="These come from different employers' documents, and none says how "
+                    "one grade corresponds to another."
+                )
+            )
         return reply
 
     def _across_roles(self, q: Query, roles: list[str]) -> Reply:
@@ -872,9 +1167,14 @@ class AnswerEngine:
         criteria = [c for r in roles for c in self.k.find(role=r, topic=topic)]
         if not criteria:
             return self._free(q)
-        return self._reply(title=f"{TOPIC_TITLES.get(topic, topic)} in the framework documents", criteria=criteria,
-                           role=roles[0] if len(roles) == 1 else None, level=None, topic=topic,
-                           key=lambda c: f"{self._role_name(c.role)} – {c.source.heading}")
+        return self._reply(
+            title=f"{TOPIC_TITLES.get(topic, topic)} in the framework documents",
+            criteria=criteria,
+            role=roles[0] if len(roles) == 1 else None,
+            level=None,
+            topic=topic,
+            key=lambda c: f"{self._role_name(c.role)} – {c.source.heading}",
+        )
 
     def _which_role(self, q: Query) -> Reply:
         topic = q.topic or "overview"
@@ -889,8 +1189,12 @@ class AnswerEngine:
                     choices.append(self.ask_choice(f"{info.title} {code}{lv}", f"{q.text} {code}{lv}"))
             elif not letters:
                 choices.append(self.ask_choice(f"{info.title} ({code})", f"{q.text} {code}"))
-        reply = Reply(title="Which role do you mean?", blocks=[Block(text="The framework covers several roles.")],
-                      choices=choices[:10], status="clarify")
+        reply = Reply(
+            title="Which role do you mean?",
+            blocks=[Block(text="The framework covers several roles.")],
+            choices=choices[:10],
+            status="clarify",
+        )
         reply.meta.update(role=None, level=letters[0] if letters else None, topic=topic)
         return reply
 
@@ -903,13 +1207,22 @@ class AnswerEngine:
             if words and all(w[:5] in q.lower for w in words[:2]):
                 wanted.append(c)
         if not wanted:
-            routes = [c for c in guidance if "development" in (c.source.heading or "").lower()
-                      or "route" in (c.source.heading or "").lower()]
+            routes = [
+                c
+                for c in guidance
+                if "development" in (c.source.heading or "").lower() or "route" in (c.source.heading or "").lower()
+            ]
             wanted = routes or guidance
         titles = list(dict.fromkeys(c.title or c.source.heading for c in wanted))
         title = titles[0] if len(titles) == 1 else "Developing your career: what the Medway guide says"
-        return self._reply(title=title, criteria=wanted, role=None,
-                           level=None, topic="guidance", key=lambda c: c.title or c.source.heading)
+        return self._reply(
+            title=title,
+            criteria=wanted,
+            role=None,
+            level=None,
+            topic="guidance",
+            key=lambda c: c.title or c.source.heading,
+        )
 
     def _strong_free_text(self, q: Query) -> bool:
         hits = self.retriever.search(q.text, limit=1)
@@ -930,23 +1243,37 @@ class AnswerEngine:
             who = self._role_name(c.role) if c.role else "Guidance"
             return f"{who} – {c.source.heading}"
 
-        silent = [self._role_name(r) for r, info in self.k.roles.items()
-                  if info.kind == "role" and r not in roles_hit]
+        silent = [self._role_name(r) for r, info in self.k.roles.items() if info.kind == "role" and r not in roles_hit]
         extra = [Block(text="Nothing on this in the documents for: " + ", ".join(silent) + ".")] if silent else []
-        return self._reply(title="What the framework documents say", criteria=chosen, role=None, level=None,
-                           topic="search", key=key, extra_blocks=extra)
+        return self._reply(
+            title="What the framework documents say",
+            criteria=chosen,
+            role=None,
+            level=None,
+            topic="search",
+            key=key,
+            extra_blocks=extra,
+        )
 
     def help_reply(self, *, prefix: str | None = None) -> Reply:
         reply = Reply(
             title=prefix or "Hello! I answer questions about the career progression framework.",
-            blocks=[Block(title="You can ask, for example:", bullets=list(EXAMPLES)),
-                    Block(text="I can also run a self-assessment before supervision: say “assess me”.")],
-            choices=[self.ask_choice("What do I need for SW3B?", "what do I need for SW3B?"),
-                     Choice(label="Start a self-assessment", value={"action": "assess"})],
+            blocks=[
+                Block(title="You can ask, for example:", bullets=list(EXAMPLES)),
+                Block(text="I can also run a self-assessment before supervision: say “assess me”."),
+            ],
+            choices=[
+                self.ask_choice("What do I need for SW3B?", "what do I need for SW3B?"),
+                Choice(label="Start a self-assessment", value={"action": "assess"}),
+            ],
             status="clarify",
         )
         reply.meta.update(role=None, level=None, topic="help")
         return reply
+
+
+def _evidence_heading(c: Criterion) -> str:
+    return f"{TOPIC_TITLES['evidence']} – {c.group}" if c.group else c.source.heading
 
 
 def _heading_with_group(c: Criterion) -> str:

@@ -45,7 +45,8 @@ _CODE = re.compile(
     (?<![a-z0-9])
     (?:
         (?P<sw>sw|social\s*worker)\s*[-_.]?\s*(?P<swn>\d{1,2})(?:\s*[-_./]?\s*(?:level\s*)?(?P<swl>[a-z])(?![a-z]))?
-      | (?P<sco>sco|social\s+care\s+officer)s?\s*[-_.]?\s*(?:range\s*)?(?:level\s*)?(?P<scon>4)?\s*[-_.]?\s*(?P<scol>[a-d])(?![a-z])
+      | (?P<sco>sco|social\s+care\s+officer)s?\s*[-_.]?\s*(?:range\s*)?(?:level\s*)?(?P<scon>4)?\s*[-_.]?\s*
+        (?P<scol>[a-d])(?![a-z])
       | (?P<kr>kr)\s*[-_.]?\s*(?P<krn>\d{1,2})(?![0-9])
       | (?P<po>po)\s*[-_.]?\s*(?P<pon>\d)(?![0-9])
     )
@@ -54,7 +55,9 @@ _CODE = re.compile(
 )
 _LEVEL_ALONE = re.compile(r"(?<![a-z0-9])(?:level|lvl|grade)\s*[-_.]?\s*(?:4\s*)?(?P<l>[a-z])(?![a-z])")
 # Applied to the text as typed: a bare capital letter after "to"/"for" ("before I can go to B").
-_LEVEL_AFTER_TO = re.compile(r"(?i:\bto|\bfor|\breach|\bget|\bgo\s+(?:for|to)|\bmove\s+(?:up\s+)?to)\s+(?P<l>[ABCD])(?![A-Za-z0-9'])")
+_LEVEL_AFTER_TO = re.compile(
+    r"(?i:\bto|\bfor|\breach|\bget|\bgo\s+(?:for|to)|\bmove\s+(?:up\s+)?to)\s+(?P<l>[ABCD])(?![A-Za-z0-9'])"
+)
 
 
 @dataclass(frozen=True)

@@ -13,53 +13,218 @@ from bot.answers.levels import find_codes, find_level_words, find_role_names, le
 # question names two topics: the first listed wins for the headline topic.
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "time_in_level": (
-        "how long", "how many months", "how many years", "how soon", "time in level", "time at level",
-        "minimum time", "minimum period", "months at", "months in", "years at", "when can i", "when could i",
-        "when will i", "when am i", "eligible", "eligibility", "time in post", "wait before", "waiting time",
-        "length of time", "how much time", "can i go for", "can i apply", "can i move up", "can i progress",
-        "am i ready", "ready to go", "ready to apply", "for a year", "for two years", "for 2 years",
-        "for a couple of years", "for 6 months", "for six months", "for 12 months", "for 18 months",
-        "long til", "long until", "hw long", "how lng",
+        "how long",
+        "how many months",
+        "how many years",
+        "how soon",
+        "time in level",
+        "time at level",
+        "minimum time",
+        "minimum period",
+        "months at",
+        "months in",
+        "years at",
+        "when can i",
+        "when could i",
+        "when will i",
+        "when am i",
+        "eligible",
+        "eligibility",
+        "time in post",
+        "wait before",
+        "waiting time",
+        "length of time",
+        "how much time",
+        "can i go for",
+        "can i apply",
+        "can i move up",
+        "can i progress",
+        "am i ready",
+        "ready to go",
+        "ready to apply",
+        "for a year",
+        "for two years",
+        "for 2 years",
+        "for a couple of years",
+        "for 6 months",
+        "for six months",
+        "for 12 months",
+        "for 18 months",
+        "long til",
+        "long until",
+        "hw long",
+        "how lng",
     ),
-    "evidence": ("evidence", "portfolio", "prove ", "proof", "demonstrate that", "show that i", "documents do i",
-                 "what to bring", "submit", "need to show", "to show for", "have to show", "show for",
-                 "need to provide", "to provide", "should i provide", "to produce", "bring to"),
-    "person_spec": ("person spec", "person specification", "personal specification", "job spec",
-                    "essential criteria", "essential requirements"),
-    "overview": ("report to", "reports to", "reporting to", "responsible to", "line manager", "who manages",
-                 "directorate", "which team", "which unit", "job title"),
+    "evidence": (
+        "evidence",
+        "portfolio",
+        "prove ",
+        "proof",
+        "demonstrate that",
+        "show that i",
+        "documents do i",
+        "what to bring",
+        "submit",
+        "need to show",
+        "to show for",
+        "have to show",
+        "show for",
+        "need to provide",
+        "to provide",
+        "should i provide",
+        "to produce",
+        "bring to",
+    ),
+    "person_spec": (
+        "person spec",
+        "person specification",
+        "personal specification",
+        "job spec",
+        "essential criteria",
+        "essential requirements",
+    ),
+    "overview": (
+        "report to",
+        "reports to",
+        "reporting to",
+        "responsible to",
+        "line manager",
+        "who manages",
+        "directorate",
+        "which team",
+        "which unit",
+        "job title",
+    ),
     "safeguarding": ("safeguard",),
-    "qualifications": ("qualification", "degree", "training do i need", "training is needed",
-                       "training is required", "training needed", "training required", "what training", "certificate", "registration", "registered",
-                       "diploma", "gcse", "quals", "training required", "need to hold"),
+    "qualifications": (
+        "qualification",
+        "degree",
+        "training do i need",
+        "training is needed",
+        "training is required",
+        "training needed",
+        "training required",
+        "what training",
+        "certificate",
+        "registration",
+        "registered",
+        "diploma",
+        "gcse",
+        "quals",
+        "training required",
+        "need to hold",
+    ),
     "knowledge": ("knowledge", "know about", "need to know", "understanding of", "legislation", "laws"),
     "experience": ("experience", "exp ", "post qualifying", "pqe", "years of practice"),
     "skills": ("skill", "abilities", "ability", "able to", "competent"),
-    "duties": ("duties", "duty", "day to day", "day-to-day", "responsibilit", "expected to do", "what do they do",
-               "job description", "role involve", "what is involved",
-               "do all day", "main tasks", "tasks", "purpose of the job", "job purpose", "accountabilit",
-               "purpose of the", "purpose of a", "main purpose"),
+    "duties": (
+        "duties",
+        "duty",
+        "day to day",
+        "day-to-day",
+        "responsibilit",
+        "expected to do",
+        "what do they do",
+        "job description",
+        "role involve",
+        "what is involved",
+        "do all day",
+        "main tasks",
+        "tasks",
+        "purpose of the job",
+        "job purpose",
+        "accountabilit",
+        "purpose of the",
+        "purpose of a",
+        "main purpose",
+    ),
     "values": ("values", "behaviours", "behaviors"),
     "competencies": ("competenc",),
     "special_conditions": ("special condition", "conditions of the post"),
-    "development": ("develop myself", "development route", "how can i develop", "how do i develop",
-                    "stepping up", "step up", "acting up", "act up", "secondment", "shadow", "on the job",
-                    "learning from others", "formal learning", "training opportunit", "career development",
-                    "progress my career", "how do i progress", "how can i progress", "transferable skills"),
-    "guidance": ("purpose of the framework", "how to use the framework", "how do i use the framework",
-                 "what is the framework", "about the framework", "how does the framework work",
-                 "what is this framework", "use this framework", "professions"),
+    "development": (
+        "develop myself",
+        "development route",
+        "how can i develop",
+        "how do i develop",
+        "stepping up",
+        "step up",
+        "acting up",
+        "act up",
+        "secondment",
+        "shadow",
+        "on the job",
+        "learning from others",
+        "formal learning",
+        "training opportunit",
+        "career development",
+        "progress my career",
+        "how do i progress",
+        "how can i progress",
+        "transferable skills",
+    ),
+    "guidance": (
+        "purpose of the framework",
+        "how to use the framework",
+        "how do i use the framework",
+        "what is the framework",
+        "about the framework",
+        "how does the framework work",
+        "what is this framework",
+        "use this framework",
+        "professions",
+    ),
     "grade": ("grade", "what band", "pay band", "scp", "spinal"),
 }
 
 OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
-    "pay": ("salary", "salaries", "pay ", "pay?", "paid", "wage", "£", "money", "earn", "pay rise", "payrise",
-            "increment", "how much do", "how much does", "how much will"),
-    "leave": ("annual leave", "holiday entitlement", "leave entitlement", "days off", "holidays", "holiday ",
-              "holiday?", "days leave", "days of leave", "sick leave", "sick pay", "maternity", "paternity",
-              "time off"),
-    "hours": ("hours a week", "hours per week", "hours do", "hours does", "working hours", "how many hours",
-              "part time", "part-time", "full time", "full-time", "flexible working", "overtime", "shift"),
+    "pay": (
+        "salary",
+        "salaries",
+        "pay ",
+        "pay?",
+        "paid",
+        "wage",
+        "£",
+        "money",
+        "earn",
+        "pay rise",
+        "payrise",
+        "increment",
+        "how much do",
+        "how much does",
+        "how much will",
+    ),
+    "leave": (
+        "annual leave",
+        "holiday entitlement",
+        "leave entitlement",
+        "days off",
+        "holidays",
+        "holiday ",
+        "holiday?",
+        "days leave",
+        "days of leave",
+        "sick leave",
+        "sick pay",
+        "maternity",
+        "paternity",
+        "time off",
+    ),
+    "hours": (
+        "hours a week",
+        "hours per week",
+        "hours do",
+        "hours does",
+        "working hours",
+        "how many hours",
+        "part time",
+        "part-time",
+        "full time",
+        "full-time",
+        "flexible working",
+        "overtime",
+        "shift",
+    ),
     "pension": ("pension",),
     "working_place": ("hybrid", "home working", "work from home", "working from home", "wfh", "remote"),
     "allowances": ("mileage", "car allowance", "allowance", "expenses", "lease car"),
@@ -67,23 +232,106 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "caseload_size": ("how many cases", "caseload size", "number of cases", "caseload numbers", "how big"),
 }
 
-MAPPING_WORDS = ("equal", "equivalent", "same as", "same grade as", "same level as", "same role as", "the same level",
-                 "map to", "maps to", "mapped", "correspond",
-                 "compare to", "comparable", "match", " vs ", "versus", "translate")
+MAPPING_WORDS = (
+    "equal",
+    "equivalent",
+    "same as",
+    "same grade as",
+    "same level as",
+    "same role as",
+    "the same level",
+    "map to",
+    "maps to",
+    "mapped",
+    "correspond",
+    "compare to",
+    "comparable",
+    "match",
+    " vs ",
+    "versus",
+    "translate",
+)
 
-COMPARISON_WORDS = ("difference", "differ", "compare", "comparison", " vs ", "versus", "what changes between",
-                    "what's new in", "what is added", "added at", "adds", "add over", "add on top", "add to",
-                    "extra at", "more than at", "on top of", "step up from")
-NEXT_WORDS = ("what comes after", "what's after", "what is after", "next level", "next step", "next grade",
-              "what's next", "whats next", "what is next", "next for me", "where do i go from",
-              "after i reach", "where next", "what next", "go next", "progress from", "move up from",
-              "promotion from", "next role", "level up")
-GLOSSARY_WORDS = ("stand for", "stands for", "what does", "what is", "what's", "meaning", "mean", "means",
-                  "define", "definition", "acronym", "abbreviation", "short for", "what are")
-OVERVIEW_WORDS = ("what do i need", "requirements", "reqs", "criteria", "what is needed", "what's needed",
-                  "what is required", "what's required", "expected of", "expected at", "expectations",
-                  "tell me about", "overview", "summary", "what does it take", "need for", "needed for",
-                  "required for", "requirements for", "everything")
+COMPARISON_WORDS = (
+    "difference",
+    "differ",
+    "compare",
+    "comparison",
+    " vs ",
+    "versus",
+    "what changes between",
+    "what's new in",
+    "what is added",
+    "added at",
+    "adds",
+    "add over",
+    "add on top",
+    "add to",
+    "extra at",
+    "more than at",
+    "on top of",
+    "step up from",
+)
+NEXT_WORDS = (
+    "what comes after",
+    "what's after",
+    "what is after",
+    "next level",
+    "next step",
+    "next grade",
+    "what's next",
+    "whats next",
+    "what is next",
+    "next for me",
+    "where do i go from",
+    "after i reach",
+    "where next",
+    "what next",
+    "go next",
+    "progress from",
+    "move up from",
+    "promotion from",
+    "next role",
+    "level up",
+)
+GLOSSARY_WORDS = (
+    "stand for",
+    "stands for",
+    "what does",
+    "what is",
+    "what's",
+    "meaning",
+    "mean",
+    "means",
+    "define",
+    "definition",
+    "acronym",
+    "abbreviation",
+    "short for",
+    "what are",
+)
+OVERVIEW_WORDS = (
+    "what do i need",
+    "requirements",
+    "reqs",
+    "criteria",
+    "what is needed",
+    "what's needed",
+    "what is required",
+    "what's required",
+    "expected of",
+    "expected at",
+    "expectations",
+    "tell me about",
+    "overview",
+    "summary",
+    "what does it take",
+    "need for",
+    "needed for",
+    "required for",
+    "requirements for",
+    "everything",
+)
 
 
 @dataclass
@@ -120,26 +368,57 @@ KNOWN_UNLEVELLED = {"KR9", "KR10", "PO3"}
 
 def _has(lower: str, words: tuple[str, ...]) -> bool:
     padded = f" {lower} "
-    return any(w in padded if w.endswith(" ") or w.startswith(" ") else re.search(rf"(?<![a-z]){re.escape(w)}",
-                                                                                  lower) for w in words)
+    return any(
+        w in padded if w.endswith(" ") or w.startswith(" ") else re.search(rf"(?<![a-z]){re.escape(w)}", lower)
+        for w in words
+    )
 
 
 # Words that carry the question's meaning, for typo correction ("evidnce", "knowlege", "requirments").
-VOCABULARY = ("evidence", "knowledge", "qualification", "qualifications", "experience", "skills", "safeguarding",
-              "requirements", "required", "duties", "responsibilities", "progression", "practising", "developing",
-              "accomplished", "senior", "social", "worker", "manager", "officer", "supervision", "eligible",
-              "specification", "competencies", "difference", "between", "minimum", "months", "salary")
+VOCABULARY = (
+    "evidence",
+    "knowledge",
+    "qualification",
+    "qualifications",
+    "experience",
+    "skills",
+    "safeguarding",
+    "requirements",
+    "required",
+    "duties",
+    "responsibilities",
+    "progression",
+    "practising",
+    "developing",
+    "accomplished",
+    "senior",
+    "social",
+    "worker",
+    "manager",
+    "officer",
+    "supervision",
+    "eligible",
+    "specification",
+    "competencies",
+    "difference",
+    "between",
+    "minimum",
+    "months",
+    "salary",
+)
 _VOCAB_SET = frozenset(VOCABULARY)
 
 
 def correct_typos(lower: str) -> str:
     """Replace misspelt key words with the word meant; everything else is left exactly as typed."""
+
     def fix(m: re.Match) -> str:
         word = m.group(0)
         if len(word) < 5 or word in _VOCAB_SET or any(word.startswith(v) or v.startswith(word) for v in VOCABULARY):
             return word
         hit = process.extractOne(word, VOCABULARY, scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else word
+
     return re.sub(r"[a-z]+", fix, lower)
 
 
@@ -165,7 +444,7 @@ def parse(text: str) -> Query:
     spans = [(c.start, c.start + len(c.typed)) for c in codes]
     mentions: list[tuple[str, str | None, int]] = [(c.role, c.level, c.start) for c in codes]
     childrens_post = bool(re.search(r"\bchild", lower))
-    for role, pos, name in find_role_names(lower):
+    for role, pos, _name in find_role_names(lower):
         if any(a <= pos < b for a, b in spans):
             continue
         # "senior social worker" in a children's services question means the PO3 profile
@@ -182,9 +461,11 @@ def parse(text: str) -> Query:
     mentions.sort(key=lambda m: m[2])
 
     level_words = find_level_words(lower) + level_after_to(typed)
-    for role, pos, name in find_role_names(lower):
-        m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(typed, pos + len(name))
-        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end():])):
+    for _role, pos, name in find_role_names(lower):
+        m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
+            typed, pos + len(name)
+        )
+        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end() :])):
             level_words.append((m.group(1).upper(), m.start(1)))
     for role, level, pos in mentions:
         if role not in q.roles:
@@ -221,11 +502,14 @@ def parse(text: str) -> Query:
     for topic, words in TOPIC_WORDS.items():
         if _has(lower, words):
             q.topics.append(topic)
-    if "competencies" in q.topics and any(t in q.topics for t in ("qualifications", "knowledge", "experience",
-                                                                  "skills", "safeguarding")):
+    if "competencies" in q.topics and any(
+        t in q.topics for t in ("qualifications", "knowledge", "experience", "skills", "safeguarding")
+    ):
         q.topics.remove("competencies")
-    if re.search(r"\bwhat (?:does|do|would|will) (?:an? |the )?[a-z0-9' ]{2,40}\b(?:do|doing)\b", lower) \
-            and "duties" not in q.topics:
+    if (
+        re.search(r"\bwhat (?:does|do|would|will) (?:an? |the )?[a-z0-9' ]{2,40}\b(?:do|doing)\b", lower)
+        and "duties" not in q.topics
+    ):
         q.topics.append("duties")
     # "how many years of post-qualifying experience" asks about experience, not time in level
     if re.search(r"post[- ]?qualif|\bpqe\b", lower) and "time_in_level" in q.topics:

@@ -154,14 +154,16 @@ def _cross_checks(files: list[tuple[str, FrameworkFile, dict]]) -> list[Problem]
     problems: list[Problem] = []
     seen_docs: dict[str, str] = {}
     levels: dict[str, set[str]] = {}
-    for label, parsed, _ in files:
+    for _label, parsed, _ in files:
         for role in parsed.roles:
             levels.setdefault(role.code, set()).update(role.levels)
     for label, parsed, lines in files:
         doc_id = parsed.document.id
         if doc_id in seen_docs:
             problems.append(
-                Problem(label, lines.get(("document", "id")), f"document id {doc_id!r} is also used by {seen_docs[doc_id]}")
+                Problem(
+                    label, lines.get(("document", "id")), f"document id {doc_id!r} is also used by {seen_docs[doc_id]}"
+                )
             )
         seen_docs.setdefault(doc_id, label)
         for i, rule in enumerate(parsed.time_rules):
@@ -171,7 +173,9 @@ def _cross_checks(files: list[tuple[str, FrameworkFile, dict]]) -> list[Problem]
                 continue
             for lv in (rule.from_level, rule.to_level):
                 if lv not in levels[rule.role]:
-                    problems.append(Problem(label, line, f"time rule names level {rule.role}{lv}, which no file declares"))
+                    problems.append(
+                        Problem(label, line, f"time rule names level {rule.role}{lv}, which no file declares")
+                    )
     return problems
 
 

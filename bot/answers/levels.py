@@ -111,14 +111,17 @@ def find_role_names(text: str) -> list[tuple[str, int, str]]:
     for role, start, end, name in _fuzzy_names(text):
         taken.append((start, end))
         hits.append((role, start, name))
-    for name in _ROLE_CHOICES:
-        for m in re.finditer(rf"(?<![a-z]){re.escape(name)}(?![a-z])", text):
-            span = (m.start(), m.end())
-            if any(a < span[1] and span[0] < b for a, b in taken):
-                continue
-            taken.append(span)
-            hits.append((ROLE_NAMES[name], m.start(), name))
+    for m in _ROLE_PATTERN.finditer(text):
+        span = (m.start(), m.end())
+        if any(a < span[1] and span[0] < b for a, b in taken):
+            continue
+        taken.append(span)
+        hits.append((ROLE_NAMES[m.group(0)], m.start(), m.group(0)))
     return sorted(hits, key=lambda h: h[1])
+
+
+# Longest names first, so "senior social worker" wins over "social worker" at the same place.
+_ROLE_PATTERN = re.compile("|".join(rf"(?<![a-z]){re.escape(n)}(?![a-z])" for n in _ROLE_CHOICES))
 
 
 def _fuzzy_names(text: str) -> list[tuple[str, int, int, str]]:

@@ -366,12 +366,19 @@ KNOWN_LEVELS = {"SW2": "ABC", "SW3": "ABC", "SW4": "ABC", "SCO": "ABC"}
 KNOWN_UNLEVELLED = {"KR9", "KR10", "PO3"}
 
 
+_WORD_LISTS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
 def _has(lower: str, words: tuple[str, ...]) -> bool:
-    padded = f" {lower} "
-    return any(
-        w in padded if w.endswith(" ") or w.startswith(" ") else re.search(rf"(?<![a-z]){re.escape(w)}", lower)
-        for w in words
-    )
+    """Any of the phrases, each starting at a word boundary (phrases with spaces at their ends match as given).
+
+    One compiled pattern per list: this runs for every list on every message.
+    """
+    pattern = _WORD_LISTS.get(words)
+    if pattern is None:
+        alternatives = [re.escape(w) if w != w.strip() else rf"(?<![a-z]){re.escape(w)}" for w in words]
+        pattern = _WORD_LISTS[words] = re.compile("|".join(alternatives))
+    return pattern.search(f" {lower} ") is not None
 
 
 # Words that carry the question's meaning, for typo correction ("evidnce", "knowlege", "requirments").
@@ -444,7 +451,8 @@ def parse(text: str) -> Query:
     spans = [(c.start, c.start + len(c.typed)) for c in codes]
     mentions: list[tuple[str, str | None, int]] = [(c.role, c.level, c.start) for c in codes]
     childrens_post = bool(re.search(r"\bchild", lower))
-    for role, pos, _name in find_role_names(lower):
+    role_names = find_role_names(lower)
+    for role, pos, _name in role_names:
         if any(a <= pos < b for a, b in spans):
             continue
         # "senior social worker" in a children's services question means the PO3 profile
@@ -461,7 +469,7 @@ def parse(text: str) -> Query:
     mentions.sort(key=lambda m: m[2])
 
     level_words = find_level_words(lower) + level_after_to(typed)
-    for _role, pos, name in find_role_names(lower):
+    for _role, pos, name in role_names:
         m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
             typed, pos + len(name)
         )

@@ -110,6 +110,8 @@ class Knowledge:
         include_role_wide: bool = False,
     ) -> list[Criterion]:
         """Criteria of a role (and level, topic). include_role_wide adds the level-less sections too."""
+        if topic is not None and level is not None and not include_role_wide:
+            return list(self._index.get((role, level, topic), ()))
         out = []
         for c in self.criteria:
             if c.role != role:

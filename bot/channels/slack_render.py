@@ -1,0 +1,383 @@
+"""Rendering careerbot's neutral Reply as Slack Block Kit, within Slack's limits, with every text escaped.
+
+Pure functions, no I/O: the Slack channel (slack.py) and the Slack notifier both use them.
+
+Limits honoured (https://api.slack.com/reference/block-kit):
+- at most 50 blocks per message (long replies are split over several messages, buttons on the last);
+- header text at most 150 characters, section text at most 3,000, context elements at most 10 per block,
+  at most 25 elements per actions block, button text at most 75 characters, button value at most 2,000;
+- the top-level ``text`` (notifications, screen readers, clients without blocks) at most 40,000 characters.
+
+Escaping: Slack reads ``&``, ``<`` and ``>`` as control characters (``<!channel>``, ``<@U123>``,
+``<http://x|y>``). Every text we send, the person's own words included, goes through :func:`esc`, so a
+question that contains ``<!channel>`` is shown as typed and never pings anyone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.conversation import Block, Choice, Reply
+
+log = logging.getLogger(__name__)
+
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_HEADER = 150
+MAX_SECTION = 3000
+MAX_CONTEXT_ELEMENT = 2000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_FALLBACK = 40000
+# A readable fallback: notifications show only the start, and 40,000 characters is the hard limit.
+FALLBACK_SOFT = 3000
+
+ACTION_PREFIX = "career:"
+CHOICE_ACTION = "career:choice"  # + ":<n>" so action ids are unique within a message
+SET_LEVEL_ACTION = "career:set_level"  # opens the modal
+SET_LEVEL_VIEW = "career_set_level"  # the modal's callback id
+ACTIONS_BLOCK_PREFIX = "careeract-"
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+_SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
+
+
+def esc(text: Any) -> str:
+    """Escape text for Slack: & < > become &amp; &lt; &gt; (nothing else: quotes stay readable)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unesc(text: str) -> str:
+    """Slack's escaping undone (incoming message text arrives with &amp; &lt; &gt;)."""
+    return _SLACK_ENTITY.sub(lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text or "")
+
+
+def cut(escaped: str, limit: int, ellipsis: str = "…") -> str:
+    """Shorten already-escaped text to at most limit characters without breaking an entity."""
+    if len(escaped) <= limit:
+        return escaped
+    out = escaped[: max(limit - len(ellipsis), 0)]
+    out = _PARTIAL_ENTITY.sub("", out)
+    return out.rstrip() + ellipsis
+
+
+def split_text(escaped: str, limit: int = MAX_SECTION) -> list[str]:
+    """Split already-escaped text into pieces of at most limit characters, at line breaks where possible,
+    then at spaces, never inside an entity."""
+    pieces: list[str] = []
+    rest = escaped
+    while len(rest) > limit:
+        at = rest.rfind("\n", 0, limit + 1)
+        if at < limit // 2:
+            at = rest.rfind(" ", 0, limit + 1)
+        if at < limit // 4:
+            at = limit
+            m = _PARTIAL_ENTITY.search(rest[:at])
+            if m:
+                at = m.start()
+        pieces.append(rest[:at].rstrip())
+        rest = rest[at:].lstrip("\n ")
+    if rest.strip() or not pieces:
+        pieces.append(rest)
+    return [p for p in pieces if p.strip()] or [""]
+
+
+# -- building blocks ---------------------------------------------------------------------------------------
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": cut(esc(text), MAX_HEADER), "emoji": True}}
+
+
+def sections(escaped_mrkdwn: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+            for piece in split_text(escaped_mrkdwn, MAX_SECTION) if piece.strip()]
+
+
+def contexts(escaped_items: list[str]) -> list[dict[str, Any]]:
+    """Context blocks for small print: one element per item, at most 10 elements per block."""
+    elements = []
+    for item in escaped_items:
+        elements += [{"type": "mrkdwn", "text": piece} for piece in split_text(item, MAX_CONTEXT_ELEMENT)
+                     if piece.strip()]
+    return [{"type": "context", "elements": elements[i:i + MAX_CONTEXT_ELEMENTS]}
+            for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS)]
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {"type": "button", "action_id": action_id,
+                         "text": {"type": "plain_text", "text": cut(esc(label), MAX_BUTTON_TEXT), "emoji": True},
+                         "value": value}
+    if style in ("primary", "danger"):
+        b["style"] = style
+    return b
+
+
+def encode_choice(choice: Choice, owner: str | None) -> str | None:
+    """A button value: the core's value dict plus the person the buttons belong to, as JSON (≤ 2,000 chars)."""
+    payload: dict[str, Any] = {"v": choice.value}
+    if owner:
+        payload["u"] = owner
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    # JSON escapes for & < >: the same value, and no Slack control characters anywhere in the payload.
+    raw = raw.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    if len(raw) > MAX_BUTTON_VALUE:
+        log.warning("button %r dropped: its value is %d characters (Slack allows %d)", choice.label, len(raw),
+                    MAX_BUTTON_VALUE)
+        return None
+    return raw
+
+
+def decode_choice(raw: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(value dict, owner) from a button value; (None, None) when it is not one of ours."""
+    try:
+        data = json.loads(raw or "")
+    except (TypeError, ValueError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    value = data.get("v")
+    owner = data.get("u")
+    if not isinstance(value, dict):
+        return None, None
+    return value, owner if isinstance(owner, str) else None
+
+
+def choice_blocks(choices: list[Choice], owner: str | None, *, block_id: str | None = None) -> list[dict[str, Any]]:
+    """Actions blocks for the choices: at most 25 buttons per block, each with a unique action id."""
+    buttons = []
+    for n, choice in enumerate(choices):
+        value = encode_choice(choice, owner)
+        if value is not None:
+            buttons.append(button(choice.label, f"{CHOICE_ACTION}:{n}", value, choice.style))
+    block_id = block_id or new_actions_block_id()
+    out = []
+    for i in range(0, len(buttons), MAX_ACTIONS):
+        out.append({"type": "actions", "block_id": f"{block_id}-{i // MAX_ACTIONS}",
+                    "elements": buttons[i:i + MAX_ACTIONS]})
+    return out
+
+
+_PROCESS_TAG = secrets.token_hex(4)  # block ids differ between processes (replicas, restarts)
+_block_ids = itertools.count(1)
+
+
+def new_actions_block_id() -> str:
+    """Every rendered set of buttons gets its own block id, so a click can be recognised as answered.
+    (A counter, not uuid4: os.urandom costs far more than the rest of the rendering on some hosts.)"""
+    return f"{ACTIONS_BLOCK_PREFIX}{_PROCESS_TAG}{next(_block_ids):x}"
+
+
+# -- a Reply as messages -------------------------------------------------------------------------------------
+
+@dataclass
+class _Piece:
+    blocks: list[dict[str, Any]]
+    plain: str  # the same content as plain text, for the fallback
+    keep_with_next: bool = False
+
+
+@dataclass
+class Message:
+    """One Slack message: the ``text`` fallback and its blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def _block_pieces(block: Block) -> list[_Piece]:
+    lines: list[str] = []
+    plain: list[str] = []
+    if block.title and block.title.strip():
+        lines.append(f"*{esc(block.title.strip())}*")
+        plain.append(block.title)
+    if block.text and block.text.strip():
+        lines.append(esc(block.text))
+        plain.append(block.text)
+    for bullet in block.bullets:
+        if bullet.strip():
+            lines.append(f"• {esc(bullet)}")
+            plain.append(f"  • {bullet}")
+    pieces: list[_Piece] = []
+    if lines:
+        pieces.append(_Piece(sections("\n".join(lines)), "\n".join(plain)))
+    notes = [n for n in block.notes if n.strip()]
+    if notes:
+        pieces.append(_Piece(contexts([f"_Note:_ {esc(n)}" for n in notes]),
+                             "\n".join(f"  Note: {n}" for n in notes)))
+    return [p for p in pieces if p.blocks]
+
+
+def render_reply(reply: Reply, *, owner: str | None = None, max_blocks: int = MAX_BLOCKS,
+                 block_id: str | None = None) -> list[Message]:
+    """The reply as one or more Slack messages (more only when it needs more than max_blocks blocks).
+
+    owner: the Slack user the buttons belong to (others pressing them are told so).
+    """
+    pieces: list[_Piece] = []
+    if reply.title and reply.title.strip():
+        blocks = [header(reply.title)]
+        if len(esc(reply.title)) > MAX_HEADER:  # keep the whole title readable
+            blocks += sections(f"*{esc(reply.title)}*")
+        pieces.append(_Piece(blocks, reply.title, keep_with_next=True))
+    for block in reply.blocks:
+        pieces += _block_pieces(block)
+    notes = [n for n in reply.notes if n.strip()]
+    if notes:
+        pieces.append(_Piece(contexts(["*Notes on the source*"] + [esc(n) for n in notes]),
+                             "Notes on the source\n" + "\n".join(f"  • {n}" for n in notes)))
+    tail: list[_Piece] = []
+    sources = [s for s in reply.sources if s.strip()]
+    if sources:
+        label = "Source" if len(sources) == 1 else "Sources"
+        tail.append(_Piece(contexts([f"*{label}:* {esc(s)}" for s in sources]),
+                           f"{label}:\n" + "\n".join(f"  {s}" for s in sources)))
+    if reply.footer and reply.footer.strip():
+        tail.append(_Piece(contexts([esc(reply.footer)]), reply.footer))
+    if reply.choices:
+        actions = choice_blocks(reply.choices, owner, block_id=block_id)
+        if actions:
+            tail.append(_Piece(actions, "Options: " + " | ".join(c.label for c in reply.choices)))
+    pieces += tail
+    if not pieces:
+        return []  # nothing to say: nothing is posted
+
+    # Pack pieces into messages of at most max_blocks blocks; a piece bigger than a message is split.
+    messages: list[tuple[list[dict[str, Any]], list[str]]] = [([], [])]
+    for piece in pieces:
+        blocks = piece.blocks
+        while blocks:
+            current, plain = messages[-1]
+            room = max_blocks - len(current)
+            if len(blocks) <= room:
+                current += blocks
+                plain.append(piece.plain)
+                blocks = []
+            elif len(blocks) <= max_blocks and current:
+                messages.append(([], []))
+            else:
+                current += blocks[:room]
+                plain.append(piece.plain)
+                blocks = blocks[room:]
+                messages.append(([], []))
+    messages = [(b, p) for b, p in messages if b]
+    # A header alone at the end of a message belongs with what follows it.
+    for i in range(len(messages) - 1):
+        blocks, plain = messages[i]
+        if blocks and blocks[-1]["type"] == "header" and len(messages[i + 1][0]) < max_blocks:
+            messages[i + 1][0].insert(0, blocks.pop())
+    messages = [(b, p) for b, p in messages if b]
+
+    full = reply.plain_text().strip()
+    if len(messages) == 1:
+        return [Message(text=fallback(full), blocks=messages[0][0])]
+    out = []
+    total = len(messages)
+    for n, (blocks, plain) in enumerate(messages, start=1):
+        head = reply.title or "Answer"
+        text = f"{head} (part {n} of {total})\n" + "\n".join(plain)
+        out.append(Message(text=fallback(text), blocks=blocks))
+    return out
+
+
+def fallback(plain: str) -> str:
+    """The top-level text: escaped, at most FALLBACK_SOFT characters (ending with an ellipsis when cut)."""
+    return cut(esc(plain.strip() or " "), min(FALLBACK_SOFT, MAX_FALLBACK))
+
+
+def error_message(text: str) -> Message:
+    return Message(text=esc(text), blocks=sections(esc(text)))
+
+
+# -- after a click -------------------------------------------------------------------------------------------
+
+def answered_blocks(blocks: list[dict[str, Any]], chosen_label: str, *, actions_block_id: str | None = None
+                    ) -> list[dict[str, Any]]:
+    """The prompt message with its careerbot buttons taken away and the choice made shown instead."""
+    out: list[dict[str, Any]] = []
+    for block in blocks or []:
+        if block.get("type") == "actions" and _is_ours(block, actions_block_id):
+            continue
+        out.append(block)
+    out.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": cut(f"✅ You chose: *{esc(chosen_label)}*", MAX_CONTEXT_ELEMENT)}]})
+    return out[-MAX_BLOCKS:]
+
+
+def _is_ours(block: dict[str, Any], actions_block_id: str | None) -> bool:
+    bid = str(block.get("block_id") or "")
+    if actions_block_id and bid.rsplit("-", 1)[0] == actions_block_id.rsplit("-", 1)[0]:
+        return True
+    return any(str(e.get("action_id", "")).startswith(ACTION_PREFIX) for e in block.get("elements", []))
+
+
+# -- App Home and the modal ----------------------------------------------------------------------------------
+
+def home_view(*, name: str | None, level: str | None, since_text: str | None, milestone: list[str],
+              evidence_for: str | None, evidence: list[str], last_assessment: str | None,
+              assess_value: dict[str, Any], owner: str, problems: list[str] | None = None) -> dict[str, Any]:
+    """The App Home tab. All inputs are plain text; they are escaped here."""
+    blocks: list[dict[str, Any]] = [header("Your career progression")]
+    if level:
+        blocks += sections(f"*Your level:* {esc(level)}" + (f", since {esc(since_text)}" if since_text else ""))
+        for line in milestone:
+            blocks += sections(esc(line))
+        if evidence:
+            shown = evidence[:12]
+            more = len(evidence) - len(shown)
+            text = f"*Still needed for {esc(evidence_for or 'the next level')}*\n" + "\n".join(
+                f"• {esc(e)}" for e in shown)
+            if more > 0:
+                text += f"\n_…and {more} more: ask me “evidence for {esc(evidence_for or '')}”._"
+            blocks += sections(text)
+    else:
+        blocks += sections("*I don't know your level yet.* Set your level and the date you started it, "
+                           "and I'll work out when you can put yourself forward for the next one.")
+    for p in problems or []:
+        blocks += contexts([esc(p)])
+    blocks.append({"type": "divider"})
+    blocks += sections("*Your last self-assessment:* " + (esc(last_assessment) if last_assessment
+                                                          else "none yet."))
+    elements = [button("Start a self-assessment", f"{CHOICE_ACTION}:0",
+                       encode_choice(Choice("Start a self-assessment", assess_value), owner) or "{}", "primary"),
+                button("Set my level and start date", SET_LEVEL_ACTION, "{}")]
+    blocks.append({"type": "actions", "block_id": "careerhome-actions", "elements": elements})
+    blocks += contexts(["Meeting the time in level is not a promotion in itself: the framework also asks for "
+                        "evidence. Message me any question about the framework, or use /career."])
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def set_level_modal(*, level: str | None, since_iso: str | None, metadata: dict[str, Any]) -> dict[str, Any]:
+    level_input: dict[str, Any] = {"type": "plain_text_input", "action_id": "level", "max_length": 20,
+                                   "placeholder": {"type": "plain_text", "text": "For example SW2B"}}
+    if level:
+        level_input["initial_value"] = level
+    date_input: dict[str, Any] = {"type": "datepicker", "action_id": "since",
+                                  "placeholder": {"type": "plain_text", "text": "Choose a date"}}
+    if since_iso:
+        date_input["initial_date"] = since_iso
+    return {
+        "type": "modal",
+        "callback_id": SET_LEVEL_VIEW,
+        "title": {"type": "plain_text", "text": "Your level"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(metadata)[:3000],
+        "blocks": [
+            {"type": "input", "block_id": "level", "element": level_input,
+             "label": {"type": "plain_text", "text": "Your current level"},
+             "hint": {"type": "plain_text", "text": "The code from your framework, for example SW2B or SCO2A."}},
+            {"type": "input", "block_id": "since", "element": date_input,
+             "label": {"type": "plain_text", "text": "The date you started this level"}},
+        ],
+    }

@@ -1,0 +1,170 @@
+"""Block Kit rendering: Slack's limits always hold, every text is escaped, and /career maps to router text."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.channels.slack import OPEN_MODAL, command_text
+from bot.channels.slack_render import (
+    MAX_BLOCKS,
+    answered_blocks,
+    cut,
+    decode_choice,
+    esc,
+    render_reply,
+    split_text,
+    unesc,
+)
+from bot.conversation import Block, Choice, Reply
+
+DANGEROUS = ["<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C123>", "<http://evil.example|click me>",
+             "<!subteam^S1>", "&lt;!channel&gt;"]
+
+
+def texts(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str):
+                yield value
+            else:
+                yield from texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from texts(item)
+
+
+def check_limits(messages) -> None:
+    for msg in messages:
+        assert len(msg.blocks) <= MAX_BLOCKS
+        assert 0 < len(msg.text) <= 40000
+        assert "<" not in msg.text and ">" not in msg.text
+        for block in msg.blocks:
+            kind = block["type"]
+            if kind == "header":
+                assert len(block["text"]["text"]) <= 150
+            elif kind == "section":
+                assert 0 < len(block["text"]["text"]) <= 3000
+            elif kind == "context":
+                assert 1 <= len(block["elements"]) <= 10
+                assert all(len(e["text"]) <= 3000 for e in block["elements"])
+            elif kind == "actions":
+                assert 1 <= len(block["elements"]) <= 25
+                for b in block["elements"]:
+                    assert len(b["text"]["text"]) <= 75
+                    assert len(b["value"]) <= 2000
+                ids = [b["action_id"] for b in block["elements"]]
+                assert len(ids) == len(set(ids))
+        for t in texts(msg.blocks):
+            assert "<" not in t and ">" not in t, t
+
+
+def test_escaping_of_everything_echoed():
+    for bad in DANGEROUS:
+        reply = Reply(title=f"About {bad}", blocks=[Block(title=bad, text=f"You asked: {bad}", bullets=[bad],
+                                                          notes=[bad])],
+                      notes=[bad], sources=[bad], footer=bad, choices=[Choice(bad, {"action": "ask", "question": bad})])
+        [msg] = render_reply(reply, owner="U1")
+        check_limits([msg])
+        dumped = json.dumps(msg.blocks) + msg.text
+        assert decode_choice([b for b in msg.blocks if b["type"] == "actions"][0]["elements"][0]["value"])[0] == {
+            "action": "ask", "question": bad}
+        assert "<!channel>" not in dumped and "<@U123>" not in dumped and "<http" not in dumped
+    assert esc("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+    assert unesc("&lt;!here&gt; &amp;amp;") == "<!here> &amp;"
+
+
+def test_a_question_with_ampersands_round_trips():
+    assert unesc(esc("A&E <3 & <b>")) == "A&E <3 & <b>"
+
+
+def test_cut_never_breaks_an_entity():
+    s = esc("a" * 10 + "<<<<")
+    for limit in range(2, len(s)):
+        out = cut(s, limit)
+        assert len(out) <= limit
+        assert not out.rstrip("…").endswith(("&", "&l", "&lt", "&g", "&gt", "&a", "&am", "&amp"))
+
+
+def test_split_text_keeps_pieces_within_the_limit():
+    text = esc("\n".join(f"• point {i} " + "word " * 80 for i in range(40)))
+    pieces = split_text(text, 3000)
+    assert len(pieces) > 1 and all(len(p) <= 3000 for p in pieces)
+    long_word = esc("<" * 5000)
+    assert all(len(p) <= 3000 and not p.endswith("&") for p in split_text(long_word, 3000))
+
+
+def test_long_answer_is_split_over_messages_with_buttons_last():
+    blocks = [Block(title=f"Section {i}", bullets=[f"Point {i}.{j} " + "detail " * 60 for j in range(8)],
+                    notes=[f"note {i}"]) for i in range(40)]
+    reply = Reply(title="A very long answer " * 12, blocks=blocks, sources=["Doc 001, p. 3"] * 12,
+                  choices=[Choice(f"Option {i}", {"action": "ask", "question": f"q{i}"}) for i in range(30)])
+    messages = render_reply(reply, owner="U1")
+    assert len(messages) > 1
+    check_limits(messages)
+    assert messages[0].blocks[0]["type"] == "header"
+    assert all(b["type"] != "actions" for m in messages[:-1] for b in m.blocks)
+    actions = [b for b in messages[-1].blocks if b["type"] == "actions"]
+    assert sum(len(b["elements"]) for b in actions) == 30 and len(actions) == 2
+    assert "part 1 of" in messages[0].text
+    # Every bullet made it into some message.
+    everything = "".join(json.dumps(m.blocks) for m in messages)
+    assert all(f"Point {i}.7" in everything for i in range(40))
+
+
+def test_choice_values_round_trip_and_oversized_ones_are_dropped():
+    reply = Reply(title="t", choices=[Choice("ok", {"action": "ask", "question": "q"}),
+                                      Choice("huge", {"action": "ask", "question": "x" * 3000})])
+    [msg] = render_reply(reply, owner="U9")
+    [actions] = [b for b in msg.blocks if b["type"] == "actions"]
+    assert len(actions["elements"]) == 1
+    value, owner = decode_choice(actions["elements"][0]["value"])
+    assert value == {"action": "ask", "question": "q"} and owner == "U9"
+    assert decode_choice("not json") == (None, None)
+    assert decode_choice('{"v": 3}') == (None, None)
+
+
+def test_answered_blocks_remove_our_buttons_and_show_the_choice():
+    [msg] = render_reply(Reply(title="Pick", choices=[Choice("Yes <b>", {"action": "x"})]), owner="U1")
+    after = answered_blocks(msg.blocks, "Yes <b>")
+    assert all(b["type"] != "actions" for b in after)
+    assert "You chose: *Yes &lt;b&gt;*" in after[-1]["elements"][0]["text"]
+
+
+def test_an_empty_reply_posts_nothing():
+    assert render_reply(Reply()) == []
+    assert render_reply(Reply(title="  ", blocks=[Block(bullets=["", " "])])) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=st.one_of(st.none(), st.text(max_size=400)),
+    blocks=st.lists(st.builds(Block, title=st.one_of(st.none(), st.text(max_size=200)),
+                              bullets=st.lists(st.text(max_size=4000), max_size=6),
+                              text=st.one_of(st.none(), st.text(max_size=7000)),
+                              notes=st.lists(st.text(max_size=300), max_size=3)), max_size=30),
+    labels=st.lists(st.text(min_size=1, max_size=120), max_size=40),
+    sources=st.lists(st.text(max_size=300), max_size=14),
+)
+def test_any_reply_fits_slack(title, blocks, labels, sources):
+    reply = Reply(title=title, blocks=blocks, sources=sources,
+                  choices=[Choice(label, {"action": "ask", "question": label}) for label in labels])
+    check_limits(render_reply(reply, owner="U1"))
+
+
+def test_career_command_mapping():
+    assert command_text("") == "help"
+    assert command_text("help") == "help"
+    assert command_text("what do I need for SW3B") == "what do I need for SW3B"
+    assert command_text("assess") == "assess me"
+    assert command_text("assess SW3B") == "self-assessment for SW3B"
+    assert command_text("assess me for SW3B") == "self-assessment for SW3B"
+    assert command_text("checkin") == "check-in"
+    assert command_text("check in") == "check-in"
+    assert command_text("level SW2B since 2025-03-01") == "my level is SW2B since 2025-03-01"
+    assert command_text("level") is OPEN_MODAL
+    assert command_text("level SW2B") == "my level"
+    assert command_text("snooze 2026-01-05") == "snooze 2026-01-05"
+    assert command_text("ask   how long at SW2A?") == "how long at SW2A?"

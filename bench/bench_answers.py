@@ -91,8 +91,9 @@ def main() -> int:
     for q in qs[:20]:  # warm both
         engine.answer(q)
         baseline(q)
-    ours = timed(engine.answer, qs)
+    ours = timed(engine._answer, qs)  # the engine's own work: the answer cache is measured separately
     base = timed(baseline, qs)
+    cached = timed(engine.answer, qs)
 
     # accuracy on the development evaluation set, where it is beside this checkout
     eval_file = ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
@@ -116,8 +117,10 @@ def main() -> int:
     print(f"{'':22}{'median ms':>12}{'p99 ms':>10}")
     print(f"{'careerbot engine':22}{statistics.median(ours) * 1000:12.3f}{pct(ours, 99) * 1000:10.3f}")
     print(f"{'baseline WRatio':22}{statistics.median(base) * 1000:12.3f}{pct(base, 99) * 1000:10.3f}")
+    print(f"{'careerbot, cached':22}{statistics.median(cached) * 1000:12.3f}{pct(cached, 99) * 1000:10.3f}"
+          "  (repeated questions)")
     ratio = statistics.median(base) / statistics.median(ours)
-    print(f"median speed-up over baseline: {ratio:.2f}x (p99 {pct(base, 99) / pct(ours, 99):.2f}x)")
+    print(f"median speed-up over baseline (no cache): {ratio:.2f}x (p99 {pct(base, 99) / pct(ours, 99):.2f}x)")
     if acc_ours is not None:
         print(f"dev-set accuracy: careerbot {acc_ours:.0%}, baseline {acc_base:.0%}")
     ok = ratio > 1 and startup < 1.0 and (acc_ours is None or acc_ours > acc_base)

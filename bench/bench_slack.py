@@ -138,8 +138,8 @@ class FastSlack:
             writer.close()
 
 
-async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
-    """One request on a kept-alive connection; the response's status."""
+async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, int]:
+    """One request on a kept-alive connection; the response's status and body length."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
@@ -149,7 +149,7 @@ async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, requ
             length = int(line[15:])
     if length:
         await reader.readexactly(length)
-    return status
+    return status, length
 
 
 def _signed_command(host: str, port: str, mock_url: str, key: str, user: str, text: str) -> bytes:
@@ -197,9 +197,10 @@ async def _slack_side(conn) -> None:
                     request = _signed_command(host, port, mock.url, key, user, QUESTIONS[(w + i) % len(QUESTIONS)])
                     t0 = time.perf_counter()
                     try:
-                        ok = await _post(reader, writer, request) == 200
+                        status, length = await _post(reader, writer, request)
+                        ok = status == 200
                     except (asyncio.IncompleteReadError, ConnectionError):
-                        ok = False
+                        ok, length = False, 0
                         writer.close()
                         reader, writer = await asyncio.open_connection(host, int(port))
                     t1 = time.perf_counter()
@@ -209,7 +210,7 @@ async def _slack_side(conn) -> None:
                     elif t0 >= measure_from:
                         latencies.append(t1 - t0)
                         sent_at[key] = t0
-                        if not answers_after_ack:
+                        if not answers_after_ack or length > 2:
                             mock.answers[key] = t1  # the answer was in the ack
             finally:
                 writer.close()

@@ -62,6 +62,16 @@ class Reply:
     replaces_prompt: bool = False  # the reply answers a button: channels update the prompt message
     meta: dict[str, Any] = field(default_factory=dict)  # role, level, topic... for --json and tests
 
+    def copy(self) -> Reply:
+        """A copy whose lists can be changed without touching this one (cheaper than deepcopy)."""
+        return Reply(
+            title=self.title,
+            blocks=[Block(b.title, list(b.bullets), b.text, list(b.notes)) for b in self.blocks],
+            choices=list(self.choices), sources=list(self.sources), notes=list(self.notes), footer=self.footer,
+            status=self.status, attachments=list(self.attachments), replaces_prompt=self.replaces_prompt,
+            meta=dict(self.meta),
+        )
+
     def plain_text(self) -> str:
         """The whole reply as plain text, exactly as a user reading a terminal would see it."""
         lines: list[str] = []

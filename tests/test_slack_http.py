@@ -92,11 +92,36 @@ async def test_slash_command_acks_fast_and_answers_through_the_response_url(slac
     resp, key = await slack.command("what do I need for SW3B")
     elapsed = time.monotonic() - started
     assert resp.status == 200 and elapsed < 3.0
-    assert (await resp.text()) == ""  # the answer comes after the ack
+    assert (await resp.text()) == ""  # first contact: the profile is asked of Slack, the answer follows the ack
     [call] = await slack.mock.wait_for(lambda: slack.mock.calls_to("response_url"))
     assert call.args["_key"] == key and call.args["response_type"] == "ephemeral"
     assert call.args["replace_original"] is False
     assert "SW3B" in header_of(call)
+
+
+async def test_a_quick_answer_comes_in_the_ack_itself(slack):
+    await slack.command("help")
+    await slack.mock.wait_for(lambda: slack.mock.calls_to("response_url"))
+    slack.mock.clear()
+    started = time.monotonic()
+    resp = await slack.post(*slack_command_body(slack, "what evidence for SW3C"))
+    assert resp.status == 200 and time.monotonic() - started < 3.0
+    body = json.loads(await resp.text())
+    assert body["response_type"] == "ephemeral" and "SW3C" in json.dumps(body["blocks"])
+    await asyncio.sleep(0.3)
+    assert slack.mock.calls_to("response_url") == []  # one exchange, not two
+
+
+def slack_command_body(slack, text):
+    from urllib.parse import urlencode
+
+    from tests.slack_fixtures import TEAM
+
+    key = slack.next_id("cmd")
+    body = urlencode({"token": "legacy", "team_id": TEAM, "channel_id": "C2002", "user_id": USER,
+                      "command": "/career", "text": text, "api_app_id": "A1",
+                      "response_url": slack.mock.response_url(key), "trigger_id": f"trig.{key}"}).encode()
+    return body, "application/x-www-form-urlencoded"
 
 
 @pytest.mark.parametrize("text, expected", [

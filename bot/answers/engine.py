@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -44,6 +45,7 @@ OUT_OF_SCOPE_WHAT = {
     "caseload_size": "caseload numbers",
 }
 MAX_BULLETS_BEFORE_ASKING = 40
+ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
 LEVEL_TOKEN = re.compile(
     r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|senior|manag|develop|practis|accomplish|"
     r"newly|qualifi|nqsw|asye|grade|need|requir|level|year|y[12]|expect|everyth|give|show|"
@@ -85,10 +87,29 @@ class AnswerEngine:
     def __init__(self, knowledge: Knowledge) -> None:
         self.k = knowledge
         self.retriever = Retriever(knowledge)
+        self._cache: OrderedDict[tuple[str, Context | None], Reply] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._glossary_terms = self._build_glossary_terms()
 
     # ------------------------------------------------------------------------------------------
     def answer(self, question: str, *, context: Context | None = None) -> Reply:
+        """A cited reply. Answers depend only on the question, the context and the (immutable) knowledge,
+        so recent ones are kept: people ask the same few questions again and again."""
+        key = (question, context)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            return cached.copy()
+        reply = self._answer(question, context=context)
+        with self._cache_lock:
+            self._cache[key] = reply.copy()
+            while len(self._cache) > ANSWER_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return reply
+
+    def _answer(self, question: str, *, context: Context | None = None) -> Reply:
         text, cut = clean_question(question)
         context = context or Context()
         if not re.search(r"[A-Za-z0-9]", text) or GREETING.match(text):

@@ -76,6 +76,7 @@ RESPONSE_URL_USES = 5  # Slack accepts at most five messages per response_url
 CORE_THREADS = 1  # threads for the synchronous core (router); see SlackChannel._core
 MAX_PENDING_TURNS = 5000  # beyond this many answers waiting for the core, people are asked to try again
 AUTH_WAIT = 1.5  # seconds a request may wait for the first auth.test (Slack wants the ack within 3 s)
+ACK_BUDGET = 1.5  # seconds a slash command waits for its answer to send it in the ack itself
 OPEN_MODAL = object()  # command_text() result: open the set-level modal
 
 ERROR_REPLY = Reply(
@@ -372,6 +373,10 @@ class SlackChannel:
         # Bolt tries listeners in this order: the most frequent requests first.
         @app.command("/career")
         async def on_command(ack, command):
+            answer = await self._command_in_ack(command)
+            if answer is not None:
+                await ack(**answer)
+                return
             await ack()
             self._spawn(self._on_command(command))
 
@@ -445,6 +450,58 @@ class SlackChannel:
         incoming = Incoming(channel="slack", user_id=user, conversation_id=f"{channel}:{thread}",
                             text=" ".join(unesc(raw).split()), event_id=body.get("event_id"), is_direct=False)
         await self._turn(incoming, Target(user_id=user, channel=channel, thread_ts=thread))
+
+    async def _command_in_ack(self, command: dict[str, Any]) -> dict[str, Any] | None:
+        """Answer a /career command in its acknowledgement when the answer is ready in time.
+
+        Most answers take a few milliseconds: sending them in the ack is one HTTP exchange instead of two
+        (no response_url POST), and Slack shows them just the same (ephemeral). A first contact (the
+        person's profile is asked of Slack), a modal, a long answer, an attachment or a slow core fall back
+        to the usual path: an empty ack, then the answer through the response_url. None means "use it".
+        """
+        user = command.get("user_id")
+        if not user or user not in self._profiles or self._pending >= MAX_PENDING_TURNS:
+            return None
+        mapped = command_text(unesc(command.get("text", "")))
+        if mapped is OPEN_MODAL:
+            return None
+        name, tz = self._profiles[user]
+        channel = command.get("channel_id") or f"command:{user}"
+        incoming = Incoming(channel="slack", user_id=user, conversation_id=channel, text=mapped,
+                            event_id=f"cmd:{command.get('trigger_id')}" if command.get("trigger_id") else None,
+                            is_direct=True, display_name=name, timezone=tz)
+        target = Target(user_id=user, channel=command.get("channel_id"), response_url=command.get("response_url"),
+                        is_dm=_is_dm_channel(command.get("channel_id")))
+        self._pending += 1
+        work = asyncio.ensure_future(self._core(self._handle_sync, incoming, target))
+        try:
+            rendered = await asyncio.wait_for(asyncio.shield(work), timeout=ACK_BUDGET)
+        except asyncio.TimeoutError:
+            # Too slow for the ack: the answer follows through the response_url when it is ready.
+            self._spawn(self._deliver_later(work, target))
+            return {}
+        except Exception:  # the core crashed: a polite message, never silence  # noqa: BLE001
+            log.exception("slack: the core failed on a command from %s", user)
+            self._pending -= 1
+            msg = render_reply(ERROR_REPLY)[0]
+            return {"response_type": "ephemeral", "text": msg.text, "blocks": msg.blocks}
+        self._pending -= 1
+        messages = [msg for _reply, msgs in rendered for msg in msgs]
+        if len(messages) != 1 or any(reply.attachments for reply, _ in rendered):
+            self._spawn(self._deliver(rendered, target))
+            return {}
+        self._remember_rendered(messages[0])
+        return {"response_type": "ephemeral", "text": messages[0].text, "blocks": messages[0].blocks}
+
+    async def _deliver_later(self, work: asyncio.Future, target: Target) -> None:
+        try:
+            rendered = await work
+        except Exception:  # noqa: BLE001
+            log.exception("slack: the core failed on a slow command")
+            rendered = [(ERROR_REPLY, render_reply(ERROR_REPLY))]
+        finally:
+            self._pending -= 1
+        await self._deliver(rendered, target)
 
     async def _on_command(self, command: dict[str, Any]) -> None:
         user = command.get("user_id")

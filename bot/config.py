@@ -23,6 +23,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from exc
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -48,6 +58,11 @@ class Settings:
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
     teams_openid_metadata_url: str | None = None  # tests point this at a local document
+    teams_token_url: str | None = None  # the Bot Framework token endpoint (tests point it at a mock)
+    teams_proxy_url: str | None = None  # HTTP(S) proxy for calls to the Bot Connector
+    teams_turn_threads: int = 4  # worker threads for Teams turns
+    teams_proactive_interval: float = 1.0  # seconds between proactive messages to one conversation
+    teams_tenant_rate: float = 40.0  # proactive messages per second per tenant (Teams allows 50)
     reminder_interval_seconds: int = 300
     reminders_enabled: bool = True
     dialog_expiry_days: int = 30
@@ -89,6 +104,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         microsoft_app_type=env.get("MICROSOFT_APP_TYPE") or "MultiTenant",
         microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID") or None,
         teams_openid_metadata_url=env.get("CAREERBOT_TEAMS_OPENID_METADATA") or None,
+        teams_token_url=env.get("CAREERBOT_TEAMS_TOKEN_URL") or None,
+        teams_proxy_url=env.get("CAREERBOT_TEAMS_PROXY") or None,
+        teams_turn_threads=_int(env, "CAREERBOT_TEAMS_TURN_THREADS", 4),
+        teams_proactive_interval=_float(env, "CAREERBOT_TEAMS_PROACTIVE_INTERVAL", 1.0),
+        teams_tenant_rate=_float(env, "CAREERBOT_TEAMS_TENANT_RATE", 40.0),
         reminder_interval_seconds=_int(env, "CAREERBOT_REMINDER_INTERVAL", 300),
         reminders_enabled=_flag(env, "CAREERBOT_REMINDERS", True),
         dialog_expiry_days=_int(env, "CAREERBOT_DIALOG_EXPIRY_DAYS", 30),

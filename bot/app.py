@@ -1,4 +1,5 @@
-"""Composition root: settings -> store -> knowledge -> engine -> dialogs -> router -> channels -> scheduler -> web app."""
+"""Composition root: settings -> store -> knowledge -> engine -> dialogs -> router -> channels -> scheduler -> web
+app."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import metrics
 from bot.answers.engine import AnswerEngine
 from bot.config import Settings, load_settings
 from bot.knowledge.loader import DEFAULT_FRAMEWORK_DIR, load_knowledge
@@ -73,6 +75,8 @@ def build_services(settings: Settings | None = None, *, clock=utc_now, with_dial
                                notify=lambda person, reply: notify_person(services, person, reply))
     services.dialogs = dialogs
     services.router = Router(knowledge=knowledge, engine=engine, store=store, dialogs=dialogs, clock=clock)
+    # Every turn, whatever the channel, counts in careerbot_requests_total and careerbot_answer_seconds.
+    services.router.handle = metrics.count_turns(services.router.handle)  # type: ignore[method-assign]
     return services
 
 
@@ -89,13 +93,19 @@ def notify_person(services: Services, person, reply) -> bool:
 
 
 def build_reminders(services: Services, *, clock=utc_now):
-    from bot.notifiers import LogNotifier
-    from bot.reminders import ReminderService
+    from bot.notifiers import FileNotifier, LogNotifier
+    from bot.reminders import Policy, ReminderService
 
+    settings = services.settings
     notifiers = dict(services.notifiers)
-    notifiers.setdefault("log", LogNotifier())
+    if settings.notify_file is not None:
+        # For people no chat channel can reach: the file instead of the log (the log holds no message text).
+        notifiers.setdefault("file", FileNotifier(settings.notify_file))
+    else:
+        notifiers.setdefault("log", LogNotifier())
+    policy = Policy(digest_weekday=settings.digest_weekday, long_eligible_months=settings.eligible_for_long_months)
     services.reminders = ReminderService(services.store, services.knowledge, notifiers, clock=clock,
-                                         owner=services.owner)
+                                         owner=services.owner, policy=policy)
     return services.reminders
 
 
@@ -106,12 +116,34 @@ def make_web_app(services: Services):
     return make_app(services)
 
 
+# The access log names no one: no client address, no user agent (aiohttp's default logs both).
+ACCESS_LOG_FORMAT = '"%r" %s %b %Tf'
+
+
+async def _drain(timeout: float, *, besides: Any = None) -> None:
+    """Wait for work the channels started in the background (replies after an early ack), then give up."""
+    current = asyncio.current_task()
+    pending = {t for t in asyncio.all_tasks() if t is not current and t is not besides and not t.done()}
+    if not pending:
+        return
+    log.info("waiting for %d background task(s) to finish", len(pending))
+    _done, still = await asyncio.wait(pending, timeout=timeout)
+    if still:
+        log.warning("%d background task(s) still running after %ss; cancelling them", len(still), timeout)
+
+
 def serve(*, port: int | None = None, settings: Settings | None = None) -> int:
-    """careerbot serve: one aiohttp server, scheduler in-process, graceful on SIGTERM."""
+    """careerbot serve: one aiohttp server, scheduler in-process, graceful on SIGTERM.
+
+    On SIGTERM (or Ctrl-C): stop accepting connections, let requests and background turns in flight finish
+    (up to CAREERBOT_SHUTDOWN_TIMEOUT seconds), stop the reminder scheduler between two people, release its
+    unsent claims, close the store, exit 0.
+    """
     from aiohttp import web
 
     services = build_services(settings)
     settings = services.settings
+    port = port or settings.port
     app = make_web_app(services)
     if settings.reminders_enabled:
         from bot.reminders import Scheduler
@@ -121,22 +153,31 @@ def serve(*, port: int | None = None, settings: Settings | None = None) -> int:
         services.scheduler.start()
 
     async def _run() -> None:
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=20)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=settings.shutdown_timeout_seconds,
+                               access_log_format=ACCESS_LOG_FORMAT)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, port or settings.port)
+        site = web.TCPSite(runner, settings.host, port)
         await site.start()
-        log.info("careerbot listening on %s:%s", settings.host, port or settings.port)
-        print(f"careerbot is listening on http://{settings.host}:{port or settings.port}", flush=True)
+        log.info("careerbot listening on %s:%s", settings.host, port)
+        print(f"careerbot is listening on http://{settings.host}:{port}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        log.info("shutting down: finishing turns in flight")
-        await runner.cleanup()  # stops taking requests, waits for handlers in flight
+        log.info("shutting down: no new connections; finishing turns in flight")
+        # The scheduler stops between two people while the web server drains, in parallel.
+        scheduler_stopped = (asyncio.ensure_future(asyncio.to_thread(services.scheduler.stop))
+                             if services.scheduler is not None else None)
+        await runner.cleanup()  # stops listening, waits for handlers in flight (up to shutdown_timeout)
+        await _drain(settings.shutdown_timeout_seconds, besides=scheduler_stopped)
+        if scheduler_stopped is not None:
+            await scheduler_stopped
+            services.scheduler = None  # stopped, and its claims released: close() need not do it again
 
     try:
         asyncio.run(_run())
     finally:
-        services.close()
+        services.close()  # releases reminder claims and closes the store
+        log.info("careerbot stopped")
     return 0

@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def _writable_dir(path: Path) -> str | None:
+    """Why careerbot could not create files in path (or the nearest folder that exists), or None."""
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{probe} is not writable by this user"
+    return None
+
+
+def _operations(settings, say) -> None:
+    """Logging, data folder and shutdown settings that would hurt in production."""
+    level = settings.log_level
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        say("FAIL", "logging", f"CAREERBOT_LOG_LEVEL={level} is not one of DEBUG, INFO, WARNING, ERROR")
+    elif level == "DEBUG":
+        say("WARN", "logging", "CAREERBOT_LOG_LEVEL=DEBUG may write message text and names to the log; "
+                               "use INFO in production")
+    else:
+        say("OK", "logging", f"{level}, {'JSON lines' if settings.log_json else 'plain text'}")
+    if settings.database_url.startswith("sqlite:") and ":memory:" not in settings.database_url:
+        from bot.storage import sqlite_path_from_url
+
+        try:
+            folder = Path(sqlite_path_from_url(settings.database_url)).parent
+        except ValueError as exc:
+            say("FAIL", "data folder", str(exc))
+        else:
+            problem = _writable_dir(folder)
+            say("FAIL" if problem else "OK", "data folder", problem or f"the database can be written in {folder}")
+    if settings.notify_file is not None:
+        problem = _writable_dir(settings.notify_file.parent)
+        if problem:
+            say("FAIL", "notify file", f"CAREERBOT_NOTIFY_FILE: {problem}")
+        else:
+            say("WARN", "notify file", f"messages for people no chat channel reaches go to {settings.notify_file} "
+                                       "(it holds message text: keep it private)")
+    if settings.shutdown_timeout_seconds < 1:
+        say("FAIL", "shutdown", "CAREERBOT_SHUTDOWN_TIMEOUT must be at least 1 second")
 
 
 def run_doctor(env=None, out: TextIO | None = None) -> int:
@@ -27,6 +72,7 @@ def run_doctor(env=None, out: TextIO | None = None) -> int:
         say("FAIL", "configuration", str(exc))
         return 1
     say("OK", "configuration", f"data directory {settings.data_dir}")
+    _operations(settings, say)
 
     from bot.knowledge.loader import DEFAULT_FRAMEWORK_DIR, validate_folder
 

@@ -39,3 +39,4 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, settings.log_level, logging.INFO))
+    logging.captureWarnings(True)  # library warnings come out as log lines too (JSON when configured)

@@ -19,7 +19,11 @@ log = logging.getLogger(__name__)
 
 
 class LogNotifier:
-    """Writes each message to the log: for deployments without a chat channel, and for trials."""
+    """Writes each message to the log: for deployments without a chat channel, and for trials.
+
+    At the notifier's level (INFO) the line names the person by id and the reminder by key only; the
+    name and the message text, which are personal data, go to DEBUG (careerbot -v, CAREERBOT_LOG_LEVEL=DEBUG).
+    """
 
     name = "log"
 
@@ -30,8 +34,9 @@ class LogNotifier:
         return True
 
     def send(self, person: Any, reply: Reply) -> None:
-        log.log(self.level, "message for %s (%s):\n%s", getattr(person, "display_name", "") or person.id,
-                person.id, reply.plain_text())
+        log.log(self.level, "message for %s: %s", person.id, reply.meta.get("reminder_key") or "-")
+        log.debug("message for %s (%s):\n%s", getattr(person, "display_name", "") or person.id, person.id,
+                  reply.plain_text())
 
 
 class ConsoleNotifier:

@@ -15,8 +15,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; anything bigger is refused with 413
 READY_TIMEOUT = 5.0  # seconds; a store that takes longer to answer a probe is not ready
 _READY_STATE = web.AppKey("ready_state", dict)
-# Which channel an endpoint belongs to, for counting requests refused before they reach the core.
-CHANNEL_PATHS = (("/slack/", "slack"), ("/api/messages", "teams"))
+SERVICES = web.AppKey("services", object)  # the bot.app.Services this application serves
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -25,7 +24,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """Ready when the store answers, the schema is up to date and the frameworks are loaded; else 503."""
-    services = request.app["services"]
+    services = request.app[SERVICES]
     checks = {"store": False, "migrations": False}
     try:
         checks["store"] = bool(await asyncio.wait_for(asyncio.to_thread(services.store.ping), READY_TIMEOUT))
@@ -46,34 +45,13 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503)
 
 
-@web.middleware
-async def count_refused(request: web.Request, handler):
-    """careerbot_requests_total{outcome="rejected"|"server_error"} for channel requests refused with 4xx/5xx
-    (bad signature, bad token, malformed body...), which never reach the core's own counting."""
-    channel = next((name for prefix, name in CHANNEL_PATHS if request.path.startswith(prefix)), None)
-    if channel is None:
-        return await handler(request)
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        if exc.status >= 400:
-            metrics.http_refused(channel, exc.status)
-        raise
-    except Exception:
-        metrics.http_refused(channel, 500)
-        raise
-    if response.status >= 400:
-        metrics.http_refused(channel, response.status)
-    return response
-
-
 async def metrics_view(request: web.Request) -> web.Response:
     return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
 
 def make_app(services) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[count_refused])
-    app["services"] = services
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SERVICES] = services
     app[_READY_STATE] = {}
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -93,16 +93,23 @@ def notify_person(services: Services, person, reply) -> bool:
 
 
 def build_reminders(services: Services, *, clock=utc_now):
-    from bot.notifiers import FileNotifier, LogNotifier
+    from bot.notifiers import FileNotifier
     from bot.reminders import Policy, ReminderService
 
     settings = services.settings
     notifiers = dict(services.notifiers)
+    if "slack" not in notifiers and settings.slack_enabled:
+        # `careerbot remind --send` from cron has no web server: Slack's Web API needs none. (Teams proactive
+        # messages go through the running server's connector session, so they need `careerbot serve`.)
+        from bot.channels.slack_notifier import SlackNotifier
+
+        notifiers["slack"] = SlackNotifier(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     if settings.notify_file is not None:
-        # For people no chat channel can reach: the file instead of the log (the log holds no message text).
+        # Trials and tests: messages for people no chat channel can reach go to this file.
         notifiers.setdefault("file", FileNotifier(settings.notify_file))
-    else:
-        notifiers.setdefault("log", LogNotifier())
+    # Otherwise a person no channel can reach is skipped, not "sent" to a log: their reminder stays due and
+    # reaches them once they connect Slack or Teams (docs/decisions.md). `careerbot remind --via log|console`
+    # adds those notifiers explicitly.
     policy = Policy(digest_weekday=settings.digest_weekday, long_eligible_months=settings.eligible_for_long_months)
     services.reminders = ReminderService(services.store, services.knowledge, notifiers, clock=clock,
                                          owner=services.owner, policy=policy)
@@ -160,6 +167,12 @@ def serve(*, port: int | None = None, settings: Settings | None = None) -> int:
         await site.start()
         log.info("careerbot listening on %s:%s", settings.host, port)
         print(f"careerbot is listening on http://{settings.host}:{port}", flush=True)
+        socket_mode = None
+        if settings.slack_app_token and settings.slack_enabled:
+            from bot.channels.slack import start_socket_mode
+
+            socket_mode = await start_socket_mode(services)  # the same listeners, over a WebSocket
+            log.info("Slack Socket Mode connected")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -169,6 +182,8 @@ def serve(*, port: int | None = None, settings: Settings | None = None) -> int:
         # The scheduler stops between two people while the web server drains, in parallel.
         scheduler_stopped = (asyncio.ensure_future(asyncio.to_thread(services.scheduler.stop))
                              if services.scheduler is not None else None)
+        if socket_mode is not None:
+            await socket_mode.close()
         await runner.cleanup()  # stops listening, waits for handlers in flight (up to shutdown_timeout)
         await _drain(settings.shutdown_timeout_seconds, besides=scheduler_stopped)
         if scheduler_stopped is not None:

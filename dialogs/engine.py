@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot import metrics
 from bot.conversation import MAX_TEXT, Block, Choice, Incoming, Reply
 from bot.knowledge.model import Knowledge
 from bot.storage.base import DIALOG_PERSON_KEY, Conflict, Person, Store, StoreError
@@ -136,6 +137,7 @@ class DialogRunner:
                         log.warning("could not expire dialog %s; will try again next sweep", key, exc_info=True)
                         break
                     count += 1
+                    metrics.dialog_event(fresh["dialog"], "expired")
                     break
         return count
 
@@ -162,11 +164,17 @@ class DialogRunner:
                 return turn.replies
             if turn.state is not None and turn.state.get("deleted"):
                 return turn.replies  # the person's data, this dialog included, is gone
-            if turn.state is not None and turn.state.get("done"):
+            finished = turn.state is not None and bool(turn.state.get("done"))
+            name = (turn.state or state or {}).get("dialog", "unknown")
+            if finished:
                 turn.state = None
             try:
                 if turn.state is not None or state is not None:
                     self.store.save_dialog(key, turn.state, expected_version=version)
+                if state is None and turn.state is not None:
+                    metrics.dialog_event(name, "started")
+                elif state is not None and turn.state is None:
+                    metrics.dialog_event(name, "completed" if finished else "ended")
                 return turn.replies
             except Conflict:
                 log.info("dialog %s changed under this turn (attempt %d); re-running on the fresh state",

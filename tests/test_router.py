@@ -156,3 +156,15 @@ def test_console_chat_resumes_in_a_new_process(tmp_path):
     assert "1 of" in first and "2 of" in first
     second = chat(["resume"])
     assert "2 of" in second or "picking up" in second.lower()
+
+
+def test_dialogs_are_counted_in_the_metrics(services):
+    from bot import metrics
+
+    def started():
+        return metrics.REGISTRY.get_sample_value("careerbot_dialogs_total",
+                                                 {"dialog": "self_assessment", "event": "started"}) or 0
+
+    before = started()
+    FakeChannel(services, user="m1").say("self-assessment for SW3B")
+    assert started() == before + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import web
 
@@ -49,8 +50,31 @@ async def metrics_view(request: web.Request) -> web.Response:
     return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
 
+_CHANNEL_PATHS = {"/slack/events": "slack", "/api/messages": "teams"}
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler):
+    """careerbot_requests_total by channel and outcome (ok, rejected: 4xx, error: 5xx) and request time."""
+    channel = _CHANNEL_PATHS.get(request.path)
+    if channel is None:
+        return await handler(request)
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        response = await handler(request)
+        outcome = "ok" if response.status < 400 else "rejected" if response.status < 500 else "error"
+        return response
+    except web.HTTPException as exc:
+        outcome = "rejected" if exc.status < 500 else "error"
+        raise
+    finally:
+        metrics.REQUESTS.labels(channel=channel, outcome=outcome).inc()
+        metrics.ANSWER_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
+
+
 def make_app(services) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[count_requests])
     app[SERVICES] = services
     app[_READY_STATE] = {}
     app.router.add_get("/healthz", healthz)

@@ -68,7 +68,6 @@ class Settings:
     dialog_expiry_days: int = 30
     digest_weekday: int = 0  # Monday
     eligible_for_long_months: int = 6
-    heads_up_weeks: int = 8
     shutdown_timeout_seconds: int = 20  # on SIGTERM, how long turns in flight may take to finish
     notify_file: Path | None = None  # deliver proactive messages as JSON lines to this file (trials, tests)
 
@@ -113,7 +112,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reminders_enabled=_flag(env, "CAREERBOT_REMINDERS", True),
         dialog_expiry_days=_int(env, "CAREERBOT_DIALOG_EXPIRY_DAYS", 30),
         eligible_for_long_months=_int(env, "CAREERBOT_ELIGIBLE_FOR_LONG_MONTHS", 6),
-        heads_up_weeks=_int(env, "CAREERBOT_HEADS_UP_WEEKS", 8),
         shutdown_timeout_seconds=_int(env, "CAREERBOT_SHUTDOWN_TIMEOUT", 20),
         notify_file=Path(env["CAREERBOT_NOTIFY_FILE"]).expanduser() if env.get("CAREERBOT_NOTIFY_FILE") else None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -64,6 +64,25 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
             store.close()
             raise
     return store
+
+
+# Shared by both stores: the columns they read, and the one rule for datetimes.
+PERSON_COLUMNS = (
+    "id, display_name, email, framework, level_code, level_since, manager_id, timezone, holiday_region, "
+    "prefs, slack_user_id, teams_user_id, unreachable"
+)
+LEDGER_COLUMNS = (
+    "key, person_id, kind, due, payload, status, attempts, claimed_by, claimed_until, next_attempt_at, "
+    "sent_at, last_error"
+)
+MAX_ERROR_CHARS = 2000
+
+
+def require_utc(value: datetime) -> datetime:
+    """The moment in UTC; a naive datetime is refused (careerbot stores timezone-aware UTC datetimes only)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: careerbot stores timezone-aware UTC datetimes only")
+    return value.astimezone(UTC)
 
 
 def to_plain(value: Any) -> Any:

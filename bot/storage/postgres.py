@@ -15,7 +15,7 @@ import psycopg.errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
-from bot.storage import to_plain
+from bot.storage import LEDGER_COLUMNS, MAX_ERROR_CHARS, PERSON_COLUMNS, require_utc, to_plain
 from bot.storage.base import (
     DIALOG_PERSON_KEY,
     Conflict,
@@ -31,23 +31,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_PERSON_COLUMNS = (
-    "id, display_name, email, framework, level_code, level_since, manager_id, timezone, holiday_region, "
-    "prefs, slack_user_id, teams_user_id, unreachable"
-)
-_LEDGER_COLUMNS = (
-    "key, person_id, kind, due, payload, status, attempts, claimed_by, claimed_until, next_attempt_at, "
-    "sent_at, last_error"
-)
-_MAX_ERROR_CHARS = 2000
+_PERSON_COLUMNS = PERSON_COLUMNS
+_LEDGER_COLUMNS = LEDGER_COLUMNS
+_MAX_ERROR_CHARS = MAX_ERROR_CHARS
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: careerbot stores timezone-aware UTC datetimes only")
-    return value.astimezone(UTC)
+    return None if value is None else require_utc(value)
 
 
 def _utc(value: datetime | None) -> datetime | None:

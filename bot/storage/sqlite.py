@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.storage import to_plain
+from bot.storage import LEDGER_COLUMNS, MAX_ERROR_CHARS, PERSON_COLUMNS, require_utc, to_plain
 from bot.storage.base import (
     DIALOG_PERSON_KEY,
     Conflict,
@@ -28,25 +28,15 @@ from bot.storage.migrations import apply_sqlite, sqlite_current_version
 
 log = logging.getLogger(__name__)
 
-_PERSON_COLUMNS = (
-    "id, display_name, email, framework, level_code, level_since, manager_id, timezone, holiday_region, "
-    "prefs, slack_user_id, teams_user_id, unreachable"
-)
-_LEDGER_COLUMNS = (
-    "key, person_id, kind, due, payload, status, attempts, claimed_by, claimed_until, next_attempt_at, "
-    "sent_at, last_error"
-)
-_MAX_ERROR_CHARS = 2000
+_PERSON_COLUMNS = PERSON_COLUMNS
+_LEDGER_COLUMNS = LEDGER_COLUMNS
+_MAX_ERROR_CHARS = MAX_ERROR_CHARS
 
 
 # -- value conversion: datetimes are fixed-width UTC ISO strings, so text comparison orders them ---------
 
 def _ts(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: careerbot stores timezone-aware UTC datetimes only")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return None if value is None else require_utc(value).isoformat(timespec="microseconds")
 
 
 def _now() -> str:

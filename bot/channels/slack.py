@@ -476,7 +476,7 @@ class SlackChannel:
         work = asyncio.ensure_future(self._core(self._handle_sync, incoming, target))
         try:
             rendered = await asyncio.wait_for(asyncio.shield(work), timeout=ACK_BUDGET)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # Too slow for the ack: the answer follows through the response_url when it is ready.
             self._spawn(self._deliver_later(work, target))
             return {}

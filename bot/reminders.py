@@ -803,8 +803,11 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self.last_report: PassReport | None = None
 
+    EVENT_MEMORY = timedelta(days=7)  # Slack retries within minutes and Teams within hours: a week is ample
+
     def run_once(self) -> PassReport | None:
         try:
+            self.service.store.prune_events(older_than=self.service.clock() - self.EVENT_MEMORY)
             self.last_report = self.service.run_pass()
         except StoreError as exc:
             log.warning("reminder pass skipped: the store failed (%s)", exc)

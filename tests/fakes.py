@@ -206,6 +206,9 @@ class FakeStore(Store):
     def remember_event(self, channel: str, event_id: str) -> bool:
         raise NotImplementedError
 
+    def prune_events(self, *, older_than: datetime) -> int:
+        return 0
+
     def export_person(self, person_id: str) -> dict[str, Any]:
         raise NotImplementedError
 

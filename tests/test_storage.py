@@ -536,3 +536,13 @@ def test_sqlite_file_is_shared_between_store_instances(tmp_path) -> None:
     finally:
         one.close()
         other.close()
+
+
+def test_old_event_ids_are_pruned(store):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    assert store.remember_event("slack", "Ev-old")
+    assert store.prune_events(older_than=datetime.now(UTC) - timedelta(days=1)) == 0
+    assert not store.remember_event("slack", "Ev-old")  # still remembered
+    assert store.prune_events(older_than=datetime.now(UTC) + timedelta(seconds=1)) >= 1
+    assert store.remember_event("slack", "Ev-old")  # forgotten, so seen anew

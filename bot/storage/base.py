@@ -186,6 +186,10 @@ class Store(abc.ABC):
     def remember_event(self, channel: str, event_id: str) -> bool:
         """True the first time an event id is seen; False for a replay."""
 
+    @abc.abstractmethod
+    def prune_events(self, *, older_than: datetime) -> int:
+        """Forget event ids seen before a moment (platforms replay within minutes); return how many."""
+
     # -- reminder ledger (exactly-once) ------------------------------------------------------------
     @abc.abstractmethod
     def claim_reminder(self, entry: LedgerEntry, *, owner: str, lease_seconds: int, now: datetime) -> bool:

@@ -447,6 +447,10 @@ class PostgresStore(Store):
             == 1
         )
 
+    def prune_events(self, *, older_than: datetime) -> int:
+        when = _aware(older_than)
+        return self._run(lambda conn: conn.execute("DELETE FROM events WHERE seen_at < %s", (when,)).rowcount)
+
     # -- reminder ledger ---------------------------------------------------------------------------
     def claim_reminder(self, entry: LedgerEntry, *, owner: str, lease_seconds: int, now: datetime) -> bool:
         if lease_seconds <= 0:

@@ -443,6 +443,10 @@ class SQLiteStore(Store):
             )
             return cur.rowcount == 1
 
+    def prune_events(self, *, older_than: datetime) -> int:
+        with self._tx(write=True) as conn:
+            return conn.execute("DELETE FROM events WHERE seen_at < ?", (_ts(older_than),)).rowcount
+
     # -- reminder ledger ---------------------------------------------------------------------------
     def claim_reminder(self, entry: LedgerEntry, *, owner: str, lease_seconds: int, now: datetime) -> bool:
         if lease_seconds <= 0:

@@ -228,3 +228,9 @@ def test_cli_batch_from_stdin():
                          capture_output=True, text=True, check=True, cwd=ROOT)
     row = json.loads(out.stdout)
     assert row["role"] == "SW4" and row["level"] == "C"
+
+
+def test_glossary_from_the_spelt_out_form(engine):
+    result = ask(engine, "What does 'Making Safeguarding Personal' mean?")
+    assert result["topic"] == "glossary" and "MSP" in result["text"]
+    assert ask(engine, "What is the role of a practice educator?")["topic"] != "glossary"

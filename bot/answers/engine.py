@@ -146,6 +146,9 @@ class AnswerEngine:
         term = self._glossary_term(q)
         if term and self._asks_meaning(q, term):
             return self._glossary(term)
+        spelt_out = self._meaning_term(q)
+        if spelt_out and self._asks_meaning(q, spelt_out):
+            return self._glossary(spelt_out)
         if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles):
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
@@ -210,7 +213,8 @@ class AnswerEngine:
     def _asks_meaning(self, q: Query, term: str) -> bool:
         """'What does AMHP stand for?', 'what is the ASYE?', 'DoLS?' — but not 'NQSW' alone (a level)."""
         entry = self.k.glossary_entry(term)
-        names = [n.lower() for n in [term, *(entry.aliases if entry else [])]]
+        names = [n.lower() for n in [term, *(entry.aliases if entry else []), *([entry.meaning] if entry and
+                                                                                 entry.meaning else [])]]
         alt = "|".join(re.escape(n) for n in names)
         if re.search(r"stand(?:s)? for|short for|\bmean(?:s|ing)?\b|acronym|abbreviation|\bdefin", q.lower):
             return True
@@ -458,6 +462,13 @@ class AnswerEngine:
             and "experienced" not in q.lower
         ):
             return self._glossary_terms.get("pcf")
+        return None
+
+    def _meaning_term(self, q: Query) -> str | None:
+        """The spelt-out form asked about: "what does 'Making Safeguarding Personal' mean?" -> MSP."""
+        for entry in self.k.glossary:
+            if entry.meaning and len(entry.meaning) > 8 and entry.meaning.lower() in q.lower:
+                return entry.term
         return None
 
     def _glossary(self, term: str) -> Reply:

@@ -234,3 +234,14 @@ def test_glossary_from_the_spelt_out_form(engine):
     result = ask(engine, "What does 'Making Safeguarding Personal' mean?")
     assert result["topic"] == "glossary" and "MSP" in result["text"]
     assert ask(engine, "What is the role of a practice educator?")["topic"] != "glossary"
+
+
+@pytest.mark.parametrize("question,number", [("which domain covers diversity?", 3),
+                                             ("what is in the professionalism domain?", 1),
+                                             ("PCF values and ethics", 2)])
+def test_pcf_domains_by_name(engine, question, number):
+    assert ask(engine, question)["text"].startswith(f"PCF domain {number}:")
+
+
+def test_hours_are_out_of_scope(engine):
+    assert ask(engine, "what are the hours for a team manager?")["status"] == "not_in_framework"

@@ -541,18 +541,20 @@ class AnswerEngine:
 
     def _pcf_domain_by_name(self, q: Query, pcf: list[Criterion]) -> int | None:
         """'the knowledge domain', 'PCF values and ethics', 'professional leadership' -> the domain number."""
-        best: tuple[int, int] | None = None
+        scores: dict[int, int] = {}
         text = q.lower.replace("&", "and")
         for c in pcf:
-            if c.number is None or not c.title:
+            if c.number is None or not c.title or c.number in scores:
                 continue
             words = [w for w in re.findall(r"[a-z]+", c.title.lower()) if w not in {"and", "of", "the"}]
-            found = [w for w in words if re.search(rf"\b{w}", text)]
-            if words and len(found) >= min(2, len(words)) and len(found) * 2 >= len(words):
-                score = sum(len(w) for w in found)
-                if best is None or score > best[0]:
-                    best = (score, c.number)
-        return best[1] if best else None
+            found = [w for w in words if re.search(rf"\b{w}\b", text)]
+            if found:
+                scores[c.number] = sum(len(w) for w in found)
+        if not scores:
+            return None
+        top = max(scores.values())
+        winners = [n for n, sc in scores.items() if sc == top]
+        return winners[0] if len(winners) == 1 else None  # a word two domains share decides nothing
 
     # -- time in level ---------------------------------------------------------------------------------
     def _from_to(self, q: Query, role: str, levels: list[tuple[str, str]]) -> tuple[str | None, str | None]:

@@ -224,6 +224,13 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "flexible working",
         "overtime",
         "shift",
+        "the hours",
+        "hours for",
+        "hours of work",
+        "what hours",
+        "hours are",
+        "hours is",
+        "hours will",
     ),
     "pension": ("pension",),
     "working_place": ("hybrid", "home working", "work from home", "working from home", "wfh", "remote"),
@@ -525,7 +532,7 @@ def parse(text: str) -> Query:
         if "experience" in q.topics:
             q.topics.remove("experience")
         q.topics.insert(0, "experience")
-    if q.pcf_domain is not None or re.search(r"\bpcf\b|capabilit", lower):
+    if q.pcf_domain is not None or re.search(r"\bpcf\b|capabilit|\bdomains?\b", lower):
         q.topics.insert(0, "pcf_domain") if "pcf_domain" not in q.topics else None
     for kind, words in OUT_OF_SCOPE.items():
         if _has(lower, words):

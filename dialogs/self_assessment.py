@@ -67,18 +67,21 @@ def level_label(knowledge: Knowledge, code: str) -> str:
 
 
 def split_code(knowledge: Knowledge, code: str | None) -> tuple[str | None, str | None]:
-    """'SW3B' -> ('SW3', 'B'); 'PO3' -> ('PO3', None); (None, None) for anything the framework lacks."""
+    """'SW3B', 'sco 4b' -> (role, level); 'PO3' -> ('PO3', None); (None, None) for anything the framework lacks.
+
+    The one level-code parser (bot.answers.questions.resolve_level) does the reading, so a code stored as
+    "SCO 4B" reads back here exactly as everywhere else.
+    """
+    from bot.answers.questions import resolve_level
+
     if not isinstance(code, str):
         return None, None
-    code = re.sub(r"\s+", "", code).upper()
-    info = knowledge.roles.get(code)
-    if info is not None and info.kind == "role" and not info.levels:
-        return code, None
-    role, level = code[:-1], code[-1:]
+    try:
+        role, level = resolve_level(knowledge, code)
+    except ValueError:
+        return None, None
     info = knowledge.roles.get(role)
-    if info is not None and info.kind == "role" and level in info.levels:
-        return role, level
-    return None, None
+    return (role, level) if info is not None and info.kind == "role" else (None, None)
 
 
 def parse_target(knowledge: Knowledge, text: str) -> str | None:
@@ -87,8 +90,8 @@ def parse_target(knowledge: Knowledge, text: str) -> str | None:
 
     q = parse(text or "")
     for role, level, _ in q.levels:
-        if split_code(knowledge, f"{role}{level}")[0]:
-            return f"{role}{level}"
+        if split_code(knowledge, knowledge.code(role, level))[0]:
+            return knowledge.code(role, level)
     for role in q.roles:
         info = knowledge.roles.get(role)
         if info is not None and info.kind == "role" and not info.levels:
@@ -105,7 +108,7 @@ def next_target(knowledge: Knowledge, person: Person) -> str | None:
     if not role or not level:
         return None
     nxt = knowledge.next_level(role, level)
-    return f"{role}{nxt}" if nxt else None
+    return knowledge.code(role, nxt) if nxt else None
 
 
 def is_reviewer_comment(c: Criterion) -> bool:
@@ -139,10 +142,10 @@ def additive_note(knowledge: Knowledge, code: str) -> str | None:
     if not role or not level or level == LEVEL_ORDER[0]:
         return None
     below = [lv for lv in LEVEL_ORDER[: LEVEL_ORDER.index(level)] if lv in knowledge.roles[role].levels]
-    names = " and ".join(f"{role}{lv}" for lv in below)
+    names = " and ".join(knowledge.code(role, lv) for lv in below)
     quoted = [c for c in knowledge.find(role=role, level=level, topic="overview") if "in addition" in c.text.lower()]
-    text = (f"The criteria for {role}{level} are in addition to those for {names}: this covers what "
-            f"{role}{level} adds.")
+    code = knowledge.code(role, level)
+    text = f"The criteria for {code} are in addition to those for {names}: this covers what {code} adds."
     if quoted:
         text += f" The framework says: “{quoted[0].text}” ({quoted[0].source.cite()})."
     return text
@@ -235,7 +238,7 @@ class SelfAssessment(Flow):
             return Reply(
                 title=f"Which level of {info.title} ({role})?",
                 blocks=[Block(text="Choose a level, or type it, such as “B”.")],
-                choices=[choice(state, f"{role}{lv} ({name or LEVEL_NAMES.get(lv, '')})", f"level:{role}{lv}")
+                choices=[choice(state, f"{k.code(role, lv)} ({name or LEVEL_NAMES.get(lv, '')})", f"level:{role}{lv}")
                          for lv, name in info.levels.items()] + [choice(state, "Back", "back")],
                 status="dialog", meta=meta)
         item = data["items"][data["pos"]]
@@ -502,7 +505,7 @@ def time_in_level_text(knowledge: Knowledge, person: Person, today: date, target
         return (f"Your recorded level is {person.level_code}, since {format_date(person.level_since)}. "
                 "I couldn't work out the time-in-level rules for it just now.")
     role, level = split_code(knowledge, person.level_code)
-    if target and role and level and f"{role}{knowledge.next_level(role, level) or ''}" != target:
+    if target and role and level and knowledge.code(role, knowledge.next_level(role, level)) != target:
         text = (f"You assessed yourself against {target}; your recorded level is {person.level_code}, so this is "
                 f"about your current level.\n") + text
     return text.strip()

@@ -38,7 +38,7 @@ class SetLevel(Flow):
             raise NotUnderstood("I need the date you started the level, such as “1 March 2025”.")
         if since > ctx.today:
             raise NotUnderstood("That date is in the future. Please give the date you started the level.")
-        state["data"] = {"level_code": f"{role}{level or ''}", "since": since.isoformat()}
+        state["data"] = {"level_code": ctx.knowledge.code(role, level), "since": since.isoformat()}
         return Out()
 
     def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
@@ -78,8 +78,9 @@ class SetLevel(Flow):
         nxt = ctx.knowledge.next_level(role, level) if role and level else None
         choices = []
         if nxt:
-            choices.append(start_choice(f"Self-assessment for {role}{nxt}", "self_assessment",
-                                        {"level": f"{role}{nxt}"}, style="primary"))
+            target = ctx.knowledge.code(role, nxt)
+            choices.append(start_choice(f"Self-assessment for {target}", "self_assessment", {"level": target},
+                                        style="primary"))
         choices.append(start_choice("Prepare for supervision", "checkin"))
         return Out(replies=[Reply(title=f"Done: your level is {level_label(ctx.knowledge, code)}, since "
                                         f"{format_date(since)}.", blocks=blocks, choices=choices)])

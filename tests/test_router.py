@@ -168,3 +168,13 @@ def test_dialogs_are_counted_in_the_metrics(services):
     before = started()
     FakeChannel(services, user="m1").say("self-assessment for SW3B")
     assert started() == before + 1
+
+
+def test_sco_levels_as_staff_type_them_work_end_to_end(services):
+    """'SCO 4B' is how the SCO table writes its levels: stored, read back by the dialogs, assessed."""
+    chat = FakeChannel(services, user="sc")
+    assert "Set your level to SCO 4B since 1 March 2025?" in chat.say("I'm SCO 4B since March 2025")
+    chat.press("Yes")
+    assert services.store.get_person("sc").level_code == "SCO 4B"
+    text = chat.say("assess me")
+    assert "Self-assessment for SCO 4C" in text and "1 of" in text

@@ -191,20 +191,23 @@ class Router:
         block = self._milestone_block(person)
         reply = Reply(title=f"Your level: {person.level_code}, since {format_uk(person.level_since)}",
                       blocks=[block] if block else [])
-        nxt_role, nxt = self._next_code(person.level_code)
+        nxt = self._next_code(person.level_code)
         if nxt:
             reply.choices = [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
                              self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
                              Choice(label=f"Self-assessment for {nxt}", value={"action": "assess", "level": nxt})]
         return reply
 
-    def _next_code(self, level_code: str) -> tuple[str | None, str | None]:
-        q = parse(level_code)
-        if not q.levels:
-            return None, None
-        role, level, _ = q.levels[0]
-        nxt = self.k.next_level(role, level)
-        return role, f"{role}{nxt}" if nxt else None
+    def _next_code(self, level_code: str) -> str | None:
+        """The next level's code as people see it (SW2B, SCO 4C), or None at the top or for unknown codes."""
+        from bot.answers.questions import resolve_level
+
+        try:
+            role, level = resolve_level(self.k, level_code)
+        except ValueError:
+            return None
+        nxt = self.k.next_level(role, level) if level else None
+        return self.k.code(role, nxt) if nxt else None
 
     # -- personal settings ------------------------------------------------------------------------
     def canonical_level(self, typed: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -52,7 +51,6 @@ class Router:
         self.store = store
         self.dialogs = dialogs
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._person_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------
     def handle(self, msg: Incoming) -> list[Reply]:
@@ -67,30 +65,32 @@ class Router:
             return [STORE_DOWN]
 
     def person_for(self, msg: Incoming) -> Person:
-        """The person behind a message; created on first contact so preferences and dialogs have a home."""
-        with self._person_lock:
-            person = None
-            if msg.channel == "slack":
-                person = self.store.find_person(slack_user_id=msg.user_id)
-            elif msg.channel == "teams":
-                person = self.store.find_person(teams_user_id=msg.user_id)
-            if person is None:
-                person = self.store.get_person(f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams")
-                                               else msg.user_id)
-            if person is None:
-                person = Person(
-                    id=f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id,
-                    display_name=msg.display_name or msg.user_id,
-                    slack_user_id=msg.user_id if msg.channel == "slack" else None,
-                    teams_user_id=msg.user_id if msg.channel == "teams" else None,
-                )
-                if msg.timezone:
-                    person.timezone = msg.timezone
-                self.store.upsert_person(person)
-            elif msg.display_name and not person.display_name:
-                person.display_name = msg.display_name
-                self.store.upsert_person(person)
-            return person
+        """The person behind a message; created on first contact so preferences and dialogs have a home.
+
+        No lock: two first messages at once both upsert the same id with the same values.
+        """
+        own_id = f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
+        person = None
+        if msg.channel == "slack":
+            person = self.store.find_person(slack_user_id=msg.user_id)
+        elif msg.channel == "teams":
+            person = self.store.find_person(teams_user_id=msg.user_id)
+        if person is None:
+            person = self.store.get_person(own_id)
+        if person is None:
+            person = Person(
+                id=own_id,
+                display_name=msg.display_name or msg.user_id,
+                slack_user_id=msg.user_id if msg.channel == "slack" else None,
+                teams_user_id=msg.user_id if msg.channel == "teams" else None,
+            )
+            if msg.timezone:
+                person.timezone = msg.timezone
+            self.store.upsert_person(person)
+        elif msg.display_name and not person.display_name:
+            person.display_name = msg.display_name
+            self.store.upsert_person(person)
+        return person
 
     def _today(self, person: Person) -> date:
         from zoneinfo import ZoneInfo

@@ -245,3 +245,8 @@ def test_pcf_domains_by_name(engine, question, number):
 
 def test_hours_are_out_of_scope(engine):
     assert ask(engine, "what are the hours for a team manager?")["status"] == "not_in_framework"
+
+
+def test_a_section_the_documents_never_have_is_not_called_blank(engine):
+    assert "no such section" in ask(engine, "what evidence for SCO 4B?")["text"]
+    assert "blank" in ask(engine, "SCO 4C qualifications")["text"]

@@ -941,7 +941,11 @@ class AnswerEngine:
             what = " or ".join(TOPIC_TITLES.get(t, t).lower() for t in topics) or "criteria"
             reply = Reply(
                 title=f"The framework lists no {what} for {code}.",
-                blocks=[Block(text="That part of the table is blank in the source documents.")],
+                blocks=[Block(text=(
+                    "That part of the table is blank in the source documents."
+                    if any(self.k.find(role=role, topic=t) for t in topics)
+                    else f"The {info.title} documents have no such section at any level."
+                ))],
                 choices=self._level_choices(role, level),
                 status="answered",
             )

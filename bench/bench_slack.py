@@ -322,7 +322,7 @@ async def run(args) -> dict:
             if args.only in (None, name) and (name != "channel" or not args.no_channel)]
     results: dict = {name: {} for name, _ in apps}
     try:
-        for concurrency in CONCURRENCY:
+        for concurrency in args.concurrency:
             runs: dict = {name: [] for name, _ in apps}
             # Short rounds, alternating which app goes first, so that other work on the same cores falls on
             # both alike.
@@ -355,6 +355,7 @@ async def run(args) -> dict:
 def report(results: dict) -> None:
     if "careerbot" not in results or "bare" not in results:
         return
+    levels = list(results["careerbot"])
     print()
     print("Up to the HTTP ack (what Slack's 3-second limit is about), and until the answer reaches the mock:")
     print()
@@ -362,7 +363,7 @@ def report(results: dict) -> None:
           "bare Bolt req/s | ack p50 ms | ack p99 ms | ratio |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
-    for c in CONCURRENCY:
+    for c in levels:
         cb, bb = results["careerbot"][c], results["bare"][c]
         ratio = cb["rate"] / bb["rate"] if bb["rate"] else float("inf")
         ratios.append(ratio)
@@ -374,15 +375,15 @@ def report(results: dict) -> None:
     print(f"careerbot keeps {mean:.0%} of the bare slack-bolt app's throughput (geometric mean; target 80%), "
           f"lowest {min(ratios):.0%}.")
     if "channel" in results:
-        ch_ratios = [results["channel"][c]["rate"] / results["bare"][c]["rate"] for c in CONCURRENCY]
+        ch_ratios = [results["channel"][c]["rate"] / results["bare"][c]["rate"] for c in levels]
         print("The Slack channel alone (careerbot's server with the core answering a constant): "
               + ", ".join(f"c={c} {results['channel'][c]['rate']:.0f} req/s ({r:.0%})"
-                          for c, r in zip(CONCURRENCY, ch_ratios, strict=True))
+                          for c, r in zip(levels, ch_ratios, strict=True))
               + f"; geometric mean {statistics.geometric_mean(ch_ratios):.0%} of bare Bolt.")
-        cpu = results["careerbot"][CONCURRENCY[-1]]["cpu_ms_per_req"]
-        ch_cpu = results["channel"][CONCURRENCY[-1]]["cpu_ms_per_req"]
-        bare_cpu = results["bare"][CONCURRENCY[-1]]["cpu_ms_per_req"]
-        print(f"Server CPU per request at c={CONCURRENCY[-1]}: careerbot {cpu:.2f} ms, channel alone {ch_cpu:.2f} ms, "
+        cpu = results["careerbot"][levels[-1]]["cpu_ms_per_req"]
+        ch_cpu = results["channel"][levels[-1]]["cpu_ms_per_req"]
+        bare_cpu = results["bare"][levels[-1]]["cpu_ms_per_req"]
+        print(f"Server CPU per request at c={levels[-1]}: careerbot {cpu:.2f} ms, channel alone {ch_cpu:.2f} ms, "
               f"bare Bolt {bare_cpu:.2f} ms.")
     bad = [(n, c) for n in results for c in results[n]
            if results[n][c]["errors"] or results[n][c]["answers"] < results[n][c]["requests"]]
@@ -398,6 +399,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, help="alternating rounds per concurrency level")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--only", choices=("careerbot", "bare", "channel"), help="measure one app only (profiling)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY),
+                        help="concurrency levels to measure (default: 1 16 64)")
     parser.add_argument("--no-channel", action="store_true",
                         help="skip the third app (careerbot's server with the core stubbed out)")
     args = parser.parse_args(argv)

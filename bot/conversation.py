@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -101,11 +102,40 @@ class Reply:
         return "\n".join(lines).strip() + "\n"
 
 
-@dataclass
 class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
+    """A file sent with a reply (a supervision pack, a data export).
+
+    The content may be given as a function that makes the bytes: it runs once, when a channel first asks
+    for ``data``. A Word document takes a fifth of a second to build, so a turn can return at once and a
+    channel on an event loop builds the file in a worker thread (:meth:`ready` says whether it still must).
+    """
+
+    __slots__ = ("filename", "content_type", "_content")
+
+    def __init__(self, filename: str, content_type: str, content: bytes | Callable[[], bytes]) -> None:
+        self.filename = filename
+        self.content_type = content_type
+        self._content = content
+
+    @property
+    def data(self) -> bytes:
+        if callable(self._content):
+            self._content = self._content()
+        return self._content
+
+    def ready(self) -> bool:
+        return not callable(self._content)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attachment):
+            return NotImplemented
+        return (self.filename, self.content_type, self.data) == (other.filename, other.content_type, other.data)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        size = f"{len(self._content)} bytes" if self.ready() else "not built yet"  # type: ignore[arg-type]
+        return f"Attachment({self.filename!r}, {self.content_type!r}, {size})"
 
 
 class DeliveryError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from datetime import date
@@ -315,7 +316,7 @@ def render(record: dict[str, Any], person: Person, knowledge: Knowledge, fmt: st
 def pack_reply(record: dict[str, Any], owner: Person, knowledge: Knowledge, *, owner_view: bool = True) -> Reply:
     """The pack in chat: the Markdown as text, with the .docx and .md files attached."""
     md = to_markdown(record, owner, knowledge)
-    docx_name, docx_bytes = render(record, owner, knowledge, "docx")
+    docx_name = filename(record, "docx")
     checkin = _data(record).get("type") == "checkin"
     if owner_view:
         from dialogs.privacy import follow_ups
@@ -329,7 +330,8 @@ def pack_reply(record: dict[str, Any], owner: Person, knowledge: Knowledge, *, o
         title=("Check-in note" if checkin else "Supervision pack") + ("" if owner_view else
                                                                       f" from {owner.display_name or owner.id}"),
         blocks=[Block(text=intro), Block(text=md)],
-        attachments=[Attachment(docx_name, DOCX_TYPE, docx_bytes),
+        # The Word file is built when a channel sends it (off the event loop), not during the turn.
+        attachments=[Attachment(docx_name, DOCX_TYPE, functools.partial(to_docx, record, owner, knowledge)),
                      Attachment(filename(record, "md"), MD_TYPE, md.encode("utf-8"))],
         choices=choices,
         meta={"record_id": record.get("id"), "kind": record.get("kind")},

@@ -200,11 +200,26 @@ def mock_slack():
 async def slack(tmp_path, mock_slack):
     """The real careerbot web app (bot.channels.web.make_app) on 127.0.0.1, with a SQLite store and
     SLACK_API_URL pointing at the mock."""
+    async for sender in _serve_slack(tmp_path, mock_slack, inline=True):
+        yield sender
+
+
+@pytest.fixture
+async def slack_threaded(tmp_path, mock_slack):
+    """The same app with the core on the channel's worker thread, as with a networked store (PostgreSQL)."""
+    async for sender in _serve_slack(tmp_path, mock_slack, inline=False):
+        yield sender
+
+
+async def _serve_slack(tmp_path, mock_slack, *, inline: bool):
     _ensure_teams_importable()
+    from bot.channels.slack import SLACK_CHANNEL_KEY
     from bot.channels.web import make_app
 
     services = build_test_services(slack_settings(tmp_path, mock_slack))
     app = make_app(services)
+    assert app[SLACK_CHANNEL_KEY]._inline is True  # SQLite is embedded: the core runs on the event loop
+    app[SLACK_CHANNEL_KEY]._inline = inline
     server = TestServer(app, host="127.0.0.1")
     client = TestClient(server)
     await client.start_server()

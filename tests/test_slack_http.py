@@ -22,6 +22,7 @@ from tests.mock_slack import BOT_ID, BOT_USER
 from tests.slack_fixtures import USER, buttons, sign
 from tests.slack_fixtures import mock_slack as mock_slack  # noqa: F401
 from tests.slack_fixtures import slack as slack  # noqa: F401
+from tests.slack_fixtures import slack_threaded as slack_threaded  # noqa: F401
 
 pytestmark = pytest.mark.asyncio
 
@@ -110,6 +111,15 @@ async def test_a_quick_answer_comes_in_the_ack_itself(slack):
     assert body["response_type"] == "ephemeral" and "SW3C" in json.dumps(body["blocks"])
     await asyncio.sleep(0.3)
     assert slack.mock.calls_to("response_url") == []  # one exchange, not two
+
+
+async def test_a_command_that_says_payload_is_still_a_command(slack):
+    # Bolt's own body parser reads any form body containing "payload" as an interaction (and finds none);
+    # the channel hands Bolt the body it parsed itself.
+    resp, key = await slack.command("what evidence for SW3C in the payload")
+    assert resp.status == 200
+    [call] = await slack.mock.wait_for(lambda: slack.mock.calls_to("response_url"))
+    assert call.args["_key"] == key and "SW3C" in call.all_text
 
 
 def slack_command_body(slack, text):
@@ -228,6 +238,63 @@ async def test_attachments_are_uploaded_to_the_dm(slack, monkeypatch):
     notes = await slack.mock.wait_for(lambda: [c for c in slack.mock.calls_to("response_url")
                                                if "direct message" in c.all_text])
     assert notes
+
+
+async def test_a_document_is_built_off_the_event_loop_when_it_is_sent(slack, monkeypatch):
+    import threading
+
+    built_in = []
+
+    def make() -> bytes:
+        built_in.append(threading.current_thread())
+        return b"PK-a-word-document"
+
+    pack = Reply(title="Your supervision pack", attachments=[Attachment("pack.docx", "application/x", make)])
+    monkeypatch.setattr(slack.services.router, "handle", lambda incoming: [pack])
+    resp, _ = await slack.command("pack")
+    assert resp.status == 200 and built_in == []  # the ack did not wait for the document
+    await slack.mock.wait_for(lambda: slack.mock.calls_to("files.completeUploadExternal"))
+    [upload] = slack.mock.calls_to("upload")
+    assert b"PK-a-word-document" in upload.args["_bytes"]
+    assert built_in and built_in[0] is not threading.main_thread()
+
+
+async def test_the_core_on_a_worker_thread_answers_the_same(slack_threaded):
+    """With a networked store (PostgreSQL) the core runs on the channel's worker thread, not the loop."""
+    slack = slack_threaded
+    resp, key = await slack.command("what do I need for SW3B")
+    assert resp.status == 200
+    [call] = await slack.mock.wait_for(lambda: slack.mock.calls_to("response_url"))
+    assert call.args["_key"] == key and "SW3B" in header_of(call)
+    slack.mock.clear()
+    resp = await slack.post(*slack_command_body(slack, "what evidence for SW3C"))
+    body = json.loads(await resp.text())
+    assert body["response_type"] == "ephemeral" and "SW3C" in json.dumps(body["blocks"])
+    await slack.dm("what is SW4?")
+    [post] = await slack.mock.wait_for(lambda: slack.mock.calls_to("chat.postMessage"))
+    assert "SW4" in post.all_text and post.args["channel"] == "D1001"
+
+
+async def test_a_core_too_slow_for_the_ack_answers_through_the_response_url(slack_threaded, monkeypatch):
+    import bot.channels.slack as slack_module
+
+    slack = slack_threaded
+    await slack.command("help")  # first contact: the profile is asked of Slack once
+    await slack.mock.wait_for(lambda: slack.mock.calls_to("response_url"))
+    slack.mock.clear()
+    real = slack.services.router.handle
+
+    def slow(incoming):
+        time.sleep(0.4)
+        return real(incoming)
+
+    monkeypatch.setattr(slack.services.router, "handle", slow)
+    monkeypatch.setattr(slack_module, "ACK_BUDGET", 0.05)
+    started = time.monotonic()
+    resp = await slack.post(*slack_command_body(slack, "what is SW4?"))
+    assert resp.status == 200 and (await resp.text()) == "" and time.monotonic() - started < 0.35
+    [call] = await slack.mock.wait_for(lambda: slack.mock.calls_to("response_url"))
+    assert "SW4" in call.all_text
 
 
 # -- the modal and App Home ---------------------------------------------------------------------------------------

@@ -168,3 +168,82 @@ def test_career_command_mapping():
     assert command_text("level SW2B") == "my level"
     assert command_text("snooze 2026-01-05") == "snooze 2026-01-05"
     assert command_text("ask   how long at SW2A?") == "how long at SW2A?"
+
+
+def _without_ids(messages):
+    out = json.loads(json.dumps([{"text": m.text, "blocks": m.blocks} for m in messages]))
+    for m in out:
+        for b in m["blocks"]:
+            if b["type"] == "actions":
+                b.pop("block_id", None)
+    return out
+
+
+def _fresh_render(reply, **kwargs):
+    from bot.channels.slack_render import _render_reply
+
+    return _render_reply(reply, owner=kwargs.get("owner"), max_blocks=kwargs.get("max_blocks", MAX_BLOCKS),
+                         block_id=None)[0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=st.one_of(st.none(), st.text(max_size=200)),
+    blocks=st.lists(st.builds(Block, title=st.one_of(st.none(), st.text(max_size=50)),
+                              bullets=st.lists(st.text(max_size=300), max_size=6),
+                              text=st.one_of(st.none(), st.text(max_size=3500)),
+                              notes=st.lists(st.text(max_size=100), max_size=3)), max_size=30),
+    labels=st.lists(st.text(min_size=1, max_size=40), max_size=30),
+    owners=st.lists(st.sampled_from(["U1", "U22", None]), min_size=2, max_size=3),
+)
+def test_a_reply_rendered_again_is_the_same_with_new_buttons(title, blocks, labels, owners):
+    """The render cache gives what a fresh rendering gives: same text and blocks, buttons of the person asking
+    (their own value), and a new block id for every set of buttons."""
+    reply = Reply(title=title, blocks=blocks, sources=["Doc 001, SW3B"],
+                  choices=[Choice(label, {"action": "ask", "question": label}) for label in labels])
+    seen_ids = set()
+    for owner in owners:
+        again = render_reply(reply.copy(), owner=owner)
+        assert _without_ids(again) == _without_ids(_fresh_render(reply, owner=owner))
+        for msg in again:
+            for b in msg.blocks:
+                if b["type"] == "actions":
+                    assert b["block_id"] not in seen_ids
+                    seen_ids.add(b["block_id"])
+                    for button in b["elements"]:
+                        assert decode_choice(button["value"])[1] == owner
+
+
+def test_answers_are_rendered_once_then_reused(monkeypatch):
+    import bot.channels.slack_render as render
+
+    calls = []
+    real = render._render_reply
+    monkeypatch.setattr(render, "_render_reply", lambda *a, **k: calls.append(1) or real(*a, **k))
+    reply = Reply(title="What you need for SW3B", blocks=[Block(title="Knowledge", bullets=["one", "two"])],
+                  choices=[Choice("Evidence for SW3B", {"action": "ask", "question": "evidence for SW3B"})])
+    first = render_reply(reply, owner="U1")
+    second = render_reply(reply.copy(), owner="U2")
+    assert len(calls) == 1
+    assert first[0].blocks[:-1] == second[0].blocks[:-1]
+    assert first[0].blocks[-1]["block_id"] != second[0].blocks[-1]["block_id"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=30)), max_size=8),
+       st.sampled_from(["", "&", "&&", "=", "a", "&b"]))
+def test_the_form_parser_reads_what_parse_qs_reads(pairs, tail):
+    from urllib.parse import parse_qs, urlencode
+
+    from bot.channels.slack import _parse_form
+
+    text = urlencode(pairs) + tail
+    try:
+        expected = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True, strict_parsing=True).items()}
+    except ValueError:
+        expected = None
+    try:
+        got = _parse_form(text)
+    except ValueError:
+        got = None
+    assert got == expected

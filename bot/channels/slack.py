@@ -6,14 +6,16 @@ Request path (HTTP mode)::
 
     aiohttp handler  -- size, body, content type, signature (401), well-formed body (400/413/415)
                      -- retries and replays of an event id already seen: 200 and dropped
-    Bolt dispatch    -- verifies the signature again (Bolt's own middleware), routes to a listener
-    listener         -- ack() at once (Slack wants it within 3 seconds), then starts a task
+    Bolt dispatch    -- the parsed body (not parsed or verified twice), routed to a listener
+    listener         -- acks: a /career answer that is ready within ACK_BUDGET goes in the ack itself;
+                        everything else acks at once and starts a task
     task             -- the core's Router.handle() in a worker thread, replies rendered as Block Kit
                         and posted with chat.postMessage (DMs, threads) or the response_url (/career)
 
-Every listener acks first and does the slow work after the ack (``process_before_response=False``):
-the work runs in an asyncio task that the channel tracks, so a graceful shutdown can finish it. The
-same listeners serve Socket Mode (:func:`start_socket_mode`), where Bolt sends the ack envelope.
+Bolt runs the listeners before it answers (``process_before_response=True``): they are quick, and Bolt's
+other mode polls every 10 ms for the ack. Slow work runs in asyncio tasks that the channel tracks, so a
+graceful shutdown can finish it. The same listeners serve Socket Mode (:func:`start_socket_mode`), where
+Bolt sends the ack envelope.
 
 De-duplication: Slack's retries (``X-Slack-Retry-Num``) and replays of an event id already seen by this
 process are dropped before dispatch; the router's event-id store catches the rest (other replicas,
@@ -32,12 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote_plus
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -207,12 +209,15 @@ class SlackChannel:
             signing_secret=settings.slack_signing_secret,
             client=bolt_client,
             authorize=self._make_authorize(),
-            process_before_response=False,
+            # Listeners run to completion before Bolt answers the request: they are quick (they ack, or start
+            # a task) and a /career answer goes in the ack. (False makes Bolt poll every 10 ms for the ack.)
+            process_before_response=True,
         )
         self.notifier = SlackNotifier(token=self.token, base_url=base_url)
         self.session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
         self._executor: ThreadPoolExecutor | None = None
+        self._inline = bool(getattr(services.store, "embedded", False))  # see _core
         self._pending = 0  # turns accepted and not yet answered
         self._seen_events = _Recent(20000)
         self._answered = _Recent(20000)
@@ -353,7 +358,7 @@ class SlackChannel:
                          request.headers.get("X-Slack-Retry-Reason"))
                 return web.Response(status=200, headers={"X-Slack-No-Retry": "1"})
         try:
-            bolt_resp = await self.app.async_dispatch(await to_bolt_request(request))
+            bolt_resp = await self.app.async_dispatch(_bolt_request(payload, request))
         except Exception:  # an odd but signed payload must not become a 500 (Slack would retry it)  # noqa: BLE001
             log.exception("slack: could not dispatch a %s request", payload.get("type") or payload.get("command"))
             return web.json_response({"ok": False, "error": "could_not_process"}, status=400)
@@ -473,9 +478,16 @@ class SlackChannel:
         target = Target(user_id=user, channel=command.get("channel_id"), response_url=command.get("response_url"),
                         is_dm=_is_dm_channel(command.get("channel_id")))
         self._pending += 1
-        work = asyncio.ensure_future(self._core(self._handle_sync, incoming, target))
+        if self._inline:  # the embedded store: the turn takes a fraction of a millisecond, no thread hop
+            work = asyncio.get_running_loop().create_future()
+            try:
+                work.set_result(self._handle_sync(incoming, target))
+            except Exception as exc:  # noqa: BLE001 - handled below like a failure in the thread
+                work.set_exception(exc)
+        else:
+            work = asyncio.ensure_future(self._core(self._handle_sync, incoming, target))
         try:
-            rendered = await asyncio.wait_for(asyncio.shield(work), timeout=ACK_BUDGET)
+            rendered = work.result() if work.done() else await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
         except TimeoutError:
             # Too slow for the ack: the answer follows through the response_url when it is ready.
             self._spawn(self._deliver_later(work, target))
@@ -677,9 +689,13 @@ class SlackChannel:
             log.exception("slack: could not deliver replies to %s", incoming.user_id)
 
     async def _core(self, fn, *args):
-        """Run sync core work on the channel's own small thread pool. Few threads on purpose: the core is
-        CPU-bound Python, and every extra thread takes the GIL from the event loop that must ack Slack's
+        """Run sync core work: on the event loop itself when the store is embedded (SQLite: a turn takes a
+        fraction of a millisecond, and heavy documents are built later, off the loop), else on the channel's
+        own small thread pool (PostgreSQL: a turn waits for the network). Few threads on purpose: the core
+        is CPU-bound Python, and every extra thread takes the GIL from the event loop that must ack Slack's
         requests within 3 seconds; queued answers wait instead of slowing every ack."""
+        if self._inline:
+            return fn(*args)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="slack-core")
         return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(fn, *args))
@@ -765,6 +781,8 @@ class SlackChannel:
             return
         for att in reply.attachments:
             try:
+                if not att.ready():  # a Word document: built here, off the event loop
+                    await asyncio.to_thread(lambda a=att: a.data)
                 await self.api.files_upload_v2(channel=channel, filename=att.filename, content=att.data,
                                                title=att.filename)
             except Exception as exc:  # noqa: BLE001
@@ -889,6 +907,18 @@ class SlackChannel:
 SLACK_CHANNEL_KEY = web.AppKey("slack_channel", SlackChannel)
 
 
+def _bolt_request(payload: dict[str, Any], request: web.Request) -> AsyncBoltRequest:
+    """The Bolt request for a body this handler has verified and parsed already.
+
+    Bolt takes a parsed body only in its "socket_mode" form, whose one effect is that Bolt does not parse
+    the body again or check a signature it has no raw body for (its request-verification middleware skips
+    that mode). Both were done above, and done better: Bolt's own parser reads any form body containing
+    the word "payload" as an interaction, so ``/career what goes in the payload`` would reach no listener.
+    """
+    return AsyncBoltRequest(body=payload, query=request.query_string, mode="socket_mode",
+                            headers=request.headers)  # type: ignore[arg-type]
+
+
 def _parse_payload(text: str, ctype: str) -> dict[str, Any]:
     """The request body as a dict; ValueError when it is not a well-formed Slack request."""
     if ctype == JSON:
@@ -900,8 +930,7 @@ def _parse_payload(text: str, ctype: str) -> dict[str, Any]:
             if not isinstance(event, dict) or not isinstance(event.get("type"), str):
                 raise ValueError("event_callback without an event")
         return data
-    form = parse_qs(text, keep_blank_values=True, strict_parsing=True)
-    fields = {k: v[0] for k, v in form.items() if v}
+    fields = _parse_form(text)
     if "payload" in fields:
         data = json.loads(fields["payload"])
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
@@ -910,6 +939,24 @@ def _parse_payload(text: str, ctype: str) -> dict[str, Any]:
     if "command" in fields or "ssl_check" in fields:
         return fields
     raise ValueError("form body is neither a command nor an interaction")
+
+
+def _parse_form(text: str) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body as {name: first value}: what
+    ``parse_qs(text, keep_blank_values=True, strict_parsing=True)`` gives, at a third of the cost (most
+    fields of a slash command need no decoding). ValueError for a field without '='."""
+    fields: dict[str, str] = {}
+    if not text:
+        return fields
+    for pair in text.split("&"):
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"bad form field {pair[:40]!r}")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if name not in fields:
+            fields[name] = unquote_plus(value) if "%" in value or "+" in value else value
+    return fields
 
 
 def _confirmation(replies: list[Reply]) -> dict[str, Any] | None:

@@ -20,6 +20,8 @@ import json
 import logging
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,12 +220,71 @@ def _block_pieces(block: Block) -> list[_Piece]:
     return [p for p in pieces if p.blocks]
 
 
+RENDER_CACHE_SIZE = 1024  # rendered answers kept (a few KB each): people ask the same questions again
+
+
+class _RenderCache:
+    """Recently rendered replies, by their content, without their buttons: the answer engine hands out the
+    same answers again and again, and rendering one costs more than the rest of a turn. Buttons are made
+    afresh every time (each set has its own block id, and the values name the person they belong to).
+
+    The cached block dicts are shared between messages: nothing may change them (nothing does; after a
+    click, answered_blocks builds a new list)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, tuple[list[dict[str, Any]], str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[list[dict[str, Any]], str] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple, value: tuple[list[dict[str, Any]], str]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_rendered = _RenderCache(RENDER_CACHE_SIZE)
+
+
+def _content_key(reply: Reply, max_blocks: int) -> tuple:
+    """Everything the rendering depends on, except the buttons' values (str hashes are cached, so this is
+    cheap for the answer engine's replies, whose strings are shared)."""
+    return (reply.title, reply.footer, max_blocks, tuple(reply.notes), tuple(reply.sources),
+            tuple(c.label for c in reply.choices),
+            tuple((b.title, b.text, tuple(b.bullets), tuple(b.notes)) for b in reply.blocks))
+
+
 def render_reply(reply: Reply, *, owner: str | None = None, max_blocks: int = MAX_BLOCKS,
                  block_id: str | None = None) -> list[Message]:
     """The reply as one or more Slack messages (more only when it needs more than max_blocks blocks).
 
     owner: the Slack user the buttons belong to (others pressing them are told so).
+    A reply that fits one message is rendered once and kept (see _RenderCache); its buttons are new each time.
     """
+    key = _content_key(reply, max_blocks)
+    hit = _rendered.get(key)
+    if hit is not None:
+        blocks, text = hit
+        actions = choice_blocks(reply.choices, owner, block_id=block_id) if reply.choices else []
+        if len(blocks) + len(actions) <= max_blocks:
+            return [Message(text=text, blocks=blocks + actions)]
+    messages, n_actions = _render_reply(reply, owner=owner, max_blocks=max_blocks, block_id=block_id)
+    if len(messages) == 1:  # the buttons are its last n_actions blocks
+        blocks = messages[0].blocks
+        _rendered.put(key, (blocks[:len(blocks) - n_actions], messages[0].text))
+    return messages
+
+
+def _render_reply(reply: Reply, *, owner: str | None, max_blocks: int, block_id: str | None
+                  ) -> tuple[list[Message], int]:
+    """The messages, and how many actions blocks (the buttons, always last) they end with."""
     pieces: list[_Piece] = []
     if reply.title and reply.title.strip():
         blocks = [header(reply.title)]
@@ -244,13 +305,12 @@ def render_reply(reply: Reply, *, owner: str | None = None, max_blocks: int = MA
                            f"{label}:\n" + "\n".join(f"  {s}" for s in sources)))
     if reply.footer and reply.footer.strip():
         tail.append(_Piece(contexts([esc(reply.footer)]), reply.footer))
-    if reply.choices:
-        actions = choice_blocks(reply.choices, owner, block_id=block_id)
-        if actions:
-            tail.append(_Piece(actions, "Options: " + " | ".join(c.label for c in reply.choices)))
+    actions = choice_blocks(reply.choices, owner, block_id=block_id) if reply.choices else []
+    if actions:
+        tail.append(_Piece(actions, "Options: " + " | ".join(c.label for c in reply.choices)))
     pieces += tail
     if not pieces:
-        return []  # nothing to say: nothing is posted
+        return [], 0  # nothing to say: nothing is posted
 
     # Pack pieces into messages of at most max_blocks blocks; a piece bigger than a message is split.
     messages: list[tuple[list[dict[str, Any]], list[str]]] = [([], [])]
@@ -280,14 +340,14 @@ def render_reply(reply: Reply, *, owner: str | None = None, max_blocks: int = MA
 
     full = reply.plain_text().strip()
     if len(messages) == 1:
-        return [Message(text=fallback(full), blocks=messages[0][0])]
+        return [Message(text=fallback(full), blocks=messages[0][0])], len(actions)
     out = []
     total = len(messages)
     for n, (blocks, plain) in enumerate(messages, start=1):
         head = reply.title or "Answer"
         text = f"{head} (part {n} of {total})\n" + "\n".join(plain)
         out.append(Message(text=fallback(text), blocks=blocks))
-    return out
+    return out, len(actions)
 
 
 def fallback(plain: str) -> str:

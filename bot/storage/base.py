@@ -108,6 +108,10 @@ class Store(abc.ABC):
     All datetimes are timezone-aware UTC.
     """
 
+    #: True when every call is local and short (an embedded file, no network): an event loop may then call
+    #: the store, and the core, directly instead of paying for a hop to a worker thread.
+    embedded: bool = False
+
     # -- lifecycle ---------------------------------------------------------------------------
     @abc.abstractmethod
     def migrate(self) -> int:

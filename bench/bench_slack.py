@@ -318,6 +318,9 @@ async def run(args) -> dict:
     stub_app, stub_services = careerbot_app(tmp / "stub", mock_url, stub_core=True)
     stub_runner, stub_url = await _serve(stub_app)
     bare_runner, bare_url = await _serve(bare_app(mock_url))
+    from bot.app import settle_heap
+
+    settle_heap()  # as `careerbot serve` does once it has started (it helps the bare app alike)
     apps = [(name, url) for name, url in (("bare", bare_url), ("careerbot", cb_url), ("channel", stub_url))
             if args.only in (None, name) and (name != "channel" or not args.no_channel)]
     results: dict = {name: {} for name, _ in apps}

@@ -247,3 +247,16 @@ def test_the_form_parser_reads_what_parse_qs_reads(pairs, tail):
     except ValueError:
         got = None
     assert got == expected
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=st.text(max_size=100), bullets=st.lists(st.text(max_size=200), max_size=5),
+       labels=st.lists(st.text(min_size=1, max_size=30), max_size=4))
+def test_a_message_as_json_is_its_blocks_and_text(title, bullets, labels):
+    reply = Reply(title=title or "T", blocks=[Block(title="Knowledge", bullets=bullets)],
+                  choices=[Choice(label, {"action": "ask", "question": label}) for label in labels])
+    for owner in ("U1", "U2"):  # the second rendering comes from the cache, with its JSON kept
+        for msg in render_reply(reply.copy(), owner=owner):
+            expected = {"response_type": "ephemeral", "text": msg.text, "blocks": msg.blocks}
+            assert json.loads(msg.to_json(response_type="ephemeral")) == expected
+            assert json.loads(msg.to_json()) == {"text": msg.text, "blocks": msg.blocks}

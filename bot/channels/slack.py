@@ -379,8 +379,8 @@ class SlackChannel:
         @app.command("/career")
         async def on_command(ack, command):
             answer = await self._command_in_ack(command)
-            if answer is not None:
-                await ack(**answer)
+            if answer is not None:  # a JSON object: Bolt sends a str that starts with "{" as application/json
+                await ack(answer)
                 return
             await ack()
             self._spawn(self._on_command(command))
@@ -456,13 +456,14 @@ class SlackChannel:
                             text=" ".join(unesc(raw).split()), event_id=body.get("event_id"), is_direct=False)
         await self._turn(incoming, Target(user_id=user, channel=channel, thread_ts=thread))
 
-    async def _command_in_ack(self, command: dict[str, Any]) -> dict[str, Any] | None:
+    async def _command_in_ack(self, command: dict[str, Any]) -> str | None:
         """Answer a /career command in its acknowledgement when the answer is ready in time.
 
         Most answers take a few milliseconds: sending them in the ack is one HTTP exchange instead of two
         (no response_url POST), and Slack shows them just the same (ephemeral). A first contact (the
         person's profile is asked of Slack), a modal, a long answer, an attachment or a slow core fall back
-        to the usual path: an empty ack, then the answer through the response_url. None means "use it".
+        to the usual path: an empty ack, then the answer through the response_url. None means "use it"; else
+        the acknowledgement's body ("" for an empty one, or the answer as a JSON object).
         """
         user = command.get("user_id")
         if not user or user not in self._profiles or self._pending >= MAX_PENDING_TURNS:
@@ -491,19 +492,18 @@ class SlackChannel:
         except TimeoutError:
             # Too slow for the ack: the answer follows through the response_url when it is ready.
             self._spawn(self._deliver_later(work, target))
-            return {}
+            return ""
         except Exception:  # the core crashed: a polite message, never silence  # noqa: BLE001
             log.exception("slack: the core failed on a command from %s", user)
             self._pending -= 1
-            msg = render_reply(ERROR_REPLY)[0]
-            return {"response_type": "ephemeral", "text": msg.text, "blocks": msg.blocks}
+            return render_reply(ERROR_REPLY)[0].to_json(response_type="ephemeral")
         self._pending -= 1
         messages = [msg for _reply, msgs in rendered for msg in msgs]
         if len(messages) != 1 or any(reply.attachments for reply, _ in rendered):
             self._spawn(self._deliver(rendered, target))
-            return {}
+            return ""
         self._remember_rendered(messages[0])
-        return {"response_type": "ephemeral", "text": messages[0].text, "blocks": messages[0].blocks}
+        return messages[0].to_json(response_type="ephemeral")
 
     async def _deliver_later(self, work: asyncio.Future, target: Target) -> None:
         try:
@@ -733,8 +733,10 @@ class SlackChannel:
                 await self._send_attachments(reply, target)
 
     def _remember_rendered(self, msg: Message) -> None:
-        for block in msg.blocks:
-            if block.get("type") == "actions" and block.get("block_id"):
+        for block in reversed(msg.blocks):  # the buttons come last (slack_render puts them there)
+            if block.get("type") != "actions":
+                break
+            if block.get("block_id"):
                 self._rendered[block["block_id"]] = (msg.blocks, msg.text)
                 while len(self._rendered) > 2000:
                     self._rendered.popitem(last=False)

@@ -122,12 +122,16 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     return b
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # made once: json.dumps with options
+# builds a new encoder on every call
+
+
 def encode_choice(choice: Choice, owner: str | None) -> str | None:
     """A button value: the core's value dict plus the person the buttons belong to, as JSON (≤ 2,000 chars)."""
     payload: dict[str, Any] = {"v": choice.value}
     if owner:
         payload["u"] = owner
-    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    raw = _COMPACT.encode(payload)
     # JSON escapes for & < >: the same value, and no Slack control characters anywhere in the payload.
     raw = raw.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     if len(raw) > MAX_BUTTON_VALUE:
@@ -186,15 +190,44 @@ class _Piece:
     keep_with_next: bool = False
 
 
+class _Rendered:
+    """A rendered reply without its buttons, as kept by the render cache, with its JSON made once."""
+
+    __slots__ = ("blocks", "text", "_json")
+
+    def __init__(self, blocks: list[dict[str, Any]], text: str) -> None:
+        self.blocks = blocks
+        self.text = text
+        self._json: str | None = None
+
+    def json(self) -> str:
+        """'"text": ..., "blocks": [<these blocks>' (no closing bracket: the buttons may follow)."""
+        if self._json is None:
+            self._json = f'"text": {json.dumps(self.text)}, "blocks": [' + ", ".join(map(json.dumps, self.blocks))
+        return self._json
+
+
 @dataclass
 class Message:
     """One Slack message: the ``text`` fallback and its blocks."""
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    cached: _Rendered | None = field(default=None, repr=False, compare=False)  # its first blocks, pre-encoded
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
+
+    def to_json(self, **fields: Any) -> str:
+        """``json.dumps({**fields, "text": ..., "blocks": ...})``, for a slash command's acknowledgement; the
+        blocks kept by the render cache are encoded once, not for every answer."""
+        r = self.cached
+        n = len(r.blocks) if r is not None else 0
+        if r is None or r.text != self.text or self.blocks[:n] != r.blocks:
+            return json.dumps({**fields, "text": self.text, "blocks": self.blocks})
+        head = json.dumps(fields)[:-1] + ", " if fields else "{"
+        rest = ", ".join(map(json.dumps, self.blocks[n:]))
+        return head + r.json() + (", " if n and rest else "") + rest + "]}"
 
 
 def _block_pieces(block: Block) -> list[_Piece]:
@@ -233,17 +266,17 @@ class _RenderCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple, tuple[list[dict[str, Any]], str]] = OrderedDict()
+        self._items: OrderedDict[tuple, _Rendered] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[list[dict[str, Any]], str] | None:
+    def get(self, key: tuple) -> _Rendered | None:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
             return hit
 
-    def put(self, key: tuple, value: tuple[list[dict[str, Any]], str]) -> None:
+    def put(self, key: tuple, value: _Rendered) -> None:
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.size:
@@ -271,14 +304,14 @@ def render_reply(reply: Reply, *, owner: str | None = None, max_blocks: int = MA
     key = _content_key(reply, max_blocks)
     hit = _rendered.get(key)
     if hit is not None:
-        blocks, text = hit
         actions = choice_blocks(reply.choices, owner, block_id=block_id) if reply.choices else []
-        if len(blocks) + len(actions) <= max_blocks:
-            return [Message(text=text, blocks=blocks + actions)]
+        if len(hit.blocks) + len(actions) <= max_blocks:
+            return [Message(text=hit.text, blocks=hit.blocks + actions, cached=hit)]
     messages, n_actions = _render_reply(reply, owner=owner, max_blocks=max_blocks, block_id=block_id)
     if len(messages) == 1:  # the buttons are its last n_actions blocks
-        blocks = messages[0].blocks
-        _rendered.put(key, (blocks[:len(blocks) - n_actions], messages[0].text))
+        msg = messages[0]
+        msg.cached = _Rendered(msg.blocks[:len(msg.blocks) - n_actions], msg.text)
+        _rendered.put(key, msg.cached)
     return messages
 
 

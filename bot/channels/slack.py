@@ -212,6 +212,10 @@ class SlackChannel:
             # Listeners run to completion before Bolt answers the request: they are quick (they ack, or start
             # a task) and a /career answer goes in the ack. (False makes Bolt poll every 10 ms for the ack.)
             process_before_response=True,
+            # handle_http checks every signature before Bolt sees the request (and Socket Mode has none);
+            # careerbot has no workflow functions whose tokens Bolt would attach.
+            request_verification_enabled=False,
+            attaching_function_token_enabled=False,
         )
         self.notifier = SlackNotifier(token=self.token, base_url=base_url)
         self.session: aiohttp.ClientSession | None = None

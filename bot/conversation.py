@@ -110,12 +110,16 @@ class Attachment:
     channel on an event loop builds the file in a worker thread (:meth:`ready` says whether it still must).
     """
 
-    __slots__ = ("filename", "content_type", "_content")
+    __slots__ = ("filename", "content_type", "_content", "source")
 
-    def __init__(self, filename: str, content_type: str, content: bytes | Callable[[], bytes]) -> None:
+    def __init__(self, filename: str, content_type: str, content: bytes | Callable[[], bytes], *,
+                 source: dict[str, Any] | None = None) -> None:
         self.filename = filename
         self.content_type = content_type
         self._content = content
+        # How the core can make this file again for the person (Router.file_again), for channels that hand
+        # it over in a later request (Teams: after the person allows the upload). Plain JSON data.
+        self.source = source
 
     @property
     def data(self) -> bytes:

@@ -7,10 +7,11 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import parse
-from bot.conversation import Block, Choice, Incoming, Reply
+from bot.conversation import Attachment, Block, Choice, Incoming, Reply
 from bot.dates import format_uk, parse_date
 from bot.knowledge.model import Knowledge
 from bot.storage.base import Person, Store, StoreError
@@ -208,6 +209,20 @@ class Router:
             return None
         nxt = self.k.next_level(role, level) if level else None
         return self.k.code(role, nxt) if nxt else None
+
+    def file_again(self, msg: Incoming, source: Any) -> Attachment | None:
+        """The file an Attachment.source describes, made again for the person behind msg; None when it is gone
+        or not theirs to have. For channels that hand a file over in a later request (Teams asks the person
+        to allow the upload first), so nothing is held in memory and any replica can finish the job."""
+        if not isinstance(source, dict) or self.dialogs is None:
+            return None
+        from dialogs.privacy import file_again
+
+        try:
+            return file_again(self.store, self.k, self.person_for(msg), source, now=self.clock())
+        except StoreError:
+            log.exception("store unavailable while making a file again")
+            return None
 
     # -- personal settings ------------------------------------------------------------------------
     def canonical_level(self, typed: str) -> str:

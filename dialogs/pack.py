@@ -313,6 +313,11 @@ def render(record: dict[str, Any], person: Person, knowledge: Knowledge, fmt: st
     raise ValueError(f"unknown format {fmt!r}: use md or docx")
 
 
+def _source(record: dict[str, Any], owner: Person, fmt: str) -> dict[str, Any]:
+    """What Router.file_again needs to make the file again (and to check who may have it)."""
+    return {"kind": "record", "record_id": record.get("id"), "person_id": owner.id, "format": fmt}
+
+
 def pack_reply(record: dict[str, Any], owner: Person, knowledge: Knowledge, *, owner_view: bool = True) -> Reply:
     """The pack in chat: the Markdown as text, with the .docx and .md files attached."""
     md = to_markdown(record, owner, knowledge)
@@ -331,8 +336,10 @@ def pack_reply(record: dict[str, Any], owner: Person, knowledge: Knowledge, *, o
                                                                       f" from {owner.display_name or owner.id}"),
         blocks=[Block(text=intro), Block(text=md)],
         # The Word file is built when a channel sends it (off the event loop), not during the turn.
-        attachments=[Attachment(docx_name, DOCX_TYPE, functools.partial(to_docx, record, owner, knowledge)),
-                     Attachment(filename(record, "md"), MD_TYPE, md.encode("utf-8"))],
+        attachments=[Attachment(docx_name, DOCX_TYPE, functools.partial(to_docx, record, owner, knowledge),
+                                source=_source(record, owner, "docx")),
+                     Attachment(filename(record, "md"), MD_TYPE, md.encode("utf-8"),
+                                source=_source(record, owner, "md"))],
         choices=choices,
         meta={"record_id": record.get("id"), "kind": record.get("kind")},
     )

@@ -169,6 +169,25 @@ def record_action(store: Store, knowledge: Knowledge, person: Person, value: dic
     return [_gone()]
 
 
+def file_again(store: Store, knowledge: Knowledge, person: Person, source: dict[str, Any], *,
+               now: datetime) -> Attachment | None:
+    """The file an Attachment.source describes, made again for this person, or None when it is not theirs to
+    have (the same rules as the buttons: their own records, or what a report shared with them as manager;
+    an export is always of the person's own data) or it no longer exists."""
+    kind = source.get("kind")
+    if kind == "export":
+        reply = export_data_reply(store, person, now=now)
+    elif kind == "record":
+        value = {"op": "pack", "record_id": source.get("record_id"), "person_id": source.get("person_id")}
+        reply = record_action(store, knowledge, person, value, notify=None, now=now)[0]
+    else:
+        return None
+    for att in reply.attachments:
+        if att.source is not None and att.source.get("format") == source.get("format"):
+            return att
+    return None
+
+
 def _gone() -> Reply:
     return Reply(title="I can't find that record any more.",
                  blocks=[Block(text="It may have been deleted. You can start a new one.")],
@@ -195,7 +214,8 @@ def export_data_reply(store: Store, person: Person, *, now: datetime) -> Reply:
     return Reply(title="Here is a copy of everything careerbot holds about you.",
                  blocks=[Block(text="It's a JSON file you can keep or pass on (your right of access under UK "
                                     "GDPR).", bullets=bullets)],
-                 attachments=[Attachment(name, "application/json", body)],
+                 attachments=[Attachment(name, "application/json", body,
+                                         source={"kind": "export", "format": "json"})],
                  choices=[start_choice("Start a self-assessment", "self_assessment"),
                           start_choice("Prepare for supervision", "checkin")],
                  meta={"export": True})

@@ -104,6 +104,8 @@ class MockConnector:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self._changed: asyncio.Condition | None = None
+        self.uploads: list[dict[str, Any]] = []  # {"name", "bytes", "headers", "authorization"}
+        self.upload_status = 201
 
     # -- failure injection ------------------------------------------------------------------------
     def fail_next(self, status: int, *, times: int = 1, retry_after: float | None = None, code: str | None = None,
@@ -120,6 +122,7 @@ class MockConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_put("/onedrive/upload/{name}", self._upload)  # stands in for a OneDrive upload session
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -235,6 +238,22 @@ class MockConnector:
     async def _update(self, request: web.Request) -> web.Response:
         call, failed = await self._record(request, "update")
         return failed or web.json_response({"id": call.activity_id}, status=200)
+
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        self.uploads.append({"name": request.match_info["name"], "bytes": data, "headers": dict(request.headers),
+                             "authorization": request.headers.get("Authorization")})
+        if self.upload_status >= 300:
+            return web.json_response({"error": {"code": "mock"}}, status=self.upload_status)
+        return web.json_response({"id": "onedrive-item-1", "name": request.match_info["name"],
+                                  "size": len(data)}, status=self.upload_status)
+
+    def upload_info(self, name: str) -> dict[str, Any]:
+        """What Teams puts in uploadInfo when the person allows a file (an upload URL in their OneDrive)."""
+        return {"name": name, "uploadUrl": f"{self.url}/onedrive/upload/{name}",
+                "contentUrl": f"https://contoso-my.sharepoint.com/personal/sam/Documents/Applications/{name}",
+                "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C8C", "fileType": name.rsplit(".", 1)[-1]}
 
 
 def _default_code(status: int) -> str:
@@ -458,6 +477,20 @@ def message(service_url: str, text: str = "", *, conversation_id: str = "a:perso
     if conversation_type == "channel":
         activity["channelData"].update({"teamsChannelId": "19:channel@thread.tacv2",
                                         "teamsTeamId": "19:team@thread.tacv2"})
+    return activity
+
+
+def file_consent(service_url: str, consent_card: dict[str, Any], *, action: str = "accept",
+                 upload_info: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+    """The invoke Teams sends when the person answers a file-consent card (Allow or Decline)."""
+    content = consent_card["content"]
+    activity = message(service_url, **kw)
+    activity.pop("text", None)
+    activity.update({"type": "invoke", "name": "fileConsent/invoke", "value": {
+        "type": "fileUpload", "action": action,
+        "context": content["acceptContext" if action == "accept" else "declineContext"]}})
+    if upload_info is not None:
+        activity["value"]["uploadInfo"] = upload_info
     return activity
 
 

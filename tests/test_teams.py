@@ -26,6 +26,7 @@ from tests.mock_connector import (
     RunningBot,
     build_settings,
     channel_mention,
+    file_consent,
     install,
     message,
     press,
@@ -672,3 +673,97 @@ async def test_notifier_refuses_to_block_when_the_channel_is_not_running(tmp_pat
         assert err.value.retryable is True
     finally:
         services.close()
+
+
+# -- files: the supervision pack through Teams' file-consent flow ------------------------------------------------
+
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+
+
+async def _finish_an_assessment(bot, connector, **kw) -> None:
+    _dialogs_or_skip(bot)
+    await bot.post(message(connector.url, "assess me for SW2A", **kw))
+    for _ in range(30):
+        last = connector.posted()[-1]
+        if any("pack" in a["title"].lower() for a in last.actions):
+            return
+        await bot.post(message(connector.url, "skip category", **kw))
+    raise AssertionError("the self-assessment did not finish")
+
+
+def _consent_cards(connector) -> list[dict]:
+    return [att for call in connector.posted() for att in call.body.get("attachments") or []
+            if att.get("contentType") == FILE_CONSENT]
+
+
+async def _offered_pack(bot, connector) -> dict:
+    await _finish_an_assessment(bot, connector)
+    connector.clear()
+    await bot.post(message(connector.url, "supervision pack"))
+    offers = _consent_cards(connector)
+    assert [o["name"].rsplit(".", 1)[-1] for o in offers] == ["docx", "md"]
+    assert "Allow" in connector.posted()[0].text  # the pack card says what comes next
+    return offers[0]
+
+
+async def test_a_supervision_pack_is_saved_to_onedrive_after_consent(bot, connector):
+    docx = await _offered_pack(bot, connector)
+    assert docx["content"]["sizeInBytes"] > 1000
+    connector.clear()
+    info = connector.upload_info(docx["name"])
+    status, _ = await bot.post(file_consent(connector.url, docx, upload_info=info))
+    assert status == 200
+    [upload] = connector.uploads
+    data = upload["bytes"]
+    assert data[:2] == b"PK" and len(data) == docx["content"]["sizeInBytes"]  # a Word document (a zip)
+    assert upload["headers"]["Content-Range"] == f"bytes 0-{len(data) - 1}/{len(data)}"
+    assert upload["authorization"] is None  # the bot's token never goes to OneDrive
+    [card] = [att for call in connector.posted() for att in call.body.get("attachments") or []]
+    assert card["contentType"] == FILE_INFO and card["content"]["uniqueId"] == info["uniqueId"]
+    assert card["contentUrl"] == info["contentUrl"]
+
+
+async def test_declining_a_file_uploads_nothing(bot, connector):
+    docx = await _offered_pack(bot, connector)
+    connector.clear()
+    status, _ = await bot.post(file_consent(connector.url, docx, action="decline"))
+    assert status == 200 and connector.uploads == []
+    assert "haven't saved" in connector.posted()[-1].text
+
+
+async def test_someone_else_cannot_take_a_file_by_replaying_its_consent(bot, connector):
+    docx = await _offered_pack(bot, connector)
+    connector.clear()
+    status, _ = await bot.post(file_consent(connector.url, docx, upload_info=connector.upload_info(docx["name"]),
+                                            conversation_id="a:personal-2", user_id="29:user-2", aad="aad-user-2",
+                                            name="Alex Other"))
+    assert status == 200 and connector.uploads == []
+    assert "no longer available" in connector.posted()[-1].text
+
+
+async def test_a_failed_upload_is_said_plainly(bot, connector):
+    docx = await _offered_pack(bot, connector)
+    connector.clear()
+    connector.upload_status = 500
+    status, _ = await bot.post(file_consent(connector.url, docx, upload_info=connector.upload_info(docx["name"])))
+    assert status == 200
+    assert "couldn't save" in connector.posted()[-1].text
+
+
+async def test_a_consent_without_an_upload_url_or_not_ours_is_harmless(bot, connector):
+    docx = await _offered_pack(bot, connector)
+    connector.clear()
+    status, _ = await bot.post(file_consent(connector.url, docx))  # no uploadInfo
+    assert status == 200 and connector.uploads == [] and "couldn't save" in connector.posted()[-1].text
+    connector.clear()
+    foreign = {"content": {"acceptContext": {"something": "else"}, "declineContext": {}}}
+    status, _ = await bot.post(file_consent(connector.url, foreign, upload_info=connector.upload_info("x.docx")))
+    assert status == 200 and connector.uploads == [] and connector.posted() == []
+
+
+async def test_files_are_not_offered_in_a_channel(bot, connector):
+    _dialogs_or_skip(bot)
+    await bot.post(channel_mention(connector.url, "export my data"))
+    assert _consent_cards(connector) == []
+    assert any("one-to-one chat" in call.text for call in connector.posted())

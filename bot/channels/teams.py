@@ -68,6 +68,9 @@ DEFAULT_TENANT = AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
 ALLOWED_ALGORITHMS = tuple(AuthenticationConstants.ALLOWED_SIGNING_ALGORITHMS)
 CLOCK_LEEWAY = 5 * 60  # seconds, as the Bot Framework SDKs allow
 
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"  # "may I save this to your OneDrive?"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"  # the file, once uploaded
+FILE_CONTEXT = "careerbot-file"  # marks our consent cards' contexts
 MAX_ACTIVITY_BYTES = 256 * 1024  # Teams activities are a few KB; anything this big is not one
 KEYS_TTL = 24 * 3600  # how long OpenID keys are trusted before they are fetched again
 KEYS_MIN_REFRESH = 5 * 60  # an unknown key id triggers a fetch at most this often
@@ -592,6 +595,11 @@ def message_text(activity: dict[str, Any]) -> str:
                                                                        text.strip().splitlines())
 
 
+def _file_failed(filename: str) -> Reply:
+    return Reply(title=f"Sorry, I couldn't save “{filename}” to your OneDrive.",
+                 blocks=[Block(text="Please try again in a moment, or ask me for it again.")], status="error")
+
+
 def _obj(value: Any) -> dict[str, Any]:
     """value if it is a JSON object, else an empty one: for optional parts of an activity."""
     return value if isinstance(value, dict) else {}
@@ -912,8 +920,91 @@ class TeamsChannel:
             await self._turn(activity, value, press)
             return 200, {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
                          "value": "Thank you."}
+        if name == "fileConsent/invoke":
+            await self._on_file_consent(activity)
+            return 200, {}
         log.debug("Teams: invoke %r not handled", name)
         return 200, {}
+
+    # -- files: Teams' file-consent flow (personal chats only) ------------------------------------------------
+    async def _offer_files(self, activity: dict[str, Any], reply: Reply) -> None:
+        """After a reply with files: one consent card per file. The person chooses Allow, Teams gives us an
+        upload URL in their OneDrive (fileConsent/invoke), and then the file is made again from its source,
+        by whichever replica gets that request, and uploaded (see _on_file_consent)."""
+        for att in reply.attachments:
+            if att.source is None:
+                continue
+            try:
+                size = len(await asyncio.to_thread(lambda a=att: a.data))  # a Word document: built off the loop
+            except Exception:  # noqa: BLE001 - the reply has been sent; the file is a bonus
+                log.exception("Teams: could not make %s", att.filename)
+                continue
+            context = {"kind": FILE_CONTEXT, "source": att.source, "filename": att.filename}
+            part = {"type": "message", "attachments": [{
+                "contentType": FILE_CONSENT, "name": att.filename,
+                "content": {"description": f"{att.filename}, from careerbot. Choose Allow to save it to your "
+                                           "OneDrive; only you can see it there.",
+                            "sizeInBytes": size, "acceptContext": context, "declineContext": context}}]}
+            try:
+                await self.connector.send(activity["serviceUrl"], activity["conversation"]["id"],
+                                          self._address(activity, part), reply_to=activity.get("id"),
+                                          policy=self.turn_policy)
+            except ConnectorError as exc:
+                log.error("Teams: could not offer %s: %s", att.filename, exc)
+                return
+
+    async def _on_file_consent(self, activity: dict[str, Any]) -> None:
+        value = _obj(activity.get("value"))
+        context = _obj(value.get("context"))
+        if context.get("kind") != FILE_CONTEXT or not _is_personal(activity):
+            log.info("Teams: a file-consent answer that is not ours was ignored")
+            return
+        filename = str(context.get("filename") or "the file")[:200]
+        if value.get("action") != "accept":
+            await self._send_replies(activity, [Reply(
+                title=f"No problem: I haven't saved “{filename}”.",
+                blocks=[Block(text="Ask me for it again whenever you like.")])])
+            return
+        info = _obj(value.get("uploadInfo"))
+        upload_url = info.get("uploadUrl")
+        if not isinstance(upload_url, str) or not self._upload_url_ok(upload_url):
+            log.warning("Teams: file consent without a usable upload URL")
+            await self._send_replies(activity, [_file_failed(filename)])
+            return
+        incoming, _ = self._incoming(activity, None)
+        att = await self._in_worker(self.services.router.file_again, incoming, context.get("source"))
+        if att is None:  # gone, or not theirs (a manager no longer shared with, say)
+            await self._send_replies(activity, [Reply(
+                title=f"Sorry, “{filename}” is no longer available to you.",
+                blocks=[Block(text="Ask me for your supervision pack or your data again to get a fresh copy.")],
+                status="clarify")])
+            return
+        data = await asyncio.to_thread(lambda: att.data)
+        try:
+            async with self.session().put(upload_url, data=data, proxy=self.config.proxy_url, headers={
+                    "Content-Type": "application/octet-stream",
+                    "Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}) as resp:
+                if resp.status not in (200, 201):
+                    raise ConnectorError(f"the upload answered {resp.status}")
+        except (aiohttp.ClientError, TimeoutError, ConnectorError) as exc:
+            log.warning("Teams: could not upload %s: %s", att.filename, exc)
+            await self._send_replies(activity, [_file_failed(filename)])
+            return
+        part = {"type": "message", "attachments": [{
+            "contentType": FILE_INFO, "contentUrl": info.get("contentUrl"), "name": info.get("name") or att.filename,
+            "content": {"uniqueId": info.get("uniqueId"), "fileType": info.get("fileType")}}]}
+        try:
+            await self.connector.send(activity["serviceUrl"], activity["conversation"]["id"],
+                                      self._address(activity, part), reply_to=activity.get("id"),
+                                      policy=self.turn_policy)
+        except ConnectorError as exc:
+            log.error("Teams: the file was saved but the card could not be sent: %s", exc)
+
+    def _upload_url_ok(self, url: str) -> bool:
+        """OneDrive's upload URLs are https. Without Bot Framework authentication (local use with the
+        Emulator or the tests) a plain http URL is accepted too."""
+        scheme = url.split(":", 1)[0].lower()
+        return scheme == "https" or (scheme == "http" and not self.config.auth_enabled)
 
     async def _turn(self, activity: dict[str, Any], value: dict[str, Any] | None, press: _Press | None) -> None:
         incoming, cut = self._incoming(activity, value)
@@ -1027,6 +1118,8 @@ class TeamsChannel:
                     log.error("Teams: could not deliver a reply in %s: %s", conversation_id, exc)
                     return  # the rest would arrive out of order: stop here
                 self._remember_card(new_id, part)
+            if reply.attachments and _is_personal(activity):
+                await self._offer_files(activity, reply)
 
     def _remember_card(self, activity_id: str | None, part: dict[str, Any]) -> None:
         card = cards.card_of(part)

@@ -167,7 +167,15 @@ def _block_items(block: Block, *, first: bool) -> list[_Item]:
     return items
 
 
-def _reply_items(reply: Reply) -> list[_Item]:
+def _file_note(att: Any, personal: bool) -> str:
+    if att.source is None:
+        return f"I have prepared a file for you, “{att.filename}”, but I can't send it in Teams."
+    if personal:
+        return f"“{att.filename}” follows: choose Allow to save it to your OneDrive."
+    return f"I send files only in our one-to-one chat: message me there to get “{att.filename}”."
+
+
+def _reply_items(reply: Reply, personal: bool = True) -> list[_Item]:
     items: list[_Item] = []
     if reply.title:
         items.append(_Item(_title(reply.title)))
@@ -178,8 +186,7 @@ def _reply_items(reply: Reply) -> list[_Item]:
                                        spacing="Medium")))
         items += [_Item(_subtle(f"• {n}"), "Notes on the source") for n in reply.notes]
     for att in reply.attachments:
-        items.append(_Item(_subtle(f"I have prepared a file for you, “{att.filename}”, but I can't send files "
-                                   "in Teams yet.", spacing="Medium")))
+        items.append(_Item(_subtle(_file_note(att, personal), spacing="Medium")))
     if reply.sources:
         label = "Source" if len(reply.sources) == 1 else "Sources"
         items.append(_Item(_text_block(label, weight="Bolder", isSubtle=True, size="Small", spacing="Medium")))
@@ -273,7 +280,7 @@ def render_reply(reply: Reply, *, for_user: str | None = None, force_card: bool 
     actions = _actions(reply, for_user, card_id)
     actions_size = _utf8_len(actions) if actions else 0
     items: list[_Item] = []
-    for item in _reply_items(reply):
+    for item in _reply_items(reply, personal=for_user is None):
         if item.size > budget:
             items += _split_item(item.element, budget, item.heading)
         else:

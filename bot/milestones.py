@@ -168,8 +168,35 @@ class MilestoneResult:
             "evidence_needed": [e.to_json() for e in self.evidence_needed],
         }
 
+    def status(self) -> str:
+        """The first paragraph of describe(): where the person stands and their date, without the evidence
+        and notes (for an answer that shows those itself)."""
+        return self._status_parts()
+
     def describe(self) -> str:
         """A readable answer in UK English. Meeting the time is never presented as a promotion."""
+        lines = [self._status_parts()]
+        rule = self.rule
+        notes = ["", "Please note:"] + [f"  • {n}" for n in self.notes] if self.notes else []
+        if rule is None:
+            # Without a date, what the sources say instead (top level, no rule) is the answer: show it first.
+            lines += notes
+        if self.evidence_needed:
+            if self.next_level is None:
+                intro = f"For {self.evidence_for}, a different role, the framework asks for this evidence:"
+            else:
+                intro = f"For {self.evidence_for}, the framework asks for this evidence:"
+            lines += ["", intro]
+            for e in self.evidence_needed:
+                lines.append(f"  • {e.text} ({e.source})" + (f" Note: {e.note}" if e.note else ""))
+        if self.other_rules:
+            lines += ["", "What each source says about the time:"]
+            lines += [f"  • {r.document_title}: {r.months_text} (\"{r.text}\", {r.source})" for r in self.all_rules]
+        if rule is not None:
+            lines += notes
+        return "\n".join(lines) + "\n"
+
+    def _status_parts(self) -> str:
         label = self.level_label or self.level
         months = _plural(self.months_in_level, "full month")
         parts = [f"You have been at {label} since {format_date(self.since)}: {months} as of {format_date(self.today)}."]
@@ -190,25 +217,7 @@ class MilestoneResult:
                     f"The earliest date you could put yourself forward for {self.next_level} is {when}. "
                     "Meeting the time will not be a promotion in itself: the framework also asks for evidence."
                 )
-        lines = [" ".join(parts)]
-        notes = ["", "Please note:"] + [f"  • {n}" for n in self.notes] if self.notes else []
-        if rule is None:
-            # Without a date, what the sources say instead (top level, no rule) is the answer: show it first.
-            lines += notes
-        if self.evidence_needed:
-            if self.next_level is None:
-                intro = f"For {self.evidence_for}, a different role, the framework asks for this evidence:"
-            else:
-                intro = f"For {self.evidence_for}, the framework asks for this evidence:"
-            lines += ["", intro]
-            for e in self.evidence_needed:
-                lines.append(f"  • {e.text} ({e.source})" + (f" Note: {e.note}" if e.note else ""))
-        if self.other_rules:
-            lines += ["", "What each source says about the time:"]
-            lines += [f"  • {r.document_title}: {r.months_text} (\"{r.text}\", {r.source})" for r in self.all_rules]
-        if rule is not None:
-            lines += notes
-        return "\n".join(lines) + "\n"
+        return " ".join(parts)
 
 
 def _plural(n: int, word: str) -> str:

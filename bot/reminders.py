@@ -491,6 +491,8 @@ def parse_snooze(text: str, today: date) -> date | None:
         return today + timedelta(weeks=2)
     if re.search(r"\bweek\b", t):  # "snooze for a week" handled above; "snooze a week" / "next week" here
         return today + timedelta(weeks=1)
+    if re.search(r"\b(?:a|next)\s+month\b", t):  # "snooze for a month", "remind me next month"
+        return add_months(today, 1)
     if re.search(r"\btomorrow\b", t):
         return today + timedelta(days=1)
     if m := _WEEKDAY.search(t):

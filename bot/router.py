@@ -29,9 +29,14 @@ _SET_LEVEL = re.compile(
     r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
     re.I,
 )
-_SNOOZE = re.compile(r"^\s*(?:/career\s+)?snooze\b(?P<rest>.*)$", re.I)
+# "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
+_SNOOZE = re.compile(
+    r"^\s*(?:/career\s+)?(?:snooze(?:\s+(?:my\s+|the\s+)?(?:reminders?|nudges?))?"
+    r"|remind me(?=\s*(?:$|(?:later|again|in|next|on|after|tomorrow|for|until|till|another|some)\b))"
+    r"|(?:pause|hold|mute)\s+(?:my\s+|the\s+)?(?:reminders?|nudges?|notifications?)(?=\s+(?:for|until|till|in|to)\b)"
+    r")\b(?P<rest>.*)$", re.I)
 _OPT_OUT = re.compile(r"^\s*(?:stop|pause|turn off|no more|opt out of|unsubscribe(?: from)?)\s+(?:all\s+)?"
-                      r"(?:the\s+)?(?:reminders?|nudges?|notifications?)\b|^\s*opt[- ]?out\b", re.I)
+                      r"(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\b|^\s*opt[- ]?out\b", re.I)
 _OPT_IN = re.compile(r"^\s*(?:start|resume|turn on|restart|opt in to)\s+(?:the\s+)?(?:reminders?|nudges?|"
                      r"notifications?)\b|^\s*opt[- ]?in\b", re.I)
 _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|when (?:am|will) i "
@@ -165,13 +170,13 @@ class Router:
         # A time-in-level answer about the person's own next step gets their own date too.
         if (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
                 and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
-            personal = self._milestone_block(person)
+            personal = self._milestone_block(person, short=True)  # the answer shows the rule and its notes
             if personal:
                 reply.blocks.insert(0, personal)
         reply.replaces_prompt = replaces_prompt
         return reply
 
-    def _milestone_block(self, person: Person) -> Block | None:
+    def _milestone_block(self, person: Person, *, short: bool = False) -> Block | None:
         try:
             from bot.milestones import assess
         except ImportError:  # pragma: no cover - milestones not installed in a trimmed build
@@ -179,7 +184,7 @@ class Router:
         if not (person.level_code and person.level_since):
             return None
         result = assess(self.k, level_code=person.level_code, since=person.level_since, today=self._today(person))
-        return Block(title="For you", text=result.describe())
+        return Block(title="For you", text=result.status() if short else result.describe())
 
     def _my_milestone(self, person: Person) -> Reply:
         if not (person.level_code and person.level_since):
@@ -258,6 +263,7 @@ class Router:
         from bot.reminders import parse_snooze
 
         today = self._today(person)
+        rest = re.sub(r"^\s*(?:later|again|another time|some other time)\b", "", rest, flags=re.I)
         until = parse_snooze(f"snooze {rest.strip()}", today) if rest.strip() else None
         if until is None:
             return Reply(title="Until when shall I snooze your reminders?",

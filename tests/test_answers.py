@@ -121,6 +121,67 @@ def test_out_of_scope_is_declined_without_inventing(engine, question):
     assert not re.search(r"\b\d+\s*(?:hours|days)\b", result["text"])
 
 
+@pytest.mark.parametrize("question", [
+    "who signs off my progression?", "what happens if my manager disagrees?", "can I appeal?",
+    "what if my progression is turned down", "how do I apply for progression?", "who approves it?",
+])
+def test_the_procedure_is_not_in_the_framework_but_what_it_says_is_quoted(engine, question):
+    result = ask(engine, question)
+    assert result["status"] == "not_in_framework" and result["topic"] == "out_of_scope", result["text"]
+    assert "does not cover who approves progression" in result["text"]
+    # quoted word for word from the Medway guide, and cited
+    assert "inform conversations with your line manager" in result["text"]
+    assert any("document 003" in s for s in result["sources"])
+    assert result["role"] is None  # "my manager" is not a question about the Team Manager role
+    assert "Team Manager" not in result["text"]
+
+
+def test_how_to_apply_for_a_named_level_is_its_evidence(engine):
+    result = ask(engine, "how do I apply for SW3A?")
+    assert (result["status"], result["topic"], result["role"], result["level"]) == ("answered", "evidence", "SW3", "A")
+    assert "through interview or in application" in result["text"]
+
+
+def test_when_can_i_progress_asks_for_the_level_or_uses_the_one_on_record(engine):
+    result = ask(engine, "when can I progress?")
+    assert result["status"] == "clarify" and "I'm SW2B since" in result["text"]
+    known = ask(engine, "when can I progress?", context=Context(role="SW2", level="A"))
+    assert known["status"] == "answered" and "24 months" in known["text"]
+
+
+def test_seniors_and_managers_in_the_plural_are_roles(engine):
+    assert ask(engine, "what do seniors do?")["role"] == "SW3"
+    assert ask(engine, "what do team managers do?")["role"] == "SW4"
+
+
+def test_comparing_two_levels_without_a_role_offers_each_role_s_pair(engine):
+    result = ask(engine, "what is the difference between practising and accomplished?")
+    assert result["status"] == "clarify"
+    assert "Social Care Officer: SCO 4B and SCO 4C" in result["choices"]
+    assert "Social Worker: SW2B and SW2C" in result["choices"]
+    picked = engine.answer("difference between SCO 4B and SCO 4C")
+    assert picked.meta["topic"] == "comparison" and picked.meta["role"] == "SCO"
+
+
+@pytest.mark.parametrize("question, target", [
+    ("can an SCO progress to SW2?", "SW2A"), ("how do I go from SCO 4C to SW2A?", "SW2A"),
+    ("how can a social care officer become a social worker?", "SW2A"),
+    ("I'm a social worker, how do I become a team manager?", "SW4A"),
+])
+def test_a_move_between_roles_shows_what_the_new_role_asks(engine, question, target):
+    result = ask(engine, question)
+    assert result["status"] == "answered" and result["topic"] == "role_change", result["text"]
+    assert f"{result['role']}{result['level']}" == target
+    assert "sets no time in level for moving between roles" in result["text"]
+    assert any(f"Evidence for {target}" == c for c in result["choices"])
+    if target == "SW2A":
+        assert "Degree in Social Work" in result["text"] and "document 001" in " ".join(result["sources"])
+
+
+def test_a_move_within_a_role_is_still_time_in_level(engine):
+    assert ask(engine, "how long from SW2A to SW2B?")["topic"] == "time_in_level"
+
+
 def test_pay_answer_points_to_what_the_documents_do_say(engine):
     text = ask(engine, "What's the pay for a KR10 at Kent?")["text"]
     assert "KR10" in text and "Kent County Council" in text and "per annum" not in text

@@ -515,6 +515,7 @@ TODAY = date(2025, 11, 10)  # a Monday
     ("snooze for a week", date(2025, 11, 17)),
     ("snooze for 10 days", date(2025, 11, 20)),
     ("snooze for a month", date(2025, 12, 10)),
+    ("snooze next month", date(2025, 12, 10)),
     ("snooze for a fortnight", date(2025, 11, 24)),
     ("snooze until tomorrow", date(2025, 11, 11)),
     ("snooze until monday", date(2025, 11, 17)),

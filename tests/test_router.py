@@ -89,6 +89,27 @@ def test_snooze_opt_out_and_back_in(services):
     assert prefs.opted_out is False and prefs.snoozed_until is None
 
 
+@pytest.mark.parametrize("said, until", [
+    ("remind me in 2 weeks", date(2026, 12, 9)), ("remind me next month", date(2026, 12, 25)),
+    ("remind me on 5 January", date(2027, 1, 5)), ("pause reminders for a month", date(2026, 12, 25)),
+    ("snooze my reminders for 3 days", date(2026, 11, 28)), ("Remind me later next week", date(2026, 12, 2)),
+])
+def test_snooze_in_everyday_words(services, said, until):
+    chat = FakeChannel(services)
+    assert "snoozed until" in chat.say(said)
+    prefs = services.store.get_person("u1").prefs
+    assert prefs.snoozed_until == until and prefs.opted_out is False
+
+
+def test_remind_me_later_asks_until_when_and_questions_are_not_snoozes(services):
+    chat = FakeChannel(services)
+    assert "Until when" in chat.say("remind me later")
+    chat.press("1 week")
+    assert services.store.get_person("u1").prefs.snoozed_until == date(2026, 12, 2)
+    assert "SW3B" in chat.say("remind me what I need for SW3B")
+    assert services.store.get_person("u1").prefs.snoozed_until == date(2026, 12, 2)  # unchanged
+
+
 def test_reminder_buttons_work(services):
     chat = FakeChannel(services)
     chat.say(value={"action": "reminders.snooze", "weeks": 2})

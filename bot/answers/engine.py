@@ -43,7 +43,10 @@ OUT_OF_SCOPE_WHAT = {
     "allowances": "mileage, car or other allowances",
     "contract": "contract terms such as notice periods or probation",
     "caseload_size": "caseload numbers",
+    "process": "who approves progression, how to apply or what happens if a request is turned down",
 }
+# What the guidance does say about using the framework with one's manager (quoted, for "process" questions).
+PROCESS_GUIDANCE = ("guarantee of progression", "conversations with your line manager")
 MAX_BULLETS_BEFORE_ASKING = 40
 ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
 LEVEL_TOKEN = re.compile(
@@ -177,6 +180,9 @@ class AnswerEngine:
             and re.search(r"\b(?:what|which|list|show)\b", q.lower)
         ):
             return self._framework_overview()
+        move = self._role_move(q, roles, levels)
+        if move is not None:
+            return move
         if q.comparison and len(roles) >= 2 and not levels:
             return self._compare_roles(roles[:3])
         if "time_in_level" in q.topics and roles:
@@ -202,7 +208,7 @@ class AnswerEngine:
         if q.bare_levels or (
             q.topics
             and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
-            and not self._strong_free_text(q)
+            and (not self._strong_free_text(q) or self._about_own_time(q))
         ):
             return self._which_role(q)
         if term:
@@ -392,6 +398,8 @@ class AnswerEngine:
                 "answer that from them. Your HR team, your contract or your manager can."
             )
         ]
+        if q.out_of_scope == "process":
+            roles = []  # "my manager disagrees" is not a question about the Team Manager role
         for role in roles:
             info = self.k.roles[role]
             facts = []
@@ -410,6 +418,13 @@ class AnswerEngine:
             related = [c for c in self.k.guidance() if "leave" in c.text.lower()]
             if related:
                 blocks.append(Block(title="The only mention of leave", bullets=[c.text for c in related[:2]]))
+        if q.out_of_scope == "process":
+            related = [c for c in self.k.guidance() if any(p in c.text.lower() for p in PROCESS_GUIDANCE)]
+            if related:
+                blocks.append(Block(title="What the framework does say", bullets=[c.text for c in related[:3]]))
+            blocks.append(Block(text="For each level it does set out the evidence to bring and the time in level "
+                                     "it asks for: ask me “what evidence for SW3B?” or “how long before I can go "
+                                     "for SW2B?”."))
         reply = Reply(
             title=f"The framework does not cover {what}.",
             blocks=blocks,
@@ -1224,12 +1239,22 @@ class AnswerEngine:
             if letters and info.levels:
                 lv = letters[0]
                 if lv in info.levels:
-                    choices.append(self.ask_choice(f"{info.title} {code}{lv}", f"{q.text} {code}{lv}"))
+                    full = self.k.code(code, lv)  # "SW2B", "SCO 4B"
+                    if q.comparison and len(letters) >= 2 and letters[1] in info.levels:
+                        other = self.k.code(code, letters[1])
+                        choices.append(self.ask_choice(f"{info.title}: {full} and {other}",
+                                                       f"difference between {full} and {other}"))
+                    else:
+                        choices.append(self.ask_choice(f"{info.title} {full}", f"{q.text} {full}"))
             elif not letters:
                 choices.append(self.ask_choice(f"{info.title} ({code})", f"{q.text} {code}"))
+        blocks = [Block(text="The framework covers several roles.")]
+        if q.topics and self._about_own_time(q):
+            blocks.append(Block(text="Tell me your level and when you started it (for example “I'm SW2B since "
+                                     "March 2025”) and I'll work out when you can put yourself forward."))
         reply = Reply(
             title="Which role do you mean?",
-            blocks=[Block(text="The framework covers several roles.")],
+            blocks=blocks,
             choices=choices[:10],
             status="clarify",
         )
@@ -1261,6 +1286,38 @@ class AnswerEngine:
             topic="guidance",
             key=lambda c: c.title or c.source.heading,
         )
+
+    def _role_move(self, q: Query, roles: list[str], levels: list[tuple[str, str]]) -> Reply | None:
+        """'Can an SCO progress to SW2?', 'how do I go from SCO 4C to SW2A?': a move between two roles. The
+        documents set no time in level between roles, so the answer says that and shows what the new role asks
+        of someone starting at its level (its own words, cited), as the next-step answer for a top level does."""
+        if q.comparison or q.mapping or len(dict.fromkeys(roles)) < 2:
+            return None
+        if not re.search(r"\b(?:progress|move|moving|go|get|step|become|transfer|switch|apply)\w*\b[^?]*\bto\b|"
+                         r"\bfrom\b[^?]*\bto\b|\bbecom(?:e|ing)\b", q.lower):
+            return None
+        order = sorted(((p, r) for r, _lv, p in q.levels), key=lambda x: x[0])
+        named = list(dict.fromkeys([r for _p, r in order if r in self.k.roles] + roles))
+        source, target = named[0], named[-1]
+        info = self.k.roles.get(target)
+        if source == target or info is None or info.kind != "role" or not info.levels:
+            return None
+        level = next((lv for r, lv in levels if r == target and lv), None) or min(info.levels)
+        code = self.k.code(target, level)
+        inner = self._level(parse(f"qualifications and experience for {code}"), target, level)
+        reply = inner.copy()
+        reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
+        reply.blocks.insert(0, Block(text=(
+            f"{target} is a different role from {source}, and the framework sets no time in level for moving "
+            f"between roles. What it asks of someone starting at {code} is below, in its own words. Your manager "
+            "or HR can say how a move works in practice.")))
+        reply.meta.update(topic="role_change")
+        return reply
+
+    @staticmethod
+    def _about_own_time(q: Query) -> bool:
+        """'When can I progress?': the person's own time in level, whatever else the words match."""
+        return q.topics[0] == "time_in_level" and bool(re.search(r"\b(?:i|me|my|i'm|im)\b", q.lower))
 
     def _strong_free_text(self, q: Query) -> bool:
         hits = self.retriever.search(q.text, limit=1)

@@ -237,6 +237,14 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "allowances": ("mileage", "car allowance", "allowance", "expenses", "lease car"),
     "contract": ("notice period", "probation", "contract", "redundan"),
     "caseload_size": ("how many cases", "caseload size", "number of cases", "caseload numbers", "how big"),
+    # who decides, how to apply, what if it is refused: the documents describe levels, not the procedure
+    "process": (
+        "sign off", "signs off", "signed off", "sign-off", "signoff", "who approves", "who decides",
+        "who makes the decision", "who agrees", "approve my", "approves my", "approval", "appeal", "disagree",
+        "turned down", "rejected", "refused", "how do i apply", "how to apply", "how can i apply",
+        "application process", "who do i apply", "who do i send", "who do i give", "who assesses",
+        "who will assess", "who checks my evidence", "where do i send", "where do i submit", "how do i submit",
+    ),
 }
 
 MAPPING_WORDS = (
@@ -538,6 +546,11 @@ def parse(text: str) -> Query:
         if _has(lower, words):
             q.out_of_scope = kind
             break
+    if q.out_of_scope == "process" and q.levels and re.search(r"\bapply|\bsubmit|\bsend\b", lower):
+        # "how do I apply for SW3A?": the evidence for that level says how (application, interview, samples)
+        q.out_of_scope = None
+        if "evidence" not in q.topics:
+            q.topics.insert(0, "evidence")
     q.mapping = _has(lower, MAPPING_WORDS) and len({r for r in q.roles}) >= 2
     q.comparison = _has(lower, COMPARISON_WORDS)
     q.next_step = _has(lower, NEXT_WORDS)

@@ -42,6 +42,9 @@ _OPT_IN = re.compile(r"^\s*(?:start|resume|turn on|restart|opt in to)\s+(?:the\s
 _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|when (?:am|will) i "
                            r"(?:be )?eligible|am i eligible|when can i (?:apply|progress|move up|go for the next))\b",
                            re.I)
+# "How do I prepare for supervision?", "what should I bring to supervision?" (asked, not "prepare me for ...")
+_SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|get ready|plan)\b.{0,40}\bsupervision\b|"
+                              r"\bsupervision\b.{0,30}\b(?:prepare|prep|bring|take)\b", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible)\b",
                       re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
@@ -134,6 +137,8 @@ class Router:
             if started:
                 name, args = started
                 return self.dialogs.start(name, msg=msg, person=person, args=args)
+            if text and _SUPERVISION_HOW.search(text):
+                return [self._supervision_help(person)]
         if action and not text:
             # A press on a button whose dialog is over: say so instead of staying silent.
             return [Reply(title="That button belongs to a conversation that has finished.",
@@ -185,6 +190,27 @@ class Router:
             return None
         result = assess(self.k, level_code=person.level_code, since=person.level_since, today=self._today(person))
         return Block(title="For you", text=result.status() if short else result.describe())
+
+    def _supervision_help(self, person: Person) -> Reply:
+        """What careerbot can do before supervision, with buttons to start it (the framework itself says only
+        that it can be used to prepare for career conversations: quoted by the engine on request)."""
+        from dialogs.base import start_choice
+
+        nxt = self._next_code(person.level_code) if person.level_code else None
+        return Reply(
+            title="I can help you get ready for supervision.",
+            blocks=[Block(bullets=[
+                "A check-in: what went well, what you want to discuss, progress on the gaps from your last "
+                "self-assessment and what you need from your manager, as a one-page note to bring.",
+                "A self-assessment against the criteria of the level you are working towards"
+                + (f" ({nxt})" if nxt else "") + ", with the evidence the framework asks for, as a supervision "
+                "pack (Word and Markdown).",
+            ])],
+            choices=[start_choice("Prepare for supervision", "checkin", style="primary"),
+                     start_choice("Start a self-assessment", "self_assessment",
+                                  {"level": nxt} if nxt else None)],
+            status="answered",
+        )
 
     def _my_milestone(self, person: Person) -> Reply:
         if not (person.level_code and person.level_since):

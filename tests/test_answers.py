@@ -182,6 +182,14 @@ def test_a_move_within_a_role_is_still_time_in_level(engine):
     assert ask(engine, "how long from SW2A to SW2B?")["topic"] == "time_in_level"
 
 
+@pytest.mark.parametrize("question, role", [("what does a KR10 need?", "KR10"), ("what is needed for PO3?", "PO3"),
+                                            ("what are the requirements for KR9?", "KR9")])
+def test_what_a_one_grade_post_needs_is_its_person_specification(engine, question, role):
+    result = ask(engine, question)
+    assert result["role"] == role and result["topic"] == "person_spec", result["text"]
+    assert len(result["text"]) > 500 and result["sources"]
+
+
 def test_pay_answer_points_to_what_the_documents_do_say(engine):
     text = ask(engine, "What's the pay for a KR10 at Kent?")["text"]
     assert "KR10" in text and "Kent County Council" in text and "per annum" not in text

@@ -199,3 +199,14 @@ def test_sco_levels_as_staff_type_them_work_end_to_end(services):
     assert services.store.get_person("sc").level_code == "SCO 4B"
     text = chat.say("assess me")
     assert "Self-assessment for SCO 4C" in text and "1 of" in text
+
+
+@pytest.mark.parametrize("asked", ["how do I prepare for supervision?", "what should I bring to supervision",
+                                   "what do I take to my supervision?"])
+def test_asking_how_to_prepare_for_supervision_offers_the_check_in_and_the_assessment(services, asked):
+    if services.dialogs is None:
+        pytest.skip("the dialogs package is not installed")
+    chat = FakeChannel(services)
+    text = chat.say(asked)
+    assert "get ready for supervision" in text and "check-in" in text
+    assert "1 of" in chat.press("Prepare for supervision")  # the check-in starts

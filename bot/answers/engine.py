@@ -994,6 +994,9 @@ class AnswerEngine:
     def _role(self, q: Query, role: str) -> Reply:
         info = self.k.roles[role]
         topics = [t for t in q.topics if t in TOPIC_TITLES or t in ("person_spec", "grade")]
+        if not topics and not info.levels and re.search(r"\bneed(?:s|ed)?\b|\brequir|\bessential|\bcriteria\b",
+                                                         q.lower):
+            topics = ["person_spec"]  # "what does a KR10 need?": a one-grade post's needs are its person spec
         if "person_spec" in topics:
             criteria = [
                 c for c in self.k.find(role=role) if c.part and re.search(r"person spec|essential", c.part, re.I)

@@ -19,7 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "deploy" / "teams"
+from bot.shipped import shipped
+
+TEMPLATE_DIR = shipped("deploy", "teams")
 TEMPLATE_NAME = "manifest.template.json"
 COLOR_ICON = "color.png"
 OUTLINE_ICON = "outline.png"

@@ -12,11 +12,12 @@ from pydantic import ValidationError
 
 from bot.knowledge.model import Knowledge, build_knowledge
 from bot.knowledge.schema import FrameworkFile, GlossaryFile
+from bot.shipped import shipped
 
 log = logging.getLogger(__name__)
 
 GLOSSARY_FILE = "glossary.yaml"
-DEFAULT_FRAMEWORK_DIR = Path(__file__).resolve().parents[2] / "framework_data"
+DEFAULT_FRAMEWORK_DIR = shipped("framework_data")
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,16 @@ class Services:
     notifiers: dict[str, Any] = field(default_factory=dict)
     reminders: Any = None
     scheduler: Any = None
+    closers: list[Any] = field(default_factory=list)  # called by close(), after the scheduler stops
 
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
+        for close in self.closers:
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - the store must still be closed
+                log.warning("could not close %r", close, exc_info=True)
         try:
             self.store.release_claims(owner=self.owner)
         except Exception:  # closing must go on even if the store is down  # noqa: BLE001
@@ -100,11 +106,18 @@ def build_reminders(services: Services, *, clock=utc_now):
     settings = services.settings
     notifiers = dict(services.notifiers)
     if "slack" not in notifiers and settings.slack_enabled:
-        # `careerbot remind --send` from cron has no web server: Slack's Web API needs none. (Teams proactive
-        # messages go through the running server's connector session, so they need `careerbot serve`.)
+        # `careerbot remind --send` from cron has no web server: Slack's Web API needs none.
         from bot.channels.slack_notifier import SlackNotifier
 
         notifiers["slack"] = SlackNotifier(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    if "teams" not in notifiers and settings.teams_auth_enabled:
+        # The same for Teams: a connector session of its own, in a thread, for the life of the pass (closed by
+        # Services.close), sending to the conversation references `careerbot serve` saved.
+        from bot.channels.teams import TeamsSender
+
+        sender = TeamsSender(services)
+        notifiers["teams"] = sender.start()
+        services.closers.append(sender.close)
     if settings.notify_file is not None:
         # Trials and tests: messages for people no chat channel can reach go to this file.
         notifiers.setdefault("file", FileNotifier(settings.notify_file))

@@ -767,3 +767,41 @@ async def test_files_are_not_offered_in_a_channel(bot, connector):
     await bot.post(channel_mention(connector.url, "export my data"))
     assert _consent_cards(connector) == []
     assert any("one-to-one chat" in call.text for call in connector.posted())
+
+
+async def test_a_reminder_pass_from_cron_reaches_teams(tmp_path, connector):
+    """`careerbot remind --send` in its own process (no web server) sends Teams reminders through the
+    conversation reference the server saved, with a Bot Framework token of its own."""
+    import os
+    import sys
+
+    env = teams_env(tmp_path)
+    server = await RunningBot(build_settings(env)).start()
+    try:
+        await server.post(message(connector.url, "hello"))
+        store = server.services.store
+        person = store.find_person(teams_user_id=AAD)
+        person.level_code, person.level_since = "SW2A", date(2023, 2, 20)  # eligible for SW2B on 20 Feb 2025
+        store.upsert_person(person)
+    finally:
+        await server.close()
+    connector.clear()
+    cron_env = {**os.environ, **env, "MICROSOFT_APP_ID": "cron-app", "MICROSOFT_APP_PASSWORD": "secret",
+                "CAREERBOT_TEAMS_TOKEN_URL": connector.token_url, "CAREERBOT_TEAMS_PROACTIVE_INTERVAL": "0.05"}
+    cron_env.pop("SLACK_BOT_TOKEN", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "remind", "--send", "--today", "2025-03-04", env=cron_env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    report = json.loads(out.decode().strip().splitlines()[-1])
+    assert report["sent"] == 1 and report["failed"] == 0, report
+    sends = [c for c in connector.posted() if c.kind == "send"]
+    assert len(sends) == 1 and sends[0].conversation_id == "a:personal-1" and "SW2B" in sends[0].text
+    assert sends[0].authorization == "Bearer mock-token-1"  # the cron process's own token
+    # a second pass the same day sends nothing more: the ledger remembers
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "remind", "--send", "--today", "2025-03-04", env=cron_env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    await asyncio.wait_for(proc.communicate(), 60)
+    assert len([c for c in connector.posted() if c.kind == "send"]) == 1

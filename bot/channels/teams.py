@@ -1301,6 +1301,41 @@ TEAMS_APP_KEY = web.AppKey("teams", TeamsChannel)  # app[TEAMS_APP_KEY] is the m
 # the notifier used by reminders and digests
 
 
+class TeamsSender:
+    """Teams proactive messages for a process without the web server (``careerbot remind --send`` from cron).
+
+    The channel's event loop, HTTP session and token run in a thread of their own for as long as the pass
+    lasts; sending goes through the same TeamsNotifier, pacing and retries as in ``careerbot serve``, to the
+    conversation references the server saved."""
+
+    def __init__(self, services: Any) -> None:
+        self.channel = TeamsChannel(services)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, *, timeout: float = 10.0) -> TeamsNotifier:
+        def run() -> None:
+            loop = self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.channel._on_startup(None))  # type: ignore[arg-type]
+                loop.run_forever()
+                loop.run_until_complete(self.channel._on_cleanup(None))  # type: ignore[arg-type]
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="teams-sender", daemon=True)
+        self._thread.start()
+        self.channel.started.wait(timeout)
+        return TeamsNotifier(self.channel, startup_wait=timeout)
+
+    def close(self, *, timeout: float = 30.0) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is not None and thread is not None and thread.is_alive():
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
+
+
 class TeamsNotifier:
     """Proactive messages through Teams, for the reminder service's thread (synchronous).
 

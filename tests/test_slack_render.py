@@ -36,6 +36,14 @@ def texts(node):
             yield from texts(item)
 
 
+def blocks_of(*, title: int, bullet: int, text: int, note: int):
+    """Blocks with texts up to these lengths (any characters)."""
+    return st.builds(Block, title=st.one_of(st.none(), st.text(max_size=title)),
+                     bullets=st.lists(st.text(max_size=bullet), max_size=6),
+                     text=st.one_of(st.none(), st.text(max_size=text)),
+                     notes=st.lists(st.text(max_size=note), max_size=3))
+
+
 def check_limits(messages) -> None:
     for msg in messages:
         assert len(msg.blocks) <= MAX_BLOCKS
@@ -141,10 +149,7 @@ def test_an_empty_reply_posts_nothing():
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     title=st.one_of(st.none(), st.text(max_size=400)),
-    blocks=st.lists(st.builds(Block, title=st.one_of(st.none(), st.text(max_size=200)),
-                              bullets=st.lists(st.text(max_size=4000), max_size=6),
-                              text=st.one_of(st.none(), st.text(max_size=7000)),
-                              notes=st.lists(st.text(max_size=300), max_size=3)), max_size=30),
+    blocks=st.lists(blocks_of(title=200, bullet=4000, text=7000, note=300), max_size=30),
     labels=st.lists(st.text(min_size=1, max_size=120), max_size=40),
     sources=st.lists(st.text(max_size=300), max_size=14),
 )
@@ -189,10 +194,7 @@ def _fresh_render(reply, **kwargs):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     title=st.one_of(st.none(), st.text(max_size=200)),
-    blocks=st.lists(st.builds(Block, title=st.one_of(st.none(), st.text(max_size=50)),
-                              bullets=st.lists(st.text(max_size=300), max_size=6),
-                              text=st.one_of(st.none(), st.text(max_size=3500)),
-                              notes=st.lists(st.text(max_size=100), max_size=3)), max_size=30),
+    blocks=st.lists(blocks_of(title=50, bullet=300, text=3500, note=100), max_size=30),
     labels=st.lists(st.text(min_size=1, max_size=40), max_size=30),
     owners=st.lists(st.sampled_from(["U1", "U22", None]), min_size=2, max_size=3),
 )

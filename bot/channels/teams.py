@@ -946,9 +946,7 @@ class TeamsChannel:
                                            "OneDrive; only you can see it there.",
                             "sizeInBytes": size, "acceptContext": context, "declineContext": context}}]}
             try:
-                await self.connector.send(activity["serviceUrl"], activity["conversation"]["id"],
-                                          self._address(activity, part), reply_to=activity.get("id"),
-                                          policy=self.turn_policy)
+                await self._send_part(activity, part)
             except ConnectorError as exc:
                 log.error("Teams: could not offer %s: %s", att.filename, exc)
                 return
@@ -994,11 +992,15 @@ class TeamsChannel:
             "contentType": FILE_INFO, "contentUrl": info.get("contentUrl"), "name": info.get("name") or att.filename,
             "content": {"uniqueId": info.get("uniqueId"), "fileType": info.get("fileType")}}]}
         try:
-            await self.connector.send(activity["serviceUrl"], activity["conversation"]["id"],
-                                      self._address(activity, part), reply_to=activity.get("id"),
-                                      policy=self.turn_policy)
+            await self._send_part(activity, part)
         except ConnectorError as exc:
             log.error("Teams: the file was saved but the card could not be sent: %s", exc)
+
+    async def _send_part(self, activity: dict[str, Any], part: dict[str, Any]) -> str | None:
+        """One message of a turn's answer, in reply to the activity; its new id. ConnectorError if it fails."""
+        return await self.connector.send(activity["serviceUrl"], activity["conversation"]["id"],
+                                         self._address(activity, part), reply_to=activity.get("id"),
+                                         policy=self.turn_policy)
 
     def _upload_url_ok(self, url: str) -> bool:
         """OneDrive's upload URLs are https. Without Bot Framework authentication (local use with the
@@ -1106,16 +1108,13 @@ class TeamsChannel:
         return frm.get("aadObjectId") or frm.get("id")
 
     async def _send_replies(self, activity: dict[str, Any], replies: list[Reply]) -> None:
-        service_url = activity["serviceUrl"]
-        conversation_id = activity["conversation"]["id"]
         for_user = self._for_user(activity)
         for reply in replies:
             for part in cards.render_reply(reply, for_user=for_user, card_id=_drawing_id()):
                 try:
-                    new_id = await self.connector.send(service_url, conversation_id, self._address(activity, part),
-                                                       reply_to=activity.get("id"), policy=self.turn_policy)
+                    new_id = await self._send_part(activity, part)
                 except ConnectorError as exc:
-                    log.error("Teams: could not deliver a reply in %s: %s", conversation_id, exc)
+                    log.error("Teams: could not deliver a reply in %s: %s", activity["conversation"]["id"], exc)
                     return  # the rest would arrive out of order: stop here
                 self._remember_card(new_id, part)
             if reply.attachments and _is_personal(activity):
@@ -1165,9 +1164,7 @@ class TeamsChannel:
             log.warning("Teams: could not update card %s: %s", press.card_id, exc)
         for part in extra:
             try:
-                await self.connector.send(activity["serviceUrl"], activity["conversation"]["id"],
-                                          self._address(activity, part), reply_to=activity.get("id"),
-                                          policy=self.turn_policy)
+                await self._send_part(activity, part)
             except ConnectorError as exc:
                 log.error("Teams: could not deliver a reply: %s", exc)
                 return []

@@ -190,6 +190,20 @@ def test_what_a_one_grade_post_needs_is_its_person_specification(engine, questio
     assert len(result["text"]) > 500 and result["sources"]
 
 
+@pytest.mark.parametrize("question, code", [("I want to be a team manager one day", "SW4A"),
+                                            ("how do I join as a senior social worker?", "SW3A")])
+def test_wanting_to_become_a_role_gets_everything_its_first_level_asks(engine, question, code):
+    result = ask(engine, question)
+    assert f"{result['role']}{result['level']}" == code and result["topic"] == "overview", result["text"]
+    assert "Qualifications" in result["text"] and "Experience" in result["text"]
+
+
+def test_sw2_year_1_and_2_are_sw2a(engine):
+    result = ask(engine, "what is SW2 year 2?")
+    assert (result["role"], result["level"]) == ("SW2", "A") and "Year 2" in result["text"]
+    assert "Year 1" not in result["text"]
+
+
 def test_pay_answer_points_to_what_the_documents_do_say(engine):
     text = ask(engine, "What's the pay for a KR10 at Kent?")["text"]
     assert "KR10" in text and "Kent County Council" in text and "per annum" not in text

@@ -180,6 +180,8 @@ class AnswerEngine:
             and re.search(r"\b(?:what|which|list|show)\b", q.lower)
         ):
             return self._framework_overview()
+        if q.year and not levels and roles and any(r == "SW2" for r in roles) and "SW2" in self.k.roles:
+            levels = [("SW2", "A")]  # "SW2 year 2": only SW2A is split into Year 1 and Year 2
         move = self._role_move(q, roles, levels)
         if move is not None:
             return move
@@ -1017,15 +1019,16 @@ class AnswerEngine:
         if "grade" in topics:
             return self._grade(role)
         if not topics:
-            hits = self._role_hits(q, role)
-            if hits:
-                return hits
             if info.levels and re.search(
                 r"\bentry\b|\bto become\b|\bto be an?\b|\bjoin|\bstart(?:ing)? as\b|"
                 r"\bapply(?:ing)? to be\b",
                 q.lower,
-            ):
-                return self._level(q, role, next(iter(info.levels)))
+            ):  # "I want to be a team manager one day": everything its first level asks
+                first = next(iter(info.levels))
+                return self._level(parse(f"what do I need for {self.k.code(role, first)}"), role, first)
+            hits = self._role_hits(q, role)
+            if hits:
+                return hits
             if q.overview and info.levels:
                 return self._clarify_level(
                     role, f"Which {info.title} level?", "what do I need for {code}", topic="overview"

@@ -9,8 +9,9 @@ Request path (HTTP mode)::
     Bolt dispatch    -- the parsed body (not parsed or verified twice), routed to a listener
     listener         -- acks: a /career answer that is ready within ACK_BUDGET goes in the ack itself;
                         everything else acks at once and starts a task
-    task             -- the core's Router.handle() in a worker thread, replies rendered as Block Kit
-                        and posted with chat.postMessage (DMs, threads) or the response_url (/career)
+    task             -- the core's Router.handle() (on the event loop with SQLite, in a worker thread with
+                        PostgreSQL: see SlackChannel._core), replies rendered as Block Kit and posted with
+                        chat.postMessage (DMs, threads) or the response_url (/career)
 
 Bolt runs the listeners before it answers (``process_before_response=True``): they are quick, and Bolt's
 other mode polls every 10 ms for the ack. Slow work runs in asyncio tasks that the channel tracks, so a

@@ -122,8 +122,8 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     return b
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # made once: json.dumps with options
-# builds a new encoder on every call
+# Made once: json.dumps with options other than the defaults builds a new encoder on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def encode_choice(choice: Choice, owner: str | None) -> str | None:

@@ -552,7 +552,8 @@ def markdown(res: dict[str, Any]) -> str:
         "afterwards; both are shown.",
         "- Memory should level off: the trend (least-squares slope of RSS) in the second half of the load should "
         "be near zero. A rise early on is careerbot's in-memory caches filling. Every one of them is bounded: "
-        "answers (2,048), Teams cards and Slack messages with buttons (2,000 each, a few KB apiece), Slack "
+        "answers (2,048), rendered Slack answers (1,024), Teams cards and Slack messages with buttons (2,000 "
+        "each, a few KB apiece), Slack "
         "event ids and answered buttons (20,000 each), saved conversation references (50,000 ids). At "
         "10 requests/s per replica the card and message caches fill after about 7 minutes, so a run of 3 "
         "minutes still shows them growing; a longer run shows where memory settles.",

@@ -160,3 +160,6 @@ class Notifier(Protocol):
 
     def send(self, person: Any, reply: Reply) -> None:
         """Deliver or raise DeliveryError."""
+
+    # Optional: ``delivered(person, key) -> bool | None``, whether a reminder (reply.meta["reminder_key"]) is
+    # already with the person (None: cannot tell). The reminder service asks it before a retry.

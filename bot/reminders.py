@@ -716,6 +716,18 @@ class ReminderService:
             return "skipped: already sent, given up, claimed by another process or retry not yet due"
         report.claimed += 1
         reminder_event("claimed")
+        if self._already_there(person, notifier, msg):
+            # A process died after the platform took the message and before the ledger recorded it: record it
+            # now instead of sending it a second time.
+            try:
+                self.store.mark_sent(msg.key, owner=self.owner, now=now)
+            except StoreError as exc:
+                log.error("could not record %s, found already delivered (%s)", msg.key, exc)
+                return f"already delivered via {notifier.name}, not recorded"
+            self._remember_done([msg.key])
+            log.warning("%s was already delivered via %s (an earlier attempt was not recorded); recorded now",
+                        msg.key, notifier.name)
+            return f"already delivered via {notifier.name}"
         try:
             notifier.send(person, compose_reply(msg))
         except DeliveryError as exc:
@@ -735,6 +747,19 @@ class ReminderService:
         self._remember_done([msg.key])
         log.info("sent %s via %s", msg.key, notifier.name)
         return f"sent via {notifier.name}"
+
+    def _already_there(self, person: Person, notifier: Notifier, msg: ReminderMessage) -> bool:
+        """On a retry (attempt 2 or later), ask a notifier that can look (Slack: the key is in each reminder's
+        message metadata) whether an earlier attempt reached the person after all. A first attempt, a
+        notifier that cannot look (Teams) or one that cannot tell right now: send as usual."""
+        look = getattr(notifier, "delivered", None)
+        if look is None or self._attempts(msg) < 2:
+            return False
+        try:
+            return look(person, msg.key) is True
+        except Exception:  # noqa: BLE001 - looking is a courtesy; sending is the job
+            log.warning("could not check whether %s was already delivered", msg.key, exc_info=True)
+            return False
 
     def _attempts(self, msg: ReminderMessage) -> int:
         for entry in self.store.ledger(person_id=msg.person_id):

@@ -288,6 +288,22 @@ class MockSlack:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts,
                     "message": {"text": args.get("text"), "ts": ts, "bot_id": BOT_ID}}
+        if method == "conversations.history":  # what chat.postMessage put in that channel, newest first
+            channel = args.get("channel")
+            with_meta = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+            messages = []
+            with self._lock:
+                calls = list(self.calls)
+            for c in reversed(calls):
+                if c.method == "chat.postMessage" and c.status == 200 and c.args.get("channel") == channel:
+                    m = {"type": "message", "text": c.args.get("text"), "bot_id": BOT_ID,
+                         "ts": (c.result or {}).get("ts")}
+                    if with_meta and c.args.get("metadata"):
+                        meta = c.args["metadata"]
+                        m["metadata"] = json.loads(meta) if isinstance(meta, str) else meta
+                    messages.append(m)
+            limit = int(args.get("limit") or 100)
+            return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
         if method == "conversations.open":

@@ -180,3 +180,60 @@ async def test_reminder_to_an_unknown_user_marks_them_unreachable(slack):
     fresh = services.store.get_person("p-U5001")
     assert "slack" in fresh.unreachable and "user_not_found" in fresh.unreachable["slack"]
     assert not slack.mock.calls_to("chat.postMessage")
+
+
+class _DiesBeforeRecording:
+    """A store whose mark_sent fails: the process 'died' after Slack took the message, before the record."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def mark_sent(self, *a, **k):
+        from bot.storage.base import StoreError
+
+        raise StoreError("the process died here")
+
+
+async def test_a_reminder_sent_but_not_recorded_is_found_in_the_dm_not_sent_again(slack):
+    from bot.reminders import ReminderService
+
+    services = slack.services
+    services.store.upsert_person(person("U4101", level_code="SW2A", level_since=date(2024, 3, 7)))
+    first_now = datetime(2026, 3, 9, 9, tzinfo=UTC)
+    dying = ReminderService(_DiesBeforeRecording(services.store), services.knowledge, services.notifiers,
+                            owner="crashed", clock=lambda: first_now)
+    report = await asyncio.to_thread(dying.run_pass, first_now)
+    assert report.sent == 1 and len(slack.mock.calls_to("chat.postMessage")) == 1
+    posted = slack.mock.calls_to("chat.postMessage")[0]
+    key = posted.args["metadata"]["event_payload"]["key"]  # every reminder carries its ledger key
+    assert posted.args["metadata"]["event_type"] == "careerbot_reminder"
+    assert [e.status for e in services.store.ledger(person_id="p-U4101") if e.key == key] == ["claimed"]
+
+    later = datetime(2026, 3, 9, 10, tzinfo=UTC)  # the crashed process's lease has run out
+    other = ReminderService(services.store, services.knowledge, services.notifiers, owner="replica-b",
+                            clock=lambda: later)
+    report = await asyncio.to_thread(other.run_pass, later)
+    assert len(slack.mock.calls_to("chat.postMessage")) == 1  # not sent a second time
+    assert slack.mock.calls_to("conversations.history")  # it looked
+    assert [e.status for e in services.store.ledger(person_id="p-U4101") if e.key == key] == ["sent"]
+
+
+async def test_a_reminder_claimed_but_never_sent_is_sent_on_the_retry(slack):
+    from bot.reminders import ReminderService
+
+    services = slack.services
+    services.store.upsert_person(person("U4201", level_code="SW2A", level_since=date(2024, 3, 7)))
+    first_now = datetime(2026, 3, 9, 9, tzinfo=UTC)
+    svc = ReminderService(services.store, services.knowledge, services.notifiers, owner="crashed",
+                          clock=lambda: first_now)
+    [msg] = [p.message for p in svc.dry_run(first_now) if p.person_id == "p-U4201"]  # due now, not sent
+    assert services.store.claim_reminder(msg.ledger_entry(), owner="crashed", lease_seconds=60, now=first_now)
+    later = datetime(2026, 3, 9, 10, tzinfo=UTC)
+    other = ReminderService(services.store, services.knowledge, services.notifiers, owner="replica-b",
+                            clock=lambda: later)
+    report = await asyncio.to_thread(other.run_pass, later)
+    assert report.sent == 1 and len(slack.mock.calls_to("chat.postMessage")) == 1
+    assert slack.mock.calls_to("conversations.history")  # a retry looks first, finds nothing, sends

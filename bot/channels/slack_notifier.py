@@ -45,6 +45,15 @@ BAD_MESSAGE_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_
                                 "invalid_arguments"})
 
 
+REMINDER_KEY = "reminder_key"  # Reply.meta: the ledger key of the reminder this reply is (bot/reminders.py)
+METADATA_EVENT = "careerbot_reminder"  # Slack message metadata event_type on every reminder
+HISTORY_LOOKBACK = 50  # recent DM messages searched for a reminder's key
+
+
+def _metadata(key: str) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+
+
 class SlackNotifier:
     """Notifier protocol for Slack: name, can_reach(person), send(person, reply)."""
 
@@ -74,14 +83,35 @@ class SlackNotifier:
             raise DeliveryError("no Slack user id", retryable=False)
         channel = self.open_dm(user)
         messages = render_reply(reply, owner=user)
+        key = reply.meta.get(REMINDER_KEY)
         try:
-            self._post_all(channel, messages)
+            self._post_all(channel, messages, metadata=_metadata(key) if key else None)
         except DeliveryError as exc:
             if not exc.retryable and exc.args and "channel_not_found" in str(exc.args[0]):
                 self._forget_dm(user)  # a stale cached DM id: the next attempt opens it again
             raise
         for attachment in reply.attachments:
             self._upload(channel, attachment)
+
+    def delivered(self, person: Any, key: str) -> bool | None:
+        """Whether the reminder with this ledger key is already in the person's DM (True), is not (False),
+        or Slack cannot tell us (None). Every reminder carries its key in the message metadata, so a pass
+        that takes over from a process that died mid-send can tell "sent, not recorded" from "never sent"."""
+        user = getattr(person, "slack_user_id", None)
+        if not user:
+            return None
+        try:
+            channel = self.open_dm(user)
+            resp = self._call("conversations.history", lambda: self.client.conversations_history(
+                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True))
+        except DeliveryError as exc:
+            log.info("could not look for %s in the DM: %s", key, exc)
+            return None
+        for message in resp.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+                return True
+        return False
 
     # -- the Web API calls ---------------------------------------------------------------------------
     def open_dm(self, user: str) -> str:
@@ -103,31 +133,36 @@ class SlackNotifier:
         with self._lock:
             self._dm.pop(user, None)
 
-    def _post_all(self, channel: str, messages: list[Message]) -> None:
+    def _post_all(self, channel: str, messages: list[Message], *, metadata: dict[str, Any] | None = None) -> None:
         multi = len(messages) > 1
         for n, msg in enumerate(messages):
+            last = n == len(messages) - 1
             key = None
             if multi:  # a retry after a partial failure does not post the parts that went out
                 key = hashlib.sha256(f"{channel}|{n}|{len(messages)}|{msg.text}".encode()).hexdigest()
                 with self._lock:
                     if key in self._delivered:
                         continue
-            self._post(channel, msg)
+            self._post(channel, msg, metadata=metadata if last else None)  # on the last part: all of it went
             if key:
                 with self._lock:
                     self._delivered[key] = time.time()
                     while len(self._delivered) > 5000:
                         self._delivered.popitem(last=False)
 
-    def _post(self, channel: str, msg: Message) -> None:
-        kwargs = dict(channel=channel, text=msg.text, blocks=msg.blocks, unfurl_links=False, unfurl_media=False)
+    def _post(self, channel: str, msg: Message, *, metadata: dict[str, Any] | None = None) -> None:
+        kwargs: dict[str, Any] = dict(channel=channel, text=msg.text, blocks=msg.blocks, unfurl_links=False,
+                                      unfurl_media=False)
+        if metadata:
+            kwargs["metadata"] = metadata
         try:
             self._call("chat.postMessage", lambda: self.client.chat_postMessage(**kwargs), pace=channel)
         except _BadMessage:
             log.warning("Slack refused the blocks of a message; sending the plain text instead")
             try:
                 self._call("chat.postMessage",
-                           lambda: self.client.chat_postMessage(channel=channel, text=msg.text or esc("(empty)")),
+                           lambda: self.client.chat_postMessage(channel=channel, text=msg.text or esc("(empty)"),
+                                                                **({"metadata": metadata} if metadata else {})),
                            pace=channel)
             except _BadMessage as exc:  # the message, not the person, is the problem: never "unreachable"
                 raise DeliveryError(f"chat.postMessage refused the message: {exc}", retryable=True) from exc

@@ -805,3 +805,14 @@ async def test_a_reminder_pass_from_cron_reaches_teams(tmp_path, connector):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     await asyncio.wait_for(proc.communicate(), 60)
     assert len([c for c in connector.posted() if c.kind == "send"]) == 1
+
+
+async def test_the_core_on_worker_threads_answers_the_same(bot, connector):
+    """With a networked store (PostgreSQL) turns run on the channel's worker threads, not the event loop."""
+    assert bot.teams._inline is True  # SQLite is embedded
+    bot.teams._inline = False
+    await asyncio.gather(bot.post(message(connector.url, "what do I need for SW3B?")),
+                         bot.post(message(connector.url, "what evidence for SW3C?")))
+    texts = [c.text for c in connector.posted()]
+    assert len(texts) == 2 and any("SW3B" in t for t in texts) and any("SW3C" in t for t in texts)
+    assert bot.teams._executor is not None  # they did go through the worker threads

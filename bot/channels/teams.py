@@ -758,6 +758,7 @@ class TeamsChannel:
                                          session=self.session, proxy=self.config.proxy_url)
                           if self.config.auth_enabled else None)
         self._turn_locks = _KeyedLocks()
+        self._inline = bool(getattr(services.store, "embedded", False))  # see _in_worker
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._cards: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
         self.turn_policy = Policy(attempts=self.config.turn_attempts, max_wait=self.config.turn_max_wait)
@@ -783,7 +784,11 @@ class TeamsChannel:
                         "never expose it like this.", ROUTE)
 
     async def _in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run the synchronous core off the event loop, on the channel's own few threads."""
+        """Run the synchronous core: on the event loop itself when the store is embedded (SQLite: a turn takes
+        a fraction of a millisecond, less than the hop to a thread; Word documents are built later, in a
+        thread), else off the loop on the channel's own few threads (PostgreSQL waits on the network)."""
+        if self._inline:
+            return fn(*args)
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(self.config.turn_threads,
                                                                    thread_name_prefix="teams-turn")

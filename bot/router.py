@@ -43,8 +43,9 @@ _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|s
                            r"(?:be )?eligible|am i eligible|when can i (?:apply|progress|move up|go for the next))\b",
                            re.I)
 # "How do I prepare for supervision?", "what should I bring to supervision?" (asked, not "prepare me for ...")
-_SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|get ready|plan)\b.{0,40}\bsupervision\b|"
-                              r"\bsupervision\b.{0,30}\b(?:prepare|prep|bring|take)\b", re.I)
+# Not "do I need to take a course in supervision?" (supervising others is in the framework).
+_SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+\w+){0,4}?\s+(?:to|for|into)\s+"
+                              r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible)\b",
                       re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)

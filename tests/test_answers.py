@@ -167,6 +167,8 @@ def test_comparing_two_levels_without_a_role_offers_each_role_s_pair(engine):
     ("can an SCO progress to SW2?", "SW2A"), ("how do I go from SCO 4C to SW2A?", "SW2A"),
     ("how can a social care officer become a social worker?", "SW2A"),
     ("I'm a social worker, how do I become a team manager?", "SW4A"),
+    ("how do I apply to SW3A after SW2C?", "SW3A"),  # the role after "to" is the goal, whatever comes first
+    ("SW2 to SW3: what do I need?", "SW3A"), ("social care officer to social worker", "SW2A"),
 ])
 def test_a_move_between_roles_shows_what_the_new_role_asks(engine, question, target):
     result = ask(engine, question)
@@ -180,6 +182,8 @@ def test_a_move_between_roles_shows_what_the_new_role_asks(engine, question, tar
 
 def test_a_move_within_a_role_is_still_time_in_level(engine):
     assert ask(engine, "how long from SW2A to SW2B?")["topic"] == "time_in_level"
+    assert ask(engine, "how long from SW2C to SW3A?")["topic"] == "time_in_level"  # the time answer explains PQE
+    assert ask(engine, "what is the difference between SW2 and SW3?")["topic"] == "comparison"
 
 
 @pytest.mark.parametrize("question, role", [("what does a KR10 need?", "KR10"), ("what is needed for PO3?", "PO3"),

@@ -210,3 +210,8 @@ def test_asking_how_to_prepare_for_supervision_offers_the_check_in_and_the_asses
     text = chat.say(asked)
     assert "get ready for supervision" in text and "check-in" in text
     assert "1 of" in chat.press("Prepare for supervision")  # the check-in starts
+
+
+def test_supervising_others_is_still_a_framework_question(services):
+    chat = FakeChannel(services)
+    assert "get ready for supervision" not in chat.say("do I need to take a course in supervision for SW3A?")

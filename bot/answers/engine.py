@@ -1297,21 +1297,26 @@ class AnswerEngine:
         """'Can an SCO progress to SW2?', 'how do I go from SCO 4C to SW2A?': a move between two roles. The
         documents set no time in level between roles, so the answer says that and shows what the new role asks
         of someone starting at its level (its own words, cited), as the next-step answer for a top level does."""
-        if q.comparison or q.mapping or len(dict.fromkeys(roles)) < 2:
+        if q.comparison or q.mapping or "time_in_level" in q.topics or len(dict.fromkeys(roles)) < 2:
             return None
-        if not re.search(r"\b(?:progress|move|moving|go|get|step|become|transfer|switch|apply)\w*\b[^?]*\bto\b|"
-                         r"\bfrom\b[^?]*\bto\b|\bbecom(?:e|ing)\b", q.lower):
+        mentions = [(r, p) for r, p in q.mentions if r in self.k.roles]
+        m = re.search(r"\b(?:progress|move|moving|go|get|step|transfer|switch|apply)\w*\b[^?]*?\bto\b|"
+                      r"\bbecom(?:e|ing)\b", q.lower)
+        if not m and len(mentions) >= 2:  # "SW2 to SW3: what do I need?"
+            m = re.compile(r"\s(?:to|into|->|→)\s").search(q.lower, mentions[0][1], mentions[1][1] + 1)
+        if not m:
             return None
-        order = sorted(((p, r) for r, _lv, p in q.levels), key=lambda x: x[0])
-        named = list(dict.fromkeys([r for _p, r in order if r in self.k.roles] + roles))
-        source, target = named[0], named[-1]
+        after = [r for r, p in mentions if p >= m.end()]  # the role named after "to" / "become" is the goal
+        if not after:
+            return None
+        target = after[0]
+        source = next((r for r, _p in mentions if r != target), None)
         info = self.k.roles.get(target)
-        if source == target or info is None or info.kind != "role" or not info.levels:
+        if source is None or info is None or info.kind != "role" or not info.levels:
             return None
-        level = next((lv for r, lv in levels if r == target and lv), None) or min(info.levels)
+        level = next((lv for r, lv in levels if r == target and lv), None) or next(iter(info.levels))
         code = self.k.code(target, level)
-        inner = self._level(parse(f"qualifications and experience for {code}"), target, level)
-        reply = inner.copy()
+        reply = self._level(parse(f"qualifications and experience for {code}"), target, level)
         reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
         reply.blocks.insert(0, Block(text=(
             f"{target} is a different role from {source}, and the framework sets no time in level for moving "

@@ -355,6 +355,7 @@ class Query:
     lower: str
     roles: list[str] = field(default_factory=list)  # distinct role codes mentioned, in order
     levels: list[tuple[str, str, int]] = field(default_factory=list)  # (role, level, position), in order
+    mentions: list[tuple[str, int]] = field(default_factory=list)  # every role named (code or words), position
     bare_levels: list[tuple[str, int]] = field(default_factory=list)  # levels with no role beside them
     unknown_codes: list[str] = field(default_factory=list)  # SW5, SW2D, SCO D ...
     topics: list[str] = field(default_factory=list)
@@ -482,6 +483,7 @@ def parse(text: str) -> Query:
         mentions.append(("SW2", "A", pos))
         q.inferred_level = True
     mentions.sort(key=lambda m: m[2])
+    q.mentions = [(r, p) for r, _lv, p in mentions]
 
     level_words = find_level_words(lower) + level_after_to(typed)
     for _role, pos, name in role_names:

@@ -222,14 +222,14 @@ class MockConnector:
         return web.json_response({"id": new_id, "activityId": None, "serviceUrl": self.url}, status=201)
 
     async def _send(self, request: web.Request) -> web.Response:
-        call, failed = await self._record(request, "send")
-        if failed is not None:
-            return failed
-        call.result_id = f"m{next(self._ids)}"
-        return web.json_response({"id": call.result_id}, status=201)
+        return await self._new_activity(request, "send")
 
     async def _reply(self, request: web.Request) -> web.Response:
-        call, failed = await self._record(request, "reply")
+        return await self._new_activity(request, "reply")
+
+    async def _new_activity(self, request: web.Request, kind: str) -> web.Response:
+        """A message posted to a conversation (send) or in reply to an activity (reply): its new id."""
+        call, failed = await self._record(request, kind)
         if failed is not None:
             return failed
         call.result_id = f"m{next(self._ids)}"

@@ -93,6 +93,7 @@ class AnswerEngine:
         self._cache: OrderedDict[tuple[str, Context | None], Reply] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._glossary_terms = self._build_glossary_terms()
+        self._year_levels_cache: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------------------------------
     def answer(self, question: str, *, context: Context | None = None) -> Reply:
@@ -180,8 +181,8 @@ class AnswerEngine:
             and re.search(r"\b(?:what|which|list|show)\b", q.lower)
         ):
             return self._framework_overview()
-        if q.year and not levels and roles and any(r == "SW2" for r in roles) and "SW2" in self.k.roles:
-            levels = [("SW2", "A")]  # "SW2 year 2": only SW2A is split into Year 1 and Year 2
+        if q.year and not levels:  # "SW2 year 2": the level the framework splits into Year 1 and Year 2
+            levels = [(r, lv) for r in roles for lv in self._year_levels(r)][:1]
         move = self._role_move(q, roles, levels)
         if move is not None:
             return move
@@ -926,7 +927,7 @@ class AnswerEngine:
             # the level's own criteria first; the table's framing lines ("In addition to level A") last
             criteria = [c for t in (*LEVEL_TOPICS, "overview") for c in self.k.find(role=role, level=level, topic=t)]
             topic = "overview"
-        if q.year and role == "SW2" and level == "A":
+        if q.year and level in self._year_levels(role):
             criteria = [c for c in criteria if not c.group or str(q.year) in c.group or "year" not in c.group.lower()]
         criteria, footer = self._variant_filter(q, criteria)
         extra: list[Block] = []
@@ -1324,6 +1325,14 @@ class AnswerEngine:
             "or HR can say how a move works in practice.")))
         reply.meta.update(topic="role_change")
         return reply
+
+    def _year_levels(self, role: str) -> list[str]:
+        """The role's levels whose criteria are split by year ("Year 1", "Year 2"): SW2A in the shipped files."""
+        found = self._year_levels_cache.get(role)
+        if found is None:
+            found = self._year_levels_cache[role] = list(dict.fromkeys(
+                c.level for c in self.k.find(role=role) if c.level and c.group and "year" in c.group.lower()))
+        return found
 
     @staticmethod
     def _about_own_time(q: Query) -> bool:

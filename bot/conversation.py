@@ -163,3 +163,9 @@ class Notifier(Protocol):
 
     # Optional: ``delivered(person, key) -> bool | None``, whether a reminder (reply.meta["reminder_key"]) is
     # already with the person (None: cannot tell). The reminder service asks it before a retry.
+
+
+class Aside(list):
+    """What a dialog returns for a message that was not an answer to its question (a new question typed in
+    the middle of it): the router answers the message as usual, then adds these replies (where the dialog
+    stands, and how to carry on)."""

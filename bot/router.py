@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import parse
-from bot.conversation import Attachment, Block, Choice, Incoming, Reply
+from bot.conversation import Aside, Attachment, Block, Choice, Incoming, Reply
 from bot.dates import format_uk, parse_date
 from bot.knowledge.model import Knowledge
 from bot.storage.base import Person, Store, StoreError
@@ -128,10 +128,21 @@ class Router:
             weeks = weeks if isinstance(weeks, int) and 0 < weeks <= 52 else 2
             return [self._reminder_setting(person, "snooze",
                                            (self._today(person) + timedelta(weeks=weeks)).isoformat())]
+        aside: list[Reply] = []
         if self.dialogs is not None:
             replies = self.dialogs.handle(msg, person)
-            if replies is not None:
+            if isinstance(replies, Aside):  # a new question typed in the middle of a dialog
+                aside = list(replies)
+            elif replies is not None:
                 return replies
+        replies = self._route(msg, person, text, action)
+        if aside and not any(r.status == "dialog" for r in replies):  # not when it opened a dialog of its own
+            replies += aside
+        return replies
+
+    def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
+        """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
+        if self.dialogs is not None:
             from dialogs import detect_start
 
             started = detect_start(text) if text else None

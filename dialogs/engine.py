@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import metrics
-from bot.conversation import MAX_TEXT, Block, Choice, Incoming, Reply
+from bot.conversation import MAX_TEXT, Aside, Block, Choice, Incoming, Reply
 from bot.knowledge.model import Knowledge
 from bot.storage.base import DIALOG_PERSON_KEY, Conflict, Person, Store, StoreError
 from dialogs.base import (
@@ -40,7 +40,7 @@ from dialogs.privacy import DeleteData, export_data_reply, latest_record, record
 from dialogs.self_assessment import SelfAssessment
 from dialogs.set_level import SetLevel
 from dialogs.triggers import detect_start
-from dialogs.words import GLOBAL_WORDS, clip, global_word, match_phrase, tidy
+from dialogs.words import GLOBAL_WORDS, clip, global_word, looks_like_request, match_phrase, tidy
 
 log = logging.getLogger(__name__)
 
@@ -328,8 +328,26 @@ class DialogRunner:
                 started = detect_start(text)
                 if started:
                     return self._start_within(ctx, flow, state, started, msg, person)
+                if looks_like_request(text):
+                    return self._aside(ctx, flow, state)
             return self._hint(ctx, flow, state, e.hint)
         return self._applied(ctx, flow, state, out, pressed)
+
+    def _aside(self, ctx: Ctx, flow: Flow, state: dict[str, Any]) -> Turn:
+        """A new question typed instead of an answer ("when am I eligible?" at "Set your level...? Yes/No").
+        A quick yes/no question is dropped and the message answered; a longer dialog stays exactly where it
+        was (nothing saved), the message is answered, and a line says how to carry on."""
+        if not flow.keeps_partial:
+            return Turn(None, None)
+        what = flow.describe(state, ctx.today)
+        prog = flow.progress(state) if state["data"] else None
+        reply = Reply(title=f"Your {what.removeprefix('a ').removeprefix('your ')} is still open"
+                            + (f" (question {prog})." if prog else "."),
+                      blocks=[Block(text="Say “resume” to go back to the question, or “cancel” to stop it.")],
+                      choices=[choice(state, "Resume", "resume", "primary"), choice(state, "Cancel it", "cancel")],
+                      status="dialog", meta={"dialog": state["dialog"], "dialog_id": state["id"],
+                                             "step": state["step"], "phase": "aside"})
+        return Turn(Aside([reply]), state, save=False)
 
     def _applied(self, ctx: Ctx, flow: Flow, state: dict[str, Any], out: Out, pressed: bool) -> Turn:
         state["turns"] = state.get("turns", 0) + 1

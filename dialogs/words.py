@@ -166,6 +166,22 @@ def yes_no(text: str, *, strict: bool = False) -> str | None:
     return match_phrase(text, YES_NO, fuzzy=not strict)
 
 
+# A message that is plainly a new request rather than an answer to the dialog's question: a question, a
+# level code, or an instruction to the bot. Used only when the dialog did not understand it as an answer.
+_REQUEST = re.compile(
+    r"\?\s*$"
+    r"|^(?:what|what's|whats|how|when|where|who|whom|which|why|can|could|do|does|did|is|are|should|would|will|"
+    r"tell|show|list|explain|give|snooze|remind|evidence|requirements?)\b"
+    r"|\b(?:sw|sco|kr|po)\s*-?\s*\d",
+    re.I)
+
+
+def looks_like_request(text: str) -> bool:
+    """True for "what do I need for SW3B?", "SW5B", "when am I eligible": not an answer, a new request."""
+    s = tidy(text) if not str(text or "").rstrip().endswith("?") else str(text).strip().lower()
+    return bool(s) and bool(_REQUEST.search(s))
+
+
 def is_skip_text(text: str) -> bool:
     return tidy(text) in SKIP_FREE_TEXT
 

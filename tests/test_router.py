@@ -16,6 +16,7 @@ from bot.storage.base import Person, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+KEY = "test:dm-u1:u1"  # FakeChannel's conversation key (channel:conversation:user)
 
 
 @pytest.fixture
@@ -215,3 +216,45 @@ def test_asking_how_to_prepare_for_supervision_offers_the_check_in_and_the_asses
 def test_supervising_others_is_still_a_framework_question(services):
     chat = FakeChannel(services)
     assert "get ready for supervision" not in chat.say("do I need to take a course in supervision for SW3A?")
+
+
+def test_a_question_typed_instead_of_yes_or_no_is_answered_and_the_confirmation_dropped(services):
+    chat = FakeChannel(services)
+    assert "Set your level to SW2B" in chat.say("I'm SW2B since June 2024")
+    text = chat.say("what evidence for SW3C?")
+    assert "Evidence for SW3C" in text and "didn't catch" not in text
+    assert services.store.load_dialog(KEY)[0] is None  # the question was dropped, not kept waiting
+    chat.say("yes")  # a late "yes" no longer confirms anything
+    assert services.store.get_person("u1").level_code is None
+    # An answer it does not understand that is not a request still gets the hint.
+    assert services.store.load_dialog(KEY)[0] is None
+    chat.say("I'm SW2B since June 2024")
+    assert services.store.load_dialog(KEY)[0] is not None
+    assert "didn't catch" in chat.say("hmm")
+
+
+def test_a_question_in_the_middle_of_a_self_assessment_is_answered_and_the_assessment_waits(services):
+    chat = FakeChannel(services)
+    first = chat.say("self-assessment for SW3B")
+    assert "1 of" in first
+    state_before, version_before = services.store.load_dialog(KEY)
+    assert state_before is not None
+    text = chat.say("what does AMHP stand for?")
+    assert "Approved Mental Health Professional" in text  # the question is answered...
+    assert "is still open (question 1 of" in text  # ...and the person is told where they were
+    assert services.store.load_dialog(KEY) == (state_before, version_before)  # nothing moved
+    assert "1 of" in chat.press("Resume")
+    assert "Add a note" in chat.say("met")  # the rating went to question 1, where the person was
+    state, _ = services.store.load_dialog(KEY)
+    first_uid = state["data"]["items"][0]["uid"]
+    assert state["data"]["answers"][first_uid]["rating"] == "met"
+
+
+@pytest.mark.parametrize(("asked", "says"), [
+    ("what do I need for SW5B?", "no SW5 grade"),
+    ("SW1A", "no SW1 grade"),
+    ("what about SW3D", "no level beyond C"),
+])
+def test_unknown_levels_say_what_is_wrong_with_them(services, asked, says):
+    text = FakeChannel(services).say(asked)
+    assert says in text and "SW2A–SW2C" in text

@@ -86,6 +86,9 @@ def clean_question(text: str) -> tuple[str, bool]:
     return text[:MAX_TEXT].strip(), cut
 
 
+LEVEL_NAMES_TEXT = "A (Developing), B (Practising) and C (Accomplished)"
+
+
 class AnswerEngine:
     def __init__(self, knowledge: Knowledge) -> None:
         self.k = knowledge
@@ -338,20 +341,33 @@ class AnswerEngine:
             if info.kind != "role":
                 continue
             if info.levels:
-                parts.append(f"{info.title} {code}{'/'.join(info.levels)}".replace(f"{code}A/B/C", f"{code}A–{code}C"))
+                levels = list(info.levels)
+                span = (f"{self.k.code(code, levels[0])}–{self.k.code(code, levels[-1])}" if len(levels) > 1
+                        else self.k.code(code, levels[0]))
+                parts.append(f"{info.title} {span}")
             else:
                 parts.append(f"{code} ({info.title}{', ' + info.organisations[0] if info.organisations else ''})")
         return "; ".join(parts)
 
     def _unknown_level(self, q: Query) -> Reply:
-        codes = ", ".join(dict.fromkeys(re.sub(r"^SCO(\w)$", r"SCO level \1", c) for c in q.unknown_codes))
+        shown, why = [], []
+        for c in dict.fromkeys(q.unknown_codes):
+            m = re.fullmatch(r"(SCO|[A-Z]+\d*)([A-Z])?", c)
+            role, letter = (m.group(1), m.group(2)) if m else (c, None)
+            shown.append(f"SCO level {letter}" if role == "SCO" and letter else c)
+            if role not in self.k.roles:
+                graded = [f"{r} ({info.title})" for r, info in self.k.roles.items() if info.kind == "role"
+                          and info.levels and re.fullmatch(r"[A-Z]+\d+", r) and r[:2] == role[:2]]
+                why.append(f"There is no {role} grade in the framework documents."
+                           + (f" The graded roles are {', '.join(graded[:-1])} and {graded[-1]}."
+                              if len(graded) > 1 else ""))
+            else:
+                why.append(f"{self._role_name(role)} has levels {LEVEL_NAMES_TEXT} only, and no level "
+                           f"beyond C.")
         reply = Reply(
-            title=f"The framework does not have {codes}.",
+            title=f"The framework does not have {', '.join(shown)}.",
             blocks=[
-                Block(
-                    text="The career progression framework documents only have levels A (Developing), "
-                    "B (Practising) and C (Accomplished), and no level beyond C."
-                ),
+                Block(text=" ".join(dict.fromkeys(why))),
                 Block(title="Levels and roles the framework covers", text=self._known_levels_text()),
             ],
             status="not_in_framework",

@@ -337,3 +337,21 @@ def test_hours_are_out_of_scope(engine):
 def test_a_section_the_documents_never_have_is_not_called_blank(engine):
     assert "no such section" in ask(engine, "what evidence for SCO 4B?")["text"]
     assert "blank" in ask(engine, "SCO 4C qualifications")["text"]
+
+
+@pytest.mark.parametrize(("asked", "first"), [
+    ("how many years until I'm a senior?", "SW3A"),
+    ("how long till i'm a team manager", "SW4A"),
+    ("how long before I can be a senior", "SW3A"),
+    ("how long does it take to become a senior social worker", "SW3A"),
+])
+def test_how_long_until_i_am_a_role_is_about_its_first_level(engine, asked, first):
+    reply = engine.answer(asked)
+    assert reply.status != "clarify"
+    assert f"moving into {first}" in reply.plain_text()
+    assert "post qualifying experience" in reply.plain_text()  # what the documents ask instead, quoted
+
+
+def test_being_a_senior_already_is_not_the_goal(engine):
+    reply = engine.answer("I'm a senior, how long until I can go for the next level?")
+    assert reply.status == "clarify" and "SW3A" in reply.plain_text()

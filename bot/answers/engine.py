@@ -616,6 +616,18 @@ class AnswerEngine:
             return lv, self.k.next_level(role, lv)
         return self.k.previous_level(role, lv), lv
 
+    _GOAL_BEFORE = re.compile(
+        r"(?:\b(?:be|become|becoming|get to|move to|move up to|go for|apply for|reach|reaching|promoted to|"
+        r"promotion to|step up to)|\b(?:until|till|til|before)\s+(?:i'?m|i am|i can be|i become))\s+"
+        r"(?:an?\s+|the\s+)?$")
+
+    def _role_is_the_goal(self, q: Query, role: str) -> bool:
+        """'How long until I'm a senior?', 'how long to become a team manager?': the role is where the person
+        wants to get to (its first level), not where they are."""
+        return any(r == role and self._GOAL_BEFORE.search(q.lower[:p]) for r, p in q.mentions) or bool(
+            re.search(r"\b(?:be|become|becoming|get to|move to|go for|apply for)\s+(?:an?\s+|the\s+)?"
+                      + re.escape(self.k.roles[role].title.lower()), q.lower))
+
     def _time_in_level(self, q: Query, roles: list[str], levels: list[tuple[str, str]]) -> Reply:
         role = roles[0]
         info = self.k.roles[role]
@@ -636,15 +648,7 @@ class AnswerEngine:
             )
             reply.meta.update(role=self._public_role(role), level=to, topic="time_in_level")
             return reply
-        if (
-            to is None
-            and frm is None
-            and re.search(
-                r"\b(?:be|become|becoming|get to|move to|go for|apply for)\s+"
-                r"(?:an?\s+|the\s+)?" + re.escape(info.title.lower()),
-                q.lower,
-            )
-        ):
+        if to is None and frm is None and self._role_is_the_goal(q, role):
             frm, to = None, next(iter(info.levels), None)
         if to is None and frm is not None:
             return self._top_level(role, frm, topic="time_in_level")

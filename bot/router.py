@@ -39,7 +39,8 @@ _OPT_OUT = re.compile(r"^\s*(?:stop|pause|turn off|no more|opt out of|unsubscrib
                       r"(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\b|^\s*opt[- ]?out\b", re.I)
 _OPT_IN = re.compile(r"^\s*(?:start|resume|turn on|restart|opt in to)\s+(?:the\s+)?(?:reminders?|nudges?|"
                      r"notifications?)\b|^\s*opt[- ]?in\b", re.I)
-_MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|when (?:am|will) i "
+_MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|"
+                           r"(?:what|which) (?:level|grade) am i\b|when (?:am|will) i "
                            r"(?:be )?eligible|am i eligible|when can i (?:apply|progress|move up|go for the next))\b",
                            re.I)
 # "How do I prepare for supervision?", "what should I bring to supervision?" (asked, not "prepare me for ...")
@@ -48,6 +49,12 @@ _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+
                               r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible)\b",
                       re.I)
+_THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
+                     r"[,!. ]*)?"
+                     r"(?:thanks|thank you|thankyou|thx|ta|cheers)(?: (?:very much|so much|a lot|again|loads))?"
+                     r"(?:[,!. ]+(?:bye|goodbye))?\s*[.!]*\s*(?::\)|🙂|😊|👍)?\s*$", re.I)
+_BYE = re.compile(r"^\s*(?:bye|goodbye|good bye|bye bye|see you|see ya|later|ttyl|night|good night)\b[\w\s!.]{0,20}$",
+                  re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
 
 
@@ -158,6 +165,13 @@ class Router:
                           status="clarify")]
         if not text or _HELP.match(text):
             return [self.engine.help_reply()]
+        if _THANKS.match(text):
+            return [Reply(title="You're welcome.",
+                          blocks=[Block(text="Ask me anything else about the career progression framework whenever "
+                                             "you like.")])]
+        if _BYE.match(text):
+            return [Reply(title="Bye for now.",
+                          blocks=[Block(text="I'm here whenever you want to ask about your career progression.")])]
         m = _SET_LEVEL.match(text)
         if m:
             reply = self._set_level(msg, person, m.group("code"), m.group("when"))

@@ -355,3 +355,9 @@ def test_how_long_until_i_am_a_role_is_about_its_first_level(engine, asked, firs
 def test_being_a_senior_already_is_not_the_goal(engine):
     reply = engine.answer("I'm a senior, how long until I can go for the next level?")
     assert reply.status == "clarify" and "SW3A" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["how many levels are there", "what's the highest level", "what levels are there"])
+def test_questions_about_the_levels_in_general_get_the_overview(engine, asked):
+    text = engine.answer(asked).plain_text()
+    assert "SW2A Developing, SW2B Practising, SW2C Accomplished" in text and "document 001" in text

@@ -258,3 +258,24 @@ def test_a_question_in_the_middle_of_a_self_assessment_is_answered_and_the_asses
 def test_unknown_levels_say_what_is_wrong_with_them(services, asked, says):
     text = FakeChannel(services).say(asked)
     assert says in text and "SW2A–SW2C" in text
+
+
+@pytest.mark.parametrize(("said", "reply"), [
+    ("thanks", "You're welcome."), ("thank you very much!", "You're welcome."), ("ok thanks, bye", "You're welcome."),
+    ("cheers", "You're welcome."), ("bye", "Bye for now."), ("see you later", "Bye for now."),
+])
+def test_thanks_and_goodbye_get_a_short_reply_not_the_menu(services, said, reply):
+    text = FakeChannel(services).say(said)
+    assert text.startswith(reply) and "You can ask, for example" not in text
+
+
+def test_thanks_inside_a_question_is_still_a_question(services):
+    assert "SW3C" in FakeChannel(services).say("thanks for that, and what about SW3C?")
+
+
+def test_what_level_am_i_is_about_the_person(services):
+    chat = FakeChannel(services)
+    assert "I don't know your level yet" in chat.say("what level am I?")
+    chat.say("I'm SW3A since March 2025")
+    chat.press("Yes")
+    assert "Your level: SW3A" in chat.say("which grade am I on?")

@@ -180,8 +180,11 @@ class AnswerEngine:
         if (
             not roles
             and not q.topics
-            and re.search(r"\b(?:levels|roles|grades|jobs|posts)\b", q.lower)
-            and re.search(r"\b(?:what|which|list|show)\b", q.lower)
+            and (
+                re.search(r"\b(?:levels|roles|grades|jobs|posts)\b", q.lower)
+                and re.search(r"\b(?:what|which|list|show|how many)\b", q.lower)
+                or re.search(r"\b(?:highest|top|lowest|most senior)\s+(?:level|grade|role|job|post)\b", q.lower)
+            )
         ):
             return self._framework_overview()
         if q.year and not levels:  # "SW2 year 2": the level the framework splits into Year 1 and Year 2

@@ -361,3 +361,18 @@ def test_being_a_senior_already_is_not_the_goal(engine):
 def test_questions_about_the_levels_in_general_get_the_overview(engine, asked):
     text = engine.answer(asked).plain_text()
     assert "SW2A Developing, SW2B Practising, SW2C Accomplished" in text and "document 001" in text
+
+
+@pytest.mark.parametrize("asked", [
+    "how do I get promoted",
+    "what happens if I don't meet the criteria?",
+    "my manager says I'm not ready, what can I do?",
+])
+def test_questions_about_the_procedure_say_it_is_not_in_the_framework(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.status == "not_in_framework" and reply.meta.get("topic") == "out_of_scope"
+    assert "Team Manager" not in reply.plain_text()  # "my manager" is the person's own manager, not the role
+
+
+def test_a_manager_as_a_role_is_still_the_team_manager(engine):
+    assert "Team Manager (SW4)" in engine.answer("how do I become a manager").plain_text()

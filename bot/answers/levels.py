@@ -117,10 +117,14 @@ def find_role_names(text: str) -> list[tuple[str, int, str]]:
         span = (m.start(), m.end())
         if any(a < span[1] and span[0] < b for a, b in taken):
             continue
+        if m.group(0) in ("manager", "managers") and _SOMEONES_MANAGER.search(text, 0, m.start()):
+            continue  # "my manager says I'm not ready": the person's own line manager, not the Team Manager role
         taken.append(span)
         hits.append((ROLE_NAMES[m.group(0)], m.start(), m.group(0)))
     return sorted(hits, key=lambda h: h[1])
 
+
+_SOMEONES_MANAGER = re.compile(r"\b(?:my|our|your|his|her|their|line|operations|service|area)\s+$")
 
 # Longest names first, so "senior social worker" wins over "social worker" at the same place.
 _ROLE_PATTERN = re.compile("|".join(rf"(?<![a-z]){re.escape(n)}(?![a-z])" for n in _ROLE_CHOICES))

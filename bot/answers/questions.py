@@ -244,6 +244,9 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "turned down", "rejected", "refused", "how do i apply", "how to apply", "how can i apply",
         "application process", "who do i apply", "who do i send", "who do i give", "who assesses",
         "who will assess", "who checks my evidence", "where do i send", "where do i submit", "how do i submit",
+        "not ready", "don't meet", "do not meet", "didn't meet", "did not meet", "don't pass", "fail", "unfair",
+        "complain", "grievance", "held back", "get promoted", "promote me", "how do i get a promotion",
+        "what happens if i don't", "what happens if i do not", "what if i don't",
     ),
 }
 

@@ -376,3 +376,12 @@ def test_questions_about_the_procedure_say_it_is_not_in_the_framework(engine, as
 
 def test_a_manager_as_a_role_is_still_the_team_manager(engine):
     assert "Team Manager (SW4)" in engine.answer("how do I become a manager").plain_text()
+
+
+@pytest.mark.parametrize(("asked", "letter"), [("what does practising mean", "B"), ("what is level C", "C")])
+def test_the_meaning_of_a_level_name_is_explained_and_the_role_asked(engine, asked, letter):
+    reply = engine.answer(asked)
+    text = reply.plain_text()
+    assert reply.status == "clarify" and "A (Developing), B (Practising) and C (Accomplished)" in text
+    assert "required to reach an Accomplished level within that job role" in text and "document 003" in text
+    assert [c.label for c in reply.choices][:2] == [f"Social Worker SW2{letter}", f"Senior Social Worker SW3{letter}"]

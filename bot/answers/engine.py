@@ -1279,6 +1279,16 @@ class AnswerEngine:
             elif not letters:
                 choices.append(self.ask_choice(f"{info.title} ({code})", f"{q.text} {code}"))
         blocks = [Block(text="The framework covers several roles.")]
+        related = []
+        if letters and not q.topics and not q.comparison and q.glossary_hint:
+            # "What does Practising mean?", "what is level C?": the names are the same in every role; what a
+            # level asks is the role's own. The guide's one sentence on what a level stands for is quoted.
+            related = [c for c in self.k.guidance() if "information displayed at a level c" in c.text.lower()]
+            blocks = [Block(text=f"Each role in the framework has three levels: {LEVEL_NAMES_TEXT}. The documents "
+                                 "do not define the level names on their own: what a level asks depends on the "
+                                 "role, so choose one below."),
+                      *([Block(title="What the framework does say", bullets=[c.text for c in related])]
+                        if related else [])]
         if q.topics and self._about_own_time(q):
             blocks.append(Block(text="Tell me your level and when you started it (for example “I'm SW2B since "
                                      "March 2025”) and I'll work out when you can put yourself forward."))
@@ -1287,6 +1297,7 @@ class AnswerEngine:
             blocks=blocks,
             choices=choices[:10],
             status="clarify",
+            sources=self._sources(related),
         )
         reply.meta.update(role=None, level=letters[0] if letters else None, topic=topic)
         return reply

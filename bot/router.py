@@ -55,6 +55,8 @@ _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|t
                      r"(?:[,!. ]+(?:bye|goodbye))?\s*[.!]*\s*(?::\)|🙂|😊|👍)?\s*$", re.I)
 _BYE = re.compile(r"^\s*(?:bye|goodbye|good bye|bye bye|see you|see ya|later|ttyl|night|good night)\b[\w\s!.]{0,20}$",
                   re.I)
+_LONE_YES_NO = re.compile(r"^\s*(?:yes|yeah|yep|yup|y|no|nope|nah|n|ok|okay|sure)\s*(?:please|thanks)?\s*[.!]*\s*$",
+                          re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
 
 
@@ -169,6 +171,12 @@ class Router:
             return [Reply(title="You're welcome.",
                           blocks=[Block(text="Ask me anything else about the career progression framework whenever "
                                              "you like.")])]
+        if _LONE_YES_NO.match(text):  # an answer to a question that is no longer open (or never was)
+            return [Reply(title="I'm not waiting for an answer just now.",
+                          blocks=[Block(text="Ask me a question about the framework, or say “help” to see what "
+                                             "I can do.")],
+                          choices=[self.engine.ask_choice("What do I need for SW3B?", "what do I need for SW3B?")],
+                          status="clarify")]
         if _BYE.match(text):
             return [Reply(title="Bye for now.",
                           blocks=[Block(text="I'm here whenever you want to ask about your career progression.")])]

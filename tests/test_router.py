@@ -262,7 +262,8 @@ def test_unknown_levels_say_what_is_wrong_with_them(services, asked, says):
 
 @pytest.mark.parametrize(("said", "reply"), [
     ("thanks", "You're welcome."), ("thank you very much!", "You're welcome."), ("ok thanks, bye", "You're welcome."),
-    ("cheers", "You're welcome."), ("bye", "Bye for now."), ("see you later", "Bye for now."),
+    ("cheers", "You're welcome."), ("ok thanks", "You're welcome."), ("bye", "Bye for now."),
+    ("see you later", "Bye for now."),
 ])
 def test_thanks_and_goodbye_get_a_short_reply_not_the_menu(services, said, reply):
     text = FakeChannel(services).say(said)
@@ -279,3 +280,9 @@ def test_what_level_am_i_is_about_the_person(services):
     chat.say("I'm SW3A since March 2025")
     chat.press("Yes")
     assert "Your level: SW3A" in chat.say("which grade am I on?")
+
+
+@pytest.mark.parametrize("said", ["yes", "no", "ok", "Yes please"])
+def test_a_yes_or_no_with_nothing_open_gets_a_gentle_reply(services, said):
+    text = FakeChannel(services).say(said)
+    assert text.startswith("I'm not waiting for an answer just now.")

@@ -286,3 +286,11 @@ def test_what_level_am_i_is_about_the_person(services):
 def test_a_yes_or_no_with_nothing_open_gets_a_gentle_reply(services, said):
     text = FakeChannel(services).say(said)
     assert text.startswith("I'm not waiting for an answer just now.")
+
+
+def test_what_the_next_level_needs_is_its_requirements_not_only_its_timing(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SCO 4A since January 2025")
+    chat.press("Yes")
+    assert "What the framework asks for SCO 4B" in chat.say("what do I need for my next level?")
+    assert chat.say("what's next for me?").startswith("After SCO 4A comes SCO 4B")

@@ -86,6 +86,8 @@ def clean_question(text: str) -> tuple[str, bool]:
     return text[:MAX_TEXT].strip(), cut
 
 
+# "What do I need for my next level?": what the next level asks, not only when it can be reached
+_ASKS_WHAT_IS_NEEDED = re.compile(r"\b(?:need|needs|needed|require|required|requirements?|have to|must|should i)\b")
 LEVEL_NAMES_TEXT = "A (Developing), B (Practising) and C (Accomplished)"
 
 
@@ -172,9 +174,9 @@ class AnswerEngine:
             roles = [ctx.role]
             levels = [(ctx.role, lv) for lv, _ in q.bare_levels if lv in KNOWN_LEVELS.get(ctx.role, "")]
             if not levels and ctx.level and (q.next_step or "time_in_level" in q.topics or "evidence" in q.topics):
-                if q.next_step and not q.topics:
-                    return self._next_step(ctx.role, ctx.level)
                 nxt = self.k.next_level(ctx.role, ctx.level)
+                if q.next_step and not q.topics and not (nxt and _ASKS_WHAT_IS_NEEDED.search(q.lower)):
+                    return self._next_step(ctx.role, ctx.level)
                 levels = [(ctx.role, nxt or ctx.level)]
                 q.next_step = False
         if (

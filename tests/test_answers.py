@@ -385,3 +385,20 @@ def test_the_meaning_of_a_level_name_is_explained_and_the_role_asked(engine, ask
     assert reply.status == "clarify" and "A (Developing), B (Practising) and C (Accomplished)" in text
     assert "required to reach an Accomplished level within that job role" in text and "document 003" in text
     assert [c.label for c in reply.choices][:2] == [f"Social Worker SW2{letter}", f"Senior Social Worker SW3{letter}"]
+
+
+@pytest.mark.parametrize("asked", ["when was the framework written", "who wrote this framework",
+                                   "where does your information come from?", "is this the latest version?"])
+def test_questions_about_the_documents_list_them_with_employer_and_date_as_given(engine, asked, knowledge):
+    reply = engine.answer(asked)
+    text = reply.plain_text()
+    assert reply.meta.get("topic") == "documents"
+    for doc in knowledge.documents.values():
+        assert f"Document {doc.id}: {doc.title}" in text
+        assert (f"Date: {doc.date}" if doc.date else "The document gives no date.") in text
+    assert "December 2024 (updated May 2025)" in text  # the Medway guide's own dates
+
+
+@pytest.mark.parametrize("asked", ["what documents do I need to bring for SW3B", "when was I eligible"])
+def test_documents_as_evidence_or_personal_dates_are_not_about_the_sources(engine, asked):
+    assert engine.answer(asked).meta.get("topic") != "documents"

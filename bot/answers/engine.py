@@ -86,6 +86,14 @@ def clean_question(text: str) -> tuple[str, bool]:
     return text[:MAX_TEXT].strip(), cut
 
 
+# "When was the framework written?", "where does your information come from?": the documents themselves
+_ABOUT_THE_DOCUMENTS = re.compile(
+    r"\bwhen (?:was|were|did) (?:the |this |these |your |it )?(?:career progression )?(?:framework|guide|documents?|"
+    r"information|info|bot|it)\b(?! i\b)|\bwho (?:wrote|made|created|owns|publishe[sd]|writes|produced)\b"
+    r"|\bhow (?:old|up to date|recent|current) (?:is|are)\b|\b(?:latest|current|newest|most recent) version\b"
+    r"|\blast (?:updated|reviewed)\b|\byour sources\b|\bwhere do you get\b"
+    r"|\b(?:what|which) (?:documents|sources|files|frameworks|version|edition) (?:do|does|are|is) (?:you|careerbot|"
+    r"the bot|it|this|your)\b|\bwhere (?:does|do) (?:your|the|this|these) (?:information|info|answers?|data)\b")
 # "What do I need for my next level?": what the next level asks, not only when it can be reached
 _ASKS_WHAT_IS_NEEDED = re.compile(r"\b(?:need|needs|needed|require|required|requirements?|have to|must|should i)\b")
 LEVEL_NAMES_TEXT = "A (Developing), B (Practising) and C (Accomplished)"
@@ -152,6 +160,8 @@ class AnswerEngine:
             return self._mapping(q)
         if q.out_of_scope:
             return self._out_of_scope(q, ctx)
+        if _ABOUT_THE_DOCUMENTS.search(q.lower) and not q.levels:
+            return self._documents()
         term = self._glossary_term(q)
         if term and self._asks_meaning(q, term):
             return self._glossary(term)
@@ -340,6 +350,25 @@ class AnswerEngine:
         return out
 
     # -- not in the framework ----------------------------------------------------------------------
+    def _documents(self) -> Reply:
+        """The framework documents careerbot answers from: title, employer and date as each gives them."""
+        blocks = []
+        for doc in sorted(self.k.documents.values(), key=lambda d: d.id):
+            blocks.append(Block(title=f"Document {doc.id}: {doc.title}", bullets=[
+                f"Organisation: {doc.organisation}" if doc.organisation else "The document names no employer.",
+                f"Date: {doc.date}" if doc.date else "The document gives no date.",
+            ]))
+        reply = Reply(
+            title="The framework documents I answer from",
+            blocks=blocks,
+            footer="Every answer names the document it comes from. If your organisation has a newer version of "
+                   "any of them, whoever looks after careerbot can update its framework files.",
+            sources=[f"{d.title}{', ' + d.organisation if d.organisation else ''} (document {d.id})"
+                     for d in sorted(self.k.documents.values(), key=lambda d: d.id)],
+        )
+        reply.meta.update(role=None, level=None, topic="documents")
+        return reply
+
     def _known_levels_text(self) -> str:
         parts = []
         for code, info in self.k.roles.items():

@@ -402,3 +402,24 @@ def test_questions_about_the_documents_list_them_with_employer_and_date_as_given
 @pytest.mark.parametrize("asked", ["what documents do I need to bring for SW3B", "when was I eligible"])
 def test_documents_as_evidence_or_personal_dates_are_not_about_the_sources(engine, asked):
     assert engine.answer(asked).meta.get("topic") != "documents"
+
+
+@pytest.mark.parametrize(("asked", "title"), [
+    ("is there a dress code", "The framework documents don't mention “dress”."),
+    ("is there a uniform", "I couldn't find that in the career progression framework."),
+])
+def test_a_subject_no_document_mentions_is_said_plainly_not_matched_on_a_side_word(engine, asked, title):
+    reply = engine.answer(asked)
+    assert reply.title == title and reply.status in ("not_in_framework", "clarify")
+    assert "Code of Ethics" not in reply.plain_text()
+
+
+def test_a_subject_the_documents_do_mention_is_still_found(engine):
+    assert "full driving licence" in engine.answer("do I need a driving licence").plain_text()
+    assert "Direct Payments" in engine.answer("do I need to know about direct payments").plain_text()
+
+
+def test_the_kmsab_competency_framework_is_the_glossary_entry(engine):
+    reply = engine.answer("whats the KMSAB competency framework")
+    assert reply.title.startswith("KMSAB: Kent & Medway Safeguarding Adults Board")
+    assert "not included in the framework documents" in reply.plain_text()

@@ -245,8 +245,10 @@ class AnswerEngine:
         alt = "|".join(re.escape(n) for n in names)
         if re.search(r"stand(?:s)? for|short for|\bmean(?:s|ing)?\b|acronym|abbreviation|\bdefin", q.lower):
             return True
-        if re.fullmatch(rf"(?:what|who)(?:'s| is| are| was)\s+(?:an?\s+|the\s+)?(?:{alt})\s*\??", q.lower):
-            return True
+        if re.fullmatch(rf"(?:what|who)(?:'s|s| is| are| was)\s+(?:an?\s+|the\s+)?(?:{alt})"
+                        r"(?:\s+(?:competency|competencies|safeguarding|framework|course|training|qualification|"
+                        r"award|role|board|policy|procedures|standards)){0,3}\s*\??", q.lower):
+            return True  # also "what's the KMSAB competency framework?", "what's a BIA course?"
         if re.fullmatch(rf"(?:{alt})\s*\??", q.lower):
             return not q.inferred_level and not q.levels
         return False
@@ -1414,6 +1416,17 @@ class AnswerEngine:
             reply = self.help_reply(prefix="I couldn't find that in the career progression framework.")
             reply.status = "clarify"
             reply.meta.update(role=None, level=None, topic=None)
+            return reply
+        unknown = self.retriever.unknown_words(q.text)
+        if unknown and self.retriever.coverage(q.text, hits[0]) <= 0.5:
+            # "Is there a dress code?": the best match shares only a word or two ("code of ethics"), and the
+            # word that matters appears in no document. Say so instead of showing unrelated criteria.
+            words = " or ".join(f"“{w}”" for w in unknown[:3])
+            reply = self.help_reply(prefix=f"The framework documents don't mention {words}.")
+            reply.blocks.insert(0, Block(text="So I can't answer that from them; your manager or HR may know. "
+                                              "Here is what I can help with."))
+            reply.status = "not_in_framework"
+            reply.meta.update(role=None, level=None, topic="search")
             return reply
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.45][:14]

@@ -73,6 +73,19 @@ class Retriever:
             self._expand_cache[term] = out
         return out
 
+    def unknown_words(self, query: str) -> list[str]:
+        """Words of the query (as typed) that no document uses, even with a typo: "dress" in "dress code"."""
+        words = [w for w in _WORD.findall(query.lower()) if w not in STOPWORDS and len(w) > 3 and not w.isdigit()]
+        return [w for w in dict.fromkeys(words) if not self._expand(stem(w))]
+
+    def coverage(self, query: str, hit: Hit) -> float:
+        """The share of the query's terms that the hit's criterion contains (typos allowed)."""
+        qterms = list(dict.fromkeys(terms(query)))
+        if not qterms:
+            return 0.0
+        have = set(terms(f"{hit.criterion.text} {hit.criterion.title or ''}"))
+        return sum(1 for qt in qterms if any(w in have for w, _ in self._expand(qt))) / len(qterms)
+
     def search(self, query: str, *, limit: int = 12, roles: set[str | None] | None = None) -> list[Hit]:
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, set[str]] = defaultdict(set)

@@ -23,6 +23,13 @@ QUESTIONS = {
               "For example time, a shadowing opportunity, a course, or support with a case."),
 }
 
+# "When is your next supervision?" "Not booked yet": the same as skip.
+NO_DATE_YET = frozenset((
+    "none", "not sure", "unsure", "don't know", "dont know", "do not know", "no idea", "not booked", "not booked yet",
+    "not yet", "no date", "no date yet", "tbc", "tba", "unknown", "n/a", "na", "not arranged", "not arranged yet",
+    "not set", "not set yet", "not decided", "i don't know", "idk",
+))
+
 
 class CheckIn(Flow):
     name = "checkin"
@@ -148,6 +155,9 @@ class CheckIn(Flow):
         data = state["data"]
         today = ctx.today
         when: date | None = None
+        if ans.text and (tidy(ans.text) in NO_DATE_YET or yes_no(ans.text) == "no"):
+            data.pop("next_supervision", None)  # "not booked yet": no date, so no reminder question either
+            return self._advance(ctx, state, Out())
         if ans.value == "keep" or (ans.text and yes_no(ans.text) == "yes"):
             when = ctx.person.prefs.next_supervision
             if when is None or when < today:

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 FLOWS: dict[str, Flow] = {f.name: f for f in (SelfAssessment(), CheckIn(), SetLevel(), DeleteData())}
 INSTANT = ("export_data", "share_latest", "pack_latest")  # one-shot actions, no dialog state
+# Requests understood even at a step that takes any text as its answer (a note, a check-in answer): short and
+# unmistakable. "Assess me" or "check-in" typed there is kept as the answer.
+ANYWHERE = ("delete_data", *INSTANT)
 ALIASES = {"assess": "self_assessment", "self-assessment": "self_assessment", "assessment": "self_assessment",
            "check_in": "checkin", "check-in": "checkin", "export": "export_data", "delete": "delete_data",
            "share": "share_latest", "pack": "pack_latest"}
@@ -319,6 +322,11 @@ class DialogRunner:
         state["updated_at"] = now.isoformat()
         if word:
             return self._global(ctx, flow, state, word, pressed)
+        if not ans.button and not ans.value and len(text.split()) <= 6:
+            # "delete my data", "export my data": commands, even where any text would do as an answer
+            started = detect_start(text)
+            if started and started[0] in ANYWHERE:
+                return self._start_within(ctx, flow, state, started, msg, person)
         snapshot = copy.deepcopy(state["data"])
         try:
             out = flow.answer(ctx, state, ans)
@@ -454,9 +462,17 @@ class DialogRunner:
                 return Turn([self._switch_question(ctx, state, [Block(title="Help", text=(
                     "“Carry on with it” goes back to where you were. “Start the new one” abandons it and starts "
                     "afresh."))])], state)
+        if said is None and ans.text:
+            started = detect_start(ans.text)
+            if started and ALIASES.get(started[0], started[0]) == state["pending_start"]["name"]:
+                said = "abandon"  # asked for the new one again: that is the answer
+            elif looks_like_request(ans.text) and not started:
+                # A question instead of an answer: answered, then the choice is asked again.
+                return Turn(Aside([self._switch_question(ctx, state)]), state, save=False)
         if said is None:
-            return Turn([self._switch_question(ctx, state, [Block(text="Sorry, I didn't catch that.")])], state,
-                        save=False)
+            return Turn([self._switch_question(ctx, state, [Block(text="Sorry, I didn't catch that. Choose “Carry "
+                                                                      "on with it” or “Start the new one”.")])],
+                        state, save=False)
         old = FLOWS[state["dialog"]]
         pending = state.pop("pending_start")
         state["pending_start"] = None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Incoming, Reply
+from bot.conversation import Aside, Incoming, Reply
 from bot.knowledge.loader import load_knowledge
 from bot.storage import open_store
 from bot.storage.base import Person
@@ -1049,3 +1049,44 @@ def test_bare_rating_at_the_note_step_is_no_note(runner):
     st = chat.state()
     assert "as no note" in chat.text() and st["data"]["pos"] == 1 and st["data"]["phase"] == "rate"
     assert st["data"]["answers"][st["data"]["items"][0]["uid"]] == {"rating": "met"}
+
+
+@pytest.mark.parametrize("said", ["not booked yet", "no", "don't know"])
+def test_checkin_next_supervision_not_known_yet_is_skipped_with_its_reminder(runner, store, said):
+    store.upsert_person(Person(id="u5", display_name="New Person"))
+    chat = Chat(runner, "u5")
+    chat.start("checkin")
+    for answer in ("fine", "workload", "time"):
+        chat.say(answer)
+    assert "Your next supervision" in chat.last[-1].title
+    chat.say(said)
+    assert chat.state() is None and "check-in note" in chat.last[0].title  # finished: no reminder question
+    assert store.get_person("u5").prefs.next_supervision is None
+
+
+def test_a_privacy_request_typed_at_a_free_text_step_is_a_request_not_the_answer(runner, store):
+    store.upsert_person(Person(id="u6", display_name="New Person"))
+    chat = Chat(runner, "u6")
+    chat.start("checkin")
+    chat.say("fine")
+    chat.say("delete my data")  # at "What would you like to discuss?", where any text would do
+    assert "open (2 of 5)" in chat.text() and "delete your data" in chat.text()
+    assert "discuss" not in chat.state()["data"]["answers"]
+    chat.press("Carry on with it")
+    chat.say("export my data")  # an instant request: done, then back to the question
+    assert chat.last[0].attachments and "What would you like to discuss" in chat.last[-1].title
+    chat.say("my self-assessment results")  # ordinary words stay an answer
+    assert chat.state()["data"]["answers"]["discuss"] == "my self-assessment results"
+
+
+def test_a_question_typed_at_the_carry_on_or_start_again_choice_is_answered_and_the_choice_kept(runner, store):
+    store.upsert_person(Person(id="u7", display_name="New Person"))
+    chat = Chat(runner, "u7")
+    chat.start("self_assessment", level="SW3B")
+    chat.start("checkin")
+    assert "Carry on with it" in [c.label for c in chat.last[-1].choices]
+    replies = chat.say("what does AMHP stand for?")
+    assert isinstance(replies, Aside) and replies[0].meta.get("phase") == "switch"  # the router answers first
+    assert chat.state()["pending_start"]["name"] == "checkin"
+    chat.say("check-in")  # asking for the new one again chooses it
+    assert chat.state()["dialog"] == "checkin"

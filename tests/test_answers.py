@@ -423,3 +423,14 @@ def test_the_kmsab_competency_framework_is_the_glossary_entry(engine):
     reply = engine.answer("whats the KMSAB competency framework")
     assert reply.title.startswith("KMSAB: Kent & Medway Safeguarding Adults Board")
     assert "not included in the framework documents" in reply.plain_text()
+
+
+@pytest.mark.parametrize(("asked", "role", "codes"), [
+    ("tell me about SCO", "Social Care Officer (SCO)", ["SCO 4A", "SCO 4B", "SCO 4C"]),
+    ("tell me about SW3", "Senior Social Worker (SW3)", ["SW3A", "SW3B", "SW3C"]),
+])
+def test_tell_me_about_a_role_gives_its_summary_and_duties_with_a_button_per_level(engine, asked, role, codes):
+    reply = engine.answer(asked)
+    assert reply.status == "answered" and reply.title == f"Overview: {role}"
+    assert "Duties" in [b.title for b in reply.blocks]
+    assert [c.label.split(" (")[0] for c in reply.choices] == codes

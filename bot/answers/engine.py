@@ -1086,10 +1086,7 @@ class AnswerEngine:
             hits = self._role_hits(q, role)
             if hits:
                 return hits
-            if q.overview and info.levels:
-                return self._clarify_level(
-                    role, f"Which {info.title} level?", "what do I need for {code}", topic="overview"
-                )
+            # "Tell me about SCO": the role's summary and duties, with a button for each level
             topics = ["overview", "duties"]
         topic = topics[0]
         if topic == "duties":

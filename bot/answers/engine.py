@@ -1409,22 +1409,18 @@ class AnswerEngine:
 
     def _free(self, q: Query) -> Reply:
         hits = self.retriever.search(q.text, limit=40)
+        unknown = self.retriever.unknown_words(q.text)
         if not hits or hits[0].score < 2.0:
+            if unknown:  # "do I need a masters?": say which word no document uses
+                return self._not_mentioned(unknown)
             reply = self.help_reply(prefix="I couldn't find that in the career progression framework.")
             reply.status = "clarify"
             reply.meta.update(role=None, level=None, topic=None)
             return reply
-        unknown = self.retriever.unknown_words(q.text)
         if unknown and self.retriever.coverage(q.text, hits[0]) <= 0.5:
             # "Is there a dress code?": the best match shares only a word or two ("code of ethics"), and the
             # word that matters appears in no document. Say so instead of showing unrelated criteria.
-            words = " or ".join(f"“{w}”" for w in unknown[:3])
-            reply = self.help_reply(prefix=f"The framework documents don't mention {words}.")
-            reply.blocks.insert(0, Block(text="So I can't answer that from them; your manager or HR may know. "
-                                              "Here is what I can help with."))
-            reply.status = "not_in_framework"
-            reply.meta.update(role=None, level=None, topic="search")
-            return reply
+            return self._not_mentioned(unknown)
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.45][:14]
         roles_hit = list(dict.fromkeys(c.role for c in chosen))
@@ -1444,6 +1440,15 @@ class AnswerEngine:
             key=key,
             extra_blocks=extra,
         )
+
+    def _not_mentioned(self, words: list[str]) -> Reply:
+        shown = " or ".join(f"“{w}”" for w in words[:3])
+        reply = self.help_reply(prefix=f"The framework documents don't mention {shown}.")
+        reply.blocks.insert(0, Block(text="So I can't answer that from them; your manager or HR may know. Here is "
+                                          "what I can help with."))
+        reply.status = "not_in_framework"
+        reply.meta.update(role=None, level=None, topic="search")
+        return reply
 
     def help_reply(self, *, prefix: str | None = None) -> Reply:
         reply = Reply(

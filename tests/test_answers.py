@@ -435,3 +435,12 @@ def test_tell_me_about_a_role_gives_its_summary_and_duties_with_a_button_per_lev
     assert reply.status == "answered" and reply.title == f"Overview: {role}"
     assert "Duties" in [b.title for b in reply.blocks]
     assert [c.label.split(" (")[0] for c in reply.choices] == codes
+
+
+@pytest.mark.parametrize(("asked", "topic"), [
+    ("diff sw2b sw2c", "comparison"),
+    ("is 12 months enough for SW3C", "time_in_level"),
+    ("is a year long enough at SW4A", "time_in_level"),
+])
+def test_shorthand_and_yes_no_forms_of_common_questions(engine, asked, topic):
+    assert engine.answer(asked).meta.get("topic") == topic

@@ -25,6 +25,10 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "months in",
         "years at",
         "when can i",
+        "months enough",
+        "years enough",
+        "year enough",
+        "long enough",
         "when could i",
         "when will i",
         "when am i",
@@ -272,6 +276,7 @@ MAPPING_WORDS = (
 
 COMPARISON_WORDS = (
     "difference",
+    "diff ",
     "differ",
     "compare",
     "comparison",

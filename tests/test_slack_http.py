@@ -224,6 +224,23 @@ async def test_self_assessment_dialog_progresses_with_buttons(slack):
     assert "2 of" in posts[-1].all_text and "Partly" in posts[-1].all_text
 
 
+async def test_a_question_typed_in_the_middle_of_an_assessment_is_answered_and_the_assessment_waits(slack):
+    slack.services.store.upsert_person(Person(id="slack:" + USER, display_name="Pat", slack_user_id=USER,
+                                              level_code="SW2B", level_since=date(2024, 3, 1)))
+    await slack.dm("assess me")
+    [first] = await slack.mock.wait_for(lambda: slack.mock.calls_to("chat.postMessage"))
+    slack.mock.clear()
+    await slack.dm("what does AMHP stand for?")
+    answer, aside = await slack.mock.wait_for(lambda: len(slack.mock.calls_to("chat.postMessage")) >= 2
+                                              and slack.mock.calls_to("chat.postMessage"))
+    assert "Approved Mental Health Professional" in answer.all_text
+    assert "is still open (question 1 of" in aside.all_text
+    slack.mock.clear()
+    await slack.click(aside, find_button(aside, "Resume"))
+    posts = await slack.mock.wait_for(lambda: slack.mock.calls_to("chat.postMessage"))
+    assert "1 of" in posts[-1].all_text and find_button(posts[-1], "Met")
+
+
 async def test_attachments_are_uploaded_to_the_dm(slack, monkeypatch):
     pack = Reply(title="Your supervision pack", attachments=[Attachment("pack.md", "text/markdown", b"# Pack\n")])
     monkeypatch.setattr(slack.services.router, "handle", lambda incoming: [pack])

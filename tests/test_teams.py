@@ -273,6 +273,19 @@ async def test_dialog_answers_can_be_typed(bot, connector):
     assert replies[-1].text != prompt.text  # and the dialog moved on
 
 
+async def test_a_question_typed_in_the_middle_of_an_assessment_is_answered_and_the_assessment_waits(bot, connector):
+    await bot.post(message(connector.url, "assess me for SW3B"))
+    [prompt] = connector.posted()
+    await bot.post(message(connector.url, "what does AMHP stand for?"))
+    answer, aside = connector.posted()[1:]
+    assert "Approved Mental Health Professional" in answer.text
+    assert "is still open (question 1 of" in aside.text
+    resume = next(a for a in aside.actions if a["title"] == "Resume")
+    await bot.post(press(connector.url, resume, aside.result_id))
+    shown = (connector.updates() + connector.posted())[-1]  # the question again, in place of the note or after it
+    assert "1 of" in shown.text and any(a["title"] == "Met" for a in shown.actions)
+
+
 # -- robustness -------------------------------------------------------------------------------------------------
 
 async def test_repeated_activity_id_is_answered_once(bot, connector):

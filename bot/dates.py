@@ -25,11 +25,13 @@ def format_uk(d: date) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
-def parse_date(text: str, *, today: date | None = None, prefer_future: bool = False) -> date | None:
+def parse_date(text: str, *, today: date | None = None, prefer_future: bool = False,
+               prefer_past: bool = False) -> date | None:
     """The first date in text, or None. A month without a day means its 1st. Day-month order (UK).
 
     Without a year, the date is this year's, or next year's when prefer_future and it has passed.
-    Invalid dates (31 February) give None rather than a guess.
+    prefer_past (a date something started): a month on its own ("March", "last June") is the latest such
+    month that has begun. Invalid dates (31 February) give None rather than a guess.
     """
     s = text.lower()
     try:
@@ -44,19 +46,29 @@ def parse_date(text: str, *, today: date | None = None, prefer_future: bool = Fa
         m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:,?\s+(\d{{4}}))?", s)
         if m:
             return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"],
-                              m.group(3), today, prefer_future)
+                              m.group(3), today, prefer_future, prefer_past)
         m = re.search(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", s)
         if m and not (m.group(3) is None and len(m.group(2)) == 4):
-            return _with_year(int(m.group(2)), MONTHS[m.group(1)[:3]], m.group(3), today, prefer_future)
+            return _with_year(int(m.group(2)), MONTHS[m.group(1)[:3]], m.group(3), today, prefer_future,
+                              prefer_past)
         m = re.search(rf"\b{_MONTH}\s+(\d{{4}})\b", s)
         if m:
             return date(int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
+        m = re.fullmatch(rf"\s*(?:in\s+|since\s+|from\s+)?(?:(last|this)\s+)?{_MONTH}\s*[.!]?\s*", s)
+        if m and prefer_past:
+            today = today or date.today()
+            month = MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"]
+            year = today.year if month <= today.month else today.year - 1
+            if m.group(1) == "last" and month == today.month:
+                year -= 1  # "last November", said in November: a year ago
+            return date(year, month, 1)
     except ValueError:
         return None
     return None
 
 
-def _with_year(day: int, month: int, year: str | None, today: date | None, prefer_future: bool) -> date:
+def _with_year(day: int, month: int, year: str | None, today: date | None, prefer_future: bool,
+               prefer_past: bool = False) -> date:
     today = today or date.today()
     if year:
         return date(int(year), month, day)
@@ -65,4 +77,6 @@ def _with_year(day: int, month: int, year: str | None, today: date | None, prefe
         raise ValueError("no such day")
     if prefer_future and candidate < today:
         candidate = date(today.year + 1, month, day)
+    elif prefer_past and candidate > today:
+        candidate = date(today.year - 1, month, min(day, monthrange(today.year - 1, month)[1]))
     return candidate

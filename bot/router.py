@@ -26,7 +26,14 @@ STORE_DOWN = Reply(
 
 _SET_LEVEL = re.compile(
     r"^\s*(?:/career\s+)?(?:(?:i'?m|i am|my level is|i'?ve been|i have been|set my level(?: to)?|level)\s+)"
-    r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
+    r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$"
+    # "I started SW3A in March", "I moved to SW3B on 3 Feb 2025", "I got promoted to SW2C in January"
+    r"|^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
+    r"became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code2>.+?)\s+"
+    r"(?:in|on|since|from|as of|back in)\s+(?P<when2>.+)$"
+    # "my start date at SW2B was 01/06/2024", "SW2B since March 2025"
+    r"|^\s*my start date (?:at|for|as|on) (?P<code3>.+?) (?:was|is) (?P<when3>.+)$"
+    r"|^\s*(?P<code4>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\s+(?:since|from)\s+(?P<when4>.+)$",
     re.I,
 )
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
@@ -182,7 +189,8 @@ class Router:
                           blocks=[Block(text="I'm here whenever you want to ask about your career progression.")])]
         m = _SET_LEVEL.match(text)
         if m:
-            reply = self._set_level(msg, person, m.group("code"), m.group("when"))
+            n = next(i for i in ("", "2", "3", "4") if m.group("code" + i))
+            reply = self._set_level(msg, person, m.group("code" + n), m.group("when" + n))
             if reply is not None:
                 return reply
         m = _SNOOZE.match(text)
@@ -304,7 +312,7 @@ class Router:
             if not re.search(r"\d|level|sco|sw", code_text, re.I):
                 return None  # "I'm confused since yesterday" is not a level statement
             return [Reply(title="I couldn't set your level.", blocks=[Block(text=str(exc))], status="clarify")]
-        since = parse_date(when_text, today=self._today(person))
+        since = parse_date(when_text, today=self._today(person), prefer_past=True)
         if since is None:
             return [Reply(title="I couldn't read that date.",
                           blocks=[Block(text="Please give it like “March 2025”, “1 March 2025” or “2025-03-01”.")],

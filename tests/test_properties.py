@@ -207,6 +207,26 @@ def test_parse_date_never_crashes(text, today, prefer_future):
 
 
 @PROPS
+@given(texts, dates, st.booleans())
+def test_parse_date_preferring_the_past_never_crashes(text, today, prefer_future):
+    out = parse_date(text, today=today, prefer_past=True)
+    assert out is None or isinstance(out, date)
+
+
+@PROPS
+@given(st.sampled_from(["January", "Feb", "march", "last April", "May", "june", "last July", "Sept", "October",
+                        "last November", "December"]),
+       st.one_of(st.none(), st.integers(1, 28)),
+       st.dates(min_value=date(1001, 1, 1), max_value=date(9998, 12, 31)))
+def test_a_start_date_without_a_year_is_the_latest_one_not_in_the_future(month, day, today):
+    text = f"{day} {month.removeprefix('last ')}" if day else month
+    out = parse_date(text, today=today, prefer_past=True)
+    assert out is not None and out <= today and (today - out).days < 366 + 31
+    if not day:
+        assert out.day == 1
+
+
+@PROPS
 @given(st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31)))
 def test_parse_date_reads_back_what_it_writes(d):
     assert parse_date(format_uk(d)) == d

@@ -294,3 +294,23 @@ def test_what_the_next_level_needs_is_its_requirements_not_only_its_timing(servi
     chat.press("Yes")
     assert "What the framework asks for SCO 4B" in chat.say("what do I need for my next level?")
     assert chat.say("what's next for me?").startswith("After SCO 4A comes SCO 4B")
+
+
+@pytest.mark.parametrize(("said", "asks"), [
+    ("I've been SW2B since last June", "Set your level to SW2B since 1 June 2026?"),
+    ("i started sw3a in march", "Set your level to SW3A since 1 March 2026?"),
+    ("my start date at SW2B was 01/06/2024", "Set your level to SW2B since 1 June 2024?"),
+    ("I moved to SW3B on 3rd Feb 2025", "Set your level to SW3B since 3 February 2025?"),
+    ("I got promoted to SW2C in January", "Set your level to SW2C since 1 January 2026?"),
+    ("SW2B since March 2025", "Set your level to SW2B since 1 March 2025?"),
+    ("I started SCO 4B on 1 December", "Set your level to SCO 4B since 1 December 2025?"),  # not a future date
+    ("I started SW2A in 2023", "I couldn't read that date."),  # a year alone: which month?
+])
+def test_the_ways_people_say_their_level_and_start(services, said, asks):
+    assert FakeChannel(services).say(said).startswith(asks)
+
+
+def test_a_start_that_is_not_a_level_is_not_taken_for_one(services):
+    chat = FakeChannel(services)
+    assert "Set your level" not in chat.say("I started a new course in March")
+    assert services.store.load_dialog(KEY)[0] is None

@@ -22,6 +22,10 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Dates say when, not what: never the subject a document fails to mention
+_CALENDAR = frozenset("""january february march april june july august september sept october november december
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks month months
+    year years""".split())
 
 
 def stem(word: str) -> str:
@@ -75,7 +79,8 @@ class Retriever:
 
     def unknown_words(self, query: str) -> list[str]:
         """Words of the query (as typed) that no document uses, even with a typo: "dress" in "dress code"."""
-        words = [w for w in _WORD.findall(query.lower()) if w not in STOPWORDS and len(w) > 3 and not w.isdigit()]
+        words = [w for w in _WORD.findall(query.lower())
+                 if w not in STOPWORDS and w not in _CALENDAR and len(w) > 3 and not w.isdigit()]
         return [w for w in dict.fromkeys(words) if not self._expand(stem(w))]
 
     def coverage(self, query: str, hit: Hit) -> float:

@@ -37,6 +37,12 @@ _SET_LEVEL = re.compile(
     re.I,
 )
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
+# "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
+_MY_LEVEL_IS = re.compile(
+    r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at)\s+"
+    r"(?:an?\s+|level\s+)?(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\b"
+    r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now))?\s*[.!]?\s*$",
+    re.I)
 _SNOOZE = re.compile(
     r"^\s*(?:/career\s+)?(?:snooze(?:\s+(?:my\s+|the\s+)?(?:reminders?|nudges?))?"
     r"|remind me(?=\s*(?:$|(?:later|again|in|next|on|after|tomorrow|for|until|till|another|some)\b))"
@@ -193,6 +199,14 @@ class Router:
             reply = self._set_level(msg, person, m.group("code" + n), m.group("when" + n))
             if reply is not None:
                 return reply
+        m = _MY_LEVEL_IS.match(text)
+        if m and self.dialogs is not None:
+            try:
+                code = self.canonical_level(m.group("code"))
+            except ValueError:
+                code = None
+            if code:
+                return self.dialogs.start("set_level", msg=msg, person=person, args={"level_code": code})
         m = _SNOOZE.match(text)
         if m:
             return [self._snooze(person, m.group("rest"))]

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.conversation import Block, Reply
+from bot.dates import parse_date
 from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, start_choice
 from dialogs.self_assessment import level_label, split_code, time_in_level_text
 from dialogs.words import format_date, yes_no
@@ -34,15 +35,22 @@ class SetLevel(Flow):
             known = ", ".join(ctx.knowledge.level_codes())
             raise NotUnderstood(f"“{str(code)[:40]}” is not a level in the framework. Known levels: {known}.")
         since = _since(args.get("since"))
-        if since is None:
-            raise NotUnderstood("I need the date you started the level, such as “1 March 2025”.")
-        if since > ctx.today:
+        if since is not None and since > ctx.today:
             raise NotUnderstood("That date is in the future. Please give the date you started the level.")
-        state["data"] = {"level_code": ctx.knowledge.code(role, level), "since": since.isoformat()}
+        # "I'm SW2B" with no date: the date is asked first, then the change is confirmed
+        state["data"] = {"level_code": ctx.knowledge.code(role, level),
+                         "since": since.isoformat() if since else None}
         return Out()
 
     def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
         data = state["data"]
+        if not data.get("since"):
+            return Reply(title=f"Since when have you been {data['level_code']}?",
+                         blocks=[Block(text="For example “March 2025” or “1 March 2025”. With the date I can work out "
+                                            "when you can go for the next level.")],
+                         choices=[choice(state, "Cancel", "cancel")],
+                         status="dialog", meta={"dialog": self.name, "dialog_id": state["id"], "step": state["step"],
+                                                "phase": "since"})
         since = date.fromisoformat(data["since"])
         text = None
         if ctx.person.level_code:
@@ -55,9 +63,19 @@ class SetLevel(Flow):
                      status="dialog", meta={"dialog": self.name, "dialog_id": state["id"], "step": state["step"]})
 
     def help_text(self, ctx: Ctx, state: dict[str, Any]) -> str:
+        if not state["data"].get("since"):
+            return "Type the date you started the level, such as “March 2025”, or say cancel."
         return "Say “yes” to save this level and date, or “no” to leave things as they are."
 
     def answer(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
+        if not state["data"].get("since"):
+            since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
+            if since is None:
+                raise NotUnderstood("Please give the date like “March 2025”, “1 March 2025” or “2025-03-01”.")
+            if since > ctx.today:
+                raise NotUnderstood("That date is in the future. Please give the date you started the level.")
+            state["data"]["since"] = since.isoformat()
+            return Out()  # then the confirmation
         said = ans.value if ans.value in ("yes", "no") else yes_no(ans.text)
         if said is None:
             raise NotUnderstood("Please say “yes” to save it or “no” to leave it.")

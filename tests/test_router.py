@@ -314,3 +314,17 @@ def test_a_start_that_is_not_a_level_is_not_taken_for_one(services):
     chat = FakeChannel(services)
     assert "Set your level" not in chat.say("I started a new course in March")
     assert services.store.load_dialog(KEY)[0] is None
+
+
+def test_a_level_without_a_date_asks_since_when_then_confirms(services):
+    chat = FakeChannel(services)
+    assert chat.say("I'm SW2B").startswith("Since when have you been SW2B?")
+    assert "didn't catch" in chat.say("next year")
+    assert chat.say("last June").startswith("Set your level to SW2B since 1 June 2026?")
+    chat.press("Yes")
+    person = services.store.get_person("u1")
+    assert (person.level_code, person.level_since) == ("SW2B", date(2026, 6, 1))
+    # A question instead of the date: answered, and the level is left alone
+    assert chat.say("my level is SCO 4A").startswith("Since when have you been SCO 4A?")
+    assert "Approved Mental Health Professional" in chat.say("what does AMHP stand for?")
+    assert services.store.get_person("u1").level_code == "SW2B"

@@ -444,3 +444,24 @@ def test_tell_me_about_a_role_gives_its_summary_and_duties_with_a_button_per_lev
 ])
 def test_shorthand_and_yes_no_forms_of_common_questions(engine, asked, topic):
     assert engine.answer(asked).meta.get("topic") == topic
+
+
+@pytest.mark.parametrize("asked", ["what do I need to do to get to the next level", "what's next"])
+def test_the_next_level_without_a_level_on_record_asks_which_level(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.status == "clarify" and reply.title == "Which level are you at now?"
+    assert "I'm SW2B since March 2025" in reply.plain_text()
+    assert [c.value["question"] for c in reply.choices][:2] == ["what comes after SW2", "what comes after SW3"]
+
+
+def test_the_next_level_with_a_level_on_record_is_about_that_level(engine):
+    from bot.answers.engine import Context
+
+    assert engine.answer("what's next", context=Context(role="SW2", level="A")).title.startswith(
+        "After SW2A comes SW2B")
+
+
+@pytest.mark.parametrize("asked", ["where can I find the framework", "can I see the full framework"])
+def test_asking_for_the_documents_lists_them_and_says_who_has_copies(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.meta.get("topic") == "documents" and "your manager or HR can give you a copy" in reply.plain_text()

@@ -93,7 +93,10 @@ _ABOUT_THE_DOCUMENTS = re.compile(
     r"|\bhow (?:old|up to date|recent|current) (?:is|are)\b|\b(?:latest|current|newest|most recent) version\b"
     r"|\blast (?:updated|reviewed)\b|\byour sources\b|\bwhere do you get\b"
     r"|\b(?:what|which) (?:documents|sources|files|frameworks|version|edition) (?:do|does|are|is) (?:you|careerbot|"
-    r"the bot|it|this|your)\b|\bwhere (?:does|do) (?:your|the|this|these) (?:information|info|answers?|data)\b")
+    r"the bot|it|this|your)\b|\bwhere (?:does|do) (?:your|the|this|these) (?:information|info|answers?|data)\b"
+    r"|\bwhere (?:can|do|could) i (?:find|see|get|read|download)\b.*\b(?:framework|guide|documents?)\b"
+    r"|\b(?:see|read|get|view|download) (?:the |a copy of the )?(?:full|whole|complete|original) "
+    r"(?:framework|guide|documents?)\b")
 # "What do I need for my next level?": what the next level asks, not only when it can be reached
 _ASKS_WHAT_IS_NEEDED = re.compile(r"\b(?:need|needs|needed|require|required|requirements?|have to|must|should i)\b")
 LEVEL_NAMES_TEXT = "A (Developing), B (Practising) and C (Accomplished)"
@@ -201,6 +204,8 @@ class AnswerEngine:
             return self._framework_overview()
         if q.year and not levels:  # "SW2 year 2": the level the framework splits into Year 1 and Year 2
             levels = [(r, lv) for r in roles for lv in self._year_levels(r)][:1]
+        if q.next_step and not roles and not levels:
+            return self._next_step_for_whom()
         move = self._role_move(q, roles, levels)
         if move is not None:
             return move
@@ -352,6 +357,21 @@ class AnswerEngine:
         return out
 
     # -- not in the framework ----------------------------------------------------------------------
+    def _next_step_for_whom(self) -> Reply:
+        """'What do I need to get to the next level?' from someone whose level is not on record."""
+        choices = [self.ask_choice(f"{info.title} ({code})", f"what comes after {code}")
+                   for code, info in self.k.roles.items() if info.kind == "role" and info.levels]
+        reply = Reply(
+            title="Which level are you at now?",
+            blocks=[Block(text="Tell me your level and when you started it, for example “I'm SW2B since March "
+                               "2025”, and I'll show what your next level asks and when you can go for it. Or "
+                               "choose your role.")],
+            choices=choices,
+            status="clarify",
+        )
+        reply.meta.update(role=None, level=None, topic="next_step")
+        return reply
+
     def _documents(self) -> Reply:
         """The framework documents careerbot answers from: title, employer and date as each gives them."""
         blocks = []
@@ -363,8 +383,9 @@ class AnswerEngine:
         reply = Reply(
             title="The framework documents I answer from",
             blocks=blocks,
-            footer="Every answer names the document it comes from. If your organisation has a newer version of "
-                   "any of them, whoever looks after careerbot can update its framework files.",
+            footer="Every answer names the document it comes from. I don't hand out the documents themselves: your "
+                   "manager or HR can give you a copy. If your organisation has a newer version of any of them, "
+                   "whoever looks after careerbot can update its framework files.",
             sources=[f"{d.title}{', ' + d.organisation if d.organisation else ''} (document {d.id})"
                      for d in sorted(self.k.documents.values(), key=lambda d: d.id)],
         )

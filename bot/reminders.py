@@ -279,9 +279,19 @@ def _digest(knowledge: Knowledge, manager: Person, reports: list[Person], today:
         return None
     window_end = today + timedelta(weeks=max(manager.prefs.heads_up_weeks, 0))
     groups: dict[str, list[dict[str, Any]]] = {"upcoming": [], "eligible": [], "long": []}
+    others: list[dict[str, Any]] = []  # reports none of the lists can hold, so the manager knows why
     for report in sorted(reports, key=lambda p: (p.display_name or p.id).lower()):
         result = _assess(knowledge, report, today)
-        if result is None or result.earliest_eligible_date is None:
+        name = report.display_name or report.id
+        if result is None:
+            others.append({"person_id": report.id, "name": name, "why": "level or start date not recorded"
+                           if not (report.level_code and report.level_since) else
+                           f"level {report.level_code} is not in the framework"})
+            continue
+        if result.earliest_eligible_date is None:
+            others.append({"person_id": report.id, "name": f"{name} ({result.level})",
+                           "why": f"the framework sets no minimum time before {result.next_level}"
+                           if result.next_level else "the top level of the role"})
             continue
         earliest = result.earliest_eligible_date
         row = {"person_id": report.id, "name": report.display_name or report.id, "level": result.level,
@@ -294,7 +304,7 @@ def _digest(knowledge: Knowledge, manager: Person, reports: list[Person], today:
             groups["long"].append(row)
     if not any(groups.values()):
         return None  # nothing to say: no message at all
-    payload = {"week_commencing": monday.isoformat(), "groups": groups,
+    payload = {"week_commencing": monday.isoformat(), "groups": groups, "others": others,
                "heads_up_weeks": manager.prefs.heads_up_weeks, "long_months": policy.long_eligible_months}
     return ReminderMessage(digest_key(manager.id, due), DIGEST, manager.id, due, payload)
 
@@ -413,6 +423,9 @@ def compose_reply(message: ReminderMessage) -> Reply:
                 title=f"Eligible for more than {p['long_months']} months with no change of level",
                 bullets=[f"{r['name']}: {r['level']}, could have put themselves forward for {r['next_level']} "
                          f"since {_d(r['earliest'])}" for r in groups["long"]]))
+        if p.get("others"):
+            blocks.append(Block(title="Not in these lists",
+                                bullets=[f"{r['name']}: {r['why']}" for r in p["others"]]))
         blocks.append(Block(text="Being eligible means someone can put themselves forward; it is not a promotion in "
                                  "itself, and the framework still asks for evidence. Supervision may be a good "
                                  "place to talk about it."))

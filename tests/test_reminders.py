@@ -350,6 +350,21 @@ def test_channel_choice(store) -> None:
     assert svc.notifier_for(person("a", slack_user_id=None)).name == "log"
 
 
+def test_the_digest_says_why_someone_is_in_none_of_its_lists(store) -> None:
+    store.upsert_people([
+        person("mo", "SW4A", date(2025, 10, 1), display_name="Mo"),
+        person("a1", "SW2A", date(2024, 4, 1), manager_id="mo", display_name="Aisha"),  # eligible 1 Apr 2026
+        person("s1", "SCO 4A", date(2025, 1, 1), manager_id="mo", display_name="Sol"),
+        person("t1", "SW3C", date(2025, 1, 1), manager_id="mo", display_name="Tam"),
+    ])
+    slack = RecordingNotifier()
+    service(store, slack).run_pass(utc(2026, 3, 9, 9))
+    [digest] = [r for pid, r in slack.sent if r.meta["kind"] == DIGEST]
+    others = next(b for b in digest.blocks if b.title == "Not in these lists").bullets
+    assert others == ["Sol (SCO 4A): the framework sets no minimum time before SCO 4B",
+                      "Tam (SW3C): the top level of the role"]
+
+
 def test_manager_digest(store) -> None:
     store.upsert_people([
         person("mo", "SW4A", date(2025, 10, 1), display_name="Mo"),
@@ -376,8 +391,10 @@ def test_manager_digest(store) -> None:
     titles = [b.title for b in digests["mo"].blocks]
     assert titles[:3] == ["Could become eligible in the next 8 weeks", "Eligible now",
                           "Eligible for more than 6 months with no change of level"]
-    for other in ("Dev", "Eve", "Fin", "Gus"):
+    for other in ("Dev", "Fin", "Gus"):  # Dev is not due for a while; Fin and Gus are other managers' reports
         assert other not in mo
+    # Eve has no level on record, so no list can hold her: the manager is told why, to put it right
+    assert titles[3] == "Not in these lists" and "Eve: level or start date not recorded" in mo
     assert "Fin" in digests["nia"].plain_text() and "Aisha" not in digests["nia"].plain_text()
     assert "not a promotion" in mo
     # Reports hear about their own milestones; Cara's is too old for a personal reminder.

@@ -465,3 +465,18 @@ def test_the_next_level_with_a_level_on_record_is_about_that_level(engine):
 def test_asking_for_the_documents_lists_them_and_says_who_has_copies(engine, asked):
     reply = engine.answer(asked)
     assert reply.meta.get("topic") == "documents" and "your manager or HR can give you a copy" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["SW2B vs SW3A", "is SW2 the same as SW3?"])
+def test_levels_of_one_ladder_are_compared_not_called_other_employers_grades(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.meta.get("topic") != "mapping" and "different employers" not in reply.plain_text()
+
+
+def test_grades_of_different_employers_are_still_not_mapped(engine):
+    assert "different employers" in engine.answer("is SW3 the same as KR10").plain_text()
+
+
+def test_a_kent_social_worker_is_the_kent_posts_not_medways_sw2(engine):
+    text = engine.answer("kent social worker requirements").plain_text()
+    assert "KR9, Kent County Council" in text and "Social Worker (SW2)" not in text

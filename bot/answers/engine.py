@@ -178,8 +178,10 @@ class AnswerEngine:
         if not roles and q.variant == "Deaf services" and "SCO" in self.k.roles:
             roles = ["SCO"]
             levels = [("SCO", lv) for lv, _ in q.bare_levels if lv in self.k.roles["SCO"].levels]
-        if not roles and q.kent:
-            roles = [r for r, info in self.k.roles.items() if any("kent" in o.lower() for o in info.organisations)]
+        kent = [r for r, info in self.k.roles.items() if any("kent" in o.lower() for o in info.organisations)]
+        if q.kent and not levels and not any(r in kent for r in roles):
+            # "Kent social worker requirements": the Kent posts, not Medway's Social Worker (SW2)
+            roles = kent
             if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
                 return self._across_roles(q, roles)
         if not roles and ctx.role and (q.bare_levels or q.topics or q.overview or q.next_step or q.comparison):

@@ -254,6 +254,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     ),
 }
 
+ONE_LADDER = frozenset(("SW2", "SW3", "SW4"))  # the Social Worker framework's roles, in order (document 001)
 MAPPING_WORDS = (
     "equal",
     "equivalent",
@@ -563,6 +564,10 @@ def parse(text: str) -> Query:
             q.topics.insert(0, "evidence")
     q.mapping = _has(lower, MAPPING_WORDS) and len({r for r in q.roles}) >= 2
     q.comparison = _has(lower, COMPARISON_WORDS)
+    if q.mapping and set(q.roles) <= ONE_LADDER:
+        # "SW2B vs SW3A", "is SW2 the same as SW3?": levels of one framework's ladder, not grades of two
+        # employers to map onto each other, so compared
+        q.mapping, q.comparison = False, True
     q.next_step = _has(lower, NEXT_WORDS)
     q.overview = _has(lower, OVERVIEW_WORDS)
     q.glossary_hint = _has(lower, GLOSSARY_WORDS)

@@ -70,6 +70,11 @@ _BYE = re.compile(r"^\s*(?:bye|goodbye|good bye|bye bye|see you|see ya|later|tty
                   re.I)
 _LONE_YES_NO = re.compile(r"^\s*(?:yes|yeah|yep|yup|y|no|nope|nah|n|ok|okay|sure)\s*(?:please|thanks)?\s*[.!]*\s*$",
                           re.I)
+# Words that only mean something inside a dialog ("skip", "back", "not sure"), sent when none is open
+_DIALOG_WORD_ALONE = re.compile(r"^\s*(?:skip(?: (?:it|this|note|category))?|back|go back|next|pause|stop|cancel|"
+                                r"abort|quit|exit|resume|continue|carry on|undo|met|partly|not yet|not sure|n/?a)"
+                                r"\s*[.!]*\s*$",
+                                re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
 
 
@@ -189,6 +194,14 @@ class Router:
                           blocks=[Block(text="Ask me a question about the framework, or say “help” to see what "
                                              "I can do.")],
                           choices=[self.engine.ask_choice("What do I need for SW3B?", "what do I need for SW3B?")],
+                          status="clarify")]
+        if _DIALOG_WORD_ALONE.match(text):
+            return [Reply(title="There's nothing in progress just now.",
+                          blocks=[Block(text="Say “assess me” to start a self-assessment, “check-in” to get ready for "
+                                             "supervision, or ask me a question about the framework. (To turn "
+                                             "reminders off, say “stop reminders”.)")],
+                          choices=[Choice(label="Start a self-assessment", value={"action": "assess"}),
+                                   self.engine.ask_choice("What do I need for SW3B?", "what do I need for SW3B?")],
                           status="clarify")]
         if _BYE.match(text):
             return [Reply(title="Bye for now.",

@@ -328,3 +328,16 @@ def test_a_level_without_a_date_asks_since_when_then_confirms(services):
     assert chat.say("my level is SCO 4A").startswith("Since when have you been SCO 4A?")
     assert "Approved Mental Health Professional" in chat.say("what does AMHP stand for?")
     assert services.store.get_person("u1").level_code == "SW2B"
+
+
+@pytest.mark.parametrize("said", ["skip", "not sure", "cancel", "resume", "stop", "back"])
+def test_a_dialog_word_with_no_dialog_open_says_nothing_is_in_progress(services, said):
+    chat = FakeChannel(services)
+    assert chat.say(said).startswith("There's nothing in progress just now.")
+    assert not services.store.get_person("u1").prefs.opted_out  # "stop" alone does not turn reminders off
+
+
+def test_dialog_words_still_work_inside_a_dialog(services):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW3B")
+    assert "2 of" in chat.say("skip")

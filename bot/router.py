@@ -60,6 +60,15 @@ _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|s
 # Not "do I need to take a course in supervision?" (supervising others is in the framework).
 _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+\w+){0,4}?\s+(?:to|for|into)\s+"
                               r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
+# "Is this confidential?", "can my manager see my self-assessment?", "how do I delete my data?"
+_PRIVACY = re.compile(
+    r"\b(?:confidential|privacy|gdpr|data protection|who (?:can|will|could|else can) (?:see|read|access)|"
+    r"who has access|(?:can|will|does|could) (?:my |the |a )?(?:manager|boss|supervisor|line manager|team manager|"
+    r"anyone|anybody|hr|others?|other people|colleagues?) (?:see|read|access|get|be told)|"
+    r"(?:is|are|will|does) (?:my |this |it |the )?(?:answers?|assessments?|self[- ]?assessments?|data|"
+    r"check[- ]?ins?|ratings?|notes?|information|info|this|it)? ?(?:be )?(?:shared|private|confidential|visible|"
+    r"kept private|anonymous)|how (?:do|can) i (?:delete|remove|erase|export|download|get a copy of) "
+    r"(?:my|all my|all of my)\b)", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible)\b",
                       re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
@@ -169,6 +178,8 @@ class Router:
 
     def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
         """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
+        if text and self.dialogs is not None and _PRIVACY.search(text):
+            return [self._privacy_help()]
         if self.dialogs is not None:
             from dialogs import detect_start
 
@@ -278,6 +289,26 @@ class Router:
             choices=[start_choice("Prepare for supervision", "checkin", style="primary"),
                      start_choice("Start a self-assessment", "self_assessment",
                                   {"level": nxt} if nxt else None)],
+            status="answered",
+        )
+
+    def _privacy_help(self) -> Reply:
+        """Who sees what: asked before anyone trusts a bot with a self-assessment."""
+        from dialogs.base import start_choice
+
+        return Reply(
+            title="Your self-assessments and check-ins are private to you.",
+            blocks=[Block(bullets=[
+                "Nobody else sees them until you choose “Share with my manager” on one of them; then your manager "
+                "(as recorded from the staff list) can see that one, and only that one.",
+                "Managers see only what their own reports have shared with them, plus their reports' time-in-level "
+                "milestones (level and start date) in a weekly digest.",
+                "“Export my data” gives you a copy of everything careerbot holds about you; “delete my data” "
+                "erases all of it, after you confirm.",
+                "careerbot shows your answers to no one else. Like any system, it is run by administrators who "
+                "look after its database.",
+            ])],
+            choices=[start_choice("Export my data", "export_data"), start_choice("Delete my data", "delete_data")],
             status="answered",
         )
 

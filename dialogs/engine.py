@@ -50,6 +50,8 @@ INSTANT = ("export_data", "share_latest", "pack_latest")  # one-shot actions, no
 # Requests understood even at a step that takes any text as its answer (a note, a check-in answer): short and
 # unmistakable. "Assess me" or "check-in" typed there is kept as the answer.
 ANYWHERE = ("delete_data", *INSTANT)
+# What is only done in a direct message: in a channel everyone there would see the answers or the file
+PRIVATE = ("self_assessment", "checkin", "delete_data", *INSTANT)
 ALIASES = {"assess": "self_assessment", "self-assessment": "self_assessment", "assessment": "self_assessment",
            "check_in": "checkin", "check-in": "checkin", "export": "export_data", "delete": "delete_data",
            "share": "share_latest", "pack": "pack_latest"}
@@ -105,6 +107,8 @@ class DialogRunner:
         """Start a dialog (or a one-shot action such as export). Asks first if another dialog is open."""
         name = ALIASES.get(name, name)
         args = dict(args) if isinstance(args, dict) else {}
+        if not msg.is_direct and name in PRIVATE:
+            return [_in_private_only(name)]
         if name in INSTANT:
             return self._instant(name, person)
         flow = FLOWS.get(name)
@@ -570,6 +574,15 @@ class DialogRunner:
     def _hint(self, ctx: Ctx, flow: Flow, state: dict[str, Any], hint: str) -> Turn:
         return Turn([self._question(ctx, flow, state, [Block(text=f"Sorry, I didn't catch that. {hint}".strip())])],
                     state)
+
+
+def _in_private_only(name: str) -> Reply:
+    what = {"self_assessment": "A self-assessment", "checkin": "A supervision check-in"}.get(name, "Your data")
+    return Reply(title=f"{what} is for a private chat with me, not a channel.",
+                 blocks=[Block(text="Everyone in this channel would see your answers. Send me a direct message (in "
+                                    "Slack, a DM; in Teams, a one-to-one chat with careerbot) and say the same "
+                                    "there.")],
+                 status="clarify")
 
 
 def _nothing_yet(what: str) -> Reply:

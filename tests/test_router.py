@@ -341,3 +341,26 @@ def test_dialog_words_still_work_inside_a_dialog(services):
     chat = FakeChannel(services)
     chat.say("self-assessment for SW3B")
     assert "2 of" in chat.say("skip")
+
+
+@pytest.mark.parametrize("asked", [
+    "is this confidential?", "who can see my answers?", "can my manager see my self-assessment?",
+    "how do I delete my data", "will my answers be shared?",
+])
+def test_privacy_questions_are_answered_and_start_nothing(services, asked):
+    chat = FakeChannel(services)
+    assert chat.say(asked).startswith("Your self-assessments and check-ins are private to you.")
+    assert services.store.load_dialog(KEY)[0] is None
+    assert [c.label for c in chat.last[0].choices] == ["Export my data", "Delete my data"]
+
+
+@pytest.mark.parametrize("asked", ["what can I ask you", "how does this work", "are you a bot?"])
+def test_questions_about_the_bot_itself_get_the_help(services, asked):
+    assert FakeChannel(services).say(asked).startswith("Hello! I answer questions about the career progression")
+
+
+def test_an_assessment_is_not_started_in_a_channel(services):
+    msg = Incoming(channel="test", user_id="u1", conversation_id="C1:t1", text="assess me", is_direct=False)
+    [reply] = services.router.handle(msg)
+    assert reply.title == "A self-assessment is for a private chat with me, not a channel."
+    assert services.store.load_dialog(msg.conversation_key)[0] is None

@@ -72,6 +72,16 @@ async def test_mention_is_answered_in_the_thread(slack):
     assert "SW2A" in call.all_text
 
 
+@pytest.mark.parametrize("asked", ["assess me", "check-in", "export my data"])
+async def test_private_things_asked_in_a_channel_are_sent_to_a_dm_instead(slack, asked):
+    resp, ts = await slack.mention(asked)
+    assert resp.status == 200
+    [call] = await slack.mock.wait_for(lambda: slack.mock.calls_to("chat.postMessage"))
+    assert call.args["thread_ts"] == ts and "private chat with me, not a channel" in call.all_text
+    assert not slack.services.store.list_dialogs()  # nothing started where the channel could see it
+    assert not slack.mock.calls_to("files.getUploadURLExternal")
+
+
 async def test_mention_inside_a_thread_stays_in_that_thread(slack):
     resp, _ = await slack.mention("what is SW4?", thread_ts="1700000000.000100")
     [call] = await slack.mock.wait_for(lambda: slack.mock.calls_to("chat.postMessage"))

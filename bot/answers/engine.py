@@ -57,7 +57,9 @@ LEVEL_TOKEN = re.compile(
 )
 GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|help|thanks|thank you|cheers|"
-    r"what can you do|who are you)\b[\s!.?,]*(?:there|careerbot|bot)?[\s!.?]*$",
+    r"what can you do|what do you do|who are you|what are you|are you (?:a bot|a robot|real|human|a person)|"
+    r"what can i ask(?: you)?|what (?:can|should) i (?:say|type)|how does (?:this|it|careerbot) work|"
+    r"how do i use (?:this|you|it|careerbot))\b[\s!.?,]*(?:there|careerbot|bot)?[\s!.?]*$",
     re.I,
 )
 EXAMPLES = (

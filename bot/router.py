@@ -87,6 +87,41 @@ _DIALOG_WORD_ALONE = re.compile(r"^\s*(?:skip(?: (?:it|this|note|category))?|bac
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
 
 
+
+_EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "question": "what do I need for SW3B?"})
+
+
+def _welcome() -> Reply:
+    return Reply(title="You're welcome.",
+                 blocks=[Block(text="Ask me anything else about the career progression framework whenever you like.")])
+
+
+def _not_waiting() -> Reply:  # "yes" or "ok" to a question that is no longer open (or never was)
+    return Reply(title="I'm not waiting for an answer just now.",
+                 blocks=[Block(text="Ask me a question about the framework, or say “help” to see what I can do.")],
+                 choices=[_EXAMPLE_QUESTION],
+                 status="clarify")
+
+
+def _nothing_in_progress() -> Reply:  # "skip", "not sure", "cancel" with no dialog open
+    return Reply(title="There's nothing in progress just now.",
+                 blocks=[Block(text="Say “assess me” to start a self-assessment, “check-in” to get ready for "
+                                    "supervision, or ask me a question about the framework. (To turn reminders off, "
+                                    "say “stop reminders”.)")],
+                 choices=[Choice("Start a self-assessment", {"action": "assess"}),
+                          _EXAMPLE_QUESTION],
+                 status="clarify")
+
+
+def _goodbye() -> Reply:
+    return Reply(title="Bye for now.",
+                 blocks=[Block(text="I'm here whenever you want to ask about your career progression.")])
+
+
+# Whole messages that are small talk, not questions: checked in this order ("ok thanks" is thanks)
+_SMALL_TALK = ((_THANKS, _welcome), (_LONE_YES_NO, _not_waiting), (_DIALOG_WORD_ALONE, _nothing_in_progress),
+               (_BYE, _goodbye))
+
 class Router:
     """The core's single entry point for every channel. Thread-safe; channels call handle() per message."""
 
@@ -196,27 +231,9 @@ class Router:
                           status="clarify")]
         if not text or _HELP.match(text):
             return [self.engine.help_reply()]
-        if _THANKS.match(text):
-            return [Reply(title="You're welcome.",
-                          blocks=[Block(text="Ask me anything else about the career progression framework whenever "
-                                             "you like.")])]
-        if _LONE_YES_NO.match(text):  # an answer to a question that is no longer open (or never was)
-            return [Reply(title="I'm not waiting for an answer just now.",
-                          blocks=[Block(text="Ask me a question about the framework, or say “help” to see what "
-                                             "I can do.")],
-                          choices=[self.engine.ask_choice("What do I need for SW3B?", "what do I need for SW3B?")],
-                          status="clarify")]
-        if _DIALOG_WORD_ALONE.match(text):
-            return [Reply(title="There's nothing in progress just now.",
-                          blocks=[Block(text="Say “assess me” to start a self-assessment, “check-in” to get ready for "
-                                             "supervision, or ask me a question about the framework. (To turn "
-                                             "reminders off, say “stop reminders”.)")],
-                          choices=[Choice(label="Start a self-assessment", value={"action": "assess"}),
-                                   self.engine.ask_choice("What do I need for SW3B?", "what do I need for SW3B?")],
-                          status="clarify")]
-        if _BYE.match(text):
-            return [Reply(title="Bye for now.",
-                          blocks=[Block(text="I'm here whenever you want to ask about your career progression.")])]
+        for pattern, reply in _SMALL_TALK:
+            if pattern.match(text):
+                return [reply()]
         m = _SET_LEVEL.match(text)
         if m:
             n = next(i for i in ("", "2", "3", "4") if m.group("code" + i))

@@ -69,7 +69,15 @@ _PRIVACY = re.compile(
     r"check[- ]?ins?|ratings?|notes?|information|info|this|it)? ?(?:be )?(?:shared|private|confidential|visible|"
     r"kept private|anonymous)|how (?:do|can) i (?:delete|remove|erase|export|download|get a copy of) "
     r"(?:my|all my|all of my)\b)", re.I)
-_MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible)\b",
+# "When is Alex eligible?", "is Sam ready for SW3B?", "how long has Jo been at SW2A?": about someone else
+_ABOUT_SOMEONE = re.compile(
+    r"\b(?:when (?:is|will|can|could|does|did) (?!i\b|you\b|we\b|it\b|the\b|my\b|a\b)[a-z'-]+"
+    r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)[a-z'-]+ (?:eligible|ready|due|at|on)\b"
+    r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b)[a-z'-]+"
+    r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility))",
+    re.I)
+_MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible|"
+                      r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
                      r"[,!. ]*)?"
@@ -255,6 +263,10 @@ class Router:
             return [self._reminder_setting(person, "opt_out")]
         if _OPT_IN.search(text):
             return [self._reminder_setting(person, "opt_in")]
+        if _ABOUT_SOMEONE.search(text):  # a manager asking about one of their reports by name
+            named = self._named_reports(person, text)
+            if named:
+                return [self._team(person, named)]
         if _MY_TEAM.search(text):
             return [self._team(person)]
         if _MY_MILESTONE.search(text) and not parse(text).levels:
@@ -442,30 +454,52 @@ class Router:
         self.store.upsert_person(person)
         return Reply(title=msg)
 
-    def _team(self, person: Person) -> Reply:
-        reports = self.store.list_reports(person.id)
+    def _team(self, person: Person, named: list[Person] | None = None) -> Reply:
+        """The manager's reports' milestones: the whole team, or those the message named."""
+        reports = self.store.list_reports(person.id) if named is None else named
         if not reports:
             return Reply(title="I have no staff recorded as reporting to you.",
                          blocks=[Block(text="Managers see the milestones of their own reports only. HR can load "
                                             "reporting lines from the staff list (careerbot roster import).")])
+        bullets = [self._report_line(r, self._today(person))
+                   for r in sorted(reports, key=lambda p: (p.display_name or p.id).lower())]
+        if named is None:
+            title = f"Your team's milestones ({len(reports)})"
+        elif len(named) == 1:
+            title = f"{named[0].display_name or named[0].id}'s milestone"
+        else:
+            title = "Milestones: " + ", ".join(r.display_name or r.id for r in named)
+        return Reply(title=title, blocks=[Block(bullets=bullets)],
+                     footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    def _report_line(self, r: Person, today: date) -> str:
         try:
             from bot.milestones import assess
         except ImportError:  # pragma: no cover
             assess = None
-        bullets = []
-        for r in sorted(reports, key=lambda p: p.display_name.lower()):
-            if not (r.level_code and r.level_since) or assess is None:
-                bullets.append(f"{r.display_name or r.id}: level not recorded")
+        if not (r.level_code and r.level_since) or assess is None:
+            return f"{r.display_name or r.id}: level not recorded"
+        res = assess(self.k, level_code=r.level_code, since=r.level_since, today=today)
+        if res.next_level is None:
+            status = "top level of the role"
+        elif res.eligible is None:
+            status = "the framework sets no minimum time"
+        elif res.eligible:
+            status = f"has the time in level for {res.next_level} (since {format_uk(res.earliest_eligible_date)})"
+        else:
+            status = f"could go for {res.next_level} from {format_uk(res.earliest_eligible_date)}"
+        return f"{r.display_name or r.id}: {r.level_code} since {format_uk(r.level_since)}; {status}"
+
+    def _named_reports(self, person: Person, text: str) -> list[Person]:
+        """The manager's own reports named in the message ("when is Alex eligible?"), by full or first name."""
+        lower = text.lower()
+        named = []
+        for r in self.store.list_reports(person.id):
+            name = (r.display_name or "").strip().lower()
+            if not name:
                 continue
-            res = assess(self.k, level_code=r.level_code, since=r.level_since, today=self._today(person))
-            if res.next_level is None:
-                status = "top level of the role"
-            elif res.eligible is None:
-                status = "the framework sets no minimum time"
-            elif res.eligible:
-                status = f"has the time in level for {res.next_level} (since {format_uk(res.earliest_eligible_date)})"
-            else:
-                status = f"could go for {res.next_level} from {format_uk(res.earliest_eligible_date)}"
-            bullets.append(f"{r.display_name or r.id}: {r.level_code} since {format_uk(r.level_since)}; {status}")
-        return Reply(title=f"Your team's milestones ({len(reports)})", blocks=[Block(bullets=bullets)],
-                     footer="Time in level is one part of readiness: the framework also asks for evidence.")
+            first = name.split()[0]
+            if re.search(rf"\b{re.escape(name)}\b", lower) or (len(first) > 1 and re.search(
+                    rf"\b{re.escape(first)}(?:'s)?\b", lower)):
+                named.append(r)
+        return named

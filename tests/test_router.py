@@ -364,3 +364,19 @@ def test_an_assessment_is_not_started_in_a_channel(services):
     [reply] = services.router.handle(msg)
     assert reply.title == "A self-assessment is for a private chat with me, not a channel."
     assert services.store.load_dialog(msg.conversation_key)[0] is None
+
+
+def test_a_manager_asks_about_one_report_by_name_and_only_their_own(services):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Boss"), Person(id="other", display_name="Other boss"),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2A", level_since=date(2024, 1, 31),
+               manager_id="boss"),
+        Person(id="ben", display_name="Ben Brook", level_code="SW3B", level_since=date(2025, 6, 1), manager_id="other"),
+    ])
+    boss = FakeChannel(services, user="boss")
+    text = boss.say("when is Amy eligible?")
+    assert text.startswith("Amy Archer's milestone") and "31 January 2026" in text
+    assert "Ben" not in boss.say("when is Ben eligible?")  # not the boss's report: nothing about him
+    assert "Your team's milestones (1)" in boss.say("who needs to gather evidence in my team?")
+    # Someone who manages nobody asking about a colleague learns nothing about them
+    assert "Archer" not in FakeChannel(services, user="ben").say("when is Amy eligible?")

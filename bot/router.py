@@ -24,25 +24,24 @@ STORE_DOWN = Reply(
     status="error",
 )
 
-_SET_LEVEL = re.compile(
+# A level and its start: "I'm SW2B since March 2025", "I started SW3A in March", "I moved to SW3B on 3 Feb 2025",
+# "my start date at SW2B was 01/06/2024", "SW2B since last June". Each pattern names the level and the date.
+_LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"^\s*(?:/career\s+)?(?:(?:i'?m|i am|my level is|i'?ve been|i have been|set my level(?: to)?|level)\s+)"
-    r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$"
-    # "I started SW3A in March", "I moved to SW3B on 3 Feb 2025", "I got promoted to SW2C in January"
-    r"|^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
-    r"became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code2>.+?)\s+"
-    r"(?:in|on|since|from|as of|back in)\s+(?P<when2>.+)$"
-    # "my start date at SW2B was 01/06/2024", "SW2B since March 2025"
-    r"|^\s*my start date (?:at|for|as|on) (?P<code3>.+?) (?:was|is) (?P<when3>.+)$"
-    r"|^\s*(?P<code4>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\s+(?:since|from)\s+(?P<when4>.+)$",
-    re.I,
-)
-# "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
+    r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
+    r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
+    r"became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
+    r"(?:in|on|since|from|as of|back in)\s+(?P<when>.+)$",
+    r"^\s*my start date (?:at|for|as|on) (?P<code>.+?) (?:was|is) (?P<when>.+)$",
+    r"^\s*(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\s+(?:since|from)\s+(?P<when>.+)$",
+))
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
     r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at)\s+"
     r"(?:an?\s+|level\s+)?(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\b"
     r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now))?\s*[.!]?\s*$",
     re.I)
+# "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
 _SNOOZE = re.compile(
     r"^\s*(?:/career\s+)?(?:snooze(?:\s+(?:my\s+|the\s+)?(?:reminders?|nudges?))?"
     r"|remind me(?=\s*(?:$|(?:later|again|in|next|on|after|tomorrow|for|until|till|another|some)\b))"
@@ -93,8 +92,6 @@ _DIALOG_WORD_ALONE = re.compile(r"^\s*(?:skip(?: (?:it|this|note|category))?|bac
                                 r"\s*[.!]*\s*$",
                                 re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
-
-
 
 _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "question": "what do I need for SW3B?"})
 
@@ -242,10 +239,9 @@ class Router:
         for pattern, reply in _SMALL_TALK:
             if pattern.match(text):
                 return [reply()]
-        m = _SET_LEVEL.match(text)
+        m = next(filter(None, (p.match(text) for p in _LEVEL_STATEMENTS)), None)
         if m:
-            n = next(i for i in ("", "2", "3", "4") if m.group("code" + i))
-            reply = self._set_level(msg, person, m.group("code" + n), m.group("when" + n))
+            reply = self._set_level(msg, person, m.group("code"), m.group("when"))
             if reply is not None:
                 return reply
         m = _MY_LEVEL_IS.match(text)

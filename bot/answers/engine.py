@@ -112,6 +112,8 @@ class AnswerEngine:
         self._cache_lock = threading.Lock()
         self._glossary_terms = self._build_glossary_terms()
         self._year_levels_cache: dict[str, list[str]] = {}
+        self._kent_roles = tuple(r for r, info in knowledge.roles.items()
+                                 if any("kent" in o.lower() for o in info.organisations))
 
     # ------------------------------------------------------------------------------------------
     def answer(self, question: str, *, context: Context | None = None) -> Reply:
@@ -180,10 +182,9 @@ class AnswerEngine:
         if not roles and q.variant == "Deaf services" and "SCO" in self.k.roles:
             roles = ["SCO"]
             levels = [("SCO", lv) for lv, _ in q.bare_levels if lv in self.k.roles["SCO"].levels]
-        kent = [r for r, info in self.k.roles.items() if any("kent" in o.lower() for o in info.organisations)]
-        if q.kent and not levels and not any(r in kent for r in roles):
+        if q.kent and not levels and not any(r in self._kent_roles for r in roles):
             # "Kent social worker requirements": the Kent posts, not Medway's Social Worker (SW2)
-            roles = kent
+            roles = list(self._kent_roles)
             if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
                 return self._across_roles(q, roles)
         if not roles and ctx.role and (q.bare_levels or q.topics or q.overview or q.next_step or q.comparison):
@@ -378,20 +379,18 @@ class AnswerEngine:
 
     def _documents(self) -> Reply:
         """The framework documents careerbot answers from: title, employer and date as each gives them."""
-        blocks = []
-        for doc in sorted(self.k.documents.values(), key=lambda d: d.id):
-            blocks.append(Block(title=f"Document {doc.id}: {doc.title}", bullets=[
-                f"Organisation: {doc.organisation}" if doc.organisation else "The document names no employer.",
-                f"Date: {doc.date}" if doc.date else "The document gives no date.",
-            ]))
+        docs = sorted(self.k.documents.values(), key=lambda d: d.id)
+        blocks = [Block(title=f"Document {doc.id}: {doc.title}", bullets=[
+            f"Organisation: {doc.organisation}" if doc.organisation else "The document names no employer.",
+            f"Date: {doc.date}" if doc.date else "The document gives no date.",
+        ]) for doc in docs]
         reply = Reply(
             title="The framework documents I answer from",
             blocks=blocks,
             footer="Every answer names the document it comes from. I don't hand out the documents themselves: your "
                    "manager or HR can give you a copy. If your organisation has a newer version of any of them, "
                    "whoever looks after careerbot can update its framework files.",
-            sources=[f"{d.title}{', ' + d.organisation if d.organisation else ''} (document {d.id})"
-                     for d in sorted(self.k.documents.values(), key=lambda d: d.id)],
+            sources=[f"{d.title}{', ' + d.organisation if d.organisation else ''} (document {d.id})" for d in docs],
         )
         reply.meta.update(role=None, level=None, topic="documents")
         return reply
@@ -685,9 +684,7 @@ class AnswerEngine:
     def _role_is_the_goal(self, q: Query, role: str) -> bool:
         """'How long until I'm a senior?', 'how long to become a team manager?': the role is where the person
         wants to get to (its first level), not where they are."""
-        return any(r == role and self._GOAL_BEFORE.search(q.lower[:p]) for r, p in q.mentions) or bool(
-            re.search(r"\b(?:be|become|becoming|get to|move to|go for|apply for)\s+(?:an?\s+|the\s+)?"
-                      + re.escape(self.k.roles[role].title.lower()), q.lower))
+        return any(r == role and self._GOAL_BEFORE.search(q.lower[:p]) for r, p in q.mentions)
 
     def _time_in_level(self, q: Query, roles: list[str], levels: list[tuple[str, str]]) -> Reply:
         role = roles[0]

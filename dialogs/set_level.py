@@ -23,6 +23,12 @@ def _since(value: Any) -> date | None:
     return None
 
 
+def _not_in_future(since: date, today: date) -> date:
+    if since > today:
+        raise NotUnderstood("That date is in the future. Please give the date you started the level.")
+    return since
+
+
 class SetLevel(Flow):
     name = "set_level"
     noun = "level change"
@@ -35,8 +41,8 @@ class SetLevel(Flow):
             known = ", ".join(ctx.knowledge.level_codes())
             raise NotUnderstood(f"“{str(code)[:40]}” is not a level in the framework. Known levels: {known}.")
         since = _since(args.get("since"))
-        if since is not None and since > ctx.today:
-            raise NotUnderstood("That date is in the future. Please give the date you started the level.")
+        if since is not None:
+            _not_in_future(since, ctx.today)
         # "I'm SW2B" with no date: the date is asked first, then the change is confirmed
         state["data"] = {"level_code": ctx.knowledge.code(role, level),
                          "since": since.isoformat() if since else None}
@@ -72,9 +78,7 @@ class SetLevel(Flow):
             since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
             if since is None:
                 raise NotUnderstood("Please give the date like “March 2025”, “1 March 2025” or “2025-03-01”.")
-            if since > ctx.today:
-                raise NotUnderstood("That date is in the future. Please give the date you started the level.")
-            state["data"]["since"] = since.isoformat()
+            state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()
             return Out()  # then the confirmation
         said = ans.value if ans.value in ("yes", "no") else yes_no(ans.text)
         if said is None:

@@ -178,7 +178,7 @@ _REQUEST = re.compile(
 
 def looks_like_request(text: str) -> bool:
     """True for "what do I need for SW3B?", "SW5B", "when am I eligible": not an answer, a new request."""
-    s = tidy(text) if not str(text or "").rstrip().endswith("?") else str(text).strip().lower()
+    s = tidy(text)  # keeps a final "?"
     return bool(s) and bool(_REQUEST.search(s))
 
 

@@ -480,3 +480,11 @@ def test_grades_of_different_employers_are_still_not_mapped(engine):
 def test_a_kent_social_worker_is_the_kent_posts_not_medways_sw2(engine):
     text = engine.answer("kent social worker requirements").plain_text()
     assert "KR9, Kent County Council" in text and "Social Worker (SW2)" not in text
+
+
+@pytest.mark.parametrize("asked", ["I was off sick for 3 months, does that count?",
+                                   "does sickness absence count towards time in level"])
+def test_absence_is_out_of_scope_not_a_missing_word(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.status == "not_in_framework" and reply.meta.get("topic") == "out_of_scope"
+    assert "don't mention “count”" not in reply.plain_text()

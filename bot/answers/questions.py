@@ -213,6 +213,11 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "maternity",
         "paternity",
         "time off",
+        "off sick",
+        "sickness",
+        "career break",
+        "adoption leave",
+        "parental leave",
     ),
     "hours": (
         "hours a week",

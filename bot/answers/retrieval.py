@@ -22,10 +22,11 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
-# Dates say when, not what: never the subject a document fails to mention
-_CALENDAR = frozenset("""january february march april june july august september sept october november december
-    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks month months
-    year years""".split())
+# Dates say when, and these verbs say how, not what: never "the subject no document mentions"
+_NOT_A_SUBJECT = frozenset("""january february march april june july august september sept october november
+    december monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks month
+    months year years count counts counted matter matters happen happens mean means thing things stuff really
+    actually still maybe think guess okay sure""".split())
 
 
 def stem(word: str) -> str:
@@ -80,7 +81,7 @@ class Retriever:
     def unknown_words(self, query: str) -> list[str]:
         """Words of the query (as typed) that no document uses, even with a typo: "dress" in "dress code"."""
         words = [w for w in _WORD.findall(query.lower())
-                 if w not in STOPWORDS and w not in _CALENDAR and len(w) > 3 and not w.isdigit()]
+                 if w not in STOPWORDS and w not in _NOT_A_SUBJECT and len(w) > 3 and not w.isdigit()]
         return [w for w in dict.fromkeys(words) if not self._expand(stem(w))]
 
     def coverage(self, query: str, hit: Hit) -> float:

@@ -488,3 +488,11 @@ def test_absence_is_out_of_scope_not_a_missing_word(engine, asked):
     reply = engine.answer(asked)
     assert reply.status == "not_in_framework" and reply.meta.get("topic") == "out_of_scope"
     assert "don't mention “count”" not in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["I'm a student social worker", "I'm studying social work, what will I need"])
+def test_a_student_is_shown_where_the_framework_starts(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.title == "What the framework asks for SW2A (Developing)"
+    assert reply.blocks[0].text.startswith("The framework has no level for students: it starts at SW2A")
+    assert "Degree in Social Work" in reply.plain_text()

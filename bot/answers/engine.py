@@ -101,6 +101,9 @@ _ABOUT_THE_DOCUMENTS = re.compile(
     r"(?:framework|guide|documents?)\b")
 # "What do I need for my next level?": what the next level asks, not only when it can be reached
 _ASKS_WHAT_IS_NEEDED = re.compile(r"\b(?:need|needs|needed|require|required|requirements?|have to|must|should i)\b")
+# "I'm a student social worker": the framework starts at the first level of Social Worker
+_STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\bstudying social work\b|"
+                      r"\b(?:i'?m|i am) (?:a |still a )?student\b|\bsocial work degree\b.*\b(?:student|studying)\b")
 LEVEL_NAMES_TEXT = "A (Developing), B (Practising) and C (Accomplished)"
 
 
@@ -211,6 +214,8 @@ class AnswerEngine:
             levels = [(r, lv) for r in roles for lv in self._year_levels(r)][:1]
         if q.next_step and not roles and not levels:
             return self._next_step_for_whom()
+        if _STUDENT.search(q.lower) and "SW2" in self.k.roles and not levels:
+            return self._for_students()
         move = self._role_move(q, roles, levels)
         if move is not None:
             return move
@@ -362,6 +367,15 @@ class AnswerEngine:
         return out
 
     # -- not in the framework ----------------------------------------------------------------------
+    def _for_students(self) -> Reply:
+        first = next(iter(self.k.roles["SW2"].levels))
+        code = self.k.code("SW2", first)
+        reply = self._level(parse(f"what do I need for {code}"), "SW2", first)
+        reply.blocks.insert(0, Block(text=f"The framework has no level for students: it starts at {code}, the "
+                                          "first level of Social Worker (the role is for social workers "
+                                          "“including Newly Qualified”). This is what it asks there."))
+        return reply
+
     def _next_step_for_whom(self) -> Reply:
         """'What do I need to get to the next level?' from someone whose level is not on record."""
         choices = [self.ask_choice(f"{info.title} ({code})", f"what comes after {code}")

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from bot.answers.levels import ROLE_NAMES
-from bot.answers.questions import KNOWN_LEVELS, Query, parse
+from bot.answers.questions import KNOWN_LEVELS, ONE_LADDER, Query, parse
 from bot.answers.retrieval import Retriever, terms
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, TimeRule
@@ -917,7 +917,7 @@ class AnswerEngine:
         if len(levels) >= 2 and levels[0][0] != role:
             return (
                 self._mapping(q)
-                if levels[0][0] not in ("SW2", "SW3", "SW4") or role not in ("SW2", "SW3", "SW4")
+                if levels[0][0] not in ONE_LADDER or role not in ONE_LADDER
                 else self._level(q, role, later)
             )
         if earlier is None or earlier == later:

@@ -496,3 +496,91 @@ def test_a_student_is_shown_where_the_framework_starts(engine, asked):
     assert reply.title == "What the framework asks for SW2A (Developing)"
     assert reply.blocks[0].text.startswith("The framework has no level for students: it starts at SW2A")
     assert "Degree in Social Work" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked, code", [
+    ("how do i get from SCO B to SCO C", "SCO 4C"),
+    ("how do I get to SW2C from SW2B", "SW2C"),
+    ("what do I need to get from SCO A to SCO B", "SCO 4B"),
+    ("I'm SW2B what do I need for SW2C", "SW2C"),
+    ("what do I need for SW2C, I'm at SW2B now", "SW2C"),
+])
+def test_of_two_levels_the_one_being_reached_is_answered(engine, asked, code):
+    assert engine.answer(asked).title.startswith(f"What the framework asks for {code} ")
+
+
+@pytest.mark.parametrize("asked, headline", [
+    ("can i skip SW3A and go straight to SW3B", "At least 12 months at SW3A before SW3B."),
+    ("can I skip SW2B", "At least 6-12 months at SW2B before SW2C."),
+    ("can I go straight to SW3B", "At least 12 months at SW3A before SW3B."),
+])
+def test_skipping_a_level_is_answered_with_the_time_the_framework_asks(engine, asked, headline):
+    reply = engine.answer(asked)
+    assert reply.title == headline
+    assert "does not describe skipping a level" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["what happens if my manager says no", "who do I talk to about progression",
+                                   "is there a panel for progression to SW3"])
+def test_questions_about_the_procedure_are_said_to_be_outside_the_framework(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.status == "not_in_framework" and reply.title.startswith("The framework does not cover who approves")
+    assert "guarantee of progression" in reply.plain_text()
+
+
+def test_how_often_supervision_happens_is_outside_the_framework_and_offers_help_preparing(engine):
+    reply = engine.answer("how often should I have supervision?")
+    assert reply.title == "The framework does not cover how often supervision happens or how it is arranged."
+    assert "inform conversations with your line manager" in reply.plain_text()
+    assert "Prepare for supervision" in [c.label for c in reply.choices]
+    assert any("document 003" in s for s in reply.sources)
+
+
+@pytest.mark.parametrize("asked, title", [
+    ("whats needed for team manager", "What the framework asks for SW4A (Developing), the first level of Team Manager"),
+    ("requirements for SW3", "What the framework asks for SW3A (Developing), the first level of Senior Social Worker"),
+    ("what do i need to do to become a senior social worker",
+     "What the framework asks for SW3A (Developing), the first level of Senior Social Worker"),
+])
+def test_what_a_role_needs_is_its_first_level(engine, asked, title):
+    assert engine.answer(asked).title.startswith(title)
+
+
+@pytest.mark.parametrize("asked", ["what is KR9", "tell me about KR10"])
+def test_a_one_grade_post_asked_about_by_its_code_gets_its_description(engine, asked):
+    text = engine.answer(asked).plain_text()
+    assert "Purpose of the Job" in text and "Responsible to" in text
+
+
+@pytest.mark.parametrize("asked, title", [
+    ("what level is a practice manager", "The framework has no role called “practice manager”."),
+    ("how do I become a senior practitioner", "The framework has no role called “senior practitioner”."),
+    ("what do consultant social workers do", "The framework has no role called “consultant social worker”."),
+])
+def test_job_titles_the_framework_does_not_have_are_named_not_mapped(engine, asked, title):
+    reply = engine.answer(asked)
+    assert reply.title == title and reply.status == "not_in_framework"
+    text = reply.plain_text()
+    assert "Team Manager (SW4)" in text and "Senior Social Worker (SW3)" in text  # the roles it does describe
+    if "practice manager" in asked:
+        assert not reply.sources  # no document mentions one
+    else:  # the Kent job descriptions mention the title in passing: quoted, with the source
+        assert "only in passing" in text and any("document 002" in s for s in reply.sources)
+
+
+@pytest.mark.parametrize("asked, domain", [("tell me about professionalism", 1), ("what is critical reflection", 6),
+                                           ("how do I show professional leadership", 9)])
+def test_a_pcf_domain_asked_by_its_name_alone(engine, asked, domain):
+    assert engine.answer(asked).title.startswith(f"PCF domain {domain}:")
+
+
+def test_a_degree_no_document_asks_for_is_said_before_what_they_do_ask(engine):
+    reply = engine.answer("do I need a masters for SW4")
+    assert reply.meta.get("topic") == "qualifications"
+    assert reply.blocks[0].text.startswith("None of the framework documents mentions a master's degree.")
+    assert "Degree in Social Work" in reply.plain_text() or "social work, nursing" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["explain the levels", "describe the roles"])
+def test_asking_to_explain_the_levels_gives_the_framework_overview(engine, asked):
+    assert engine.answer(asked).title == "The roles and levels in the framework"

@@ -44,9 +44,11 @@ OUT_OF_SCOPE_WHAT = {
     "contract": "contract terms such as notice periods or probation",
     "caseload_size": "caseload numbers",
     "process": "who approves progression, how to apply or what happens if a request is turned down",
+    "supervision": "how often supervision happens or how it is arranged",
 }
 # What the guidance does say about using the framework with one's manager (quoted, for "process" questions).
 PROCESS_GUIDANCE = ("guarantee of progression", "conversations with your line manager")
+SUPERVISION_GUIDANCE = ("conversations with your line manager", "career conversations")
 MAX_BULLETS_BEFORE_ASKING = 40
 ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
 LEVEL_TOKEN = re.compile(
@@ -100,6 +102,22 @@ _ABOUT_THE_DOCUMENTS = re.compile(
     r"|\b(?:see|read|get|view|download) (?:the |a copy of the )?(?:full|whole|complete|original) "
     r"(?:framework|guide|documents?)\b")
 # "What do I need for my next level?": what the next level asks, not only when it can be reached
+# Job titles people use that are not roles of the framework: named as such, never mapped onto a role that
+# merely shares a word ("practice manager" is not Team Manager, "senior practitioner" is not SW3)
+_OTHER_TITLES = re.compile(
+    r"\b(?:senior|advanced|principal|lead) practitioners?\b|\bpractice (?:manager|lead|supervisor)s?\b|"
+    r"\bprincipal social workers?\b|\bconsultant social workers?\b|\bservice managers?\b|\bheads? of service\b|"
+    r"\b(?:assistant|deputy) (?:team )?managers?\b|\bteam leaders?\b|\bsenior managers?\b|"
+    r"\bsocial work assistants?\b|\b(?:support|care) workers?\b|\boccupational therapists?\b|"
+    r"\bsocial care assessors?\b")
+_HIGHER_DEGREE = re.compile(r"\bmasters?\b|\bmaster's\b|\bmsc\b|\bphd\b|\bdoctorate\b")
+_DEGREE_NAMES = {"masters": "master's degree", "master": "master's degree", "master's": "master's degree",
+                 "msc": "master's degree (MSc)", "phd": "PhD", "doctorate": "doctorate"}
+# Before a level code: the level the person is at or is leaving, not the one they ask about
+_CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
+                             r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
+_SKIP = re.compile(r"\bskip(?:ping|ped)?\b|\bjump(?:ing)? (?:straight )?(?:to|over)\b|\bstraight (?:in )?to\b|"
+                   r"\bfast[- ]?track|\bbypass|\bmiss out\b")
 _ASKS_WHAT_IS_NEEDED = re.compile(r"\b(?:need|needs|needed|require|required|requirements?|have to|must|should i)\b")
 # "I'm a student social worker": the framework starts at the first level of Social Worker
 _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\bstudying social work\b|"
@@ -145,6 +163,12 @@ class AnswerEngine:
             q = parse(text)
             try:
                 reply = self._route(q, context)
+                degree = _HIGHER_DEGREE.search(q.lower)
+                if degree and reply.status == "answered" and not self._mentioned(degree.group(0)):
+                    # "Do I need a master's for SW4?": no document asks for one; say so before what they do ask
+                    reply.blocks.insert(0, Block(text=f"None of the framework documents mentions a "
+                                                      f"{_DEGREE_NAMES.get(degree.group(0), degree.group(0))}. "
+                                                      "What they do ask is below."))
             except Exception:  # a bug must not cost the person an answer; log it and say so plainly
                 log.exception("answer engine failed")
                 reply = Reply(
@@ -172,6 +196,9 @@ class AnswerEngine:
             return self._out_of_scope(q, ctx)
         if _ABOUT_THE_DOCUMENTS.search(q.lower) and not q.levels:
             return self._documents()
+        other = _OTHER_TITLES.search(q.lower)
+        if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
+            return self._other_title(other.group(0))
         term = self._glossary_term(q)
         if term and self._asks_meaning(q, term):
             return self._glossary(term)
@@ -205,7 +232,7 @@ class AnswerEngine:
             and not q.topics
             and (
                 re.search(r"\b(?:levels|roles|grades|jobs|posts)\b", q.lower)
-                and re.search(r"\b(?:what|which|list|show|how many)\b", q.lower)
+                and re.search(r"\b(?:what|which|list|show|how many|explain|describe|tell me|overview)\b", q.lower)
                 or re.search(r"\b(?:highest|top|lowest|most senior)\s+(?:level|grade|role|job|post)\b", q.lower)
             )
         ):
@@ -221,6 +248,9 @@ class AnswerEngine:
             return move
         if q.comparison and len(roles) >= 2 and not levels:
             return self._compare_roles(roles[:3])
+        if _SKIP.search(q.lower) and levels and "time_in_level" not in q.topics and not q.comparison:
+            # "Can I skip SW3A and go straight to SW3B?": the framework's answer is the time it asks at SW3A
+            q.topics.insert(0, "time_in_level")
         if "time_in_level" in q.topics and roles:
             return self._time_in_level(q, roles, levels)
         if q.next_step and roles:
@@ -230,9 +260,7 @@ class AnswerEngine:
         if "development" in q.topics or ("guidance" in q.topics and not roles):
             return self._guidance(q)
         if levels:
-            role, level = (
-                levels[-1] if q.lower.rstrip("?").endswith(levels[-1][0].lower() + levels[-1][1].lower()) else levels[0]
-            )
+            role, level = self._asked_level(q, levels)
             return self._level(q, role, level)
         if roles:
             role = roles[0]
@@ -241,6 +269,9 @@ class AnswerEngine:
             return self._role(q, role)
         if q.topic in ("values", "competencies", "special_conditions") and not q.bare_levels:
             return self._across_roles(q, list(self.k.roles))
+        degree = _HIGHER_DEGREE.search(q.lower)
+        if degree and not q.bare_levels and not self._mentioned(degree.group(0)):
+            return self._not_mentioned([degree.group(0)])  # "do I need a master's?", no role named
         if q.bare_levels or (
             q.topics
             and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
@@ -409,6 +440,39 @@ class AnswerEngine:
         reply.meta.update(role=None, level=None, topic="documents")
         return reply
 
+    def _mentioned(self, word: str) -> bool:
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.I)
+        return any(pattern.search(c.text) for c in self.k.criteria)
+
+    def _other_title(self, title: str) -> Reply:
+        """'What level is a practice manager?': the framework has no such role. Say so, quote where a document
+        mentions the title in passing, and offer the roles it does describe."""
+        singular = re.sub(r"s\b", "", title) if title.endswith("s") and not title.endswith("ss") else title
+        word = re.compile(r"\b" + re.escape(singular) + r"s?\b", re.I)
+        mentions = [c for c in self.k.criteria if word.search(c.text)]
+        blocks = []
+        if mentions:
+            blocks.append(Block(text=f"The documents mention a {singular} only in passing, without describing "
+                                     "the role or what it asks:"))
+            quoted, _ = self._blocks(mentions[:3], key=lambda c: (
+                f"{self._role_name(c.role)} – {c.source.heading}" if c.role else c.source.heading))
+            blocks += quoted
+        roles = [(code, info) for code, info in self.k.roles.items() if info.kind == "role"]
+        blocks.append(Block(title="The roles the framework does describe",
+                            bullets=[self._role_name(code) for code, _ in roles]))
+        blocks.append(Block(text="Your organisation may use other job titles for these roles; the framework "
+                                 "does not say which, so your manager or HR can tell you how they map."))
+        reply = Reply(
+            title=f"The framework has no role called “{singular}”.",
+            blocks=blocks,
+            status="not_in_framework",
+            sources=self._sources(mentions[:3]),
+            choices=[self.ask_choice(f"About {code}", f"tell me about {code}") for code, _ in roles
+                     if self.k.roles[code].levels][:4],
+        )
+        reply.meta.update(role=None, level=None, topic="out_of_scope")
+        return reply
+
     def _known_levels_text(self) -> str:
         parts = []
         for code, info in self.k.roles.items():
@@ -491,7 +555,7 @@ class AnswerEngine:
                 "answer that from them. Your HR team, your contract or your manager can."
             )
         ]
-        if q.out_of_scope == "process":
+        if q.out_of_scope in ("process", "supervision"):
             roles = []  # "my manager disagrees" is not a question about the Team Manager role
         for role in roles:
             info = self.k.roles[role]
@@ -511,6 +575,12 @@ class AnswerEngine:
             related = [c for c in self.k.guidance() if "leave" in c.text.lower()]
             if related:
                 blocks.append(Block(title="The only mention of leave", bullets=[c.text for c in related[:2]]))
+        if q.out_of_scope == "supervision":
+            related = [c for c in self.k.guidance() if any(p in c.text.lower() for p in SUPERVISION_GUIDANCE)]
+            if related:
+                blocks.append(Block(title="What the framework does say", bullets=[c.text for c in related[:3]]))
+            blocks.append(Block(text="I can help you get ready for it: a check-in note or a self-assessment to "
+                                     "bring. Say “prepare for supervision”."))
         if q.out_of_scope == "process":
             related = [c for c in self.k.guidance() if any(p in c.text.lower() for p in PROCESS_GUIDANCE)]
             if related:
@@ -518,12 +588,15 @@ class AnswerEngine:
             blocks.append(Block(text="For each level it does set out the evidence to bring and the time in level "
                                      "it asks for: ask me “what evidence for SW3B?” or “how long before I can go "
                                      "for SW2B?”."))
+        choices = [self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]]
+        if q.out_of_scope == "supervision":
+            choices.append(self.ask_choice("Prepare for supervision", "how do I prepare for supervision?"))
         reply = Reply(
             title=f"The framework does not cover {what}.",
             blocks=blocks,
             status="not_in_framework",
             sources=self._sources(related),
-            choices=[self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]],
+            choices=choices,
         )
         reply.meta.update(role=self._public_role(roles[0]) if roles else None, level=None, topic="out_of_scope")
         return reply
@@ -664,6 +737,19 @@ class AnswerEngine:
         winners = [n for n, sc in scores.items() if sc == top]
         return winners[0] if len(winners) == 1 else None  # a word two domains share decides nothing
 
+    def _asked_level(self, q: Query, levels: list[tuple[str, str]]) -> tuple[str, str]:
+        """Of two levels in one question, the one asked about: 'how do I get from SCO B to SCO C?' and 'how do
+        I get to SW2C from SW2B?' both ask about C; a level said to be where the person is, or is coming from,
+        is not the one asked about."""
+        if len(levels) > 1:
+            placed = [(r, lv, p) for r, lv, p in q.levels if (r, lv) in levels]
+            goals = [(r, lv) for r, lv, p in placed if not _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])]
+            if goals and len(goals) < len(placed):
+                return goals[0]
+        if q.lower.rstrip("?").endswith(levels[-1][0].lower() + levels[-1][1].lower()):
+            return levels[-1]
+        return levels[0]
+
     # -- time in level ---------------------------------------------------------------------------------
     def _from_to(self, q: Query, role: str, levels: list[tuple[str, str]]) -> tuple[str | None, str | None]:
         mine = [lv for r, lv in levels if r == role]
@@ -680,7 +766,7 @@ class AnswerEngine:
         )
         if (
             re.search(
-                rf"\b(?:at|in|on|been|stay|spend|spent|stuck|remain|currently|am|i'm)\s+(?:level\s+)?"
+                rf"\b(?:at|in|on|been|stay|spend|spent|stuck|remain|currently|am|i'm|skip|skipping)\s+(?:level\s+)?"
                 rf"{code_pat}",
                 q.lower,
             )
@@ -774,6 +860,14 @@ class AnswerEngine:
                     text=f"After that: at least {longest_next.months_text} at {self.k.code(role, to)} "
                     f"before {self.k.code(role, after)} (ask about {self.k.code(role, after)} for "
                     "the details)."
+                )
+            )
+        if _SKIP.search(q.lower):
+            blocks.append(
+                Block(
+                    text="The framework does not describe skipping a level or shortening the time: it sets "
+                    "the minimum time at each level before the next. Your manager or HR can say whether "
+                    "exceptions are ever made."
                 )
             )
         evidence = self.k.find(role=role, level=to, topic="evidence")
@@ -1112,13 +1206,18 @@ class AnswerEngine:
         if "grade" in topics:
             return self._grade(role)
         if not topics:
-            if info.levels and re.search(
+            if info.levels and (re.search(
                 r"\bentry\b|\bto become\b|\bto be an?\b|\bjoin|\bstart(?:ing)? as\b|"
-                r"\bapply(?:ing)? to be\b",
+                r"\bapply(?:ing)? to be\b|\bwhat(?:'?s| is| are)? (?:needed|required)\b|\brequirements? (?:for|to)\b|"
+                r"\bneed(?:ed)? (?:for|to get)\b",
                 q.lower,
-            ):  # "I want to be a team manager one day": everything its first level asks
+            ) or self._role_is_the_goal(q, role)):
+                # "I want to be a team manager one day": everything its first level asks
                 first = next(iter(info.levels))
-                return self._level(parse(f"what do I need for {self.k.code(role, first)}"), role, first)
+                reply = self._level(parse(f"what do I need for {self.k.code(role, first)}"), role, first)
+                reply.title = (f"What the framework asks for {self.k.code(role, first)} ({info.levels[first]}), "
+                               f"the first level of {self._role_name(role)}")
+                return reply
             hits = self._role_hits(q, role)
             if hits:
                 return hits
@@ -1246,7 +1345,15 @@ class AnswerEngine:
         return reply
 
     def _role_hits(self, q: Query, role: str) -> Reply | None:
-        """A specific question about a role ('do SW3s chair meetings?'): answer from matching criteria."""
+        """A specific question about a role ('do SW3s chair meetings?'): answer from matching criteria.
+
+        'Tell me about KR9' has nothing to search for once the role's own names are taken out: it asks
+        for the role itself, not for the one line that happens to say "Grade: KR9"."""
+        info = self.k.roles[role]
+        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
+        content = [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words]
+        if not content:
+            return None
         hits = [h for h in self.retriever.search(q.text, roles={role}) if h.score >= 3.0]
         if not hits:
             return None

@@ -117,6 +117,11 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "quals",
         "training required",
         "need to hold",
+        "masters",
+        "master's",
+        "msc",
+        "phd",
+        "doctorate",
     ),
     "knowledge": ("knowledge", "know about", "need to know", "understanding of", "legislation", "laws"),
     "experience": ("experience", "exp ", "post qualifying", "pqe", "years of practice"),
@@ -256,8 +261,31 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "not ready", "don't meet", "do not meet", "didn't meet", "did not meet", "don't pass", "fail", "unfair",
         "complain", "grievance", "held back", "get promoted", "promote me", "how do i get a promotion",
         "what happens if i don't", "what happens if i do not", "what if i don't",
+        "says no", "say no", "said no", "saying no", "won't support", "will not support", "doesn't support",
+        "does not support", "who do i talk to", "who should i talk to", "who can i talk to", "who do i speak to",
+        "who should i speak to", "who can i speak to", "who do i ask", "who should i ask", "who can i ask",
+        "who do i contact", "who should i contact", "who to contact", "progression panel", "panel for progression",
+        "panel to progress", "is there a panel", "go to panel", "go to a panel", "go before a panel",
+    ),
+    # how often supervision happens, how long it lasts, who gives it: the documents use the framework in
+    # supervision, they do not arrange it
+    "supervision": (
+        "how often should i have supervision", "how often should i get supervision", "how often do i get supervision",
+        "how often do i have supervision", "how often is supervision", "how often should supervision",
+        "how often does supervision", "how often are supervision", "how often will i have supervision",
+        "how frequent", "supervision frequency", "frequency of supervision", "how long is supervision",
+        "how long should supervision", "supervision policy", "supervision agreement", "supervision contract",
+        "missed supervision", "no supervision", "not had supervision", "haven't had supervision",
+        "cancelled supervision",
     ),
 }
+
+# The PCF domains' names that mean nothing else ("tell me about professionalism", "critical reflection"); not
+# "knowledge" or "skills", which every level of every role also uses
+_PCF_DOMAIN_NAMES = re.compile(
+    r"\bprofessionalism\b|\bvalues (?:and|&) ethics\b|\bdiversity (?:and|&) equality\b|\beconomic wellbeing\b|"
+    r"\brights,? justice\b|\bcritical reflection\b|\bskills (?:and|&) interventions\b|"
+    r"\bcontexts (?:and|&) organisations\b|\bprofessional leadership\b")
 
 ONE_LADDER = frozenset(("SW2", "SW3", "SW4"))  # the Social Worker framework's roles, in order (document 001)
 MAPPING_WORDS = (
@@ -548,6 +576,8 @@ def parse(text: str) -> Query:
     if (
         re.search(r"\bwhat (?:does|do|would|will) (?:an? |the )?[a-z0-9' ]{2,40}\b(?:do|doing)\b", lower)
         and "duties" not in q.topics
+        # "what do I need to do to become a senior?" asks what is needed, not what the job does
+        and not re.search(r"\bwhat (?:do|would|will) (?:i|we|you) (?:need|have|got) to do\b", lower)
     ):
         q.topics.append("duties")
     # "how many years of post-qualifying experience" asks about experience, not time in level
@@ -556,7 +586,9 @@ def parse(text: str) -> Query:
         if "experience" in q.topics:
             q.topics.remove("experience")
         q.topics.insert(0, "experience")
-    if q.pcf_domain is not None or re.search(r"\bpcf\b|capabilit|\bdomains?\b", lower):
+    if q.pcf_domain is not None or re.search(r"\bpcf\b|capabilit|\bdomains?\b", lower) or (
+        not q.roles and _PCF_DOMAIN_NAMES.search(lower)
+    ):
         q.topics.insert(0, "pcf_domain") if "pcf_domain" not in q.topics else None
     for kind, words in OUT_OF_SCOPE.items():
         if _has(lower, words):

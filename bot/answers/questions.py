@@ -273,9 +273,10 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "how often should i have supervision", "how often should i get supervision", "how often do i get supervision",
         "how often do i have supervision", "how often is supervision", "how often should supervision",
         "how often does supervision", "how often are supervision", "how often will i have supervision",
-        "how frequent", "supervision frequency", "frequency of supervision", "how long is supervision",
+        "how frequent is supervision", "how frequently should i have supervision", "supervision frequency",
+        "frequency of supervision", "how long is supervision",
         "how long should supervision", "supervision policy", "supervision agreement", "supervision contract",
-        "missed supervision", "no supervision", "not had supervision", "haven't had supervision",
+        "missed supervision", "not had supervision", "haven't had supervision",
         "cancelled supervision",
     ),
 }

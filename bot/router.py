@@ -75,6 +75,16 @@ _ABOUT_SOMEONE = re.compile(
     r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b)[a-z'-]+"
     r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility))",
     re.I)
+# "What do I still need?", "what else do I need?", "what am I missing?", "what's left?": for the person's own
+# next level (whole message only: "what do I need for SW3B?" names its level and goes to the engine)
+_WHATS_LEFT = re.compile(
+    r"^\s*(?:so,? |and |ok,? |okay,? |right,? )?(?:"
+    r"what (?:else )?(?:do|would|will|must|should) i (?:still |now |then |else )?(?:need|have to do|require)"
+    r"(?: to (?:do|get|have))?"
+    r"|what(?:'?s| is) (?:left|still needed|still missing|missing|outstanding|left to do|still to do)"
+    r"|what am i (?:still )?(?:missing|lacking)|what else is (?:needed|left|missing)|what have i (?:still )?got to do"
+    r")(?:\s+(?:still|now|next|then|else|for me|for (?:it|that|the next (?:one|level)|next level|my next level|"
+    r"promotion|the next step)))?\s*[?.!]*\s*$", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible|"
                       r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
@@ -267,6 +277,8 @@ class Router:
             return [self._team(person)]
         if _MY_MILESTONE.search(text) and not parse(text).levels:
             return [self._my_milestone(person)]
+        if _WHATS_LEFT.match(text):
+            return [self._whats_left(person)]
         return [self._answer(text, person)]
 
     # -- answering -------------------------------------------------------------------------------
@@ -354,6 +366,58 @@ class Router:
                              self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
                              Choice(label=f"Self-assessment for {nxt}", value={"action": "assess", "level": nxt})]
         return reply
+
+    def _whats_left(self, person: Person) -> Reply:
+        """'What do I still need?': the person's next level, from their latest self-assessment for it when they
+        have one (its gaps), otherwise what the framework asks for that level, with their time in level."""
+        nxt = self._next_code(person.level_code) if person.level_code else None
+        if not nxt:
+            reply = self._my_milestone(person)  # no level recorded, or the top level: that reply says so
+            if not person.level_code:
+                reply.blocks.append(Block(text="Or ask about a level, for example: “what do I need for SW3B?”"))
+            return reply
+        from dialogs.base import completed, start_choice
+        from dialogs.self_assessment import GAP_RATINGS, counts_text, rating_label
+
+        blocks = [b for b in [self._milestone_block(person, short=True)] if b]
+        records = [r for r in completed(self.store.list_records(person.id, "assessment"))
+                   if (r.get("data") or {}).get("target") == nxt]
+        sources: list[str] = []
+        if records:
+            data = records[0]["data"]
+            gaps = [i for i in data.get("items") or [] if i.get("rating") in GAP_RATINGS]
+            try:
+                when = date.fromisoformat(data.get("date") or "")
+            except ValueError:
+                when = None
+            heading = "From your self-assessment" + (f" on {format_uk(when)}" if when else "")
+            lines = [f"{rating_label(i['rating'])}: {i['text']}" for i in gaps]
+            if len(lines) > 15:
+                lines = lines[:15] + [f"…and {len(lines) - 15} more (all of them are in the supervision pack)"]
+            blocks.append(Block(title=heading, text=counts_text(data.get("counts") or {}) + ".",
+                                bullets=lines or ["You rated none of the criteria as a gap."]))
+            unrated = (data.get("counts") or {}).get("unanswered", 0) + (data.get("counts") or {}).get("skipped", 0)
+            if unrated:
+                blocks.append(Block(text=f"{unrated} criteria were skipped or not reached: a new self-assessment "
+                                         "would cover them."))
+            sources = sorted({i["source"] for i in gaps if i.get("source")})
+            title = f"What you still need for {nxt}, from your self-assessment"
+        else:
+            asked = self.engine.answer(f"what do I need for {nxt}")
+            blocks.append(Block(text=f"You haven't done a self-assessment for {nxt} yet: it goes through these "
+                                     "criteria with you and shows which ones you still need."))
+            blocks += asked.blocks
+            sources = asked.sources
+            title = f"What {nxt} asks for: your next level"
+        return Reply(
+            title=title,
+            blocks=blocks,
+            sources=sources,
+            choices=[start_choice(f"Self-assessment for {nxt}", "self_assessment", {"level": nxt}, style="primary"),
+                     self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
+                     self.engine.ask_choice(f"Time needed for {nxt}", f"how long before I can go for {nxt}")],
+            status="answered",
+        )
 
     def _next_code(self, level_code: str) -> str | None:
         """The next level's code as people see it (SW2B, SCO 4C), or None at the top or for unknown codes."""

@@ -292,7 +292,8 @@ def test_what_the_next_level_needs_is_its_requirements_not_only_its_timing(servi
     chat = FakeChannel(services)
     chat.say("I'm SCO 4A since January 2025")
     chat.press("Yes")
-    assert "What the framework asks for SCO 4B" in chat.say("what do I need for my next level?")
+    text = chat.say("what do I need for my next level?")
+    assert text.startswith("What SCO 4B asks for: your next level") and "Level B (Practising) – Knowledge" in text
     assert chat.say("what's next for me?").startswith("After SCO 4A comes SCO 4B")
 
 
@@ -380,3 +381,48 @@ def test_a_manager_asks_about_one_report_by_name_and_only_their_own(services):
     assert "Your team's milestones (1)" in boss.say("who needs to gather evidence in my team?")
     # Someone who manages nobody asking about a colleague learns nothing about them
     assert "Archer" not in FakeChannel(services, user="ben").say("when is Amy eligible?")
+
+
+@pytest.mark.parametrize("asked", ["what do I still need?", "what else do I need", "what am I missing",
+                                   "what's left?", "so what do I need to do now"])
+def test_what_do_i_still_need_is_about_the_persons_next_level(services, asked):
+    chat = FakeChannel(services)
+    assert "I don't know your level yet." in chat.say(asked)
+    chat.say("I'm SW2B since March 2025")
+    chat.press("Yes")
+    text = chat.say(asked)
+    assert text.startswith("What SW2C asks for: your next level")
+    assert "You haven't done a self-assessment for SW2C yet" in text
+    assert "Expert in the application of relevant theoretical frameworks" in text  # the level's own criteria
+    assert "For you" in text and "document 001" in text
+    assert [c.label for c in chat.last[0].choices][0] == "Self-assessment for SW2C"
+
+
+def test_what_do_i_still_need_after_a_self_assessment_lists_its_gaps(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since March 2025")
+    chat.press("Yes")
+    text = chat.say("self-assessment for SW2C")
+    ratings = iter(["met", "not yet"] * 100)
+    for _ in range(200):
+        if "Your self-assessment for SW2C" in text:
+            break
+        text = chat.say("skip" if "Add a note" in text else next(ratings))
+    else:
+        raise AssertionError("the self-assessment never finished")
+    record = services.store.list_records("u1", "assessment")[0]["data"]
+    gaps = [i["text"] for i in record["items"] if i["rating"] == "not_yet"]
+    assert gaps
+    text = chat.say("what do I still need?")
+    assert text.startswith("What you still need for SW2C, from your self-assessment")
+    assert "From your self-assessment on 25 November 2026" in text
+    assert f"Not yet: {gaps[0]}" in text
+    assert f"Met {record['counts']['met']}" in text
+
+
+def test_what_do_i_still_need_at_the_top_level_says_there_is_no_next_level(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW4C since March 2024")
+    chat.press("Yes")
+    text = chat.say("what else do I need?")
+    assert text.startswith("Your level: SW4C") and "What SW" not in text.splitlines()[0]

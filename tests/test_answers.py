@@ -584,3 +584,56 @@ def test_a_degree_no_document_asks_for_is_said_before_what_they_do_ask(engine):
 @pytest.mark.parametrize("asked", ["explain the levels", "describe the roles"])
 def test_asking_to_explain_the_levels_gives_the_framework_overview(engine, asked):
     assert engine.answer(asked).title == "The roles and levels in the framework"
+
+
+@pytest.mark.parametrize("asked, headline", [
+    ("how long from SW2A to SW3A",
+     "From SW2A to SW3A: at least 30 months (2 years 6 months) of time in level, and the experience SW3A asks for."),
+    ("how long from newly qualified to senior",
+     "From SW2A to SW3A: at least 30 months (2 years 6 months) of time in level, and the experience SW3A asks for."),
+    ("how many years from SW2A to SW4A",
+     "From SW2A to SW4A: at least 60 months (5 years) of time in level, and the experience SW3A and SW4A ask for."),
+    ("how long will it take me to become a team manager from SW2B",
+     "From SW2B to SW4A: at least 36 months (3 years) of time in level, and the experience SW3A and SW4A ask for."),
+    ("how long from SW3A to SW3C", "From SW3A to SW3C: at least 30 months (2 years 6 months) of time in level."),
+    ("how long from SW2A to SW2C", "From SW2A to SW2C: at least 30 months (2 years 6 months) of time in level."),
+])
+def test_time_over_several_steps_adds_up_each_step_and_quotes_it(engine, asked, headline):
+    reply = engine.answer(asked)
+    assert reply.title == headline
+    text = reply.plain_text()
+    if "SW3A" in headline and "SW3C" not in headline:
+        assert "2-3 years relevant post qualifying experience." in text  # entering SW3A: experience, not time
+        assert "SW2C to SW3A: a new role, with no time in level" in text
+    if "SW3C" in headline:  # 12 months in 001, 18 in 003: the longer counts, and the difference is said
+        assert "SW3B to SW3C: at least 18 months" in text and "The documents differ" in text
+    assert "they are not a timetable" in text and reply.sources
+
+
+def test_time_to_the_next_role_starts_from_the_persons_own_level(engine):
+    reply = engine.answer("how long until I'm a senior", context=Context(role="SW2", level="B"))
+    assert reply.title.startswith("From SW2B to SW3A: at least 6 months")
+    assert engine.answer("how long at SW2A before SW2B").title == "At least 24 months at SW2A before SW2B."
+
+
+@pytest.mark.parametrize("asked", ["who is the framework for", "does the framework apply to children's services"])
+def test_who_the_framework_is_for_quotes_the_professions_and_lists_the_documents(engine, asked):
+    reply = engine.answer(asked)
+    text = reply.plain_text()
+    assert reply.title == "Who the framework is for"
+    assert "Senior Social Workers" in text and "Team managers" in text
+    assert "Children's Services" in text and "whether one applies to your own team" in text
+
+
+def test_a_length_is_not_a_time_in_level(engine):
+    reply = engine.answer("how long should my written statement be")
+    assert reply.meta.get("topic") == "search" and "max 500 words" in reply.plain_text()
+
+
+def test_case_examples_are_evidence(engine):
+    assert engine.answer("what case examples do I need for sw3c").title.startswith("Evidence for SW3C")
+
+
+def test_an_abbreviation_in_a_role_question_is_searched_in_full(engine):
+    reply = engine.answer("BIA training for SW3")
+    assert "Best Interest Assessor" in reply.blocks[0].bullets[0]  # not "training / upskilling of the team"

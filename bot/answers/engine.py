@@ -113,6 +113,11 @@ _OTHER_TITLES = re.compile(
 _HIGHER_DEGREE = re.compile(r"\bmasters?\b|\bmaster's\b|\bmsc\b|\bphd\b|\bdoctorate\b")
 _DEGREE_NAMES = {"masters": "master's degree", "master": "master's degree", "master's": "master's degree",
                  "msc": "master's degree (MSc)", "phd": "PhD", "doctorate": "doctorate"}
+# "Who is the framework for?", "does the framework apply to children's services?"
+_WHO_IS_IT_FOR = re.compile(
+    r"\bwho (?:is|'s) (?:the |this )?(?:framework|it|careerbot|this) for\b|\bwho (?:can|should) use (?:the |this )?"
+    r"framework\b|\bwho does (?:the |this )?framework (?:apply to|cover)\b|\b(?:does|do) (?:the |this |these )?"
+    r"(?:framework|frameworks|documents?) (?:apply|cover|relate)\b|\bis (?:the |this )?framework (?:only )?for\b")
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
@@ -196,6 +201,8 @@ class AnswerEngine:
             return self._out_of_scope(q, ctx)
         if _ABOUT_THE_DOCUMENTS.search(q.lower) and not q.levels:
             return self._documents()
+        if _WHO_IS_IT_FOR.search(q.lower) and not q.levels:
+            return self._who_for()
         other = _OTHER_TITLES.search(q.lower)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
             return self._other_title(other.group(0))
@@ -252,6 +259,9 @@ class AnswerEngine:
             # "Can I skip SW3A and go straight to SW3B?": the framework's answer is the time it asks at SW3A
             q.topics.insert(0, "time_in_level")
         if "time_in_level" in q.topics and roles:
+            path = self._path_ends(q, roles, levels, ctx)
+            if path is not None:
+                return self._path_time(*path)
             return self._time_in_level(q, roles, levels)
         if q.next_step and roles:
             return self._next_step(roles[0], levels[-1][1] if levels else ctx.level if ctx.role == roles[0] else None)
@@ -420,6 +430,29 @@ class AnswerEngine:
             status="clarify",
         )
         reply.meta.update(role=None, level=None, topic="next_step")
+        return reply
+
+    def _who_for(self) -> Reply:
+        """'Who is the framework for?': the professions the Medway guide says it covers and how individuals and
+        managers can use it, in its words, then the documents with the services their titles name."""
+        guidance = self.k.guidance()
+        covered = [c for c in guidance if c.title == "Roles within the service"]
+        use = [c for c in guidance if c.title == "How to use the framework" and c.source.heading.endswith(
+            ("For Individuals", "For Managers"))][:1] + [c for c in guidance if c.title == "How to use the framework"
+                                                         and c.source.heading.endswith("For Managers")][:1]
+        docs = Block(title="The documents, and the services their titles name",
+                     bullets=[f"Document {d}: {doc.title}" for d, doc in sorted(self.k.documents.items())])
+        reply = self._reply(
+            title="Who the framework is for",
+            criteria=covered + use,
+            role=None,
+            level=None,
+            topic="guidance",
+            key=lambda c: c.source.heading,
+            extra_blocks=[docs, Block(text="The documents come from different employers and services, so whether one "
+                                           "applies to your own team is for your manager or HR to say.")],
+            choices=[self.ask_choice("The roles and levels", "what are the levels?")],
+        )
         return reply
 
     def _documents(self) -> Reply:
@@ -821,6 +854,8 @@ class AnswerEngine:
         if frm is None:
             # Entering level A of a role: no time-in-level rule, the sources ask for experience instead.
             return self._entry_level(role, to)
+        if to and to > frm and self.k.next_level(role, frm) != to:
+            return self._path_time((role, frm), (role, to))  # "how long from SW3A to SW3C?": both steps
         rules = self.k.rules_for(role, to)
         title_code = f"{self.k.code(role, frm)} to {self.k.code(role, to)}"
         if not rules:
@@ -889,6 +924,104 @@ class AnswerEngine:
             + [self.ask_choice(f"What {self.k.code(role, to)} needs", f"what do I need for {self.k.code(role, to)}")],
         )
         reply.meta.update(role=role, level=to, topic="time_in_level")
+        return reply
+
+    def _path_ends(self, q: Query, roles: list[str], levels: list[tuple[str, str]],
+                   ctx: Context) -> tuple[tuple[str, str], tuple[str, str]] | None:
+        """'How long from SW2A to SW3A?', 'how long until I'm a senior? I'm SW2B', 'how long from newly qualified
+        to team manager?': a start and a goal in different roles of the one ladder, the goal further up."""
+        ladder = [r for r in ("SW2", "SW3", "SW4") if r in self.k.roles]
+        named = [r for r in dict.fromkeys(roles) if r in ladder]
+        goal_role = next((r for r in named if self._role_is_the_goal(q, r)), None)
+        if goal_role is None and len(named) >= 2:
+            to = re.search(r"\b(?:to|until|till|before|become|becoming|reach)\b", q.lower)
+            after = [r for r, p in q.mentions if r in named and to and p > to.start()]
+            goal_role = after[0] if after else None
+        if goal_role is None:
+            return None
+        starts = [r for r in named if r != goal_role]
+        if starts:
+            start_role = starts[0]
+            start_level = next((lv for r, lv in levels if r == start_role), None)
+            if start_level is None:
+                start_level = ctx.level if ctx.role == start_role and ctx.level else next(iter(
+                    self.k.roles[start_role].levels))
+        elif ctx.role in ladder and ctx.level:
+            start_role, start_level = ctx.role, ctx.level
+        else:
+            return None
+        if ladder.index(start_role) >= ladder.index(goal_role):
+            return None
+        goal_level = next((lv for r, lv in levels if r == goal_role), None) or next(iter(
+            self.k.roles[goal_role].levels))
+        return (start_role, start_level), (goal_role, goal_level)
+
+    def _path_time(self, start: tuple[str, str], goal: tuple[str, str]) -> Reply:
+        """Every step from start to goal with the time the framework sets for it, quoted; where the path enters a
+        new role there is no time in level, so the experience that role's first level asks for is quoted."""
+        code = self.k.code
+        blocks: list[Block] = []
+        cited: list[Criterion | TimeRule] = []
+        total = 0
+        entries: list[str] = []
+        role, level = start
+        for _ in range(12):
+            if (role, level) == goal:
+                break
+            nxt = self.k.next_level(role, level)
+            if nxt:
+                rules = self.k.rules_for(role, nxt)
+                step = f"{code(role, level)} to {code(role, nxt)}"
+                if rules:
+                    longest = max(rules, key=lambda r: (r.min_months, r.max_months or 0))
+                    total += longest.min_months
+                    b = Block(title=f"{step}: at least {longest.months_text}",
+                              bullets=[f"“{r.text}” (document {r.source.document_id})" for r in rules],
+                              notes=[r.note for r in rules if r.note])
+                    if len({(r.min_months, r.max_months) for r in rules}) > 1:
+                        b.notes.insert(0, f"The documents differ; careerbot counts the longer minimum, "
+                                          f"{longest.min_months} months.")
+                    blocks.append(b)
+                    cited += rules
+                else:
+                    blocks.append(Block(title=f"{step}: no minimum time in the framework"))
+                level = nxt
+                continue
+            new_role = self._next_role(role)
+            if new_role is None:
+                break
+            first = next(iter(self.k.roles[new_role].levels))
+            experience = self.k.find(role=new_role, level=first, topic="experience")
+            asked = [c for c in experience if re.search(r"\byears?\b|\bmonths?\b|post qualifying", c.text, re.I)]
+            b = Block(title=f"{code(role, level)} to {code(new_role, first)}: a new role, with no time in level",
+                      text=f"The framework sets no time in level between roles. {code(new_role, first)} asks "
+                           "for experience instead:" if asked else "The framework sets no time in level between "
+                           "roles.")
+            quoted, _ = self._blocks(asked)
+            b.bullets = [bullet for qb in quoted for bullet in qb.bullets]
+            b.notes = [n for qb in quoted for n in qb.notes]
+            blocks.append(b)
+            cited += asked
+            if asked:
+                entries.append(code(new_role, first))
+            role, level = new_role, first
+        start_code, goal_code = code(*start), code(*goal)
+        years = f" ({total // 12} years{f' {total % 12} months' if total % 12 else ''})" if total >= 12 else ""
+        headline = f"From {start_code} to {goal_code}: at least {total} months{years} of time in level"
+        asks = "asks" if len(entries) == 1 else "ask"
+        headline += f", and the experience {' and '.join(entries)} {asks} for." if entries else "."
+        blocks.append(Block(text="These are minimums from the documents, added up; they are not a timetable. "
+                                 "Each step also needs the evidence the framework asks for, and the documents do "
+                                 "not say whether the experience asked for overlaps with time spent at the levels "
+                                 "below: your manager or HR can say how it is counted."))
+        reply = Reply(
+            title=headline,
+            blocks=blocks,
+            sources=self._sources(cited),
+            choices=[self.ask_choice(f"What {goal_code} needs", f"what do I need for {goal_code}"),
+                     self.ask_choice(f"Evidence for {goal_code}", f"evidence for {goal_code}")],
+        )
+        reply.meta.update(role=goal[0], level=goal[1], topic="time_in_level")
         return reply
 
     def _entry_level(self, role: str, level: str) -> Reply:
@@ -1354,7 +1487,7 @@ class AnswerEngine:
         content = [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words]
         if not content:
             return None
-        hits = [h for h in self.retriever.search(q.text, roles={role}) if h.score >= 3.0]
+        hits = [h for h in self.retriever.search(self._expand_terms(q.text), roles={role}) if h.score >= 3.0]
         if not hits:
             return None
         top = hits[0].score

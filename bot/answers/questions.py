@@ -78,6 +78,8 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "should i provide",
         "to produce",
         "bring to",
+        "case example",
+        "case stud",
     ),
     "person_spec": (
         "person spec",
@@ -581,6 +583,12 @@ def parse(text: str) -> Query:
         and not re.search(r"\bwhat (?:do|would|will) (?:i|we|you) (?:need|have|got) to do\b", lower)
     ):
         q.topics.append("duties")
+    # "how long should my written statement be?" asks about a length, not a time
+    if "time_in_level" in q.topics and re.search(
+        r"\bhow long (?:should|is|are|can|must|does|do|will) (?:my |the |a |an |each |these |those )?"
+        r"(?:written |personal |reflective )?(?:statements?|reflections?|essays?|pieces?|case stud|case examples?|"
+        r"examples?|portfolios?|supervision|interviews?|applications?)", lower):
+        q.topics.remove("time_in_level")
     # "how many years of post-qualifying experience" asks about experience, not time in level
     if re.search(r"post[- ]?qualif|\bpqe\b", lower) and "time_in_level" in q.topics:
         q.topics.remove("time_in_level")

@@ -284,7 +284,26 @@ class SelfAssessment(Flow):
         if phase == "note":
             return ("Type a line about your evidence, such as a case example or a course, or say “skip”. "
                     "Say “back” to change your rating, or “pause” to carry on later.")
-        return RATING_HELP
+        return self._about_item(ctx, state) + RATING_HELP
+
+    @staticmethod
+    def _about_item(ctx: Ctx, state: dict[str, Any]) -> str:
+        """'What does this mean?': the abbreviations in the criterion on screen, spelt out from the glossary
+        (or said to be unexplained), and where it comes from. The framework explains no criterion further."""
+        data = state["data"]
+        items = data.get("items") or []
+        if not items or data.get("pos", 0) >= len(items):
+            return ""
+        item = items[data["pos"]]
+        lines = []
+        for e in ctx.knowledge.glossary_in(item["text"]):
+            lines.append(f"{e.term}: {e.meaning}" if e.meaning else
+                         f"{e.term}: the documents use it without spelling it out")
+        where = f"This criterion is from {item['source']}." if item.get("source") else ""
+        spelt = ("In it, " + "; ".join(lines) + ".") if lines else ""
+        return " ".join(p for p in (
+            where, spelt, "The framework says no more about it than this. If you are unsure what it asks of you, "
+            "“Not sure” is a good answer: it puts it on the list to talk through in supervision.") if p) + "\n\n"
 
     # answers ---------------------------------------------------------------------------------------
     def answer(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:

@@ -123,6 +123,13 @@ def match_phrase(text: str, vocab: dict[str, tuple[str, ...]], *, fuzzy: bool = 
     return keys[0] if len(keys) == 1 else None
 
 
+_EXPLAIN = re.compile(
+    r"(?:what does (?:this|that|it)(?: one| criterion| bit| question)? mean|what(?:'s| is) (?:this|that)(?: one)?"
+    r"(?: about)?|what(?:'s| is) meant by (?:this|that)|(?:can you |could you )?explain(?: this| that| it)?"
+    r"(?: one)?(?: to me)?|i don'?t (?:understand|get it|get this|know what (?:this|that|it) means)(?: one)?"
+    r"|(?:i'?m )?not sure what (?:this|that|it) means|meaning|unclear|not clear|what do you mean)\s*\??")
+
+
 def global_word(text: str) -> str | None:
     """help / back / skip / skip_category / pause / cancel / resume, or None."""
     key = match_phrase(text, GLOBAL_WORDS)
@@ -132,6 +139,8 @@ def global_word(text: str) -> str | None:
     if re.fullmatch(r"skip (?:the )?(?:rest of )?(?:this |the )?(?:whole )?(?:category|section|lot)", s):
         return "skip_category"
     if len(s.split()) <= 4 and re.search(r"\bhelp\b", s) and not re.search(r"\bhelp(?:ed|ing|s)\b", s):
+        return "help"
+    if _EXPLAIN.fullmatch(s):  # "what does this mean?" about the question on screen
         return "help"
     return None
 

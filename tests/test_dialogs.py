@@ -1090,3 +1090,30 @@ def test_a_question_typed_at_the_carry_on_or_start_again_choice_is_answered_and_
     assert chat.state()["pending_start"]["name"] == "checkin"
     chat.say("check-in")  # asking for the new one again chooses it
     assert chat.state()["dialog"] == "checkin"
+
+
+@pytest.mark.parametrize("asked", ["what does this mean?", "I don't understand", "explain this", "what's this?"])
+def test_what_does_this_mean_explains_the_criterion_on_screen_and_keeps_the_place(runner, store, asked):
+    chat = Chat(runner)
+    chat.start("self_assessment", level="SW2C")
+    for _ in range(40):
+        if "MCAs" in chat.text():
+            break
+        chat.say("skip")
+    else:
+        raise AssertionError("no criterion mentioning MCAs in SW2C")
+    before = store.load_dialog(chat.key)[0]["data"]["pos"]
+    chat.say(asked)
+    text = chat.text()
+    assert "This criterion is from Social Worker career progression framework, document 001" in text
+    assert "MCAs: the documents use it without spelling it out" in text  # never guessed
+    assert "“Not sure” is a good answer" in text and "Met: you can show this now" in text
+    assert store.load_dialog(chat.key)[0]["data"]["pos"] == before  # nothing rated, same question
+    assert "Has the ability to consider executive functioning in undertaking MCAs." in text
+
+
+def test_an_abbreviation_the_glossary_spells_out_is_explained(knowledge):
+    found = {e.term: e.meaning for e in knowledge.glossary_in(
+        "Provide certificate of attaining the Practice Educator or Best Interest Assessor or AMPH Qualification.")}
+    assert found == {"AMHP": "Approved Mental Health Professional"}  # the source's "AMPH" typo is an alias
+    assert knowledge.glossary_in("a bia in lower case inside no word") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -162,6 +163,19 @@ class Knowledge:
 
     def rules_for(self, role: str, to_level: str) -> list[TimeRule]:
         return [r for r in self.time_rules if r.role == role and r.to_level == to_level]
+
+    def glossary_in(self, text: str) -> list[GlossaryEntry]:
+        """The glossary entries whose term (or an alias) a text uses, in the order of the glossary: the
+        abbreviations of a criterion, to explain it. Short all-capital terms match only as written ("BIA",
+        not "bia" inside a word); others match as whole words in any case."""
+        found = []
+        for e in self.glossary:
+            for name in (e.term, *e.aliases):
+                flags = 0 if name.isupper() and len(name) <= 6 else re.I
+                if re.search(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", text, flags):
+                    found.append(e)
+                    break
+        return found
 
     def glossary_entry(self, term: str) -> GlossaryEntry | None:
         t = term.strip().lower()

@@ -73,8 +73,20 @@ _ABOUT_SOMEONE = re.compile(
     r"\b(?:when (?:is|will|can|could|does|did) (?!i\b|you\b|we\b|it\b|the\b|my\b|a\b)[a-z'-]+"
     r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)[a-z'-]+ (?:eligible|ready|due|at|on)\b"
     r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b)[a-z'-]+"
-    r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility))",
+    r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility|"
+    r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence)"
+    r"|what (?:does|do|should|would|will) (?!i\b|you\b|we\b|they\b|the\b|an?\b|my\b|it\b|this\b|that\b|team\b|"
+    r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)[a-z'-]+ (?:still )?(?:need|have to|work on|do next)"
+    r"|(?:has|did) (?!i\b|you\b|my\b|the\b|an?\b|anyone\b|anybody\b|everyone\b)[a-z'-]+ "
+    r"(?:done|do|shared|share|completed|complete|finished|finish|started|start|sent|send|had)\b"
+    r"|how is (?!it\b|this\b|that\b|the\b|my\b)[a-z'-]+ (?:doing|getting on|progressing))",
     re.I)
+# "Have I done a self-assessment?", "my last assessment", "when did I last do a check-in?"
+_MY_RECORDS = re.compile(
+    r"\b(?:have i|did i|when did i|have i ever|did i ever)\b.{0,30}\b(?:self[- ]?assess\w*|assessments?|"
+    r"check[- ]?ins?)\b|\bmy (?:last|latest|previous|past|old|earlier|saved) (?:self[- ]?assessments?|"
+    r"assessments?|check[- ]?ins?|packs?)\b|\b(?:show|list|see) (?:me )?(?:all )?my (?:self[- ]?assessments|"
+    r"assessments|check[- ]?ins|records)\b", re.I)
 # "What do I still need?", "what else do I need?", "what am I missing?", "what's left?": for the person's own
 # next level (whole message only: "what do I need for SW3B?" names its level and goes to the engine)
 _WHATS_LEFT = re.compile(
@@ -86,6 +98,8 @@ _WHATS_LEFT = re.compile(
     r")(?:\s+(?:still|now|next|then|else|for me|for (?:it|that|the next (?:one|level)|next level|my next level|"
     r"promotion|the next step)))?\s*[?.!]*\s*$", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible|"
+                      r"who(?:'s| is| are) (?:ready|due|able) to|who can (?:progress|go for|apply|move up)|"
+                      r"(?:is )?any(?:one|body) (?:eligible|ready|due)|"
                       r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
@@ -271,8 +285,12 @@ class Router:
             return [self._reminder_setting(person, "opt_in")]
         if _ABOUT_SOMEONE.search(text):  # a manager asking about one of their reports by name
             named = self._named_reports(person, text)
+            if len(named) == 1:
+                return [self._report(person, named[0])]
             if named:
                 return [self._team(person, named)]
+        if _MY_RECORDS.search(text):
+            return [self._my_records(person)]
         if _MY_TEAM.search(text):
             return [self._team(person)]
         if _MY_MILESTONE.search(text) and not parse(text).levels:
@@ -531,6 +549,75 @@ class Router:
             title = "Milestones: " + ", ".join(r.display_name or r.id for r in named)
         return Reply(title=title, blocks=[Block(bullets=bullets)],
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    def _report(self, manager: Person, r: Person) -> Reply:
+        """One report, asked about by name: their milestone, what their next level asks (buttons), and what they
+        have shared with this manager. Nothing they have not shared is shown or hinted at."""
+        from dialogs.base import record_choice
+        from dialogs.privacy import shared_records_for_manager
+        from dialogs.self_assessment import counts_text
+
+        name = r.display_name or r.id
+        first = name.split()[0]
+        blocks = [Block(bullets=[self._report_line(r, self._today(manager))])]
+        try:
+            shared = shared_records_for_manager(self.store, manager.id, r.id)
+        except PermissionError:  # not their report after all (the roster changed): nothing about them
+            return self._team(manager, [])
+        choices: list[Choice] = []
+        if shared:
+            lines = []
+            for rec in shared[:3]:
+                data = rec["data"]
+                what = ("check-in note" if data.get("type") == "checkin"
+                        else f"self-assessment for {data.get('target')}")
+                try:
+                    when = f" on {format_uk(date.fromisoformat(data.get('date') or ''))}"
+                except ValueError:
+                    when = ""
+                counts = data.get("counts")
+                lines.append(f"{what[0].upper()}{what[1:]}{when}" + (f": {counts_text(counts)}" if counts else ""))
+            blocks.append(Block(title=f"Shared with you by {first}", bullets=lines))
+            choices.append(record_choice("Open the latest", "pack", shared[0]["id"], person_id=r.id))
+        else:
+            blocks.append(Block(text=f"{first} hasn't shared a self-assessment or check-in with you. They are "
+                                     f"private until {first} chooses to share one."))
+        nxt = self._next_code(r.level_code) if r.level_code else None
+        if nxt:
+            choices += [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
+                        self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}")]
+        return Reply(title=name, blocks=blocks, choices=choices,
+                     footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    def _my_records(self, person: Person) -> Reply:
+        """'Have I done a self-assessment?': the person's own saved self-assessments and check-ins, latest first,
+        with the buttons to share or download the latest."""
+        from dialogs.base import completed, start_choice
+        from dialogs.privacy import follow_ups
+        from dialogs.self_assessment import counts_text
+
+        records = completed([r for r in self.store.list_records(person.id) if r["kind"] in ("assessment", "checkin")])
+        if not records:
+            return Reply(title="You haven't completed a self-assessment or check-in yet.",
+                         blocks=[Block(text="A self-assessment goes through the criteria of the level you're working "
+                                            "towards; a check-in is a one-page note for supervision.")],
+                         choices=[start_choice("Start a self-assessment", "self_assessment", style="primary"),
+                                  start_choice("Prepare for supervision", "checkin")])
+        lines = []
+        for rec in records[:5]:
+            data = rec["data"]
+            what = "Check-in note" if data.get("type") == "checkin" else f"Self-assessment for {data.get('target')}"
+            try:
+                when = f", {format_uk(date.fromisoformat(data.get('date') or ''))}"
+            except ValueError:
+                when = ""
+            counts = f": {counts_text(data['counts'])}" if data.get("counts") else ""
+            lines.append(f"{what}{when}{counts}" + (" (shared with your manager)" if rec["shared"] else " (private)"))
+        more = len(records) - 5
+        return Reply(title="Your saved self-assessments and check-ins",
+                     blocks=[Block(bullets=lines + ([f"…and {more} older"] if more > 0 else []))],
+                     choices=follow_ups(records[0], shared=records[0]["shared"])[:2],
+                     footer="The buttons are for the latest one.")
 
     def _report_line(self, r: Person, today: date) -> str:
         try:

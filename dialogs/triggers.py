@@ -21,6 +21,13 @@ _ASSESS = re.compile(r"\bassess me\b|\bassess myself\b|\bself[- ]?assess(?:ment)
                      r"assessment\b|\bassessment for\b|\brate myself\b|\bnew assessment\b|"
                      r"^\s*(?:/career\s+)?assess\b", re.I)
 _ABOUT = re.compile(r"^\s*(?:what|how|why)(?:'s|\s+(?:is|are|does|do|did))\b", re.I)
+# "Has Raj done a self-assessment?", "did I do a check-in last month?", "Jo's self-assessment": a question about
+# one (someone's, or the person's own), not a request to start a new one
+_QUESTION_ABOUT_ONE = re.compile(
+    r"^\s*(?:has|have|had|did|does|is|are|was|were|when|who|whose|which|how many|how often)\b|"
+    r"\b(?:his|her|their|[a-z]+'s)\s+(?:last\s+|latest\s+)?(?:self[- ]?assessments?|assessments?|check[- ]?ins?)\b|"
+    r"\bmy (?:last|latest|previous|past|old|earlier) (?:self[- ]?assessments?|assessments?|check[- ]?ins?)\b",
+    re.I)
 
 
 def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
@@ -36,6 +43,8 @@ def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
         return "share_latest", {}
     if _PACK.search(t):
         return "pack_latest", {}
+    if _QUESTION_ABOUT_ONE.search(t):
+        return None
     if _CHECKIN.search(t) and not _ABOUT.search(t):
         return "checkin", {}
     if _ASSESS.search(t) and not _ABOUT.search(t):

@@ -376,7 +376,7 @@ def test_a_manager_asks_about_one_report_by_name_and_only_their_own(services):
     ])
     boss = FakeChannel(services, user="boss")
     text = boss.say("when is Amy eligible?")
-    assert text.startswith("Amy Archer's milestone") and "31 January 2026" in text
+    assert text.startswith("Amy Archer\n") and "31 January 2026" in text
     assert "Ben" not in boss.say("when is Ben eligible?")  # not the boss's report: nothing about him
     assert "Your team's milestones (1)" in boss.say("who needs to gather evidence in my team?")
     # Someone who manages nobody asking about a colleague learns nothing about them
@@ -402,14 +402,7 @@ def test_what_do_i_still_need_after_a_self_assessment_lists_its_gaps(services):
     chat = FakeChannel(services)
     chat.say("I'm SW2B since March 2025")
     chat.press("Yes")
-    text = chat.say("self-assessment for SW2C")
-    ratings = iter(["met", "not yet"] * 100)
-    for _ in range(200):
-        if "Your self-assessment for SW2C" in text:
-            break
-        text = chat.say("skip" if "Add a note" in text else next(ratings))
-    else:
-        raise AssertionError("the self-assessment never finished")
+    _complete_assessment(chat, "SW2C")
     record = services.store.list_records("u1", "assessment")[0]["data"]
     gaps = [i["text"] for i in record["items"] if i["rating"] == "not_yet"]
     assert gaps
@@ -426,3 +419,51 @@ def test_what_do_i_still_need_at_the_top_level_says_there_is_no_next_level(servi
     chat.press("Yes")
     text = chat.say("what else do I need?")
     assert text.startswith("Your level: SW4C") and "What SW" not in text.splitlines()[0]
+
+
+def _complete_assessment(chat: FakeChannel, code: str) -> None:
+    text = chat.say(f"self-assessment for {code}")
+    ratings = iter(["met", "not yet"] * 100)
+    for _ in range(200):
+        if f"Your self-assessment for {code}" in text:
+            return
+        text = chat.say("skip" if "Add a note" in text else next(ratings))
+    raise AssertionError("the self-assessment never finished")
+
+
+@pytest.mark.parametrize("asked", ["has Amy done a self-assessment?", "what does Amy need?", "how is Amy doing",
+                                   "Amy's self-assessment"])
+def test_a_manager_asking_about_a_report_sees_only_what_the_report_shared(services, asked):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Boss"),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2B", level_since=date(2025, 6, 1),
+               manager_id="boss"),
+        Person(id="ben", display_name="Ben Brook", level_code="SW3B", level_since=date(2025, 6, 1), manager_id="x"),
+    ])
+    amy, boss = FakeChannel(services, user="amy"), FakeChannel(services, user="boss")
+    _complete_assessment(amy, "SW2C")
+    text = boss.say(asked)
+    assert text.startswith("Amy Archer\n") and "SW2B since 1 June 2025" in text
+    assert "Amy hasn't shared a self-assessment or check-in with you" in text  # done, but private: not hinted
+    assert services.store.load_dialog("test:dm-boss:boss") == (None, 0)  # nothing started for the manager
+    assert [c.label for c in boss.last[0].choices] == ["What SW2C needs", "Evidence for SW2C"]
+    amy.say("share with my manager")
+    text = boss.say(asked)
+    assert "Shared with you by Amy" in text and "Self-assessment for SW2C on 25 November 2026: Met" in text
+    boss.press("Open the latest")
+    assert boss.last[0].attachments  # the pack, through the same checks as the shared message's button
+    assert "Ben" not in boss.say("has Ben done a self-assessment?")  # not the boss's report
+
+
+def test_have_i_done_a_self_assessment_lists_the_persons_own(services):
+    chat = FakeChannel(services)
+    assert chat.say("have I done a self-assessment?").startswith(
+        "You haven't completed a self-assessment or check-in yet.")
+    assert services.store.load_dialog(KEY) == (None, 0)  # a question about one starts none
+    chat.say("I'm SW2B since March 2025")
+    chat.press("Yes")
+    _complete_assessment(chat, "SW2C")
+    text = chat.say("my last self-assessment")
+    assert text.startswith("Your saved self-assessments and check-ins")
+    assert "Self-assessment for SW2C, 25 November 2026: Met" in text and "(private)" in text
+    assert [c.label for c in chat.last[0].choices] == ["Share with my manager", "Download supervision pack"]

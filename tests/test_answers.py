@@ -637,3 +637,62 @@ def test_case_examples_are_evidence(engine):
 def test_an_abbreviation_in_a_role_question_is_searched_in_full(engine):
     reply = engine.answer("BIA training for SW3")
     assert "Best Interest Assessor" in reply.blocks[0].bullets[0]  # not "training / upskilling of the team"
+
+
+@pytest.mark.parametrize("typed, kept", [("a different team", "different"), ("my supervisor", "supervisor"),
+                                         ("which professions", "professions"), ("who manages me", "manages")])
+def test_real_words_are_not_corrected_into_other_words(typed, kept):
+    from bot.answers.questions import correct_typos
+    assert kept in correct_typos(typed)
+    assert correct_typos("requirments for sw3b") == "requirements for sw3b"  # a real typo still is
+
+
+def test_changing_team_or_employer_is_outside_the_framework(engine):
+    reply = engine.answer("what if I move to a different team")
+    assert reply.status == "not_in_framework"
+    assert reply.title == ("The framework does not cover what happens to your level or time in level if you "
+                           "change team, post or employer.")
+
+
+@pytest.mark.parametrize("asked, kind", [("can agency workers use this", "agency and temporary work"),
+                                         ("my manager won't put me forward", "who approves progression")])
+def test_employment_terms_and_being_put_forward_are_outside_the_framework(engine, asked, kind):
+    reply = engine.answer(asked)
+    assert reply.status == "not_in_framework" and kind in reply.title
+
+
+@pytest.mark.parametrize("said, code, choice", [
+    ("I feel stuck at SW2B", "SW2C", "Self-assessment for SW2C"),
+    ("i'm worried i'm not good enough for SW3", "SW3A", "Self-assessment for SW3A"),
+    ("I feel stuck in my career", None, "Start a self-assessment"),
+])
+def test_feeling_stuck_is_acknowledged_with_the_routes_the_guide_suggests(engine, said, code, choice):
+    reply = engine.answer(said)
+    text = reply.plain_text()
+    assert reply.title == "I'm sorry it feels that way. Here is what can help."
+    assert "Acting Up (covering the duties of a higher-graded post" in text and any(
+        "document 003" in s for s in reply.sources)
+    assert (f"criteria for {code} you already meet" in text) if code else "criteria for" not in text
+    assert reply.choices[0].label == choice and reply.choices[0].value["action"] == "assess"
+
+
+def test_feeling_stressed_without_a_career_question_is_signposted_not_lectured(engine):
+    reply = engine.answer("I'm stressed")
+    assert reply.title == "I'm sorry you're feeling that way."
+    assert "talk to your manager, HR or someone you trust" in reply.plain_text() and not reply.sources
+
+
+@pytest.mark.parametrize("asked", ["is it normal to take 3 years to get to SW2C",
+                                   "how long does it take to get to SW2C"])
+def test_how_long_it_takes_to_get_to_a_level_counts_from_the_roles_start(engine, asked):
+    assert engine.answer(asked).title.startswith("From SW2A to SW2C: at least 30 months")
+    assert engine.answer("how long before I can go for SW2C").title == "At least 6-12 months at SW2B before SW2C."
+
+
+def test_a_lone_topic_word_asks_which_role(engine):
+    assert engine.answer("how long").title == "Which role do you mean?"
+
+
+def test_do_i_need_x_to_be_a_role_answers_from_what_the_role_says_about_x(engine):
+    reply = engine.answer("do I need to be an AMHP to be a senior")
+    assert reply.meta.get("topic") == "search" and "Approved Mental Health Professional" in reply.blocks[0].bullets[0]

@@ -41,7 +41,8 @@ OUT_OF_SCOPE_WHAT = {
     "pension": "pensions",
     "working_place": "hybrid or home working",
     "allowances": "mileage, car or other allowances",
-    "contract": "contract terms such as notice periods or probation",
+    "contract": "contract terms such as notice periods, probation, or agency and temporary work",
+    "moves": "what happens to your level or time in level if you change team, post or employer",
     "caseload_size": "caseload numbers",
     "process": "who approves progression, how to apply or what happens if a request is turned down",
     "supervision": "how often supervision happens or how it is arranged",
@@ -118,6 +119,16 @@ _WHO_IS_IT_FOR = re.compile(
     r"\bwho (?:is|'s) (?:the |this )?(?:framework|it|careerbot|this) for\b|\bwho (?:can|should) use (?:the |this )?"
     r"framework\b|\bwho does (?:the |this )?framework (?:apply to|cover)\b|\b(?:does|do) (?:the |this |these )?"
     r"(?:framework|frameworks|documents?) (?:apply|cover|relate)\b|\bis (?:the |this )?framework (?:only )?for\b")
+# "How long does it take to get to SW2C?", "3 years to reach SW3C": the whole way up, not the last step
+_FROM_THE_START = re.compile(r"\b(?:take|takes|took|taking)\b.*\b(?:to|till|until) (?:get to|reach|become|"
+                             r"make it to|be at|progress to|move up to)\b|\b(?:years?|months?) to (?:get to|reach|"
+                             r"become|progress to)\b")
+# "I feel stuck at SW2B", "I'm worried I'm not good enough for SW3": said, not asked
+_FEELINGS = re.compile(
+    r"\b(?:i(?: am|'m| m|m)?|i (?:feel|felt)|feeling|i'?ve been feeling) (?:really |so |a bit |quite |very |totally )?"
+    r"(?:stuck|lost|worried|anxious|stressed|demotivated|unmotivated|overwhelmed|frustrated|fed up|discouraged|"
+    r"disheartened|behind|overlooked|stagnating|stagnant|hopeless)\b|\bnot good enough\b|\b(?:getting|going) "
+    r"nowhere\b|\b(?:i'?m|i am) not (?:progressing|getting anywhere|moving)\b|\bmaking no progress\b")
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
@@ -199,6 +210,8 @@ class AnswerEngine:
             return self._mapping(q)
         if q.out_of_scope:
             return self._out_of_scope(q, ctx)
+        if _FEELINGS.search(q.lower):
+            return self._encourage(q, ctx)
         if _ABOUT_THE_DOCUMENTS.search(q.lower) and not q.levels:
             return self._documents()
         if _WHO_IS_IT_FOR.search(q.lower) and not q.levels:
@@ -260,6 +273,12 @@ class AnswerEngine:
             q.topics.insert(0, "time_in_level")
         if "time_in_level" in q.topics and roles:
             path = self._path_ends(q, roles, levels, ctx)
+            if path is None and len(levels) == 1 and ctx.role != levels[0][0] and _FROM_THE_START.search(q.lower):
+                # "how long does it take to get to SW2C?": from the role's first level, every step
+                role, goal = levels[0]
+                first = next(iter(self.k.roles[role].levels), None)
+                if first and goal > first and self.k.next_level(role, first) != goal:
+                    path = (role, first), (role, goal)
             if path is not None:
                 return self._path_time(*path)
             return self._time_in_level(q, roles, levels)
@@ -285,7 +304,7 @@ class AnswerEngine:
         if q.bare_levels or (
             q.topics
             and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
-            and (not self._strong_free_text(q) or self._about_own_time(q))
+            and (not self._strong_free_text(q) or self._about_own_time(q) or len(q.lower.split()) <= 2)
         ):
             return self._which_role(q)
         if term:
@@ -430,6 +449,67 @@ class AnswerEngine:
             status="clarify",
         )
         reply.meta.update(role=None, level=None, topic="next_step")
+        return reply
+
+    def _encourage(self, q: Query, ctx: Context) -> Reply:
+        """'I feel stuck at SW2B': acknowledged plainly, then what careerbot and the framework offer: the person's
+        next level (when known), the development routes the Medway guide suggests (quoted), and a self-assessment
+        to take to supervision. No promises and no advice beyond the documents."""
+        placed = [(r, lv, p) for r, lv, p in q.levels if r in self.k.roles]
+        named = [r for r in q.roles if r in self.k.roles and self.k.roles[r].levels]
+        if not placed and not named and not re.search(
+                r"\b(?:career|progress\w*|promot\w*|levels?|next|stuck|behind|nowhere|good enough|overlooked|"
+                r"stagnat\w*)\b", q.lower):
+            # "I'm stressed": not about a career step, and careerbot is not the place for it
+            reply = Reply(title="I'm sorry you're feeling that way.",
+                          blocks=[Block(text="I can only help with career progression: what a level asks, time in "
+                                             "level, self-assessments and preparing for supervision. For how you are "
+                                             "feeling, please talk to your manager, HR or someone you trust.")],
+                          choices=[self.ask_choice("Prepare for supervision", "how do I prepare for supervision?")],
+                          status="answered")
+            reply.meta.update(role=None, level=None, topic="help")
+            return reply
+        role = level = nxt = None  # where the person is, and the level they are aiming for
+        if placed:
+            r, lv, p = placed[0]
+            if _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p]):  # "stuck at SW2B"
+                role, level, nxt = r, lv, self.k.next_level(r, lv)
+            else:  # "not good enough for SW3B"
+                role, nxt = r, lv
+        elif named and ctx.role != named[0]:  # "not good enough for SW3": its first level
+            role, nxt = named[0], next(iter(self.k.roles[named[0]].levels))
+        elif ctx.role and ctx.level:
+            role, level, nxt = ctx.role, ctx.level, self.k.next_level(ctx.role, ctx.level)
+        blocks: list[Block] = []
+        choices: list[Choice] = []
+        if nxt:
+            code = self.k.code(role, nxt)
+            start = f"From {self.k.code(role, level)}, the next level is {code}. " if level else ""
+            blocks.append(Block(text=f"{start}Seeing exactly which of the criteria for {code} you already meet "
+                                     "often shows the way forward."))
+            choices += [Choice(label=f"Self-assessment for {code}", value={"action": "assess", "level": code}),
+                        self.ask_choice(f"What {code} needs", f"what do I need for {code}")]
+        else:
+            choices.append(Choice(label="Start a self-assessment", value={"action": "assess"}))
+        routes = [c for c in self.k.guidance()
+                  if c.title in ("On the job learning", "Learning from others", "Formal learning", "Stepping Up",
+                                 "Acting Up", "Secondments")]
+        if routes:
+            blocks.append(Block(title="Ways to develop that the Medway guide suggests",
+                                bullets=[c.text for c in routes]))
+        blocks.append(Block(text="A self-assessment gives you a summary of strengths and gaps to take to supervision, "
+                                 "which is what the guide says the framework is for: informing conversations with your "
+                                 "line manager. If it is affecting how you feel at work, please talk to your manager "
+                                 "or HR too."))
+        choices.append(self.ask_choice("Prepare for supervision", "how do I prepare for supervision?"))
+        reply = Reply(
+            title="I'm sorry it feels that way. Here is what can help.",
+            blocks=blocks,
+            sources=self._sources(routes),
+            choices=choices,
+            status="answered",
+        )
+        reply.meta.update(role=self._public_role(role) if nxt else None, level=nxt, topic="guidance")
         return reply
 
     def _who_for(self) -> Reply:
@@ -1338,6 +1418,11 @@ class AnswerEngine:
             topics = [t for t in topics if t != "person_spec"] or list(LEVEL_TOPICS)
         if "grade" in topics:
             return self._grade(role)
+        if not topics and re.match(r"(?:do|does|is|are|must|should|can|will|would|have)\b", q.lower):
+            # "Do I need to be an AMHP to be a senior?": what the role's documents say about it, not everything
+            hits = self._role_hits(q, role)
+            if hits:
+                return hits
         if not topics:
             if info.levels and (re.search(
                 r"\bentry\b|\bto become\b|\bto be an?\b|\bjoin|\bstart(?:ing)? as\b|"

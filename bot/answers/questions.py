@@ -58,6 +58,11 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "long until",
         "hw long",
         "how lng",
+        "does it take",
+        "will it take",
+        "would it take",
+        "should it take",
+        "it took",
     ),
     "evidence": (
         "evidence",
@@ -251,7 +256,12 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "pension": ("pension",),
     "working_place": ("hybrid", "home working", "work from home", "working from home", "wfh", "remote"),
     "allowances": ("mileage", "car allowance", "allowance", "expenses", "lease car"),
-    "contract": ("notice period", "probation", "contract", "redundan"),
+    "contract": ("notice period", "probation", "contract", "redundan", "agency worker", "agency staff",
+                 "agency social worker", "locum", "bank staff", "zero hours", "temp worker"),
+    # changing team, post or employer: what happens to one's level or time is not in the documents
+    "moves": ("different team", "change team", "changing team", "move team", "moving team", "another team",
+              "new team", "other team", "transfer to", "move to another council", "move council", "change employer",
+              "new employer", "another council", "leave and come back", "come back to", "rejoin", "re-join"),
     "caseload_size": ("how many cases", "caseload size", "number of cases", "caseload numbers", "how big"),
     # who decides, how to apply, what if it is refused: the documents describe levels, not the procedure
     "process": (
@@ -268,6 +278,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "who should i speak to", "who can i speak to", "who do i ask", "who should i ask", "who can i ask",
         "who do i contact", "who should i contact", "who to contact", "progression panel", "panel for progression",
         "panel to progress", "is there a panel", "go to panel", "go to a panel", "go before a panel",
+        "put me forward", "putting me forward", "put forward for", "won't let me", "will not let me",
     ),
     # how often supervision happens, how long it lasts, who gives it: the documents use the framework in
     # supervision, they do not arrange it
@@ -475,6 +486,10 @@ VOCABULARY = (
     "salary",
 )
 _VOCAB_SET = frozenset(VOCABULARY)
+# Real words a fuzzy match would "correct" into a different one ("profession" is not "progression",
+# "different" is not "difference", "supervisor" is not "supervision", "who manages" is not "who manager")
+_REAL_WORDS = frozenset("""different differently differs differing supervisor supervisors supervising supervise
+    supervised profession professions managed manages managing requires""".split())
 
 
 def correct_typos(lower: str) -> str:
@@ -482,7 +497,8 @@ def correct_typos(lower: str) -> str:
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
-        if len(word) < 5 or word in _VOCAB_SET or any(word.startswith(v) or v.startswith(word) for v in VOCABULARY):
+        if len(word) < 5 or word in _VOCAB_SET or word in _REAL_WORDS or any(
+                word.startswith(v) or v.startswith(word) for v in VOCABULARY):
             return word
         hit = process.extractOne(word, VOCABULARY, scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else word
@@ -583,6 +599,13 @@ def parse(text: str) -> Query:
         and not re.search(r"\bwhat (?:do|would|will) (?:i|we|you) (?:need|have|got) to do\b", lower)
     ):
         q.topics.append("duties")
+    # "is it normal to take 3 years to get to SW2C?", "two years to become a senior": a time question
+    if "time_in_level" not in q.topics and re.search(
+        r"\b(?:years?|months?) to (?:get to|reach|become|progress to|move up to|be an?|make it to)\b|"
+        r"\btak(?:e|es|ing|en|e me|es people) (?:\d+|an?|one|two|three|four|five|six|several|many)\s+"
+        r"(?:years?|months?)\b",
+        lower):
+        q.topics.insert(0, "time_in_level")
     # "how long should my written statement be?" asks about a length, not a time
     if "time_in_level" in q.topics and re.search(
         r"\bhow long (?:should|is|are|can|must|does|do|will) (?:my |the |a |an |each |these |those )?"

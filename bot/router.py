@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -117,6 +120,15 @@ _DIALOG_WORD_ALONE = re.compile(r"^\s*(?:skip(?: (?:it|this|note|category))?|bac
                                 re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
 
+# "I've just started, what now?", "I'm new here": where to begin
+_NEW_STARTER = re.compile(r"\b(?:i'?ve just (?:started|joined)|i (?:just|only just) (?:started|joined)|"
+                          r"i'?m new(?: here| to (?:this|the team|the council|the service|medway|social work))?\b|"
+                          r"new starter|just joined|"
+                          r"(?:my )?first (?:day|week) (?:here|today|in the job)|where do i (?:start|begin)|"
+                          r"i'?m (?:just )?starting out)", re.I)
+FOLLOW_UP_SECONDS = 30 * 60  # a follow-up ("what about C?") refers to an answer at most this old
+FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a few hundred bytes each)
+
 _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "question": "what do I need for SW3B?"})
 
 
@@ -161,6 +173,8 @@ class Router:
         self.store = store
         self.dialogs = dialogs
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._recent: OrderedDict[str, tuple[tuple[str | None, str | None, str | None], float]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------
     def handle(self, msg: Incoming) -> list[Reply]:
@@ -215,7 +229,7 @@ class Router:
         action = value.get("action")
         text = (msg.text or "").strip()
         if action == "ask" and isinstance(value.get("question"), str):
-            return [self._answer(value["question"], person, replaces_prompt=False)]
+            return [self._answer(value["question"], person, key=msg.conversation_key)]
         if action == "assess" and self.dialogs is not None:
             return self.dialogs.start("self_assessment", msg=msg, person=person,
                                       args={"level": value.get("level")})
@@ -291,22 +305,28 @@ class Router:
                 return [self._team(person, named)]
         if _MY_RECORDS.search(text):
             return [self._my_records(person)]
+        if _NEW_STARTER.search(text) and not parse(text).levels:
+            return [self._new_starter(person)]
         if _MY_TEAM.search(text):
             return [self._team(person)]
         if _MY_MILESTONE.search(text) and not parse(text).levels:
             return [self._my_milestone(person)]
         if _WHATS_LEFT.match(text):
             return [self._whats_left(person)]
-        return [self._answer(text, person)]
+        return [self._answer(text, person, key=msg.conversation_key)]
 
     # -- answering -------------------------------------------------------------------------------
-    def _answer(self, text: str, person: Person, *, replaces_prompt: bool = False) -> Reply:
+    def _answer(self, text: str, person: Person, *, key: str | None = None, replaces_prompt: bool = False) -> Reply:
         role = level = None
         if person.level_code:
             q = parse(person.level_code)
             if q.levels:
                 role, level = q.levels[0][0], q.levels[0][1]
-        reply = self.engine.answer(text, context=Context(role=role, level=level))
+        last = self._last_answer(key)
+        reply = self.engine.answer(text, context=Context(role=role, level=level, last_role=last[0],
+                                                         last_level=last[1], last_topic=last[2]))
+        if key and reply.status == "answered" and reply.meta.get("role"):
+            self._remember_answer(key, (reply.meta.get("role"), reply.meta.get("level"), reply.meta.get("topic")))
         # A time-in-level answer about the person's own next step gets their own date too.
         if (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
                 and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
@@ -315,6 +335,23 @@ class Router:
                 reply.blocks.insert(0, personal)
         reply.replaces_prompt = replaces_prompt
         return reply
+
+    def _last_answer(self, key: str | None) -> tuple[str | None, str | None, str | None]:
+        """What this conversation's last answer was about, if it was recent: follow-ups ("what about C?") lean on
+        it. Kept in memory only: after a restart, or on another replica, a follow-up is read on its own (and
+        the person's recorded level still fills gaps), which costs a clarifying question, never a wrong answer."""
+        with self._recent_lock:
+            entry = self._recent.get(key) if key else None
+        if entry is None or time.monotonic() - entry[1] > FOLLOW_UP_SECONDS:
+            return None, None, None
+        return entry[0]
+
+    def _remember_answer(self, key: str, about: tuple[str | None, str | None, str | None]) -> None:
+        with self._recent_lock:
+            self._recent[key] = (about, time.monotonic())
+            self._recent.move_to_end(key)
+            while len(self._recent) > FOLLOW_UP_CONVERSATIONS:
+                self._recent.popitem(last=False)
 
     def _milestone_block(self, person: Person, *, short: bool = False) -> Block | None:
         try:
@@ -588,6 +625,28 @@ class Router:
                         self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}")]
         return Reply(title=name, blocks=blocks, choices=choices,
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    def _new_starter(self, person: Person) -> Reply:
+        """'I've just started, what now?': welcome, and the first steps: record a level, see what it asks."""
+        if person.level_code and person.level_since:
+            reply = self._my_milestone(person)
+            reply.title = f"Welcome! {reply.title}"
+            return reply
+        reply = Reply(
+            title="Welcome! Here's how I can help you get started.",
+            blocks=[Block(bullets=[
+                "Tell me your level and when you started it, for example “I'm SW2A since September 2026”, and I'll "
+                "work out when you can go for the next level, and remind you.",
+                "Ask what a level asks for, for example “what do I need for SW2A?” (newly qualified social workers "
+                "start at SW2A; social care officers at SCO 4A).",
+                "Before supervision, say “assess me” to see which criteria you already meet.",
+            ])],
+            choices=[self.engine.ask_choice("What SW2A needs", "what do I need for SW2A"),
+                     self.engine.ask_choice("What SCO 4A needs", "what do I need for SCO 4A"),
+                     self.engine.ask_choice("All roles and levels", "what are the levels?")],
+            status="answered",
+        )
+        return reply
 
     def _my_records(self, person: Person) -> Reply:
         """'Have I done a self-assessment?': the person's own saved self-assessments and check-ins, latest first,

@@ -224,7 +224,12 @@ class DialogRunner:
 
         record = latest_record(self.store, person.id, ("assessment",)) or latest_record(self.store, person.id)
         if record is None:
-            return [_nothing_yet("to put in a pack")]
+            reply = _nothing_yet("to put in a pack")
+            reply.blocks.insert(0, Block(text="A supervision pack is made from a finished self-assessment: your "
+                                              "strengths and gaps, the evidence the framework asks for, your time "
+                                              "in level and the development routes the guide suggests, as a Word "
+                                              "document and as text. A check-in makes a one-page note."))
+            return [reply]
         return [pack_reply(record, person, self.knowledge)]
 
     def _start_turn(self, state: dict[str, Any] | None, name: str, flow: Flow, args: dict[str, Any],

@@ -467,3 +467,40 @@ def test_have_i_done_a_self_assessment_lists_the_persons_own(services):
     assert text.startswith("Your saved self-assessments and check-ins")
     assert "Self-assessment for SW2C, 25 November 2026: Met" in text and "(private)" in text
     assert [c.label for c in chat.last[0].choices] == ["Share with my manager", "Download supervision pack"]
+
+
+def test_a_follow_up_leans_on_the_answer_just_given(services):
+    chat = FakeChannel(services)
+    assert chat.say("evidence for SW3B").startswith("Evidence for SW3B")
+    assert chat.say("what about C?").startswith("Evidence for SW3C")  # same role and topic, level C
+    assert chat.say("and the qualifications?").startswith("Qualifications: Senior Social Worker, SW3C")
+    assert chat.say("what about SW2B?").startswith("Qualifications: Social Worker, SW2B")  # same topic, new level
+    assert chat.say("B").startswith("Qualifications: Social Worker, SW2B")
+    # another conversation has no answer to lean on: a lone letter is not a level there
+    other = FakeChannel(services, user="u2")
+    assert "I couldn't find that" in other.say("what about C?")
+
+
+def test_a_follow_up_does_not_lean_on_an_old_answer(services, monkeypatch):
+    import bot.router as router_module
+
+    chat = FakeChannel(services)
+    chat.say("evidence for SW3B")
+    monkeypatch.setattr(router_module, "FOLLOW_UP_SECONDS", -1)  # as if the answer were long ago
+    assert "I couldn't find that" in chat.say("what about C?")
+
+
+def test_a_new_starter_is_welcomed_with_first_steps(services):
+    chat = FakeChannel(services)
+    text = chat.say("I've just started, what now?")
+    assert text.startswith("Welcome! Here's how I can help you get started.")
+    assert [c.label for c in chat.last[0].choices] == ["What SW2A needs", "What SCO 4A needs", "All roles and levels"]
+    chat.say("I'm SW2A since September 2026")
+    chat.press("Yes")
+    assert chat.say("I'm new here, where do I start?").startswith("Welcome! Your level: SW2A")
+
+
+def test_asking_about_the_supervision_pack_says_what_it_holds(services):
+    text = FakeChannel(services).say("what's in my supervision pack?")
+    assert "A supervision pack is made from a finished self-assessment" in text
+    assert "You don't have a finished self-assessment or check-in to put in a pack yet." in text

@@ -81,6 +81,10 @@ class Context:
 
     role: str | None = None
     level: str | None = None
+    # the answer just given in this conversation, for a follow-up ("what about C?", "and the evidence?")
+    last_role: str | None = None
+    last_level: str | None = None
+    last_topic: str | None = None
 
 
 def clean_question(text: str) -> tuple[str, bool]:
@@ -129,6 +133,11 @@ _FEELINGS = re.compile(
     r"(?:stuck|lost|worried|anxious|stressed|demotivated|unmotivated|overwhelmed|frustrated|fed up|discouraged|"
     r"disheartened|behind|overlooked|stagnating|stagnant|hopeless)\b|\bnot good enough\b|\b(?:getting|going) "
     r"nowhere\b|\b(?:i'?m|i am) not (?:progressing|getting anywhere|moving)\b|\bmaking no progress\b")
+# How a follow-up starts: "what about C?", "and the evidence?", "how about SW2C", "same for SW3B"
+_FOLLOW_UP_LEAD = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|and what about|ok,? (?:and|"
+                             r"what about)|also)\b")
+_LONE_LETTER = re.compile(r"^\s*(?:(?:and|what about|how about|same for|and for|and what about)\s+)?(?:level\s+)?"
+                          r"([abcABC])\s*[?.!]*\s*$")
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
@@ -237,6 +246,9 @@ class AnswerEngine:
             roles = list(self._kent_roles)
             if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
                 return self._across_roles(q, roles)
+        follow = self._follow_up(q, roles, levels, ctx)
+        if follow is not None:
+            roles, levels = follow
         if not roles and ctx.role and (q.bare_levels or q.topics or q.overview or q.next_step or q.comparison):
             # "what do I need for B?" from someone whose record says SW2A
             roles = [ctx.role]
@@ -849,6 +861,32 @@ class AnswerEngine:
         top = max(scores.values())
         winners = [n for n, sc in scores.items() if sc == top]
         return winners[0] if len(winners) == 1 else None  # a word two domains share decides nothing
+
+    def _follow_up(self, q: Query, roles: list[str], levels: list[tuple[str, str]],
+                   ctx: Context) -> tuple[list[str], list[tuple[str, str]]] | None:
+        """A short follow-up to the answer just given: 'what about C?' (same role and topic, level C), 'and the
+        evidence?' (same level, new topic), 'what about SW2C?' (same topic, new level). None when the message
+        stands on its own."""
+        role = ctx.last_role
+        if not role or role not in self.k.roles or len(q.lower.split()) > 8:
+            return None
+        lead = _FOLLOW_UP_LEAD.match(q.lower)
+        inherit_topic = ctx.last_topic in (*LEVEL_TOPICS, "evidence", "time_in_level", "overview")
+        if roles:
+            if lead and levels and not q.topics and inherit_topic and ctx.last_topic != "overview":
+                q.topics.insert(0, ctx.last_topic)  # "what about SW2C?" after the evidence for SW3C
+            return None
+        known = KNOWN_LEVELS.get(role, "")
+        lone = _LONE_LETTER.match(q.text)
+        if lone and not q.bare_levels:  # "what about C?", "B": a letter alone is a level only as a follow-up
+            q.bare_levels.append((lone.group(1).upper(), lone.start(1)))
+        if q.bare_levels and all(lv in known for lv, _ in q.bare_levels):
+            if not q.topics and inherit_topic and ctx.last_topic != "overview":
+                q.topics.insert(0, ctx.last_topic)
+            return [role], [(role, lv) for lv, _ in q.bare_levels]
+        if q.topics and lead and ctx.last_level and ctx.last_level in known and not q.out_of_scope:
+            return [role], [(role, ctx.last_level)]  # "and the evidence?"
+        return None
 
     def _asked_level(self, q: Query, levels: list[tuple[str, str]]) -> tuple[str, str]:
         """Of two levels in one question, the one asked about: 'how do I get from SCO B to SCO C?' and 'how do

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from datetime import date
+from datetime import date, timedelta
 
 MONTHS = {
     name: i
@@ -35,6 +35,9 @@ def parse_date(text: str, *, today: date | None = None, prefer_future: bool = Fa
     """
     s = text.lower()
     try:
+        relative = _relative(s, today or date.today(), prefer_past=prefer_past)
+        if relative is not None:
+            return relative
         m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", s)
         if m:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -62,9 +65,61 @@ def parse_date(text: str, *, today: date | None = None, prefer_future: bool = Fa
             if m.group(1) == "last" and month == today.month:
                 year -= 1  # "last November", said in November: a year ago
             return date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # 31 February, or "in 12 years" at the end of the calendar
         return None
     return None
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2}
+_COUNT = r"(\d{1,3}|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_UNIT = r"(days?|weeks?|fortnights?|months?|years?)"
+
+
+def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
+    """Dates said relative to today: "today", "tomorrow", "yesterday", "(next|this|on) Tuesday", "a week on
+    Friday", "in 2 weeks", "in a fortnight", "3 months ago". A weekday alone is the next one after today, or the
+    last one before it when prefer_past. Absolute dates in the same text win (checked after this only when
+    none of these words is there)."""
+    if re.search(r"\btoday\b", s):
+        return today
+    if re.search(r"\btomorrow\b", s):
+        return today + timedelta(days=1)
+    if re.search(r"\byesterday\b", s):
+        return today - timedelta(days=1)
+    m = re.search(rf"\bin\s+{_COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
+    if m:
+        return _shift(today, m.group(1), m.group(2), +1)
+    m = re.search(rf"\b{_COUNT}\s+{_UNIT}\s+ago\b", s)
+    if m:
+        return _shift(today, m.group(1), m.group(2), -1)
+    m = re.search(r"\b(?:(next|this|last|on|coming)\s+)?(?:the\s+)?(" + "|".join(_WEEKDAYS) + r")(?:s)?\b"
+                  r"(?!\s+\d)", s)
+    if m and not re.search(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b|\b\d{{1,2}}[/.-]\d{{1,2}}", s):
+        wanted = _WEEKDAYS.index(m.group(2))
+        backwards = m.group(1) == "last" or (prefer_past and m.group(1) not in ("next", "coming"))
+        if m.group(1) == "this" and wanted == today.weekday():
+            return today  # "this Thursday", said on a Thursday
+        if backwards:
+            day = today - timedelta(days=(today.weekday() - wanted - 1) % 7 + 1)
+        else:
+            day = today + timedelta(days=(wanted - today.weekday() - 1) % 7 + 1)
+        if re.search(rf"\ba week (?:on|from)\s+(?:this\s+|next\s+)?{m.group(2)}\b", s):
+            day += timedelta(days=7)
+        return day
+    return None
+
+
+def _shift(today: date, count: str, unit: str, sign: int) -> date:
+    n = int(count) if count.isdigit() else _NUMBER_WORDS[count]
+    unit = unit.rstrip("s")
+    if unit in ("day", "week", "fortnight"):
+        return today + sign * timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit])
+    months = n * (12 if unit == "year" else 1) * sign
+    y, mth = divmod(today.month - 1 + months, 12)
+    year, month = today.year + y, mth + 1
+    return date(year, month, min(today.day, monthrange(year, month)[1]))
 
 
 def _with_year(day: int, month: int, year: str | None, today: date | None, prefer_future: bool,

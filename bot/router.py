@@ -37,6 +37,14 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"(?:in|on|since|from|as of|back in)\s+(?P<when>.+)$",
     r"^\s*my start date (?:at|for|as|on) (?P<code>.+?) (?:was|is) (?P<when>.+)$",
     r"^\s*(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\s+(?:since|from)\s+(?P<when>.+)$",
+    # "I started SW2B 3 months ago", "I've been SW3A for two years", "became SW2C a year ago"
+    r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|became|joined|"
+    r"i'?ve been|i have been|been)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?"
+    r"(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\s+(?P<when>(?:about\s+|around\s+)?(?:\d{1,3}|an?|one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:days?|weeks?|months?|years?)\s+ago)\s*[.!]?$",
+    r"^\s*(?:i'?ve been|i have been|been)\s+(?:an?\s+|at\s+|on\s+)?(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])"
+    r"\s+for\s+(?P<for>(?:about\s+|around\s+|nearly\s+|almost\s+)?(?:\d{1,3}|an?|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve)\s+(?:days?|weeks?|months?|years?))\s*[.!]?$",
 ))
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
@@ -279,7 +287,8 @@ class Router:
                 return [reply()]
         m = next(filter(None, (p.match(text) for p in _LEVEL_STATEMENTS)), None)
         if m:
-            reply = self._set_level(msg, person, m.group("code"), m.group("when"))
+            when = m.group("when") if "when" in m.re.groupindex else f"{m.group('for')} ago"
+            reply = self._set_level(msg, person, m.group("code"), when)
             if reply is not None:
                 return reply
         m = _MY_LEVEL_IS.match(text)

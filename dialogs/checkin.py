@@ -13,6 +13,7 @@ from dialogs.self_assessment import GAP_RATINGS, _date, rating_label
 from dialogs.words import FREE_TEXT_MAX, clip, days_text, format_date, is_skip_text, plural, tidy, yes_no
 
 MAX_GAPS = 8
+DEFAULT_REMINDER_DAYS = 3  # "yes" to "shall I remind you?": the middle button
 
 QUESTIONS = {
     "went_well": ("What has gone well since your last supervision?",
@@ -196,6 +197,12 @@ class CheckIn(Flow):
                 days = 0
             else:
                 days = days_text(t)
+                if days is None and yes_no(t) == "yes":
+                    # "yes please": the middle button, said back so it can be changed
+                    data["reminder_days"] = DEFAULT_REMINDER_DAYS
+                    return self._advance(ctx, state, Out(before=[Block(
+                        text=f"I'll remind you {DEFAULT_REMINDER_DAYS} days before. Say “back” to choose another "
+                             "time.")]))
         if days is None or not 0 <= days <= 60:
             raise NotUnderstood("Choose one of the buttons, or type a number of days such as “3 days”.")
         data["reminder_days"] = days or None

@@ -1117,3 +1117,17 @@ def test_an_abbreviation_the_glossary_spells_out_is_explained(knowledge):
         "Provide certificate of attaining the Practice Educator or Best Interest Assessor or AMPH Qualification.")}
     assert found == {"AMHP": "Approved Mental Health Professional"}  # the source's "AMPH" typo is an alias
     assert knowledge.glossary_in("a bia in lower case inside no word") == []
+
+
+def test_checkin_takes_a_weekday_for_the_next_supervision_and_yes_for_the_reminder(runner, store, clock):
+    chat = Chat(runner, "u3")
+    chat.start("checkin")
+    for said in ("a good month", "workload", "nothing"):
+        chat.say(said)
+    chat.say("next Tuesday")
+    tuesday = clock().date() + timedelta(days=(1 - clock().date().weekday() - 1) % 7 + 1)
+    assert f"Shall I remind you before your supervision on {tuesday.day}" in chat.text()
+    chat.say("yes please")
+    assert "I'll remind you 3 days before." in chat.text()
+    person = store.get_person("u3")
+    assert person.prefs.next_supervision == tuesday and person.prefs.supervision_reminder_days == 3

@@ -454,3 +454,43 @@ def test_random_signed_requests_at_the_slack_endpoint_never_get_a_5xx(fuzz_app, 
     assert status < 500, (status, body[:300])
     if not signed:
         assert 400 <= status < 500
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@PROPS
+@given(st.sampled_from(WEEKDAYS), st.sampled_from(["", "on ", "next ", "this ", "coming "]), dates, st.booleans())
+def test_a_weekday_is_the_next_one_or_with_a_start_date_the_last_one(day, lead, today, past):
+    out = parse_date(f"{lead}{day}", today=today, prefer_past=past)
+    if out is None:  # only at the very ends of the calendar
+        assert today.year in (1, 9999)
+        return
+    assert WEEKDAYS[out.weekday()] == day
+    if lead == "this " and today.weekday() == WEEKDAYS.index(day):
+        assert out == today
+    elif past and lead in ("", "on ", "this "):  # a start date: the one just gone
+        assert 1 <= (today - out).days <= 7
+    else:
+        assert 1 <= (out - today).days <= 7
+
+
+@PROPS
+@given(st.integers(1, 40), st.sampled_from(["day", "week", "month", "year"]), dates)
+def test_in_n_units_is_after_today_and_n_units_ago_before(n, unit, today):
+    later = parse_date(f"in {n} {unit}s", today=today)
+    earlier = parse_date(f"{n} {unit}s ago", today=today)
+    assert later is None or later > today
+    assert earlier is None or earlier < today
+
+
+def test_relative_dates_people_type():
+    thursday = date(2026, 11, 26)
+    assert parse_date("next Tuesday", today=thursday, prefer_future=True) == date(2026, 12, 1)
+    assert parse_date("a week on Friday", today=thursday) == date(2026, 12, 4)
+    assert parse_date("in a fortnight", today=thursday) == date(2026, 12, 10)
+    assert parse_date("tomorrow", today=thursday) == date(2026, 11, 27)
+    assert parse_date("3 months ago", today=thursday, prefer_past=True) == date(2026, 8, 26)
+    assert parse_date("last Monday", today=thursday) == date(2026, 11, 23)
+    assert parse_date("Tuesday 1 December", today=thursday) == date(2026, 12, 1)  # the date itself wins
+    assert parse_date("in a few weeks", today=thursday) is None  # too vague to put in a diary

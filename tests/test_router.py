@@ -306,6 +306,8 @@ def test_what_the_next_level_needs_is_its_requirements_not_only_its_timing(servi
     ("SW2B since March 2025", "Set your level to SW2B since 1 March 2025?"),
     ("I started SCO 4B on 1 December", "Set your level to SCO 4B since 1 December 2025?"),  # not a future date
     ("I started SW2A in 2023", "I couldn't read that date."),  # a year alone: which month?
+    ("I started SW2B 3 months ago", "Set your level to SW2B since 25 August 2026?"),
+    ("I've been SW3A for two years", "Set your level to SW3A since 25 November 2024?"),
 ])
 def test_the_ways_people_say_their_level_and_start(services, said, asks):
     assert FakeChannel(services).say(said).startswith(asks)

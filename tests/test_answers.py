@@ -696,3 +696,34 @@ def test_a_lone_topic_word_asks_which_role(engine):
 def test_do_i_need_x_to_be_a_role_answers_from_what_the_role_says_about_x(engine):
     reply = engine.answer("do I need to be an AMHP to be a senior")
     assert reply.meta.get("topic") == "search" and "Approved Mental Health Professional" in reply.blocks[0].bullets[0]
+
+
+@pytest.mark.parametrize("asked, says", [
+    ("do I need to know MOSAIC for sw4", "an electronic integrated system such as MOSAIC"),
+    ("do I need to know MOSAIC for sw4a", "an electronic integrated system such as MOSAIC"),
+])
+def test_a_yes_no_question_about_a_rare_word_finds_the_line_that_has_it(engine, asked, says):
+    reply = engine.answer(asked)
+    assert reply.meta.get("topic") == "search" and says in reply.blocks[0].bullets[0]
+
+
+def test_a_rare_word_inside_the_named_topic_keeps_the_whole_topic(engine):
+    reply = engine.answer("Do I need DSO experience for SW3C?")
+    assert reply.meta.get("topic") == "experience" and "DSO for safeguarding cases" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked, role", [("how many GCSEs do I need", "Social Care Officer (SCO)")])
+def test_a_word_only_one_role_uses_is_answered_not_asked_about(engine, asked, role):
+    reply = engine.answer(asked)
+    assert reply.meta.get("topic") == "search" and role in reply.plain_text() and "5 GCSE" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["what does SW3A year 2 mean", "is there a year 1 and year 2 for SW3"])
+def test_a_year_of_a_level_without_years_is_said_to_have_none(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.blocks[0].text == "SW3A is not split into years: in the framework only SW2A has a Year 1 and a Year 2."
+
+
+def test_the_experienced_social_worker_level_is_the_pcf(engine):
+    assert engine.answer("capabilities for experienced social worker").meta.get("topic") == "pcf_domain"
+    assert engine.answer("team mgr level a").title.startswith("What the framework asks for SW4A")

@@ -138,6 +138,8 @@ _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:and|what about|how about|what of|same for|
                              r"what about)|also)\b")
 _LONE_LETTER = re.compile(r"^\s*(?:(?:and|what about|how about|same for|and for|and what about)\s+)?(?:level\s+)?"
                           r"([abcABC])\s*[?.!]*\s*$")
+_YES_NO = re.compile(r"(?:do|does|is|are|will|would|must|should|can|have|has)\b")
+RARE_TERM_IDF = 4.4  # a word in at most about one criterion in sixty
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
@@ -234,7 +236,8 @@ class AnswerEngine:
         spelt_out = self._meaning_term(q)
         if spelt_out and self._asks_meaning(q, spelt_out):
             return self._glossary(spelt_out)
-        if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles):
+        if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles
+                                         or "experienced social worker" in q.lower):
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
         levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
@@ -270,7 +273,8 @@ class AnswerEngine:
         ):
             return self._framework_overview()
         if q.year and not levels:  # "SW2 year 2": the level the framework splits into Year 1 and Year 2
-            levels = [(r, lv) for r in roles for lv in self._year_levels(r)][:1]
+            levels = [(r, lv) for r in roles for lv in self._year_levels(r)][:1] or [
+                (r, next(iter(self.k.roles[r].levels))) for r in roles if self.k.roles[r].levels][:1]
         if q.next_step and not roles and not levels:
             return self._next_step_for_whom()
         if _STUDENT.search(q.lower) and "SW2" in self.k.roles and not levels:
@@ -317,6 +321,7 @@ class AnswerEngine:
             q.topics
             and q.topics[0] in LEVEL_TOPICS + ("evidence", "duties", "time_in_level")
             and (not self._strong_free_text(q) or self._about_own_time(q) or len(q.lower.split()) <= 2)
+            and not self._one_role_says(q)
         ):
             return self._which_role(q)
         if term:
@@ -1343,9 +1348,11 @@ class AnswerEngine:
         if "person_spec" in q.topics and not topics:
             topics = list(LEVEL_TOPICS)
         footer = None
-        if not topics and (
-            not q.overview or re.match(r"(?:do|does|is|are|will|would|must|should|can|have)\b", q.lower)
-        ):
+        if (not topics and (not q.overview or _YES_NO.match(q.lower))) or (
+                _YES_NO.match(q.lower) and self._rare_terms(q, role)
+                and not self._topics_mention(q, role, level, topics)):
+            # "do I need to chair meetings at SW3B?", "do I need to know MOSAIC for SW4A?": what the level's
+            # documents say about that, not the whole topic the question's verb suggests
             specific = self._level_hits(q, role, level)
             if specific is not None:
                 return specific
@@ -1364,8 +1371,13 @@ class AnswerEngine:
             # the level's own criteria first; the table's framing lines ("In addition to level A") last
             criteria = [c for t in (*LEVEL_TOPICS, "overview") for c in self.k.find(role=role, level=level, topic=t)]
             topic = "overview"
+        extra_first = None
         if q.year and level in self._year_levels(role):
             criteria = [c for c in criteria if not c.group or str(q.year) in c.group or "year" not in c.group.lower()]
+        elif q.year:
+            split = [self.k.code(r, lv) for r in self.k.roles for lv in self._year_levels(r)]
+            extra_first = Block(text=f"{code} is not split into years: in the framework only "
+                                     f"{' and '.join(split) or 'no level'} has a Year 1 and a Year 2.")
         criteria, footer = self._variant_filter(q, criteria)
         extra: list[Block] = []
         rules: list[TimeRule] = []
@@ -1417,7 +1429,7 @@ class AnswerEngine:
             key = None
         if q.variant and any(c.variant for c in criteria):
             title += f" – {q.variant}"
-        return self._reply(
+        reply = self._reply(
             title=title,
             criteria=criteria,
             role=role,
@@ -1429,6 +1441,9 @@ class AnswerEngine:
             choices=self._level_choices(role, level, exclude="evidence" if topic == "evidence" else ""),
             footer=footer,
         )
+        if q.year and extra_first is not None:
+            reply.blocks.insert(0, extra_first)
+        return reply
 
     # -- a role without a level ---------------------------------------------------------------------------
     def _role(self, q: Query, role: str) -> Reply:
@@ -1456,7 +1471,8 @@ class AnswerEngine:
             topics = [t for t in topics if t != "person_spec"] or list(LEVEL_TOPICS)
         if "grade" in topics:
             return self._grade(role)
-        if not topics and re.match(r"(?:do|does|is|are|must|should|can|will|would|have)\b", q.lower):
+        if _YES_NO.match(q.lower) and (not topics or (self._rare_terms(q, role)
+                                                      and not self._topics_mention(q, role, None, topics))):
             # "Do I need to be an AMHP to be a senior?": what the role's documents say about it, not everything
             hits = self._role_hits(q, role)
             if hits:
@@ -1567,17 +1583,15 @@ class AnswerEngine:
 
     def _level_hits(self, q: Query, role: str, level: str) -> Reply | None:
         """A specific question about a level ('do I need to be a practice educator for SW3C?')."""
-        info = self.k.roles[role]
-        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *ROLE_NAMES])))
-        content = [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words]
+        content = self._content_words(q, role)
         if not content:
             return None
         allowed = {lv for lv in self.k.roles[role].levels if lv <= level} | {None}
-        hits = [
+        hits = self._about_rare_terms(q, role, [
             h
             for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}, limit=30)
             if h.criterion.level in allowed and h.score >= 3.0
-        ]
+        ])
         if not hits:
             return None
         top = hits[0].score
@@ -1600,17 +1614,62 @@ class AnswerEngine:
             reply.blocks.append(Block(text=f"Requirements of the levels below {code} also apply at {code}."))
         return reply
 
+    def _one_role_says(self, q: Query) -> bool:
+        """'How many GCSEs do I need?', 'CQC registration': a rare word that only one role's documents use
+        answers the question better than asking which role."""
+        rare = [t for t in terms(q.text) if self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF
+                and not LEVEL_TOKEN.fullmatch(t)]
+        if not rare:
+            return False
+        rarest = max(rare, key=lambda t: self.retriever.idf[t])
+        roles = {self.retriever.criteria[i].role for i in self.retriever.postings.get(rarest, ())}
+        return len(roles) == 1 and None not in roles
+
+    def _content_words(self, q: Query, role: str) -> list[str]:
+        """The question's words as typed, without the role's own names and level words ("do I need to supervise
+        students for SW3C?" -> need, supervise, students): what to search the role's criteria for."""
+        info = self.k.roles[role]
+        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
+        out = []
+        for word in re.findall(r"[a-z0-9]+", q.lower):
+            stems = terms(word)
+            if stems and not LEVEL_TOKEN.fullmatch(stems[0]) and stems[0] not in role_words:
+                out.append(word)
+        return out
+
+    def _about_rare_terms(self, q: Query, role: str, hits: list) -> list:
+        """Hits that contain one of the question's rare words, when any does: 'MOSAIC' decides, 'need' does not."""
+        rare = set(self._rare_terms(q, role))
+        if not rare:
+            return hits
+        counted = [(len(rare & set(terms(h.criterion.text))), i, h) for i, h in enumerate(hits)]
+        with_rare = [h for n, _, h in sorted(counted, key=lambda x: (-x[0], x[1])) if n]
+        return with_rare or hits
+
+    def _topics_mention(self, q: Query, role: str, level: str | None, topics: list[str]) -> bool:
+        """Whether the topic the question names already holds its rare word ("DSO experience for SW3C": the
+        experience section has it, so the whole section is the answer, with the line in its context)."""
+        rare = set(self._rare_terms(q, role))
+        return any(rare & set(terms(c.text)) for t in topics for c in self.k.find(role=role, level=level, topic=t))
+
+    def _rare_terms(self, q: Query, role: str) -> list[str]:
+        """The question's words that few criteria use ("MOSAIC", "chair", "students", "CQC"), leaving out the
+        role's own names and level words: what a yes/no question is really about."""
+        info = self.k.roles[role]
+        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
+        return [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words
+                and self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
+
     def _role_hits(self, q: Query, role: str) -> Reply | None:
         """A specific question about a role ('do SW3s chair meetings?'): answer from matching criteria.
 
         'Tell me about KR9' has nothing to search for once the role's own names are taken out: it asks
         for the role itself, not for the one line that happens to say "Grade: KR9"."""
-        info = self.k.roles[role]
-        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
-        content = [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words]
+        content = self._content_words(q, role)
         if not content:
             return None
-        hits = [h for h in self.retriever.search(self._expand_terms(q.text), roles={role}) if h.score >= 3.0]
+        hits = self._about_rare_terms(q, role, [
+            h for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}) if h.score >= 3.0])
         if not hits:
             return None
         top = hits[0].score

@@ -441,11 +441,12 @@ class Router:
                 reply.blocks.append(Block(text="Or ask about a level, for example: “what do I need for SW3B?”"))
             return reply
         from dialogs.base import completed, start_choice
-        from dialogs.self_assessment import GAP_RATINGS, counts_text, rating_label
+        from dialogs.self_assessment import GAP_RATINGS, counts_text, rating_label, split_code
 
         blocks = [b for b in [self._milestone_block(person, short=True)] if b]
+        wanted = split_code(self.k, nxt)
         records = [r for r in completed(self.store.list_records(person.id, "assessment"))
-                   if (r.get("data") or {}).get("target") == nxt]
+                   if split_code(self.k, (r.get("data") or {}).get("target")) == wanted]
         sources: list[str] = []
         if records:
             data = records[0]["data"]
@@ -601,7 +602,7 @@ class Router:
         have shared with this manager. Nothing they have not shared is shown or hinted at."""
         from dialogs.base import record_choice
         from dialogs.privacy import shared_records_for_manager
-        from dialogs.self_assessment import counts_text
+        from dialogs.self_assessment import counts_text, target_code
 
         name = r.display_name or r.id
         first = name.split()[0]
@@ -616,7 +617,7 @@ class Router:
             for rec in shared[:3]:
                 data = rec["data"]
                 what = ("check-in note" if data.get("type") == "checkin"
-                        else f"self-assessment for {data.get('target')}")
+                        else f"self-assessment for {target_code(data)}")
                 try:
                     when = f" on {format_uk(date.fromisoformat(data.get('date') or ''))}"
                 except ValueError:
@@ -662,7 +663,7 @@ class Router:
         with the buttons to share or download the latest."""
         from dialogs.base import completed, start_choice
         from dialogs.privacy import follow_ups
-        from dialogs.self_assessment import counts_text
+        from dialogs.self_assessment import counts_text, target_code
 
         records = completed([r for r in self.store.list_records(person.id) if r["kind"] in ("assessment", "checkin")])
         if not records:
@@ -674,7 +675,7 @@ class Router:
         lines = []
         for rec in records[:5]:
             data = rec["data"]
-            what = "Check-in note" if data.get("type") == "checkin" else f"Self-assessment for {data.get('target')}"
+            what = "Check-in note" if data.get("type") == "checkin" else f"Self-assessment for {target_code(data)}"
             try:
                 when = f", {format_uk(date.fromisoformat(data.get('date') or ''))}"
             except ValueError:

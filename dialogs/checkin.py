@@ -9,7 +9,7 @@ from typing import Any
 from bot.conversation import Block, Reply
 from bot.dates import parse_date
 from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, completed, record_choice, upsert_record
-from dialogs.self_assessment import GAP_RATINGS, _date, rating_label
+from dialogs.self_assessment import GAP_RATINGS, _date, rating_label, target_code
 from dialogs.words import FREE_TEXT_MAX, clip, days_text, format_date, is_skip_text, plural, tidy, yes_no
 
 MAX_GAPS = 8
@@ -43,7 +43,7 @@ class CheckIn(Flow):
         done = completed(ctx.store.list_records(ctx.person.id, "assessment"))
         if done:
             last = done[0]
-            assessment = {"id": last["id"], "target": last["data"].get("target"), "date": last["data"].get("date")}
+            assessment = {"id": last["id"], "target": target_code(last["data"]), "date": last["data"].get("date")}
             for it in last["data"].get("items") or []:
                 if it.get("rating") in GAP_RATINGS:
                     gaps.append({"uid": it.get("uid"), "text": it.get("text"), "rating": it.get("rating"),

@@ -23,6 +23,7 @@ from dialogs.self_assessment import (
     development_routes,
     evidence_required,
     rating_label,
+    target_code,
     time_in_level_text,
 )
 from dialogs.words import format_date
@@ -144,7 +145,7 @@ def to_markdown(record: dict[str, Any], person: Person, knowledge: Knowledge) ->
                 lines.append(f"   Note on the source: {_md_escape(it['note'])}  ")
             lines.append(f"   Source: {_md_escape(it.get('source'))}")
         lines.append("")
-    lines += [f"## Evidence the framework asks for, for {_md_escape(data.get('target'))}", ""]
+    lines += [f"## Evidence the framework asks for, for {_md_escape(target_code(data))}", ""]
     ev = data.get("evidence_required") or []
     for e in ev:
         group = f"{_md_escape(e['group'])}: " if e.get("group") else ""
@@ -243,7 +244,7 @@ def to_docx(record: dict[str, Any], person: Person, knowledge: Knowledge) -> byt
             cells[0].text = text
             cells[1].text = rating_label(it.get("rating"))
             cells[2].text = it.get("evidence") or ""
-    doc.add_heading(f"Evidence the framework asks for, for {data.get('target')}", level=1)
+    doc.add_heading(f"Evidence the framework asks for, for {target_code(data)}", level=1)
     ev = data.get("evidence_required") or []
     for e in ev:
         p = doc.add_paragraph((f"{e['group']}: " if e.get("group") else "") + e["text"], style="List Bullet")

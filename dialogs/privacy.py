@@ -14,7 +14,7 @@ from bot.knowledge.model import Knowledge
 from bot.storage.base import Person, Store
 from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, completed, record_choice, start_choice
 from dialogs.checkin import checkin_blocks
-from dialogs.self_assessment import counts_text, summary_blocks
+from dialogs.self_assessment import counts_text, summary_blocks, target_code
 from dialogs.words import format_date, tidy, yes_no
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _name(p: Person) -> str:
 def _what(data: dict[str, Any]) -> str:
     if data.get("type") == "checkin":
         return "supervision check-in note"
-    return f"self-assessment for {data.get('target')}"
+    return f"self-assessment for {target_code(data)}"
 
 
 def manager_reply(record: dict[str, Any], owner: Person) -> Reply:

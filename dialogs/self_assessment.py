@@ -22,6 +22,8 @@ from dialogs.words import (
     match_phrase,
     plural,
     rating,
+    tidy,
+    yes_no,
 )
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,15 @@ def level_label(knowledge: Knowledge, code: str) -> str:
     if level:
         return info.level_label(level)
     return f"{info.title} ({role})"
+
+
+def target_code(data: dict[str, Any]) -> str:
+    """The target level of a self-assessment as people read it ("SCO 4B"), from its saved label; records saved
+    before the code was stored in that form said "SCOB"."""
+    label = data.get("target_label") or data.get("label")
+    if isinstance(label, str) and label:
+        return label.split(" (")[0]
+    return str(data.get("target") or "")
 
 
 def split_code(knowledge: Knowledge, code: str | None) -> tuple[str | None, str | None]:
@@ -187,6 +198,14 @@ class SelfAssessment(Flow):
     def _set_target(self, ctx: Ctx, state: dict[str, Any], target: str, out: Out) -> None:
         k = ctx.knowledge
         data = state["data"]
+        role, level = split_code(k, target)
+        if role:  # one spelling of each level everywhere it is saved and shown: "SCO 4B", never "SCOB"
+            target = k.code(role, level) if level else role
+        variants = sorted({c.variant for c in k.find(role=role, level=level) if c.variant}) if role else []
+        if variants and not data.get("variant") and not data.get("variant_asked"):
+            # "SCO 4B": the framework has a separate deaf services table; ask which one applies first
+            data.update(target=target, label=level_label(k, target), phase="choose_variant", variants=variants)
+            return
         items = [_item(c) for c in criteria_for(k, target, data.get("variant"))]
         if not items:
             raise NotUnderstood(f"The framework lists no criteria to rate for {target}. Please choose another level.")
@@ -215,7 +234,7 @@ class SelfAssessment(Flow):
         data = state.get("data") or {}
         started = _date(state.get("started_at"))
         when = f" from {format_date(started, today=today, short=True)}" if started else ""
-        target = f" for {data['target']}" if data.get("target") else ""
+        target = f" for {target_code(data)}" if data.get("target") else ""
         return f"your self-assessment{target}{when}"
 
     def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
@@ -231,6 +250,16 @@ class SelfAssessment(Flow):
                 blocks=[Block(text="Choose a role, or type a level such as “SW3B”.")],
                 choices=[choice(state, f"{k.roles[r].title} ({r})", f"role:{r}") for r in roles]
                 + [choice(state, "Cancel", "cancel")],
+                status="dialog", meta=meta)
+        if phase == "choose_variant":
+            label = data.get("label") or data.get("target")
+            return Reply(
+                title=f"Which table for {label}?",
+                blocks=[Block(text="The framework has a separate table for " + " and ".join(
+                    v.lower() for v in data.get("variants") or []) + ". Choose the one for your post.")],
+                choices=[choice(state, "Standard table", "variant:")]
+                + [choice(state, f"{v} table", f"variant:{v}") for v in data.get("variants") or []]
+                + [choice(state, "Back", "back")],
                 status="dialog", meta=meta)
         if phase == "choose_level":
             role = data["role"]
@@ -313,6 +342,8 @@ class SelfAssessment(Flow):
             return self._choose_role(ctx, state, ans)
         if phase == "choose_level":
             return self._choose_level(ctx, state, ans)
+        if phase == "choose_variant":
+            return self._choose_variant(ctx, state, ans)
         item = data["items"][data["pos"]]
         if phase == "rate":
             ratings = ("met", "partly", "not_yet", "not_sure", "na")
@@ -390,6 +421,28 @@ class SelfAssessment(Flow):
         self._set_target(ctx, state, target, out)
         return out
 
+    def _choose_variant(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
+        data = state["data"]
+        variants = data.get("variants") or []
+        value = ans.value or ""
+        chosen: str | None = None
+        if value.startswith("variant:"):
+            chosen = value[8:]
+        elif ans.text:
+            t = tidy(ans.text)
+            chosen = next((v for v in variants if v.lower().split()[0] in t), None)
+            if chosen is None and (re.search(r"\b(?:standard|normal|usual|main|general|ordinary|first)\b", t)
+                                   or yes_no(t) == "no"):
+                chosen = ""
+        if chosen is None or (chosen and chosen not in variants):
+            raise NotUnderstood("Choose the standard table or the " + " or ".join(v.lower() for v in variants)
+                                + " table.")
+        data["variant"] = chosen or None
+        data["variant_asked"] = True
+        out = Out()
+        self._set_target(ctx, state, data["target"], out)
+        return out
+
     def _advance(self, ctx: Ctx, state: dict[str, Any], out: Out, *, to: int | None = None) -> Out:
         data = state["data"]
         data["history"].append(data["pos"])
@@ -411,6 +464,12 @@ class SelfAssessment(Flow):
             return True
         if data["phase"] == "choose_level":
             data["phase"] = "choose_role"
+            return True
+        if data["phase"] == "choose_variant":
+            data["phase"] = "choose_level" if data.get("role") else "choose_role"
+            return True
+        if data["phase"] == "rate" and not data["history"] and data.get("variant_asked"):
+            data.update(phase="choose_variant", variant_asked=False, variant=None)  # back to the table
             return True
         if data["phase"] == "rate" and data["history"]:
             data["pos"] = data["history"].pop()
@@ -680,7 +739,7 @@ def summary_blocks(record: dict[str, Any], *, limit: int | None = None) -> list[
             b.notes.append(f"Still a gap: {len(moved['still'])}.")
         blocks.append(b)
     ev = record.get("evidence_required") or []
-    target = record.get("target")
+    target = target_code(record)
     b = Block(title=f"Evidence the framework asks for, for {target}")
     if ev:
         b.bullets = cap([(f"{e['group']}: " if e.get("group") else "") + e["text"] for e in ev])

@@ -157,6 +157,8 @@ def answer_all(chat: Chat, answers) -> list[Reply]:
         phase = st["data"]["phase"]
         if phase == "note":
             chat.say("skip")
+        elif phase == "choose_variant":
+            chat.say("standard")
         else:
             chat.say(answers[i % len(answers)])
             i += 1
@@ -318,8 +320,10 @@ def test_target_asked_with_buttons_when_unknown(runner):
     assert "Which role" in chat.text()
     chat.say("sco")
     chat.say("b")
+    assert "Which table for SCO 4B (Practising)?" in chat.text()  # the deaf services table is separate
+    chat.press("Standard table")
     st = chat.state()
-    assert st["data"]["target"] == "SCOB" and st["data"]["phase"] == "rate"
+    assert st["data"]["target"] == "SCO 4B" and st["data"]["phase"] == "rate" and st["data"]["variant"] is None
     assert "in addition to" in chat.text()
     chat.say("cancel")
     chat.start("self_assessment")
@@ -1131,3 +1135,21 @@ def test_checkin_takes_a_weekday_for_the_next_supervision_and_yes_for_the_remind
     assert "I'll remind you 3 days before." in chat.text()
     person = store.get_person("u3")
     assert person.prefs.next_supervision == tuesday and person.prefs.supervision_reminder_days == 3
+
+
+def test_a_social_care_officer_chooses_the_deaf_services_table_and_can_go_back_to_change_it(runner, knowledge):
+    chat = Chat(runner, "u3")
+    chat.start("self_assessment", level="SCO 4B")
+    assert [c.label for c in chat.last[-1].choices] == ["Standard table", "Deaf services table", "Back"]
+    chat.say("the deaf services one")
+    st = chat.state()["data"]
+    assert st["variant"] == "Deaf services" and st["phase"] == "rate"
+    deaf = {i["text"] for i in st["items"]}
+    standard = {c.text for c in criteria_for(knowledge, "SCO 4B")}
+    assert deaf != standard and "Using the Deaf services criteria" in chat.text()
+    chat.say("back")
+    assert "Which table for SCO 4B" in chat.text()
+    chat.say("standard")
+    assert {i["text"] for i in chat.state()["data"]["items"]} == standard
+    chat.say("pause")
+    assert "Your self-assessment for SCO 4B from" in chat.text()  # the code as people write it, never "SCOB"

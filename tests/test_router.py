@@ -507,3 +507,11 @@ def test_asking_about_the_supervision_pack_says_what_it_holds(services):
     text = FakeChannel(services).say("what's in my supervision pack?")
     assert "A supervision pack is made from a finished self-assessment" in text
     assert "You don't have a finished self-assessment or check-in to put in a pack yet." in text
+
+
+def test_a_cached_answer_never_hides_a_follow_up(services):
+    first, second = FakeChannel(services, user="u1"), FakeChannel(services, user="u2")
+    assert "I couldn't find that" in first.say("what about C?")  # nothing to lean on: cached as such
+    second.say("evidence for SW3B")
+    assert second.say("what about C?").startswith("Evidence for SW3C")  # not the cached reply above
+    assert first.say("evidence for SW3B") == second.say("evidence for SW3B")  # plain questions share the cache

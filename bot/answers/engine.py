@@ -156,7 +156,7 @@ class AnswerEngine:
     def __init__(self, knowledge: Knowledge) -> None:
         self.k = knowledge
         self.retriever = Retriever(knowledge)
-        self._cache: OrderedDict[tuple[str, Context | None], Reply] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, Context | None, bool], Reply] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._glossary_terms = self._build_glossary_terms()
         self._year_levels_cache: dict[str, list[str]] = {}
@@ -167,14 +167,21 @@ class AnswerEngine:
     def answer(self, question: str, *, context: Context | None = None) -> Reply:
         """A cited reply. Answers depend only on the question, the context and the (immutable) knowledge,
         so recent ones are kept: people ask the same few questions again and again."""
-        key = (question, context)
+        # Most answers do not depend on the conversation's last answer: those are kept under the context
+        # without it, so a follow-up context does not cost every later question its cached answer.
+        plain = replace(context, last_role=None, last_level=None, last_topic=None) if context else None
+        keys = [(question, plain, False), (question, context, True)]  # True: an answer that may be a follow-up
+        cached = None
         with self._cache_lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
+            for key in keys:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    self._cache.move_to_end(key)
+                    break
         if cached is not None:
             return cached.copy()
         reply = self._answer(question, context=context)
+        key = (question, context, True) if reply.meta.pop("follow_up", False) else (question, plain, False)
         with self._cache_lock:
             self._cache[key] = reply.copy()
             while len(self._cache) > ANSWER_CACHE_SIZE:
@@ -189,7 +196,10 @@ class AnswerEngine:
         else:
             q = parse(text)
             try:
+                followable = self._followable(q)
                 reply = self._route(q, context)
+                if followable:  # its answer may depend on the conversation's last one: cached with it
+                    reply.meta["follow_up"] = True
                 degree = _HIGHER_DEGREE.search(q.lower)
                 if degree and reply.status == "answered" and not self._mentioned(degree.group(0)):
                     # "Do I need a master's for SW4?": no document asks for one; say so before what they do ask
@@ -873,7 +883,7 @@ class AnswerEngine:
         evidence?' (same level, new topic), 'what about SW2C?' (same topic, new level). None when the message
         stands on its own."""
         role = ctx.last_role
-        if not role or role not in self.k.roles or len(q.lower.split()) > 8:
+        if not role or role not in self.k.roles or not self._followable(q):
             return None
         lead = _FOLLOW_UP_LEAD.match(q.lower)
         inherit_topic = ctx.last_topic in (*LEVEL_TOPICS, "evidence", "time_in_level", "overview")
@@ -892,6 +902,17 @@ class AnswerEngine:
         if q.topics and lead and ctx.last_level and ctx.last_level in known and not q.out_of_scope:
             return [role], [(role, ctx.last_level)]  # "and the evidence?"
         return None
+
+    @staticmethod
+    def _followable(q: Query) -> bool:
+        """Whether a message could be a follow-up at all, whatever the last answer was: short, and either led
+        by "and…"/"what about…" or naming no role ("C", "and the evidence?")."""
+        if len(q.lower.split()) > 8:
+            return False
+        lead = _FOLLOW_UP_LEAD.match(q.lower)
+        if q.roles:
+            return bool(lead and q.levels and not q.topics)
+        return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and lead))
 
     def _asked_level(self, q: Query, levels: list[tuple[str, str]]) -> tuple[str, str]:
         """Of two levels in one question, the one asked about: 'how do I get from SCO B to SCO C?' and 'how do

@@ -132,7 +132,8 @@ _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what 
 _NEW_STARTER = re.compile(r"\b(?:i'?ve just (?:started|joined)|i (?:just|only just) (?:started|joined)|"
                           r"i'?m new(?: here| to (?:this|the team|the council|the service|medway|social work))?\b|"
                           r"new starter|just joined|"
-                          r"(?:my )?first (?:day|week) (?:here|today|in the job)|where do i (?:start|begin)\s*[?.!]*\s*$|"
+                          r"(?:my )?first (?:day|week) (?:here|today|in the job)|"
+                          r"where do i (?:start|begin)\s*[?.!]*\s*$|"
                           r"i'?m (?:just )?starting out)", re.I)
 FOLLOW_UP_SECONDS = 30 * 60  # a follow-up ("what about C?") refers to an answer at most this old
 FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a few hundred bytes each)

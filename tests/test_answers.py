@@ -727,3 +727,11 @@ def test_a_year_of_a_level_without_years_is_said_to_have_none(engine, asked):
 def test_the_experienced_social_worker_level_is_the_pcf(engine):
     assert engine.answer("capabilities for experienced social worker").meta.get("topic") == "pcf_domain"
     assert engine.answer("team mgr level a").title.startswith("What the framework asks for SW4A")
+
+
+def test_two_asks_in_one_message_answer_the_time_and_offer_the_rest(engine):
+    reply = engine.answer("what do i need for sw3b and how long does it take")
+    assert reply.title == "At least 12 months at SW3A before SW3B."
+    assert reply.blocks[0].text.startswith("You asked two things.")
+    assert reply.choices[0].label == "What SW3B needs"
+    assert "You asked two things" not in engine.answer("how long at SW2A before SW2B").plain_text()

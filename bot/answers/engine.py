@@ -140,6 +140,11 @@ _LONE_LETTER = re.compile(r"^\s*(?:(?:and|what about|how about|same for|and for|
                           r"([abcABC])\s*[?.!]*\s*$")
 _YES_NO = re.compile(r"(?:do|does|is|are|will|would|must|should|can|have|has)\b")
 RARE_TERM_IDF = 4.4  # a word in at most about one criterion in sixty
+# "What do I need for SW3B and how long does it take?": requirements and time in one message
+_TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirements?|criteria)\b.*"
+                       r"\b(?:and|also|plus)\b.*\bhow long\b|"
+                       r"\bhow long\b.*\b(?:and|also|plus)\b.*\b(?:what (?:do|does|else)\b.{0,30}\bneed|requirements?|"
+                       r"criteria)\b")
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
@@ -305,9 +310,18 @@ class AnswerEngine:
                 first = next(iter(self.k.roles[role].levels), None)
                 if first and goal > first and self.k.next_level(role, first) != goal:
                     path = (role, first), (role, goal)
-            if path is not None:
-                return self._path_time(*path)
-            return self._time_in_level(q, roles, levels)
+            reply = self._path_time(*path) if path is not None else self._time_in_level(q, roles, levels)
+            goal = reply.meta.get("level")
+            if goal and reply.meta.get("role") and _TWO_ASKS.search(q.lower):
+                # "what do I need for SW3B and how long does it take?": the time is answered; the rest is a
+                # button away, and said so rather than silently dropped
+                code = self.k.code(reply.meta["role"], goal)
+                reply.blocks.insert(0, Block(text=f"You asked two things. This is the time; for what {code} asks, "
+                                                  f"choose “What {code} needs” below."))
+                label = f"What {code} needs"
+                if label not in [c.label for c in reply.choices]:
+                    reply.choices.insert(0, self.ask_choice(label, f"what do I need for {code}"))
+            return reply
         if q.next_step and roles:
             return self._next_step(roles[0], levels[-1][1] if levels else ctx.level if ctx.role == roles[0] else None)
         if q.comparison and len(levels) >= 1 and roles:

@@ -733,5 +733,5 @@ def test_two_asks_in_one_message_answer_the_time_and_offer_the_rest(engine):
     reply = engine.answer("what do i need for sw3b and how long does it take")
     assert reply.title == "At least 12 months at SW3A before SW3B."
     assert reply.blocks[0].text.startswith("You asked two things.")
-    assert reply.choices[0].label == "What SW3B needs"
+    assert "What SW3B needs" in [c.label for c in reply.choices]
     assert "You asked two things" not in engine.answer("how long at SW2A before SW2B").plain_text()

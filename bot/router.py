@@ -141,6 +141,14 @@ FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a f
 _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "question": "what do I need for SW3B?"})
 
 
+def _record_date(data: dict[str, Any]) -> str:
+    """The day a saved self-assessment or check-in was done, as people write it ('25 November 2026'), or ''."""
+    try:
+        return format_uk(date.fromisoformat(data.get("date") or ""))
+    except (TypeError, ValueError):
+        return ""
+
+
 def _welcome() -> Reply:
     return Reply(title="You're welcome.",
                  blocks=[Block(text="Ask me anything else about the career progression framework whenever you like.")])
@@ -452,11 +460,8 @@ class Router:
         if records:
             data = records[0]["data"]
             gaps = [i for i in data.get("items") or [] if i.get("rating") in GAP_RATINGS]
-            try:
-                when = date.fromisoformat(data.get("date") or "")
-            except ValueError:
-                when = None
-            heading = "From your self-assessment" + (f" on {format_uk(when)}" if when else "")
+            when = _record_date(data)
+            heading = "From your self-assessment" + (f" on {when}" if when else "")
             lines = [f"{rating_label(i['rating'])}: {i['text']}" for i in gaps]
             if len(lines) > 15:
                 lines = lines[:15] + [f"…and {len(lines) - 15} more (all of them are in the supervision pack)"]
@@ -619,12 +624,10 @@ class Router:
                 data = rec["data"]
                 what = ("check-in note" if data.get("type") == "checkin"
                         else f"self-assessment for {target_code(data)}")
-                try:
-                    when = f" on {format_uk(date.fromisoformat(data.get('date') or ''))}"
-                except ValueError:
-                    when = ""
+                when = _record_date(data)
                 counts = data.get("counts")
-                lines.append(f"{what[0].upper()}{what[1:]}{when}" + (f": {counts_text(counts)}" if counts else ""))
+                lines.append(f"{what[0].upper()}{what[1:]}" + (f" on {when}" if when else "")
+                             + (f": {counts_text(counts)}" if counts else ""))
             blocks.append(Block(title=f"Shared with you by {first}", bullets=lines))
             choices.append(record_choice("Open the latest", "pack", shared[0]["id"], person_id=r.id))
         else:
@@ -677,12 +680,10 @@ class Router:
         for rec in records[:5]:
             data = rec["data"]
             what = "Check-in note" if data.get("type") == "checkin" else f"Self-assessment for {target_code(data)}"
-            try:
-                when = f", {format_uk(date.fromisoformat(data.get('date') or ''))}"
-            except ValueError:
-                when = ""
+            when = _record_date(data)
             counts = f": {counts_text(data['counts'])}" if data.get("counts") else ""
-            lines.append(f"{what}{when}{counts}" + (" (shared with your manager)" if rec["shared"] else " (private)"))
+            lines.append(f"{what}" + (f", {when}" if when else "") + counts
+                         + (" (shared with your manager)" if rec["shared"] else " (private)"))
         more = len(records) - 5
         return Reply(title="Your saved self-assessments and check-ins",
                      blocks=[Block(bullets=lines + ([f"…and {more} older"] if more > 0 else []))],

@@ -271,6 +271,45 @@ def _personal_reminders(knowledge: Knowledge, person: Person, today: date, polic
     return out
 
 
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A reminder a person will get (or was due), for telling them what to expect."""
+
+    due: date
+    kind: str
+    key: str
+    what: str
+
+
+def reminder_plan(knowledge: Knowledge, person: Person, today: date,
+                  policy: Policy = DEFAULT_POLICY) -> list[PlannedReminder]:
+    """The person's own reminders from today on, and any still due: the same rules as _personal_reminders,
+    looking ahead instead of only at today. Whether one was sent already is the ledger's to say."""
+    out: list[PlannedReminder] = []
+    result = _assess(knowledge, person, today)
+    if result is not None and result.earliest_eligible_date and result.milestone and result.next_level:
+        earliest = result.earliest_eligible_date
+        weeks = person.prefs.heads_up_weeks
+        heads_up = max(earliest - timedelta(weeks=weeks), result.since)
+        if weeks > 0 and today < earliest:
+            key = reminder_key(person.id, result.milestone, HEADS_UP, heads_up)
+            out.append(PlannedReminder(heads_up, HEADS_UP, key,
+                                       f"a heads-up {weeks} weeks before you have the time in level for "
+                                       f"{result.next_level}, with the evidence it asks for"))
+        if today < add_months(earliest, policy.long_eligible_months):
+            key = reminder_key(person.id, result.milestone, ELIGIBLE, earliest)
+            out.append(PlannedReminder(earliest, ELIGIBLE, key,
+                                       f"the day you have the time in level for {result.next_level}"))
+    prefs = person.prefs
+    if prefs.next_supervision and prefs.supervision_reminder_days is not None and today <= prefs.next_supervision:
+        due = prefs.next_supervision - timedelta(days=max(prefs.supervision_reminder_days, 0))
+        out.append(PlannedReminder(
+            due, SUPERVISION,
+            reminder_key(person.id, f"supervision {prefs.next_supervision.isoformat()}", SUPERVISION, due),
+            f"{prefs.supervision_reminder_days} days before your supervision on {format_date(prefs.next_supervision)}"))
+    return sorted(out, key=lambda p: p.due)
+
+
 def _digest(knowledge: Knowledge, manager: Person, reports: list[Person], today: date,
             policy: Policy) -> ReminderMessage | None:
     monday = today - timedelta(days=today.weekday())

@@ -49,7 +49,7 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
     r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at)\s+"
-    r"(?:an?\s+|level\s+)?(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\b"
+    r"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\b"
     r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now))?\s*[.!]?\s*$",
     re.I)
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
@@ -59,7 +59,20 @@ _SNOOZE = re.compile(
     r"|(?:pause|hold|mute)\s+(?:my\s+|the\s+)?(?:reminders?|nudges?|notifications?)(?=\s+(?:for|until|till|in|to)\b)"
     r")\b(?P<rest>.*)$", re.I)
 _OPT_OUT = re.compile(r"^\s*(?:stop|pause|turn off|no more|opt out of|unsubscribe(?: from)?)\s+(?:all\s+)?"
-                      r"(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\b|^\s*opt[- ]?out\b", re.I)
+                      r"(?:the\s+|my\s+|these\s+)?(?:reminders?|nudges?|notifications?)\b|^\s*opt[- ]?out\b|"
+                      r"^\s*(?:please\s+)?(?:stop|quit) (?:reminding|nudging|messaging|pestering|chasing) me\b|"
+                      r"^\s*(?:please\s+)?(?:don'?t|do not) (?:remind|nudge|message) me(?: any ?more| again)?\s*[.!]*$|"
+                      r"^\s*unsubscribe\s*[.!]*$", re.I)
+# "When's my next reminder?", "what reminders will I get?", "my reminder settings"
+_MY_REMINDERS = re.compile(r"\b(?:my (?:next )?reminders?|next reminder|reminder settings|what reminders|"
+                           r"when (?:will|do|are) you (?:remind|message|nudge) me|am i getting reminders|"
+                           r"are (?:my )?reminders (?:on|off)|when(?:'s| is) my (?:next )?reminder)\b", re.I)
+# "Who's my manager?", "who is my line manager?"
+_MY_MANAGER = re.compile(r"\bwho(?:'s| is) my (?:line |team )?manager\b|\bwho do i report to\b|"
+                         r"\bwho manages me\b", re.I)
+# "Change my level", "my level is wrong", "update my start date"
+_CHANGE_LEVEL = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend) my (?:level|grade|start date|record)\b|"
+                           r"\bmy (?:level|grade|start date) is wrong\b", re.I)
 _OPT_IN = re.compile(r"^\s*(?:start|resume|turn on|restart|opt in to)\s+(?:the\s+)?(?:reminders?|nudges?|"
                      r"notifications?)\b|^\s*opt[- ]?in\b", re.I)
 _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|"
@@ -323,6 +336,12 @@ class Router:
                 return [self._team(person, named)]
         if _MY_RECORDS.search(text):
             return [self._my_records(person)]
+        if _MY_REMINDERS.search(text):
+            return [self._my_reminders(person)]
+        if _MY_MANAGER.search(text):
+            return [self._my_manager(person)]
+        if _CHANGE_LEVEL.search(text) and not parse(text).levels:
+            return [self._change_level(person)]
         if _NEW_STARTER.search(text) and not parse(text).levels:
             return [self._new_starter(person)]
         if _MY_TEAM.search(text):
@@ -639,6 +658,71 @@ class Router:
                         self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}")]
         return Reply(title=name, blocks=blocks, choices=choices,
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    def _my_reminders(self, person: Person) -> Reply:
+        """'When's my next reminder?': what careerbot will send and when, whether reminders are on, snoozed or
+        off, and the hours they keep to; with the buttons to snooze, stop or resume."""
+        from bot.reminders import SNOOZE_ACTION, STOP_ACTION, reminder_plan
+
+        prefs = person.prefs
+        today = self._today(person)
+        if prefs.opted_out:
+            state = "Your reminders are off. Say “start reminders” to turn them back on."
+        elif prefs.snoozed_until and prefs.snoozed_until > today:
+            state = (f"Your reminders are snoozed until {format_uk(prefs.snoozed_until)}; anything due before then "
+                     "waits until that day.")
+        else:
+            state = "Your reminders are on."
+        sent = {e.key: e for e in self.store.ledger(person_id=person.id)}
+        lines = []
+        for p in reminder_plan(self.k, person, today):
+            done = sent.get(p.key)
+            if done is not None and done.status == "sent":
+                lines.append(f"{format_uk(p.due)}: {p.what} (sent)")
+            elif p.due <= today:
+                lines.append(f"Due since {format_uk(p.due)}: {p.what} (it goes at the next working time)")
+            else:
+                lines.append(f"{format_uk(p.due)}: {p.what}")
+        blocks = [Block(text=state)]
+        if lines:
+            blocks.append(Block(title="What I would send you" if prefs.opted_out else "What I'll send you",
+                                bullets=lines))
+        elif not person.level_code:
+            blocks.append(Block(text="I don't know your level yet, so there are no milestone reminders. Tell me, "
+                                     "for example: “I'm SW2B since March 2025”."))
+        else:
+            blocks.append(Block(text="Nothing is planned: your level has no further time-in-level milestone, and no "
+                                     "supervision reminder is set (a check-in can set one)."))
+        start, end = prefs.working_hours
+        blocks.append(Block(text=f"I only send them on working days between {start}:00 and {end}:00 your time "
+                                 f"({person.timezone}), never on bank holidays, and at most {prefs.weekly_cap} a "
+                                 "week."))
+        if prefs.opted_out:
+            choices = [Choice("Start reminders", {"action": "reminders", "what": "opt_in"})]
+        else:
+            choices = [Choice("Snooze for 2 weeks", {"action": SNOOZE_ACTION, "weeks": 2}),
+                       Choice("Stop reminders", {"action": STOP_ACTION}, style="danger")]
+        return Reply(title="Your reminders", blocks=blocks, choices=choices, status="answered")
+
+    def _my_manager(self, person: Person) -> Reply:
+        manager = self.store.get_person(person.manager_id) if person.manager_id else None
+        if manager is None:
+            return Reply(title="I don't have a manager recorded for you.",
+                         blocks=[Block(text="HR can add reporting lines from the staff list (careerbot roster "
+                                            "import). Until then, nothing you share goes to anyone.")])
+        return Reply(title=f"Your manager in my records is {manager.display_name or manager.id}.",
+                     blocks=[Block(text="They see your milestones in their weekly digest, and a self-assessment or "
+                                        "check-in only if you share it. If this is wrong, HR can correct the staff "
+                                        "list.")])
+
+    def _change_level(self, person: Person) -> Reply:
+        now = (f"At the moment I have you as {person.level_code}"
+               + (f" since {format_uk(person.level_since)}." if person.level_since else ".")
+               if person.level_code else "I don't have a level for you yet.")
+        return Reply(title="Tell me your level and when you started it.",
+                     blocks=[Block(text=f"{now} For example: “I'm SW2B since March 2025” or “I started SCO 4B on "
+                                        "1 June 2024”. I'll ask you to confirm before changing anything.")],
+                     status="clarify")
 
     def _new_starter(self, person: Person) -> Reply:
         """'I've just started, what now?': welcome, and the first steps: record a level, see what it asks."""

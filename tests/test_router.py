@@ -515,3 +515,38 @@ def test_a_cached_answer_never_hides_a_follow_up(services):
     second.say("evidence for SW3B")
     assert second.say("what about C?").startswith("Evidence for SW3C")  # not the cached reply above
     assert first.say("evidence for SW3B") == second.say("evidence for SW3B")  # plain questions share the cache
+
+
+def test_my_reminders_says_what_will_be_sent_when_and_how_to_stop(services):
+    chat = FakeChannel(services)
+    assert "I don't know your level yet, so there are no milestone reminders" in chat.say("when's my next reminder?")
+    chat.say("I'm SW3A since 1 September 2026")
+    chat.press("Yes")
+    text = chat.say("what reminders will I get?")
+    # SW3A -> SW3B after 12 months: eligible 1 September 2027, heads-up 8 weeks before
+    assert "7 July 2027: a heads-up 8 weeks before you have the time in level for SW3B" in text
+    assert "1 September 2027: the day you have the time in level for SW3B" in text
+    assert "between 9:00 and 17:00 your time (Europe/London), never on bank holidays, and at most 3 a week" in text
+    assert [c.label for c in chat.last[0].choices] == ["Snooze for 2 weeks", "Stop reminders"]
+    chat.say("stop reminding me")
+    assert services.store.get_person("u1").prefs.opted_out
+    text = chat.say("my reminders")
+    assert "Your reminders are off" in text and "What I would send you" in text
+    assert [c.label for c in chat.last[0].choices] == ["Start reminders"]
+    chat.press("Start reminders")
+    assert not services.store.get_person("u1").prefs.opted_out
+
+
+@pytest.mark.parametrize("said", ["stop reminding me", "please don't remind me any more", "unsubscribe"])
+def test_the_ways_people_say_stop_reminders(services, said):
+    FakeChannel(services).say(said)
+    assert services.store.get_person("u1").prefs.opted_out
+
+
+def test_who_is_my_manager_and_change_my_level(services):
+    services.store.upsert_people([Person(id="boss", display_name="Sam Boss"),
+                                  Person(id="u1", display_name="U1", manager_id="boss")])
+    chat = FakeChannel(services)
+    assert chat.say("who's my manager?").startswith("Your manager in my records is Sam Boss.")
+    assert chat.say("change my level").startswith("Tell me your level and when you started it.")
+    assert chat.say("I'm actually SW2C").startswith("Since when have you been SW2C?")

@@ -27,6 +27,7 @@ from bot.reminders import (
     holiday_subdiv,
     next_send_window,
     parse_snooze,
+    reminder_plan,
 )
 from bot.storage.base import LedgerEntry, Person, ReminderPrefs
 from tests.fakes import FakeStore, FixedClock, RecordingNotifier, small_knowledge
@@ -573,3 +574,26 @@ def test_a_store_error_for_one_person_does_not_stop_the_pass() -> None:
     slack = RecordingNotifier()
     report = service(store, slack).run_pass(utc(2026, 3, 9, 9))
     assert report.errors == 1 and report.sent == 1 and slack.keys[0].startswith("bob|")
+
+
+@pytest.mark.parametrize("who", [
+    person("ana", "SW2A", date(2024, 3, 7)),
+    person("ben", "SW3B", date(2026, 1, 31), prefs=ReminderPrefs(next_supervision=date(2026, 3, 12),
+                                                                  supervision_reminder_days=3)),
+    person("cat", "SW2B", date(2025, 12, 15), prefs=ReminderPrefs(heads_up_weeks=0)),
+])
+def test_the_plan_people_are_shown_is_what_the_scheduler_sends(who) -> None:
+    """'When's my next reminder?' must not promise what the scheduler will not do: on each planned day the
+    scheduler has exactly that reminder due, under the same ledger key, and not the day before."""
+    today = date(2026, 1, 2)
+    plan = reminder_plan(K, who, today)
+    assert plan and plan == sorted(plan, key=lambda p: p.due)
+    for planned in plan:
+        on_the_day = due_reminders([who], knowledge=K, now=utc(*planned.due.timetuple()[:3], 12))
+        assert planned.key in [m.key for _, m in on_the_day]
+        day_before = planned.due - timedelta(days=1)
+        if day_before >= today:
+            before = due_reminders([who], knowledge=K, now=utc(*day_before.timetuple()[:3], 12))
+            assert planned.key not in [m.key for _, m in before]
+    if who.id == "cat":  # heads-up turned off: only the day itself
+        assert [p.kind for p in plan] == [ELIGIBLE]

@@ -162,6 +162,14 @@ def _record_date(data: dict[str, Any]) -> str:
         return ""
 
 
+def _kept_private(what: str) -> Reply:
+    """A personal question asked in a channel: answered only where nobody else reads it."""
+    return Reply(title="I'll answer that in a private chat.",
+                 blocks=[Block(text=f"{what} are personal, so I only show them in a direct message with me, where "
+                                    "nobody else can read them. Send me a direct message and ask again.")],
+                 status="clarify")
+
+
 def _welcome() -> Reply:
     return Reply(title="You're welcome.",
                  blocks=[Block(text="Ask me anything else about the career progression framework whenever you like.")])
@@ -328,6 +336,10 @@ class Router:
             return [self._reminder_setting(person, "opt_out")]
         if _OPT_IN.search(text):
             return [self._reminder_setting(person, "opt_in")]
+        if not msg.is_direct:
+            personal = self._personal_intent(text, person)
+            if personal is not None:
+                return [_kept_private(personal)]
         if _ABOUT_SOMEONE.search(text):  # a manager asking about one of their reports by name
             named = self._named_reports(person, text)
             if len(named) == 1:
@@ -343,19 +355,32 @@ class Router:
         if _CHANGE_LEVEL.search(text) and not parse(text).levels:
             return [self._change_level(person)]
         if _NEW_STARTER.search(text) and not parse(text).levels:
-            return [self._new_starter(person)]
+            return [self._new_starter(person, private=msg.is_direct)]
         if _MY_TEAM.search(text):
             return [self._team(person)]
         if _MY_MILESTONE.search(text) and not parse(text).levels:
             return [self._my_milestone(person)]
         if _WHATS_LEFT.match(text):
             return [self._whats_left(person)]
-        return [self._answer(text, person, key=msg.conversation_key)]
+        return [self._answer(text, person, key=msg.conversation_key, private=msg.is_direct)]
+
+    def _personal_intent(self, text: str, person: Person) -> str | None:
+        """What a message asks that is about the person or their team (shown only in a private chat), or None."""
+        if _MY_TEAM.search(text) or (_ABOUT_SOMEONE.search(text) and self._named_reports(person, text)):
+            return "Your team's milestones"
+        if _MY_RECORDS.search(text) or _WHATS_LEFT.match(text):
+            return "Your self-assessments"
+        if _MY_REMINDERS.search(text):
+            return "Your reminders"
+        if _MY_MANAGER.search(text) or _MY_MILESTONE.search(text):
+            return "Your level and milestones"
+        return None
 
     # -- answering -------------------------------------------------------------------------------
-    def _answer(self, text: str, person: Person, *, key: str | None = None, replaces_prompt: bool = False) -> Reply:
+    def _answer(self, text: str, person: Person, *, key: str | None = None, replaces_prompt: bool = False,
+                private: bool = True) -> Reply:
         role = level = None
-        if person.level_code:
+        if person.level_code and private:  # in a channel, answers are the framework's, never the person's
             q = parse(person.level_code)
             if q.levels:
                 role, level = q.levels[0][0], q.levels[0][1]
@@ -724,9 +749,9 @@ class Router:
                                         "1 June 2024”. I'll ask you to confirm before changing anything.")],
                      status="clarify")
 
-    def _new_starter(self, person: Person) -> Reply:
+    def _new_starter(self, person: Person, *, private: bool = True) -> Reply:
         """'I've just started, what now?': welcome, and the first steps: record a level, see what it asks."""
-        if person.level_code and person.level_since:
+        if person.level_code and person.level_since and private:
             reply = self._my_milestone(person)
             reply.title = f"Welcome! {reply.title}"
             return reply

@@ -550,3 +550,29 @@ def test_who_is_my_manager_and_change_my_level(services):
     assert chat.say("who's my manager?").startswith("Your manager in my records is Sam Boss.")
     assert chat.say("change my level").startswith("Tell me your level and when you started it.")
     assert chat.say("I'm actually SW2C").startswith("Since when have you been SW2C?")
+
+
+@pytest.mark.parametrize("asked", ["my team", "has Amy done a self-assessment?", "what do I still need?",
+                                   "when's my next reminder?", "what level am I?", "have I done a self-assessment?"])
+def test_personal_questions_in_a_channel_are_answered_only_in_private(services, asked):
+    services.store.upsert_people([
+        Person(id="u1", display_name="Boss", level_code="SW2B", level_since=date(2025, 3, 1)),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2A", level_since=date(2024, 1, 31),
+               manager_id="u1"),
+    ])
+    chat = FakeChannel(services)
+    msg = Incoming(channel="test", user_id="u1", conversation_id="team-channel", text=asked, is_direct=False)
+    text = "\n".join(r.plain_text() for r in services.router.handle(msg))
+    assert text.startswith("I'll answer that in a private chat.")
+    assert "Amy" not in text and "SW2B" not in text and "2025" not in text
+    assert "I'll answer that in a private chat." not in chat.say(asked)  # the same question in a DM is answered
+
+
+def test_a_framework_question_in_a_channel_gets_no_personal_details(services):
+    services.store.upsert_people([Person(id="u1", display_name="U1", level_code="SW2B",
+                                         level_since=date(2025, 3, 1))])
+    msg = Incoming(channel="test", user_id="u1", conversation_id="team-channel", text="how long before SW2C?",
+                   is_direct=False)
+    text = "\n".join(r.plain_text() for r in services.router.handle(msg))
+    assert text.startswith("At least 6-12 months at SW2B before SW2C.") and "For you" not in text
+    assert "For you" in FakeChannel(services).say("how long before SW2C?")

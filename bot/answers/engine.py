@@ -1948,7 +1948,9 @@ class AnswerEngine:
             title=prefix or "Hello! I answer questions about the career progression framework.",
             blocks=[
                 Block(title="You can ask, for example:", bullets=list(EXAMPLES)),
-                Block(text="I can also run a self-assessment before supervision: say “assess me”."),
+                Block(text="I can also run a self-assessment before supervision: say “assess me”. About you: "
+                           "“I'm SW2B since March 2025”, “what do I still need?”, “my reminders”, “prepare for "
+                           "supervision”."),
             ],
             choices=[
                 self.ask_choice("What do I need for SW3B?", "what do I need for SW3B?"),

@@ -51,7 +51,7 @@ INSTANT = ("export_data", "share_latest", "pack_latest")  # one-shot actions, no
 # unmistakable. "Assess me" or "check-in" typed there is kept as the answer.
 ANYWHERE = ("delete_data", *INSTANT)
 # What is only done in a direct message: in a channel everyone there would see the answers or the file
-PRIVATE = ("self_assessment", "checkin", "delete_data", *INSTANT)
+PRIVATE = ("self_assessment", "checkin", "delete_data", "set_level", *INSTANT)
 ALIASES = {"assess": "self_assessment", "self-assessment": "self_assessment", "assessment": "self_assessment",
            "check_in": "checkin", "check-in": "checkin", "export": "export_data", "delete": "delete_data",
            "share": "share_latest", "pack": "pack_latest"}
@@ -582,7 +582,8 @@ class DialogRunner:
 
 
 def _in_private_only(name: str) -> Reply:
-    what = {"self_assessment": "A self-assessment", "checkin": "A supervision check-in"}.get(name, "Your data")
+    what = {"self_assessment": "A self-assessment", "checkin": "A supervision check-in",
+            "set_level": "Recording your level"}.get(name, "Your data")
     return Reply(title=f"{what} is for a private chat with me, not a channel.",
                  blocks=[Block(text="Everyone in this channel would see your answers. Send me a direct message (in "
                                     "Slack, a DM; in Teams, a one-to-one chat with careerbot) and say the same "

@@ -576,3 +576,12 @@ def test_a_framework_question_in_a_channel_gets_no_personal_details(services):
     text = "\n".join(r.plain_text() for r in services.router.handle(msg))
     assert text.startswith("At least 6-12 months at SW2B before SW2C.") and "For you" not in text
     assert "For you" in FakeChannel(services).say("how long before SW2C?")
+
+
+def test_recording_a_level_in_a_channel_is_kept_for_a_private_chat(services):
+    msg = Incoming(channel="test", user_id="u1", conversation_id="team-channel", text="I'm SW2B since March 2025",
+                   is_direct=False)
+    text = "\n".join(r.plain_text() for r in services.router.handle(msg))
+    assert text.startswith("Recording your level is for a private chat with me, not a channel.")
+    person = services.store.get_person("u1")
+    assert person is None or person.level_code is None

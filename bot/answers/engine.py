@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from bot.answers.levels import ROLE_NAMES
-from bot.answers.questions import KNOWN_LEVELS, ONE_LADDER, Query, parse
+from bot.answers.questions import KNOWN_LEVELS, LADDER, ONE_LADDER, Query, parse
 from bot.answers.retrieval import Retriever, terms
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, TimeRule
@@ -1088,7 +1088,7 @@ class AnswerEngine:
                    ctx: Context) -> tuple[tuple[str, str], tuple[str, str]] | None:
         """'How long from SW2A to SW3A?', 'how long until I'm a senior? I'm SW2B', 'how long from newly qualified
         to team manager?': a start and a goal in different roles of the one ladder, the goal further up."""
-        ladder = [r for r in ("SW2", "SW3", "SW4") if r in self.k.roles]
+        ladder = [r for r in LADDER if r in self.k.roles]
         named = [r for r in dict.fromkeys(roles) if r in ladder]
         goal_role = next((r for r in named if self._role_is_the_goal(q, r)), None)
         if goal_role is None and len(named) >= 2:
@@ -1209,12 +1209,10 @@ class AnswerEngine:
         return reply
 
     def _previous_role(self, role: str) -> str | None:
-        ladder = ["SW2", "SW3", "SW4"]
-        return ladder[ladder.index(role) - 1] if role in ladder and ladder.index(role) > 0 else None
+        return LADDER[LADDER.index(role) - 1] if role in LADDER and LADDER.index(role) > 0 else None
 
     def _next_role(self, role: str) -> str | None:
-        ladder = ["SW2", "SW3", "SW4"]
-        return ladder[ladder.index(role) + 1] if role in ladder and ladder.index(role) + 1 < len(ladder) else None
+        return LADDER[LADDER.index(role) + 1] if role in LADDER and LADDER.index(role) + 1 < len(LADDER) else None
 
     def _top_level(self, role: str, level: str, *, topic: str) -> Reply:
         info = self.k.roles[role]

@@ -301,7 +301,8 @@ _PCF_DOMAIN_NAMES = re.compile(
     r"\brights,? justice\b|\bcritical reflection\b|\bskills (?:and|&) interventions\b|"
     r"\bcontexts (?:and|&) organisations\b|\bprofessional leadership\b")
 
-ONE_LADDER = frozenset(("SW2", "SW3", "SW4"))  # the Social Worker framework's roles, in order (document 001)
+LADDER = ("SW2", "SW3", "SW4")  # the Social Worker framework's roles, in order (document 001's table)
+ONE_LADDER = frozenset(LADDER)
 MAPPING_WORDS = (
     "equal",
     "equivalent",

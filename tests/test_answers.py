@@ -735,3 +735,15 @@ def test_two_asks_in_one_message_answer_the_time_and_offer_the_rest(engine):
     assert reply.blocks[0].text.startswith("You asked two things.")
     assert "What SW3B needs" in [c.label for c in reply.choices]
     assert "You asked two things" not in engine.answer("how long at SW2A before SW2B").plain_text()
+
+
+@pytest.mark.parametrize("asked, title", [
+    ("how long till senior", "No time-in-level rule for moving into SW3A."),
+    ("what's the quickest route to SW4", "No time-in-level rule for moving into SW4A."),
+    ("can I jump from SW3A to SW3C", "From SW3A to SW3C: at least 30 months (2 years 6 months) of time in level."),
+])
+def test_more_ways_of_asking_how_long_to_a_role_or_level(engine, asked, title):
+    reply = engine.answer(asked)
+    assert reply.title == title
+    if "jump" in asked:
+        assert "does not describe skipping a level" in reply.plain_text()

@@ -148,8 +148,10 @@ _TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirem
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
-_SKIP = re.compile(r"\bskip(?:ping|ped)?\b|\bjump(?:ing)? (?:straight )?(?:to|over)\b|\bstraight (?:in )?to\b|"
+_SKIP = re.compile(r"\bskip(?:ping|ped)?\b|\bjump(?:ing)? (?:straight )?(?:to|over|from)\b|\bstraight (?:in )?to\b|"
                    r"\bfast[- ]?track|\bbypass|\bmiss out\b")
+_SKIP_NOTE = ("The framework does not describe skipping a level or shortening the time: it sets the minimum time "
+              "at each level before the next. Your manager or HR can say whether exceptions are ever made.")
 _ASKS_WHAT_IS_NEEDED = re.compile(r"\b(?:need|needs|needed|require|required|requirements?|have to|must|should i)\b")
 # "I'm a student social worker": the framework starts at the first level of Social Worker
 _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\bstudying social work\b|"
@@ -311,6 +313,8 @@ class AnswerEngine:
                 if first and goal > first and self.k.next_level(role, first) != goal:
                     path = (role, first), (role, goal)
             reply = self._path_time(*path) if path is not None else self._time_in_level(q, roles, levels)
+            if _SKIP.search(q.lower) and not any(b.text == _SKIP_NOTE for b in reply.blocks):
+                reply.blocks.insert(0, Block(text=_SKIP_NOTE))
             goal = reply.meta.get("level")
             if goal and reply.meta.get("role") and _TWO_ASKS.search(q.lower):
                 # "what do I need for SW3B and how long does it take?": the time is answered; the rest is a
@@ -969,8 +973,8 @@ class AnswerEngine:
 
     _GOAL_BEFORE = re.compile(
         r"(?:\b(?:be|become|becoming|get to|move to|move up to|go for|apply for|reach|reaching|promoted to|"
-        r"promotion to|step up to)|\b(?:until|till|til|before)\s+(?:i'?m|i am|i can be|i become))\s+"
-        r"(?:an?\s+|the\s+)?$")
+        r"promotion to|step up to|route to|way to|path to|progress to)|\b(?:until|till|til)(?:\s+(?:i'?m|i am|i can be|"
+        r"i become))?|\bbefore\s+(?:i'?m|i am|i can be|i become))\s+(?:an?\s+|the\s+)?$")
 
     def _role_is_the_goal(self, q: Query, role: str) -> bool:
         """'How long until I'm a senior?', 'how long to become a team manager?': the role is where the person
@@ -1058,9 +1062,7 @@ class AnswerEngine:
         if _SKIP.search(q.lower):
             blocks.append(
                 Block(
-                    text="The framework does not describe skipping a level or shortening the time: it sets "
-                    "the minimum time at each level before the next. Your manager or HR can say whether "
-                    "exceptions are ever made."
+                    text=_SKIP_NOTE
                 )
             )
         evidence = self.k.find(role=role, level=to, topic="evidence")

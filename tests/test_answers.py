@@ -690,7 +690,11 @@ def test_how_long_it_takes_to_get_to_a_level_counts_from_the_roles_start(engine,
 
 
 def test_a_lone_topic_word_asks_which_role(engine):
-    assert engine.answer("how long").title == "Which role do you mean?"
+    reply = engine.answer("how long")
+    assert reply.title == "Which role do you mean?"
+    assert [c.label for c in reply.choices] == ["Social Worker (SW2)", "Senior Social Worker (SW3)",
+                                                "Team Manager (SW4)"]
+    assert "It sets no time in level for" in reply.plain_text() and "Social Care Officer (SCO)" in reply.plain_text()
 
 
 def test_do_i_need_x_to_be_a_role_answers_from_what_the_role_says_about_x(engine):

@@ -1800,8 +1800,15 @@ class AnswerEngine:
                     else:
                         choices.append(self.ask_choice(f"{info.title} {full}", f"{q.text} {full}"))
             elif not letters:
+                if topic == "time_in_level" and not any(r.role == code for r in self.k.time_rules):
+                    continue  # "how long?": only roles the framework sets a time in level for
                 choices.append(self.ask_choice(f"{info.title} ({code})", f"{q.text} {code}"))
         blocks = [Block(text="The framework covers several roles.")]
+        if topic == "time_in_level" and not letters:
+            without = [self._role_name(c) for c, i in self.k.roles.items()
+                       if i.kind == "role" and not any(r.role == c for r in self.k.time_rules)]
+            if without:
+                blocks.append(Block(text="It sets no time in level for " + ", ".join(without) + "."))
         related = []
         if letters and not q.topics and not q.comparison and q.glossary_hint:
             # "What does Practising mean?", "what is level C?": the names are the same in every role; what a

@@ -751,3 +751,28 @@ def test_more_ways_of_asking_how_long_to_a_role_or_level(engine, asked, title):
     assert reply.title == title
     if "jump" in asked:
         assert "does not describe skipping a level" in reply.plain_text()
+
+
+def test_progressing_from_a_to_b_in_a_role_without_time_rules_shows_what_b_asks(engine):
+    reply = engine.answer("how do SCOs progress from A to B")
+    assert reply.title.startswith("After SCO 4A comes SCO 4B (Practising).") and reply.status == "answered"
+    assert "Training on what is required to complete a CHC checklist." in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["what does KR10 need that KR9 doesnt", "is KR10 more senior than KR9"])
+def test_two_kent_posts_are_compared(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.meta.get("topic") == "comparison"
+    assert "KR9, Kent County Council" in reply.plain_text() and "KR10, Kent County Council" in reply.plain_text()
+
+
+def test_moving_between_one_grade_posts_shows_the_new_posts_person_spec(engine):
+    reply = engine.answer("how do I go from KR9 to KR10")
+    assert reply.meta.get("topic") == "role_change" and reply.meta.get("role") == "KR10"
+    assert "describe no route or time between them" in reply.plain_text()
+
+
+def test_a_post_without_desirable_criteria_says_so(engine):
+    reply = engine.answer("PO3 desirable criteria")
+    assert "documents list no desirable criteria" in reply.plain_text()
+    assert "driving licence" in engine.answer("does PO3 need a driving licence").blocks[0].bullets[0]

@@ -327,7 +327,12 @@ class AnswerEngine:
                     reply.choices.insert(0, self.ask_choice(label, f"what do I need for {code}"))
             return reply
         if q.next_step and roles:
-            return self._next_step(roles[0], levels[-1][1] if levels else ctx.level if ctx.role == roles[0] else None)
+            current = levels[-1][1] if levels else ctx.level if ctx.role == roles[0] else None
+            if len(levels) > 1:  # "how do SCOs progress from A to B?": the step starts at the level left
+                placed = [(lv, p) for r, lv, p in q.levels if r == roles[0]]
+                left = [lv for lv, p in placed if _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])]
+                current = left[0] if left else min(lv for lv, _ in placed)
+            return self._next_step(roles[0], current)
         if q.comparison and len(levels) >= 1 and roles:
             return self._compare(q, levels)
         if "development" in q.topics or ("guidance" in q.topics and not roles):
@@ -1293,6 +1298,14 @@ class AnswerEngine:
         reply.title = f"After {self.k.code(role, level)} comes {self.k.code(role, nxt)} ({info.levels[nxt]}). " + (
             reply.title or ""
         )
+        if reply.status == "not_in_framework":
+            # no time rule for this role (SCO): the step is still answered with what the next level asks
+            code = self.k.code(role, nxt)
+            asked = self._level(parse(f"what do I need for {code}"), role, nxt)
+            reply.blocks += [Block(title=f"What {code} asks", text="In the framework's own words:"), *asked.blocks]
+            reply.sources = list(dict.fromkeys(reply.sources + asked.sources))
+            reply.choices = asked.choices
+            reply.status = "answered"
         reply.meta.update(topic="next_step", level=nxt)
         return reply
 
@@ -1484,6 +1497,10 @@ class AnswerEngine:
     def _role(self, q: Query, role: str) -> Reply:
         info = self.k.roles[role]
         topics = [t for t in q.topics if t in TOPIC_TITLES or t in ("person_spec", "grade")]
+        if not topics and not info.levels and _YES_NO.match(q.lower) and self._rare_terms(q, role):
+            hits = self._role_hits(q, role)  # "does PO3 need a driving licence?": the line that says so
+            if hits:
+                return hits
         if not topics and not info.levels and re.search(r"\bneed(?:s|ed)?\b|\brequir|\bessential|\bcriteria\b",
                                                          q.lower):
             topics = ["person_spec"]  # "what does a KR10 need?": a one-grade post's needs are its person spec
@@ -1496,13 +1513,18 @@ class AnswerEngine:
                 if wanted:
                     criteria = [c for c in criteria if c.topic in wanted] or criteria
                 part = criteria[0].part or "Person specification"
-                return self._reply(
+                reply = self._reply(
                     title=f"{part}: {self._role_name(role)}",
                     criteria=criteria,
                     role=role,
                     level=None,
                     topic="person_spec",
                 )
+                if re.search(r"\bdesirable\b", q.lower) and not any(
+                        re.search(r"desirable", f"{c.part or ''} {c.text}", re.I) for c in self.k.find(role=role)):
+                    reply.blocks.insert(0, Block(text=f"The {self._role_name(role)} documents list no desirable "
+                                                      "criteria; these are the criteria they give."))
+                return reply
             topics = [t for t in topics if t != "person_spec"] or list(LEVEL_TOPICS)
         if "grade" in topics:
             return self._grade(role)
@@ -1877,8 +1899,17 @@ class AnswerEngine:
         target = after[0]
         source = next((r for r, _p in mentions if r != target), None)
         info = self.k.roles.get(target)
-        if source is None or info is None or info.kind != "role" or not info.levels:
+        if source is None or info is None or info.kind != "role":
             return None
+        if not info.levels:  # "how do I go from KR9 to KR10?": a one-grade post asks what its person spec says
+            reply = self._role(parse(f"person specification for {target}"), target)
+            reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
+            reply.blocks.insert(0, Block(text=(
+                f"{target} is a different post from {source}, and the documents describe no route or time between "
+                f"them. What the {target} documents ask is below, in their own words. Your manager or HR can say "
+                "how a move works in practice.")))
+            reply.meta.update(topic="role_change")
+            return reply
         level = next((lv for r, lv in levels if r == target and lv), None) or next(iter(info.levels))
         code = self.k.code(target, level)
         reply = self._level(parse(f"qualifications and experience for {code}"), target, level)

@@ -552,6 +552,10 @@ def parse(text: str) -> Query:
     q.mentions = [(r, p) for r, _lv, p in mentions]
 
     level_words = find_level_words(lower) + level_after_to(typed)
+    for m in re.finditer(r"\bfrom\s+(?:level\s+)?([abcABC])\s+(?:to|into|up to)\s+(?:level\s+)?([abcABC])\b", typed):
+        # "from A to B": both letters are levels, though "a" alone is usually an article
+        level_words += [(m.group(1).upper(), m.start(1)), (m.group(2).upper(), m.start(2))]
+    level_words = sorted(set(level_words), key=lambda x: x[1])
     for _role, pos, name in role_names:
         m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
             typed, pos + len(name)
@@ -637,7 +641,9 @@ def parse(text: str) -> Query:
         if "evidence" not in q.topics:
             q.topics.insert(0, "evidence")
     q.mapping = _has(lower, MAPPING_WORDS) and len({r for r in q.roles}) >= 2
-    q.comparison = _has(lower, COMPARISON_WORDS)
+    q.comparison = _has(lower, COMPARISON_WORDS) or bool(re.search(
+        r"\bmore senior than\b|\bsenior to\b|\bhigher than\b|\blower than\b|\b(?:need|needs|ask|asks|have|has) "
+        r"(?:that|which) (?:an? |the )?\S+ (?:doesn'?t|does not|don'?t|do not)\b", lower))
     if q.mapping and set(q.roles) <= ONE_LADDER:
         # "SW2B vs SW3A", "is SW2 the same as SW3?": levels of one framework's ladder, not grades of two
         # employers to map onto each other, so compared

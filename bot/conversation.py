@@ -142,6 +142,22 @@ class Attachment:
         return f"Attachment({self.filename!r}, {self.content_type!r}, {size})"
 
 
+@dataclass
+class HomeSummary:
+    """A person's career at a glance (a Slack App Home, a welcome card): plain text, for a channel to render."""
+
+    name: str | None = None
+    level: str | None = None  # "SW2B (Practising)"; None when not recorded
+    since_text: str | None = None  # "1 March 2025"
+    milestone: list[str] = field(default_factory=list)  # the next step and the source's notes
+    evidence_for: str | None = None  # the next level's code
+    evidence: list[str] = field(default_factory=list)  # what the framework asks as evidence for it
+    last_assessment: str | None = None  # one line about the latest self-assessment
+    next_level: str | None = None  # for a "Start a self-assessment" button
+    reminders: str | None = None  # "on", "snoozed until …", "off"
+    problems: list[str] = field(default_factory=list)
+
+
 class DeliveryError(Exception):
     """A channel could not deliver a message. retryable=False means the person cannot be reached."""
 

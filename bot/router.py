@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import parse
-from bot.conversation import Aside, Attachment, Block, Choice, Incoming, Reply
+from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
 from bot.dates import format_uk, parse_date
 from bot.knowledge.model import Knowledge
 from bot.storage.base import Person, Store, StoreError
@@ -160,6 +160,63 @@ def _record_date(data: dict[str, Any]) -> str:
         return format_uk(date.fromisoformat(data.get("date") or ""))
     except (TypeError, ValueError):
         return ""
+
+
+def _milestone_lines(result: Any) -> list[str]:
+    """The next step, as lines: eligible already, from a date, no time rule, or the top level."""
+    lines = []
+    if result.next_level is None:
+        lines.append("You are at the top level of your role in the framework.")
+    elif result.eligible is None or result.earliest_eligible_date is None:
+        lines.append(f"Next level: {result.next_level}. The framework sets no minimum time in level for it.")
+    elif result.eligible:
+        lines.append(f"Next level: {result.next_level}. You have had the time in level since "
+                     f"{format_uk(result.earliest_eligible_date)}, so you can put yourself forward.")
+    else:
+        lines.append(f"Next level: {result.next_level}. The earliest date you could put yourself forward is "
+                     f"{format_uk(result.earliest_eligible_date)}.")
+    lines += list(result.notes)[:3]
+    return lines
+
+
+_COUNT_LABELS = (("met", "met"), ("partly", "partly met"), ("not_yet", "not yet"), ("not_sure", "not sure"),
+                 ("na", "not applicable"))
+
+
+def _describe_assessment(record: dict[str, Any]) -> str:
+    """One line about a self-assessment record (the dialogs' record shape; unknown fields are skipped)."""
+    data = record.get("data") or {}
+    when = ""
+    raw = data.get("date") or record.get("created_at")
+    if isinstance(raw, datetime):
+        when = format_uk(raw.date())
+    elif isinstance(raw, date):
+        when = format_uk(raw)
+    elif isinstance(raw, str):
+        try:
+            when = format_uk(datetime.fromisoformat(raw).date())
+        except ValueError:
+            when = raw[:10]
+    target = data.get("target_label") or data.get("target")
+    text = when or "on record"
+    if target:
+        text += f", for {target}"
+    status = data.get("status", "complete")
+    progress = data.get("progress") or {}
+    if status != "complete":
+        text += " (not finished"
+        if progress.get("total"):
+            text += f": {progress.get('position', 0)} of {progress['total']} answered"
+        text += ")"
+    counts = data.get("counts")
+    if isinstance(counts, dict):
+        parts = [f"{counts[key]} {label}" for key, label in _COUNT_LABELS if counts.get(key)]
+        if parts:
+            text += ": " + ", ".join(parts)
+    summary = data.get("summary")
+    if isinstance(summary, str) and summary.strip():
+        text += f". {summary.strip()[:300]}"
+    return text
 
 
 def _kept_private(what: str) -> Reply:
@@ -728,6 +785,43 @@ class Router:
             choices = [Choice("Snooze for 2 weeks", {"action": SNOOZE_ACTION, "weeks": 2}),
                        Choice("Stop reminders", {"action": STOP_ACTION}, style="danger")]
         return Reply(title="Your reminders", blocks=blocks, choices=choices, status="answered")
+
+    def home_summary(self, person: Person | None) -> HomeSummary:
+        """The person's career at a glance, for a channel's home view (Slack's App Home): level and since when,
+        the next step, the evidence the next level asks for, the latest self-assessment, reminders."""
+        summary = HomeSummary()
+        if person is None:
+            return summary
+        summary.name = person.display_name or None
+        if person.level_code:
+            summary.level = person.level_code
+            if person.level_since:
+                summary.since_text = format_uk(person.level_since)
+                try:
+                    from bot.milestones import assess
+
+                    result = assess(self.k, level_code=person.level_code, since=person.level_since,
+                                    today=self._today(person))
+                    summary.level = result.level_label or summary.level
+                    summary.milestone = _milestone_lines(result)
+                    summary.evidence_for = result.evidence_for
+                    summary.evidence = [e.text for e in result.evidence_needed]
+                    summary.next_level = result.next_level
+                except ValueError as exc:
+                    summary.problems.append(f"I couldn't work out your next step: {exc}.")
+            else:
+                summary.milestone = ["I don't know when you started this level: set it to see your eligibility date."]
+        try:
+            records = self.store.list_records(person.id, "assessment")
+        except StoreError:
+            records = []
+        if records:
+            summary.last_assessment = _describe_assessment(records[0])
+        prefs = person.prefs
+        today = self._today(person)
+        summary.reminders = ("off" if prefs.opted_out else f"snoozed until {format_uk(prefs.snoozed_until)}"
+                             if prefs.snoozed_until and prefs.snoozed_until > today else "on")
+        return summary
 
     def _my_manager(self, person: Person) -> Reply:
         manager = self.store.get_person(person.manager_id) if person.manager_id else None

@@ -17,7 +17,7 @@ import pytest
 
 from bot.channels.slack_render import SET_LEVEL_ACTION, decode_choice
 from bot.conversation import Attachment, Reply
-from bot.storage.base import Person
+from bot.storage.base import Person, ReminderPrefs
 from tests.mock_slack import BOT_ID, BOT_USER
 from tests.slack_fixtures import USER, buttons, sign
 from tests.slack_fixtures import mock_slack as mock_slack  # noqa: F401
@@ -396,6 +396,13 @@ async def test_home_shows_eligibility_and_last_assessment(slack):
     assert "3 November 2025, for SW2B (Practising): 5 met, 3 partly met, 1 not yet. Strong on knowledge." in text
     start = next(b for b in home.view["blocks"] if b["type"] == "actions")["elements"][0]
     assert decode_choice(start["value"])[0] == {"action": "assess", "level": "SW2B"}
+    assert "Reminders: on." in text
+    store.upsert_person(Person(id="slack:" + USER, display_name="Pat", slack_user_id=USER, level_code="SW2A",
+                               level_since=date(2020, 1, 6), prefs=ReminderPrefs(opted_out=True)))
+    slack.mock.clear()
+    await slack.event({"type": "app_home_opened", "user": USER, "channel": "D1001", "tab": "home"})
+    [home] = await slack.mock.wait_for(lambda: slack.mock.calls_to("views.publish"))
+    assert "Reminders: off." in home.all_text
 
 
 # -- what must not produce a reply ------------------------------------------------------------------------------

@@ -853,47 +853,9 @@ class SlackChannel:
             log.exception("slack: could not publish App Home for %s", user)
 
     def home_view_for(self, user: str) -> dict[str, Any]:
-        """The App Home view for a Slack user (sync: reads the store)."""
-        from bot.dates import format_uk
-
-        services = self.services
-        person = services.store.find_person(slack_user_id=user)
-        level = since_text = evidence_for = last = None
-        milestone: list[str] = []
-        evidence: list[str] = []
-        problems: list[str] = []
-        assess_value: dict[str, Any] = {"action": "assess"}
-        if person is not None and person.level_code:
-            level = person.level_code
-            if person.level_since:
-                since_text = format_uk(person.level_since)
-                try:
-                    from bot.milestones import assess
-
-                    result = assess(services.knowledge, level_code=person.level_code, since=person.level_since,
-                                    today=_today(person))
-                    level = result.level_label or level
-                    milestone = _milestone_lines(result, format_uk)
-                    evidence_for = result.evidence_for
-                    evidence = [e.text for e in result.evidence_needed]
-                    if result.next_level:
-                        assess_value = {"action": "assess", "level": result.next_level}
-                except ImportError:  # pragma: no cover - a trimmed build without milestones
-                    pass
-                except ValueError as exc:
-                    problems.append(f"I couldn't work out your next step: {exc}.")
-            else:
-                milestone = ["I don't know when you started this level: set it to see your eligibility date."]
-        if person is not None:
-            try:
-                records = services.store.list_records(person.id, "assessment")
-            except Exception:  # noqa: BLE001
-                records = []
-            if records:
-                last = _describe_assessment(records[0], format_uk)
-        return home_view(name=person.display_name if person else None, level=level, since_text=since_text,
-                         milestone=milestone, evidence_for=evidence_for, evidence=evidence, last_assessment=last,
-                         assess_value=assess_value, owner=user, problems=problems)
+        """The App Home view for a Slack user (sync: reads the store): the core's summary, rendered."""
+        person = self.services.store.find_person(slack_user_id=user)
+        return home_view(self.services.router.home_summary(person), owner=user)
 
     async def _open_modal(self, trigger_id: str, user: str, *, origin: dict[str, Any]) -> None:
         level = since = None
@@ -984,62 +946,6 @@ def _today(person: Any) -> date:
         return datetime.now(ZoneInfo(getattr(person, "timezone", None) or DEFAULT_TIMEZONE)).date()
     except Exception:  # an unknown zone must not cost an answer  # noqa: BLE001
         return datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
-
-
-def _milestone_lines(result: Any, format_uk) -> list[str]:
-    lines = []
-    if result.next_level is None:
-        lines.append("You are at the top level of your role in the framework.")
-    elif result.eligible is None or result.earliest_eligible_date is None:
-        lines.append(f"Next level: {result.next_level}. The framework sets no minimum time in level for it.")
-    elif result.eligible:
-        lines.append(f"Next level: {result.next_level}. You have had the time in level since "
-                     f"{format_uk(result.earliest_eligible_date)}, so you can put yourself forward.")
-    else:
-        lines.append(f"Next level: {result.next_level}. The earliest date you could put yourself forward is "
-                     f"{format_uk(result.earliest_eligible_date)}.")
-    lines += list(result.notes)[:3]
-    return lines
-
-
-_COUNT_LABELS = (("met", "met"), ("partly", "partly met"), ("not_yet", "not yet"), ("not_sure", "not sure"),
-                 ("na", "not applicable"))
-
-
-def _describe_assessment(record: dict[str, Any], format_uk) -> str:
-    """One line about a self-assessment record (the dialogs' record shape; unknown fields are skipped)."""
-    data = record.get("data") or {}
-    when = ""
-    raw = data.get("date") or record.get("created_at")
-    if isinstance(raw, datetime):
-        when = format_uk(raw.date())
-    elif isinstance(raw, date):
-        when = format_uk(raw)
-    elif isinstance(raw, str):
-        try:
-            when = format_uk(datetime.fromisoformat(raw).date())
-        except ValueError:
-            when = raw[:10]
-    target = data.get("target_label") or data.get("target")
-    text = when or "on record"
-    if target:
-        text += f", for {target}"
-    status = data.get("status", "complete")
-    progress = data.get("progress") or {}
-    if status != "complete":
-        text += " (not finished"
-        if progress.get("total"):
-            text += f": {progress.get('position', 0)} of {progress['total']} answered"
-        text += ")"
-    counts = data.get("counts")
-    if isinstance(counts, dict):
-        parts = [f"{counts[key]} {label}" for key, label in _COUNT_LABELS if counts.get(key)]
-        if parts:
-            text += ": " + ", ".join(parts)
-    summary = data.get("summary")
-    if isinstance(summary, str) and summary.strip():
-        text += f". {summary.strip()[:300]}"
-    return text
 
 
 # -- Socket Mode ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.conversation import Block, Choice, Reply
+from bot.conversation import Block, Choice, HomeSummary, Reply
 
 log = logging.getLogger(__name__)
 
@@ -416,31 +416,35 @@ def _is_ours(block: dict[str, Any], actions_block_id: str | None) -> bool:
 
 # -- App Home and the modal ----------------------------------------------------------------------------------
 
-def home_view(*, name: str | None, level: str | None, since_text: str | None, milestone: list[str],
-              evidence_for: str | None, evidence: list[str], last_assessment: str | None,
-              assess_value: dict[str, Any], owner: str, problems: list[str] | None = None) -> dict[str, Any]:
-    """The App Home tab. All inputs are plain text; they are escaped here."""
+def home_view(summary: HomeSummary, *, owner: str) -> dict[str, Any]:
+    """The App Home tab from the core's summary. All inputs are plain text; they are escaped here."""
     blocks: list[dict[str, Any]] = [header("Your career progression")]
-    if level:
-        blocks += sections(f"*Your level:* {esc(level)}" + (f", since {esc(since_text)}" if since_text else ""))
-        for line in milestone:
+    if summary.level:
+        blocks += sections(f"*Your level:* {esc(summary.level)}"
+                           + (f", since {esc(summary.since_text)}" if summary.since_text else ""))
+        for line in summary.milestone:
             blocks += sections(esc(line))
-        if evidence:
-            shown = evidence[:12]
-            more = len(evidence) - len(shown)
-            text = f"*Still needed for {esc(evidence_for or 'the next level')}*\n" + "\n".join(
-                f"• {esc(e)}" for e in shown)
+        if summary.evidence:
+            shown = summary.evidence[:12]
+            more = len(summary.evidence) - len(shown)
+            target = summary.evidence_for or "the next level"
+            text = f"*Still needed for {esc(target)}*\n" + "\n".join(f"• {esc(e)}" for e in shown)
             if more > 0:
-                text += f"\n_…and {more} more: ask me “evidence for {esc(evidence_for or '')}”._"
+                text += f"\n_…and {more} more: ask me “evidence for {esc(summary.evidence_for or '')}”._"
             blocks += sections(text)
     else:
         blocks += sections("*I don't know your level yet.* Set your level and the date you started it, "
                            "and I'll work out when you can put yourself forward for the next one.")
-    for p in problems or []:
+    for p in summary.problems:
         blocks += contexts([esc(p)])
     blocks.append({"type": "divider"})
-    blocks += sections("*Your last self-assessment:* " + (esc(last_assessment) if last_assessment
+    blocks += sections("*Your last self-assessment:* " + (esc(summary.last_assessment) if summary.last_assessment
                                                           else "none yet."))
+    if summary.reminders:
+        blocks += contexts([f"Reminders: {esc(summary.reminders)}. Say “my reminders” to see what is planned."])
+    assess_value: dict[str, Any] = {"action": "assess"}
+    if summary.next_level:
+        assess_value["level"] = summary.next_level
     elements = [button("Start a self-assessment", f"{CHOICE_ACTION}:0",
                        encode_choice(Choice("Start a self-assessment", assess_value), owner) or "{}", "primary"),
                 button("Set my level and start date", SET_LEVEL_ACTION, "{}")]
@@ -469,7 +473,7 @@ def set_level_modal(*, level: str | None, since_iso: str | None, metadata: dict[
         "blocks": [
             {"type": "input", "block_id": "level", "element": level_input,
              "label": {"type": "plain_text", "text": "Your current level"},
-             "hint": {"type": "plain_text", "text": "The code from your framework, for example SW2B or SCO2A."}},
+             "hint": {"type": "plain_text", "text": "The code from your framework, for example SW2B or SCO 4B."}},
             {"type": "input", "block_id": "since", "element": date_input,
              "label": {"type": "plain_text", "text": "The date you started this level"}},
         ],

@@ -776,3 +776,8 @@ def test_a_post_without_desirable_criteria_says_so(engine):
     reply = engine.answer("PO3 desirable criteria")
     assert "documents list no desirable criteria" in reply.plain_text()
     assert "driving licence" in engine.answer("does PO3 need a driving licence").blocks[0].bullets[0]
+
+
+def test_values_to_show_are_the_values_not_the_evidence_sections(engine):
+    reply = engine.answer("what are the values I need to show")
+    assert reply.meta.get("topic") == "values" and "We are brave." in reply.plain_text()

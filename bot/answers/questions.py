@@ -597,6 +597,9 @@ def parse(text: str) -> Query:
     for topic, words in TOPIC_WORDS.items():
         if _has(lower, words):
             q.topics.append(topic)
+    if "values" in q.topics and q.topics[0] == "evidence" and not re.search(r"\bevidence\b|\bportfolio\b", lower):
+        # "what are the values I need to show?": the values, not the evidence sections ("need to show")
+        q.topics.remove("evidence")
     if "competencies" in q.topics and any(
         t in q.topics for t in ("qualifications", "knowledge", "experience", "skills", "safeguarding")
     ):

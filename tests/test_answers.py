@@ -781,3 +781,13 @@ def test_a_post_without_desirable_criteria_says_so(engine):
 def test_values_to_show_are_the_values_not_the_evidence_sections(engine):
     reply = engine.answer("what are the values I need to show")
     assert reply.meta.get("topic") == "values" and "We are brave." in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked", ["i've been qualified 3 years what level should I be",
+                                   "which level for someone with 5 years post qualifying experience"])
+def test_years_qualified_are_answered_with_what_each_level_asks_not_a_level(engine, asked):
+    reply = engine.answer(asked)
+    text = reply.plain_text()
+    assert reply.title == "The framework does not set a level by years qualified"
+    assert text.index("2 years post qualifying experience") < text.index("A minimum of 4 years relevant post")
+    assert "Post Qualifying Programme" not in text and "years alone do not decide it" in text

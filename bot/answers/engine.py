@@ -145,6 +145,12 @@ _TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirem
                        r"\b(?:and|also|plus)\b.*\bhow long\b|"
                        r"\bhow long\b.*\b(?:and|also|plus)\b.*\b(?:what (?:do|does|else)\b.{0,30}\bneed|requirements?|"
                        r"criteria)\b")
+# "I've been qualified 3 years, what level should I be?", "which level for 5 years' experience?"
+_YEARS_QUALIFIED = re.compile(
+    r"\b(?:qualified|post[- ]?qualifying|pqe|experience)\b.*\b(?:what|which) (?:level|grade)\b|"
+    r"\b(?:what|which) (?:level|grade)\b.*\b(?:\d+|one|two|three|four|five|six|ten) (?:years?|yrs?)\b.*"
+    r"\b(?:qualified|experience|pqe)\b|\b(?:\d+|one|two|three|four|five|six|ten) (?:years?|yrs?) (?:qualified|"
+    r"post[- ]?qualifying|pqe)\b.*\b(?:level|grade)\b")
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
@@ -244,6 +250,8 @@ class AnswerEngine:
             return self._documents()
         if _WHO_IS_IT_FOR.search(q.lower) and not q.levels:
             return self._who_for()
+        if _YEARS_QUALIFIED.search(q.lower) and not q.levels:
+            return self._experience_by_level()
         other = _OTHER_TITLES.search(q.lower)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
             return self._other_title(other.group(0))
@@ -560,6 +568,32 @@ class AnswerEngine:
             status="answered",
         )
         reply.meta.update(role=self._public_role(role) if nxt else None, level=nxt, topic="guidance")
+        return reply
+
+    def _experience_by_level(self) -> Reply:
+        """'I've been qualified 3 years, what level should I be?': the documents place nobody by years; what they
+        ask in post-qualifying experience, level by level, in their own words."""
+        pqe = re.compile(r"post[- ]?qualif|qualified social work experience", re.I)
+        criteria = [c for c in self.k.criteria if c.role in self.k.roles and self.k.roles[c.role].kind == "role"
+                    and c.topic in ("experience", "evidence", "qualifications") and pqe.search(c.text)
+                    and not re.search(r"programme", c.text, re.I)]
+        order = {r: i for i, r in enumerate(dict.fromkeys([*LADDER, *self.k.roles]))}
+        criteria.sort(key=lambda c: (order.get(c.role, 99), c.level or "", c.topic != "experience"))
+        reply = self._reply(
+            title="The framework does not set a level by years qualified",
+            criteria=criteria,
+            role=None,
+            level=None,
+            topic="experience",
+            key=lambda c: f"{self.k.code(c.role, c.level) if c.level else self._role_name(c.role)} – "
+                          f"{c.source.heading}",
+            extra_blocks=[Block(text="Each level also asks for its own knowledge, skills and evidence, so years "
+                                     "alone do not decide it. Which level fits you is for you and your manager "
+                                     "to agree: a self-assessment is a good way to start that conversation.")],
+            choices=[Choice(label="Start a self-assessment", value={"action": "assess"}),
+                     self.ask_choice("The roles and levels", "what are the levels?")],
+        )
+        reply.blocks.insert(0, Block(text="What the documents ask in post-qualifying experience, level by level:"))
         return reply
 
     def _who_for(self) -> Reply:

@@ -170,7 +170,9 @@ def test_career_command_mapping():
     assert command_text("check in") == "check-in"
     assert command_text("level SW2B since 2025-03-01") == "my level is SW2B since 2025-03-01"
     assert command_text("level") is OPEN_MODAL
-    assert command_text("level SW2B") == "my level"
+    assert command_text("level SW2B") == "my level is SW2B"  # the router asks since when
+    assert command_text("level please") == "my level"
+    assert command_text("reminders") == "my reminders"
     assert command_text("snooze 2026-01-05") == "snooze 2026-01-05"
     assert command_text("ask   how long at SW2A?") == "how long at SW2A?"
 

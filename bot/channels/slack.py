@@ -109,7 +109,9 @@ def command_text(text: str) -> Any:
     /career checkin | check-in         -> "check-in"
     /career level                      -> the set-level form (OPEN_MODAL)
     /career level SW2B since 2025-03-01 -> "my level is SW2B since 2025-03-01"
+    /career level SW2B                 -> "my level is SW2B" (careerbot asks since when)
     /career snooze 2026-01-05          -> "snooze 2026-01-05"
+    /career reminders                  -> "my reminders"
     /career <anything else>            -> the question as it is
     """
     t = " ".join((text or "").split())
@@ -127,9 +129,12 @@ def command_text(text: str) -> Any:
         rest = re.sub(r"^(?:is\s+)?", "", rest, flags=re.I).strip()
         if not rest:
             return OPEN_MODAL
-        if re.search(r"\s(?:since|from|as of|starting)\s", f" {rest} ", re.I):
+        if re.search(r"\s(?:since|from|as of|starting)\s", f" {rest} ", re.I) or re.fullmatch(
+                r"(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc]", rest, re.I):
             return f"my level is {rest}"
         return "my level"
+    if first in ("reminders", "reminder") and not rest:
+        return "my reminders"
     if first == "snooze":
         return f"snooze {rest}".strip()
     if first == "ask" and rest:

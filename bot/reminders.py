@@ -883,10 +883,12 @@ class Scheduler:
         self.last_report: PassReport | None = None
 
     EVENT_MEMORY = timedelta(days=7)  # Slack retries within minutes and Teams within hours: a week is ample
+    CARD_MEMORY = timedelta(days=60)  # a card's buttons still work after a paused dialog expires (30 days)
 
     def run_once(self) -> PassReport | None:
         try:
             self.service.store.prune_events(older_than=self.service.clock() - self.EVENT_MEMORY)
+            self.service.store.prune_cards(older_than=self.service.clock() - self.CARD_MEMORY)
             self.last_report = self.service.run_pass()
         except StoreError as exc:
             log.warning("reminder pass skipped: the store failed (%s)", exc)

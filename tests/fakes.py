@@ -209,6 +209,15 @@ class FakeStore(Store):
     def prune_events(self, *, older_than: datetime) -> int:
         return 0
 
+    def save_card(self, key: str, card: dict[str, Any], *, person_id: str | None = None) -> None:
+        raise NotImplementedError
+
+    def get_card(self, key: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def prune_cards(self, *, older_than: datetime) -> int:
+        return 0
+
     def export_person(self, person_id: str) -> dict[str, Any]:
         raise NotImplementedError
 

@@ -24,7 +24,7 @@ from tests.storage_fixtures import store as store  # noqa: F401
 from tests.storage_fixtures import store_url as store_url  # noqa: F401
 
 NOW = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
-TABLES_WITH_PERSON = ("conversation_refs", "dialogs", "records", "ledger")
+TABLES_WITH_PERSON = ("conversation_refs", "dialogs", "records", "ledger", "cards")
 
 
 def person(pid: str, **kw) -> Person:
@@ -491,6 +491,8 @@ def _populate(store: Store, pid: str) -> None:
     store.add_record(pid, "assessment", {"score": 4}, shared=True)
     store.claim_reminder(entry(f"{pid}|m1|heads-up|2025-04-01", pid), owner="a", lease_seconds=60, now=NOW)
     store.mark_sent(f"{pid}|m1|heads-up|2025-04-01", owner="a", now=NOW)
+    store.save_card(f"card-{pid}", {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": pid}]},
+                    person_id=pid)
 
 
 def test_export_person(store: Store) -> None:
@@ -546,3 +548,19 @@ def test_old_event_ids_are_pruned(store):  # noqa: F811
     assert not store.remember_event("slack", "Ev-old")  # still remembered
     assert store.prune_events(older_than=datetime.now(UTC) + timedelta(seconds=1)) >= 1
     assert store.remember_event("slack", "Ev-old")  # forgotten, so seen anew
+
+
+def test_cards_are_kept_replaced_and_pruned(store):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    card = {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "Until when? “quotes” and ünïcode"}],
+            "actions": [{"type": "Action.Submit", "title": "1 week", "data": {"n": 1}}]}
+    assert store.get_card("act-1") is None
+    store.save_card("act-1", card, person_id="p1")
+    assert store.get_card("act-1") == card
+    redrawn = {"type": "AdaptiveCard", "body": card["body"] + [{"type": "TextBlock", "text": "You chose: 1 week"}]}
+    store.save_card("act-1", redrawn)  # the press's redraw replaces it, keeping whose it was
+    assert store.get_card("act-1") == redrawn
+    assert store.prune_cards(older_than=datetime.now(UTC) - timedelta(days=1)) == 0
+    assert store.prune_cards(older_than=datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert store.get_card("act-1") is None

@@ -215,6 +215,8 @@ async def test_card_update_after_a_restart_shows_the_choice(tmp_path, connector)
         await second.post(press(connector.url, button(card, "1 week"), card.result_id))
         [update] = connector.updates()
         assert "Until when shall I snooze" in update.text and "You chose: 1 week" in update.text
+        # the whole card as it was sent (kept in the store), not only its title
+        assert "snooze until 5 January" in update.text and not update.actions
         assert "snoozed until" in connector.posted()[-1].text
         assert second.services.store.find_person(teams_user_id=AAD).prefs.snoozed_until is not None
     finally:

@@ -638,6 +638,13 @@ def conversation_reference(activity: dict[str, Any]) -> dict[str, Any]:
     return ref
 
 
+def _user_id(activity: dict[str, Any]) -> str | None:
+    """The Teams user behind an activity, as careerbot records it (the AAD object id when Teams gives one)."""
+    frm = activity.get("from") or {}
+    user = frm.get("aadObjectId") or frm.get("id")
+    return str(user) if user else None
+
+
 def _is_personal(ref_or_activity: dict[str, Any]) -> bool:
     return ((ref_or_activity.get("conversation") or {}).get("conversationType") or "personal") == "personal"
 
@@ -890,9 +897,9 @@ class TeamsChannel:
         cut = len(text) > MAX_TEXT
         if cut:
             text = text[:MAX_TEXT]
-        user_id = frm.get("aadObjectId") or frm["id"]
         incoming = Incoming(
-            channel=CHANNEL, user_id=str(user_id), conversation_id=conv["id"], text=text, value=value,
+            channel=CHANNEL, user_id=str(_user_id(activity) or frm["id"]), conversation_id=conv["id"], text=text,
+            value=value,
             display_name=str(frm.get("name") or ""), event_id=activity.get("id") or None,
             is_direct=_is_personal(activity), timezone=activity_timezone(activity),
         )
@@ -1121,18 +1128,46 @@ class TeamsChannel:
                 except ConnectorError as exc:
                     log.error("Teams: could not deliver a reply in %s: %s", activity["conversation"]["id"], exc)
                     return  # the rest would arrive out of order: stop here
-                self._remember_card(new_id, part)
+                await self._remember_card(new_id, part, user_id=_user_id(activity))
             if reply.attachments and _is_personal(activity):
                 await self._offer_files(activity, reply)
 
-    def _remember_card(self, activity_id: str | None, part: dict[str, Any]) -> None:
+    async def _remember_card(self, activity_id: str | None, part: dict[str, Any], *, user_id: str | None = None,
+                             person_id: str | None = None, replacing: bool = False) -> None:
+        """Keep a card with buttons as sent, here and in the store, so a press redraws the whole card on any
+        replica and after a restart. replacing: the redrawn card of a press, kept even without buttons so a
+        later press elsewhere cannot bring the old buttons back. Best effort: a store failure costs only the
+        full redraw."""
         card = cards.card_of(part)
-        if not activity_id or card is None or not (card.get("actions") or any(
-                el.get("type") == "ActionSet" for el in card.get("body") or [])):
+        has_buttons = card is not None and bool(card.get("actions") or any(
+            el.get("type") == "ActionSet" for el in card.get("body") or []))
+        if not activity_id or card is None or not (has_buttons or replacing):
             return
-        self._cards[activity_id] = card
-        while len(self._cards) > CARD_CACHE_SIZE:
-            self._cards.popitem(last=False)
+        if has_buttons:
+            self._cards[activity_id] = card
+            while len(self._cards) > CARD_CACHE_SIZE:
+                self._cards.popitem(last=False)
+        try:
+            await self._in_worker(self._save_card_sync, activity_id, card, user_id, person_id)
+        except Exception:  # noqa: BLE001 - never worth a failed turn
+            log.warning("Teams: could not keep card %s", activity_id, exc_info=True)
+
+    def _save_card_sync(self, key: str, card: dict[str, Any], user_id: str | None, person_id: str | None) -> None:
+        store = self.services.store
+        if person_id is None and user_id:
+            person = store.find_person(teams_user_id=user_id)
+            person_id = person.id if person is not None else None
+        store.save_card(key, card, person_id=person_id)
+
+    async def _card_for(self, card_id: str) -> dict[str, Any] | None:
+        card = self._cards.pop(card_id, None)
+        if card is not None:
+            return card
+        try:  # sent by another replica, or before a restart
+            return await self._in_worker(self.services.store.get_card, card_id)
+        except Exception:  # noqa: BLE001
+            log.warning("Teams: could not read card %s", card_id, exc_info=True)
+            return None
 
     async def _update_pressed_card(self, activity: dict[str, Any], press: _Press, incoming: Incoming,
                                    replies: list[Reply]) -> list[Reply]:
@@ -1152,7 +1187,7 @@ class TeamsChannel:
             remaining = replies[1:]
             extra = parts[1:]
         else:
-            old = self._cards.pop(press.card_id, None)
+            old = await self._card_for(press.card_id)
             if old is not None:
                 card = cards.mark_chosen(old, press.label, who=who)
             else:
@@ -1164,7 +1199,8 @@ class TeamsChannel:
         try:
             await self.connector.update(activity["serviceUrl"], activity["conversation"]["id"], press.card_id, body,
                                         policy=self.turn_policy)
-            self._remember_card(press.card_id, update)  # its new buttons, if any, update it again later
+            # its new buttons, if any, update it again later; without any, the old ones are gone everywhere
+            await self._remember_card(press.card_id, update, user_id=incoming.user_id, replacing=True)
         except ConnectorError as exc:
             log.warning("Teams: could not update card %s: %s", press.card_id, exc)
         for part in extra:
@@ -1251,7 +1287,7 @@ class TeamsChannel:
                 except ConnectorError as exc:
                     log.error("Teams: could not send the welcome message: %s", exc)
                     return
-                self._remember_card(new_id, part)
+                await self._remember_card(new_id, part, user_id=_user_id(activity))
 
     # -- proactive messages -----------------------------------------------------------------------------------
     async def send_proactive(self, person_id: str, ref: dict[str, Any], reply: Reply) -> None:
@@ -1273,7 +1309,7 @@ class TeamsChannel:
             body["conversation"] = {"id": conv["id"]}
             await self.limiter.pace(conv["id"], tenant)
             new_id = await self.connector.send(ref["serviceUrl"], conv["id"], body, policy=self.proactive_policy)
-            self._remember_card(new_id, part)
+            await self._remember_card(new_id, part, person_id=person_id)
 
     async def _open_personal_chat(self, person_id: str, ref: dict[str, Any]) -> dict[str, Any]:
         """The person's 1:1 chat with the bot (created through the connector) when only a channel is known."""

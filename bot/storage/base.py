@@ -194,6 +194,20 @@ class Store(abc.ABC):
     def prune_events(self, *, older_than: datetime) -> int:
         """Forget event ids seen before a moment (platforms replay within minutes); return how many."""
 
+    # -- cards sent with buttons (Teams) -------------------------------------------------------------
+    @abc.abstractmethod
+    def save_card(self, key: str, card: dict[str, Any], *, person_id: str | None = None) -> None:
+        """Keep a card as it was sent (replacing any under the same key), to redraw it when a button is pressed.
+        person_id: whose conversation it was in, so that erasing a person erases their cards too."""
+
+    @abc.abstractmethod
+    def get_card(self, key: str) -> dict[str, Any] | None:
+        """The card saved under key, or None."""
+
+    @abc.abstractmethod
+    def prune_cards(self, *, older_than: datetime) -> int:
+        """Forget cards saved before a moment; return how many."""
+
     # -- reminder ledger (exactly-once) ------------------------------------------------------------
     @abc.abstractmethod
     def claim_reminder(self, entry: LedgerEntry, *, owner: str, lease_seconds: int, now: datetime) -> bool:

@@ -169,9 +169,32 @@ _POSTGRES_V1 = (
     "CREATE INDEX ledger_sent_idx ON ledger (person_id, sent_at) WHERE status = 'sent'",
 )
 
+# v2: cards with buttons as sent, so a press can redraw the whole card on any replica, after any restart
+_SQLITE_V2 = (
+    """CREATE TABLE cards (
+        key TEXT PRIMARY KEY,
+        person_id TEXT,
+        data TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX cards_saved_idx ON cards (saved_at)",
+    "CREATE INDEX cards_person_idx ON cards (person_id)",
+)
+_POSTGRES_V2 = (
+    """CREATE TABLE cards (
+        key text PRIMARY KEY,
+        person_id text,
+        data jsonb NOT NULL,
+        saved_at timestamptz NOT NULL DEFAULT now()
+    )""",
+    "CREATE INDEX cards_saved_idx ON cards (saved_at)",
+    "CREATE INDEX cards_person_idx ON cards (person_id)",
+)
+
 # Append only: a released migration is never edited, because databases out there already ran it.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "people, conversation refs, dialogs, records, events, reminder ledger", _SQLITE_V1, _POSTGRES_V1),
+    Migration(2, "cards sent with buttons, to redraw them when pressed", _SQLITE_V2, _POSTGRES_V2),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -451,6 +451,24 @@ class PostgresStore(Store):
         when = _aware(older_than)
         return self._run(lambda conn: conn.execute("DELETE FROM events WHERE seen_at < %s", (when,)).rowcount)
 
+    # -- cards -------------------------------------------------------------------------------------
+    def save_card(self, key: str, card: dict[str, Any], *, person_id: str | None = None) -> None:
+        data = _dumps(card)
+        self._run(lambda conn: conn.execute(
+            "INSERT INTO cards (key, person_id, data) VALUES (%s, %s, %s::jsonb) "
+            "ON CONFLICT (key) DO UPDATE SET data = excluded.data, saved_at = now(), "
+            "person_id = COALESCE(excluded.person_id, cards.person_id)",
+            (key, person_id, data),
+        ))
+
+    def get_card(self, key: str) -> dict[str, Any] | None:
+        row = self._run(lambda conn: conn.execute("SELECT data FROM cards WHERE key = %s", (key,)).fetchone())
+        return row["data"] if row else None
+
+    def prune_cards(self, *, older_than: datetime) -> int:
+        when = _aware(older_than)
+        return self._run(lambda conn: conn.execute("DELETE FROM cards WHERE saved_at < %s", (when,)).rowcount)
+
     # -- reminder ledger ---------------------------------------------------------------------------
     def claim_reminder(self, entry: LedgerEntry, *, owner: str, lease_seconds: int, now: datetime) -> bool:
         if lease_seconds <= 0:
@@ -599,7 +617,7 @@ class PostgresStore(Store):
     def delete_person(self, person_id: str) -> None:
         def body(conn: psycopg.Connection) -> None:
             # Explicit deletes, not only ON DELETE CASCADE: dialogs carry no foreign key.
-            for table in ("ledger", "records", "conversation_refs", "dialogs"):
+            for table in ("ledger", "records", "conversation_refs", "dialogs", "cards"):
                 conn.execute(f"DELETE FROM {table} WHERE person_id = %s", (person_id,))
             conn.execute("UPDATE people SET manager_id = NULL, updated_at = now() WHERE manager_id = %s", (person_id,))
             conn.execute("DELETE FROM people WHERE id = %s", (person_id,))

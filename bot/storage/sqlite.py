@@ -452,6 +452,25 @@ class SQLiteStore(Store):
         with self._tx(write=True) as conn:
             return conn.execute("DELETE FROM events WHERE seen_at < ?", (_ts(older_than),)).rowcount
 
+    # -- cards -------------------------------------------------------------------------------------
+    def save_card(self, key: str, card: dict[str, Any], *, person_id: str | None = None) -> None:
+        with self._tx(write=True, one_statement=True) as conn:
+            conn.execute(
+                "INSERT INTO cards (key, person_id, data, saved_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at, "
+                "person_id = COALESCE(excluded.person_id, cards.person_id)",
+                (key, person_id, _dumps(card), _now()),
+            )
+
+    def get_card(self, key: str) -> dict[str, Any] | None:
+        with self._tx(write=False) as conn:
+            row = conn.execute("SELECT data FROM cards WHERE key = ?", (key,)).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def prune_cards(self, *, older_than: datetime) -> int:
+        with self._tx(write=True) as conn:
+            return conn.execute("DELETE FROM cards WHERE saved_at < ?", (_ts(older_than),)).rowcount
+
     # -- reminder ledger ---------------------------------------------------------------------------
     def claim_reminder(self, entry: LedgerEntry, *, owner: str, lease_seconds: int, now: datetime) -> bool:
         if lease_seconds <= 0:
@@ -588,7 +607,7 @@ class SQLiteStore(Store):
         with self._tx(write=True) as conn:
             # Explicit deletes, not only ON DELETE CASCADE: dialogs carry no foreign key, and erasure
             # must not depend on a pragma being on.
-            for table in ("ledger", "records", "conversation_refs", "dialogs"):
+            for table in ("ledger", "records", "conversation_refs", "dialogs", "cards"):
                 conn.execute(f"DELETE FROM {table} WHERE person_id = ?", (person_id,))
             conn.execute("UPDATE people SET manager_id = NULL, updated_at = ? WHERE manager_id = ?",
                          (_now(), person_id))

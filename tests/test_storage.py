@@ -485,7 +485,7 @@ def test_processes_claiming_one_key_exactly_one_wins(store: Store, store_url: st
 # -- personal data rights ------------------------------------------------------------------------------
 
 def _populate(store: Store, pid: str) -> None:
-    store.upsert_person(person(pid, slack_user_id=f"U-{pid}", email=f"{pid}@example.org"))
+    store.upsert_person(person(pid, slack_user_id=f"U-{pid}", teams_user_id=f"T-{pid}", email=f"{pid}@example.org"))
     store.save_conversation_ref(pid, "slack", {"channel": f"D-{pid}"})
     store.save_dialog(f"slack:{pid}", {"person_id": pid, "step": "ask"}, expected_version=0)
     store.add_record(pid, "assessment", {"score": 4}, shared=True)
@@ -493,6 +493,7 @@ def _populate(store: Store, pid: str) -> None:
     store.mark_sent(f"{pid}|m1|heads-up|2025-04-01", owner="a", now=NOW)
     store.save_card(f"card-{pid}", {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": pid}]},
                     person_id=pid)
+    store.save_card(f"turn-card-{pid}", {"type": "AdaptiveCard", "body": []}, person_id=f"T-{pid}")
 
 
 def test_export_person(store: Store) -> None:
@@ -516,6 +517,7 @@ def test_delete_person_removes_every_row(store: Store, store_url: str) -> None:
     store.upsert_person(person("r1", manager_id="p1"))
     store.delete_person("p1")
     assert raw_count(store_url, "people", "id = ?", ("p1",)) == 0
+    assert store.get_card("turn-card-p1") is None and store.get_card("turn-card-p2") is not None
     for table in TABLES_WITH_PERSON:
         assert raw_count(store_url, table, "person_id = ?", ("p1",)) == 0, table
         assert raw_count(store_url, table, "person_id = ?", ("p2",)) == 1, table  # others untouched

@@ -1153,11 +1153,9 @@ class TeamsChannel:
             log.warning("Teams: could not keep card %s", activity_id, exc_info=True)
 
     def _save_card_sync(self, key: str, card: dict[str, Any], user_id: str | None, person_id: str | None) -> None:
-        store = self.services.store
-        if person_id is None and user_id:
-            person = store.find_person(teams_user_id=user_id)
-            person_id = person.id if person is not None else None
-        store.save_card(key, card, person_id=person_id)
+        # Whose card: the person when known (proactive sends), else their Teams user id, which erasing the
+        # person also covers (no lookup on every reply)
+        self.services.store.save_card(key, card, person_id=person_id or user_id)
 
     async def _card_for(self, card_id: str) -> dict[str, Any] | None:
         card = self._cards.pop(card_id, None)

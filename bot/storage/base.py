@@ -198,7 +198,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def save_card(self, key: str, card: dict[str, Any], *, person_id: str | None = None) -> None:
         """Keep a card as it was sent (replacing any under the same key), to redraw it when a button is pressed.
-        person_id: whose conversation it was in, so that erasing a person erases their cards too."""
+        person_id: whose conversation it was in (their person id or Teams user id), so that erasing a person
+        erases their cards too."""
 
     @abc.abstractmethod
     def get_card(self, key: str) -> dict[str, Any] | None:

@@ -617,6 +617,9 @@ class PostgresStore(Store):
     def delete_person(self, person_id: str) -> None:
         def body(conn: psycopg.Connection) -> None:
             # Explicit deletes, not only ON DELETE CASCADE: dialogs carry no foreign key.
+            row = conn.execute("SELECT teams_user_id FROM people WHERE id = %s", (person_id,)).fetchone()
+            if row and row["teams_user_id"]:  # cards sent in a turn are kept under the Teams user id
+                conn.execute("DELETE FROM cards WHERE person_id = %s", (row["teams_user_id"],))
             for table in ("ledger", "records", "conversation_refs", "dialogs", "cards"):
                 conn.execute(f"DELETE FROM {table} WHERE person_id = %s", (person_id,))
             conn.execute("UPDATE people SET manager_id = NULL, updated_at = now() WHERE manager_id = %s", (person_id,))

@@ -607,6 +607,9 @@ class SQLiteStore(Store):
         with self._tx(write=True) as conn:
             # Explicit deletes, not only ON DELETE CASCADE: dialogs carry no foreign key, and erasure
             # must not depend on a pragma being on.
+            row = conn.execute("SELECT teams_user_id FROM people WHERE id = ?", (person_id,)).fetchone()
+            if row and row["teams_user_id"]:  # cards sent in a turn are kept under the Teams user id
+                conn.execute("DELETE FROM cards WHERE person_id = ?", (row["teams_user_id"],))
             for table in ("ledger", "records", "conversation_refs", "dialogs", "cards"):
                 conn.execute(f"DELETE FROM {table} WHERE person_id = ?", (person_id,))
             conn.execute("UPDATE people SET manager_id = NULL, updated_at = ? WHERE manager_id = ?",

@@ -791,3 +791,34 @@ def test_years_qualified_are_answered_with_what_each_level_asks_not_a_level(engi
     assert reply.title == "The framework does not set a level by years qualified"
     assert text.index("2 years post qualifying experience") < text.index("A minimum of 4 years relevant post")
     assert "Post Qualifying Programme" not in text and "years alone do not decide it" in text
+
+
+def test_a_small_c_after_get_to_is_a_level(engine):
+    reply = engine.answer("hi there, i'm a social worker at sw2b and i want to know what i need to do to get to c")
+    assert reply.title.startswith("What the framework asks for SW2C")
+
+
+@pytest.mark.parametrize("asked", ["how long is the ASYE", "can i count my ASYE year towards the 24 months"])
+def test_the_asye_and_the_time_at_sw2a_are_answered_from_what_the_framework_says(engine, asked):
+    reply = engine.answer(asked)
+    text = reply.plain_text()
+    assert reply.title == "How the ASYE fits the time at SW2A"
+    assert "does not say how long the ASYE lasts" in text and "Working towards ASYE" in text
+    assert "Minimum of 24 months experience at Level SW2A" in text and reply.sources
+
+
+def test_in_addition_to_level_a_is_explained_with_the_tables_words(engine):
+    reply = engine.answer('what does "In addition to level A" mean')
+    assert reply.title == "Each level adds to the levels below it"
+    assert "In addition to level A" in reply.plain_text()
+
+
+@pytest.mark.parametrize("asked, kind", [
+    ("Is progression automatic after 24 months?", "who approves progression"),
+    ("I was SW2B at Kent, what level am I here", "change team, post or employer"),
+    ("what's the Kent equivalent of SW3", "how these grades compare"),
+])
+def test_automatic_progression_moving_employer_and_kent_equivalents_are_not_answered_by_guessing(engine, asked,
+                                                                                                   kind):
+    reply = engine.answer(asked)
+    assert reply.status == "not_in_framework" and kind in reply.title

@@ -151,6 +151,15 @@ _YEARS_QUALIFIED = re.compile(
     r"\b(?:what|which) (?:level|grade)\b.*\b(?:\d+|one|two|three|four|five|six|ten) (?:years?|yrs?)\b.*"
     r"\b(?:qualified|experience|pqe)\b|\b(?:\d+|one|two|three|four|five|six|ten) (?:years?|yrs?) (?:qualified|"
     r"post[- ]?qualifying|pqe)\b.*\b(?:level|grade)\b")
+# "What does 'in addition to level A' mean?"
+_IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b.*\bmean|\bwhat (?:does|do|is) "
+                          r"[\"“']?in addition to\b|\bare (?:the )?(?:lower|previous) levels? (?:included|still "
+                          r"needed|required)\b|\bdo i (?:still )?need (?:to meet )?(?:the )?(?:lower|previous|earlier) "
+                          r"levels?\b")
+# "How long is the ASYE?", "does my ASYE year count towards the 24 months?"
+_ASYE_TIME = re.compile(r"\bhow long (?:is|does|will) (?:the |my |an )?asye\b|\basye\b.*\b(?:count|counts|counted|"
+                        r"towards|part of|included|include)\b|\b(?:count|counts|towards)\b.*\basye\b")
+_KENT_EQUIVALENT = re.compile(r"\bequivalent\b|\bsame as\b|\bmatch(?:es)?\b|\bcompares?\b|\bmaps? to\b")
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"
                              r"miss out|bypass)\s+(?:level\s+|an?\s+)?$")
@@ -246,6 +255,14 @@ class AnswerEngine:
             return self._out_of_scope(q, ctx)
         if _FEELINGS.search(q.lower):
             return self._encourage(q, ctx)
+        if _IN_ADDITION.search(q.lower):
+            return self._in_addition()
+        if _ASYE_TIME.search(q.lower):
+            return self._asye_time()
+        if q.kent and _KENT_EQUIVALENT.search(q.lower) and any(r not in self._kent_roles for r in q.roles):
+            # "what's the Kent equivalent of SW3?": grades of two employers, which no document maps
+            q.roles = [*q.roles, *[r for r in self._kent_roles if r not in q.roles]]
+            return self._mapping(q)
         if _ABOUT_THE_DOCUMENTS.search(q.lower) and not q.levels:
             return self._documents()
         if _WHO_IS_IT_FOR.search(q.lower) and not q.levels:
@@ -594,6 +611,51 @@ class AnswerEngine:
                      self.ask_choice("The roles and levels", "what are the levels?")],
         )
         reply.blocks.insert(0, Block(text="What the documents ask in post-qualifying experience, level by level:"))
+        return reply
+
+    def _in_addition(self) -> Reply:
+        """'What does "in addition to level A" mean?': the tables' own words, and that a level adds to those
+        below it (which is what the tables say, level by level)."""
+        said = [c for c in self.k.criteria if c.topic == "overview" and re.search(r"in addition to", c.text, re.I)]
+        reply = self._reply(
+            title="Each level adds to the levels below it",
+            criteria=said,
+            role=None,
+            level=None,
+            topic="overview",
+            key=lambda c: f"{self.k.code(c.role, c.level)} – {c.source.heading}",
+            extra_blocks=[Block(text="So what a level lists is what it asks on top of the levels below: someone "
+                                     "going for B is expected to meet A's requirements as well. A self-assessment "
+                                     "for a level covers what that level adds.")],
+        )
+        reply.blocks.insert(0, Block(text="The tables say it level by level, in these words:"))
+        return reply
+
+    def _asye_time(self) -> Reply:
+        """'How long is the ASYE?', 'does my ASYE year count towards the 24 months?': what the framework does say
+        (SW2A's Year 1 and Year 2, the time at SW2A), and that it says no more."""
+        asye = [c for c in self.k.find(role="SW2", level="A", topic="qualifications") if "asye" in c.text.lower()
+                or "assessed" in c.text.lower()] if "SW2" in self.k.roles else []
+        rules = self.k.rules_for("SW2", "B") if "SW2" in self.k.roles else []
+        blocks = [Block(text="The framework does not say how long the ASYE lasts, nor in so many words whether it "
+                             "counts towards the time at SW2A. What it does say:")]
+        quoted, _ = self._blocks(asye, key=_heading_with_group)
+        blocks += quoted
+        if rules:
+            blocks.append(Block(title="Time at SW2A before SW2B",
+                                bullets=[f"“{r.text}” (document {r.source.document_id})" for r in rules]))
+        blocks.append(Block(text="SW2A itself is split into Year 1 (working towards the ASYE) and Year 2 (its "
+                                 "completion), so the ASYE sits within SW2A. Your manager or HR can confirm how "
+                                 "your own time is counted."))
+        entry = self.k.glossary_entry("ASYE")
+        if entry and entry.meaning:
+            blocks.insert(1, Block(text=f"ASYE stands for {entry.meaning}."))
+        reply = Reply(title="How the ASYE fits the time at SW2A", blocks=blocks,
+                      sources=self._sources([*asye, *rules]),
+                      choices=[self.ask_choice("What SW2A needs", "what do I need for SW2A"),
+                               self.ask_choice("Evidence for SW2B", "evidence for SW2B")],
+                      status="answered")
+        reply.meta.update(role="SW2", level="A", topic="time_in_level")
         return reply
 
     def _who_for(self) -> Reply:

@@ -265,7 +265,9 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     # changing team, post or employer: what happens to one's level or time is not in the documents
     "moves": ("different team", "change team", "changing team", "move team", "moving team", "another team",
               "new team", "other team", "transfer to", "move to another council", "move council", "change employer",
-              "new employer", "another council", "leave and come back", "come back to", "rejoin", "re-join"),
+              "new employer", "another council", "leave and come back", "come back to", "rejoin", "re-join",
+              "what level am i here", "what level would i be here", "what level would i be at", "level here",
+              "from another council", "from another authority", "another local authority"),
     "caseload_size": ("how many cases", "caseload size", "number of cases", "caseload numbers", "how big"),
     # who decides, how to apply, what if it is refused: the documents describe levels, not the procedure
     "process": (
@@ -283,6 +285,8 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "who do i contact", "who should i contact", "who to contact", "progression panel", "panel for progression",
         "panel to progress", "is there a panel", "go to panel", "go to a panel", "go before a panel",
         "put me forward", "putting me forward", "put forward for", "won't let me", "will not let me",
+        "automatic", "automatically", "is it guaranteed", "guaranteed progression", "do i need to apply",
+        "do i have to apply",
     ),
     # how often supervision happens, how long it lasts, who gives it: the documents use the framework in
     # supervision, they do not arrange it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -77,6 +78,10 @@ class SetLevel(Flow):
         if not state["data"].get("since"):
             since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
             if since is None:
+                if re.search(r"\b(?:last|this|the) year\b|\b(?:19|20)\d\d\b|\bsummer|\bspring|\bautumn|\bwinter|"
+                             r"\bchristmas|\beaster|\bnew year", (ans.text or "").lower()):
+                    raise NotUnderstood("I need the month too, because the month decides when you can go for the "
+                                        "next level. Which month was it? For example “June 2025”.")
                 raise NotUnderstood("Please give the date like “March 2025”, “1 March 2025” or “2025-03-01”.")
             state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()
             return Out()  # then the confirmation

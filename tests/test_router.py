@@ -585,3 +585,10 @@ def test_recording_a_level_in_a_channel_is_kept_for_a_private_chat(services):
     assert text.startswith("Recording your level is for a private chat with me, not a channel.")
     person = services.store.get_person("u1")
     assert person is None or person.level_code is None
+
+
+def test_a_start_date_without_a_month_asks_for_the_month(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2C")
+    assert "I need the month too" in chat.say("last year")
+    assert chat.say("June 2025").startswith("Set your level to SW2C since 1 June 2025?")

@@ -17,6 +17,7 @@ from bot.answers.questions import parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
 from bot.dates import format_uk, parse_date
 from bot.knowledge.model import Knowledge
+from bot.personal import PersonView
 from bot.storage.base import Person, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -154,69 +155,11 @@ FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a f
 _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "question": "what do I need for SW3B?"})
 
 
-def _record_date(data: dict[str, Any]) -> str:
-    """The day a saved self-assessment or check-in was done, as people write it ('25 November 2026'), or ''."""
-    try:
-        return format_uk(date.fromisoformat(data.get("date") or ""))
-    except (TypeError, ValueError):
-        return ""
 
 
-def _milestone_lines(result: Any) -> list[str]:
-    """The next step, as lines: eligible already, from a date, no time rule, or the top level."""
-    lines = []
-    if result.next_level is None:
-        lines.append("You are at the top level of your role in the framework.")
-    elif result.eligible is None or result.earliest_eligible_date is None:
-        lines.append(f"Next level: {result.next_level}. The framework sets no minimum time in level for it.")
-    elif result.eligible:
-        lines.append(f"Next level: {result.next_level}. You have had the time in level since "
-                     f"{format_uk(result.earliest_eligible_date)}, so you can put yourself forward.")
-    else:
-        lines.append(f"Next level: {result.next_level}. The earliest date you could put yourself forward is "
-                     f"{format_uk(result.earliest_eligible_date)}.")
-    lines += list(result.notes)[:3]
-    return lines
 
 
-_COUNT_LABELS = (("met", "met"), ("partly", "partly met"), ("not_yet", "not yet"), ("not_sure", "not sure"),
-                 ("na", "not applicable"))
 
-
-def _describe_assessment(record: dict[str, Any]) -> str:
-    """One line about a self-assessment record (the dialogs' record shape; unknown fields are skipped)."""
-    data = record.get("data") or {}
-    when = ""
-    raw = data.get("date") or record.get("created_at")
-    if isinstance(raw, datetime):
-        when = format_uk(raw.date())
-    elif isinstance(raw, date):
-        when = format_uk(raw)
-    elif isinstance(raw, str):
-        try:
-            when = format_uk(datetime.fromisoformat(raw).date())
-        except ValueError:
-            when = raw[:10]
-    target = data.get("target_label") or data.get("target")
-    text = when or "on record"
-    if target:
-        text += f", for {target}"
-    status = data.get("status", "complete")
-    progress = data.get("progress") or {}
-    if status != "complete":
-        text += " (not finished"
-        if progress.get("total"):
-            text += f": {progress.get('position', 0)} of {progress['total']} answered"
-        text += ")"
-    counts = data.get("counts")
-    if isinstance(counts, dict):
-        parts = [f"{counts[key]} {label}" for key, label in _COUNT_LABELS if counts.get(key)]
-        if parts:
-            text += ": " + ", ".join(parts)
-    summary = data.get("summary")
-    if isinstance(summary, str) and summary.strip():
-        text += f". {summary.strip()[:300]}"
-    return text
 
 
 def _kept_private(what: str) -> Reply:
@@ -268,6 +211,7 @@ class Router:
         self.store = store
         self.dialogs = dialogs
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.people = PersonView(knowledge=knowledge, engine=engine, store=store, today=self._today)
         self._recent: OrderedDict[str, tuple[tuple[str | None, str | None, str | None], float]] = OrderedDict()
         self._recent_lock = threading.Lock()
 
@@ -398,32 +342,32 @@ class Router:
             if personal is not None:
                 return [_kept_private(personal)]
         if _ABOUT_SOMEONE.search(text):  # a manager asking about one of their reports by name
-            named = self._named_reports(person, text)
+            named = self.people.named_reports(person, text)
             if len(named) == 1:
-                return [self._report(person, named[0])]
+                return [self.people.report(person, named[0])]
             if named:
-                return [self._team(person, named)]
+                return [self.people.team(person, named)]
         if _MY_RECORDS.search(text):
-            return [self._my_records(person)]
+            return [self.people.my_records(person)]
         if _MY_REMINDERS.search(text):
-            return [self._my_reminders(person)]
+            return [self.people.my_reminders(person)]
         if _MY_MANAGER.search(text):
-            return [self._my_manager(person)]
+            return [self.people.my_manager(person)]
         if _CHANGE_LEVEL.search(text) and not parse(text).levels:
-            return [self._change_level(person)]
+            return [self.people.change_level(person)]
         if _NEW_STARTER.search(text) and not parse(text).levels:
-            return [self._new_starter(person, private=msg.is_direct)]
+            return [self.people.new_starter(person, private=msg.is_direct)]
         if _MY_TEAM.search(text):
-            return [self._team(person)]
+            return [self.people.team(person)]
         if _MY_MILESTONE.search(text) and not parse(text).levels:
-            return [self._my_milestone(person)]
+            return [self.people.my_milestone(person)]
         if _WHATS_LEFT.match(text):
-            return [self._whats_left(person)]
+            return [self.people.whats_left(person)]
         return [self._answer(text, person, key=msg.conversation_key, private=msg.is_direct)]
 
     def _personal_intent(self, text: str, person: Person) -> str | None:
         """What a message asks that is about the person or their team (shown only in a private chat), or None."""
-        if _MY_TEAM.search(text) or (_ABOUT_SOMEONE.search(text) and self._named_reports(person, text)):
+        if _MY_TEAM.search(text) or (_ABOUT_SOMEONE.search(text) and self.people.named_reports(person, text)):
             return "Your team's milestones"
         if _MY_RECORDS.search(text) or _WHATS_LEFT.match(text):
             return "Your self-assessments"
@@ -449,7 +393,7 @@ class Router:
         # A time-in-level answer about the person's own next step gets their own date too.
         if (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
                 and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
-            personal = self._milestone_block(person, short=True)  # the answer shows the rule and its notes
+            personal = self.people.milestone_block(person, short=True)  # the answer shows the rule and its notes
             if personal:
                 reply.blocks.insert(0, personal)
         reply.replaces_prompt = replaces_prompt
@@ -472,22 +416,16 @@ class Router:
             while len(self._recent) > FOLLOW_UP_CONVERSATIONS:
                 self._recent.popitem(last=False)
 
-    def _milestone_block(self, person: Person, *, short: bool = False) -> Block | None:
-        try:
-            from bot.milestones import assess
-        except ImportError:  # pragma: no cover - milestones not installed in a trimmed build
-            return None
-        if not (person.level_code and person.level_since):
-            return None
-        result = assess(self.k, level_code=person.level_code, since=person.level_since, today=self._today(person))
-        return Block(title="For you", text=result.status() if short else result.describe())
+    def home_summary(self, person: Person | None) -> HomeSummary:
+        """The person's career at a glance, for a channel's home view (bot/personal.py builds it)."""
+        return self.people.home_summary(person)
 
     def _supervision_help(self, person: Person) -> Reply:
         """What careerbot can do before supervision, with buttons to start it (the framework itself says only
         that it can be used to prepare for career conversations: quoted by the engine on request)."""
         from dialogs.base import start_choice
 
-        nxt = self._next_code(person.level_code) if person.level_code else None
+        nxt = self.people.next_code(person.level_code) if person.level_code else None
         return Reply(
             title="I can help you get ready for supervision.",
             blocks=[Block(bullets=[
@@ -523,84 +461,7 @@ class Router:
             status="answered",
         )
 
-    def _my_milestone(self, person: Person) -> Reply:
-        if not (person.level_code and person.level_since):
-            return Reply(
-                title="I don't know your level yet.",
-                blocks=[Block(text="Tell me, for example: “I'm SW2B since March 2025”. "
-                                   "Your manager or HR can also load it from the staff list.")],
-                status="clarify",
-            )
-        block = self._milestone_block(person)
-        reply = Reply(title=f"Your level: {person.level_code}, since {format_uk(person.level_since)}",
-                      blocks=[block] if block else [])
-        nxt = self._next_code(person.level_code)
-        if nxt:
-            reply.choices = [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
-                             self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
-                             Choice(label=f"Self-assessment for {nxt}", value={"action": "assess", "level": nxt})]
-        return reply
 
-    def _whats_left(self, person: Person) -> Reply:
-        """'What do I still need?': the person's next level, from their latest self-assessment for it when they
-        have one (its gaps), otherwise what the framework asks for that level, with their time in level."""
-        nxt = self._next_code(person.level_code) if person.level_code else None
-        if not nxt:
-            reply = self._my_milestone(person)  # no level recorded, or the top level: that reply says so
-            if not person.level_code:
-                reply.blocks.append(Block(text="Or ask about a level, for example: “what do I need for SW3B?”"))
-            return reply
-        from dialogs.base import completed, start_choice
-        from dialogs.self_assessment import GAP_RATINGS, counts_text, rating_label, split_code
-
-        blocks = [b for b in [self._milestone_block(person, short=True)] if b]
-        wanted = split_code(self.k, nxt)
-        records = [r for r in completed(self.store.list_records(person.id, "assessment"))
-                   if split_code(self.k, (r.get("data") or {}).get("target")) == wanted]
-        sources: list[str] = []
-        if records:
-            data = records[0]["data"]
-            gaps = [i for i in data.get("items") or [] if i.get("rating") in GAP_RATINGS]
-            when = _record_date(data)
-            heading = "From your self-assessment" + (f" on {when}" if when else "")
-            lines = [f"{rating_label(i['rating'])}: {i['text']}" for i in gaps]
-            if len(lines) > 15:
-                lines = lines[:15] + [f"…and {len(lines) - 15} more (all of them are in the supervision pack)"]
-            blocks.append(Block(title=heading, text=counts_text(data.get("counts") or {}) + ".",
-                                bullets=lines or ["You rated none of the criteria as a gap."]))
-            unrated = (data.get("counts") or {}).get("unanswered", 0) + (data.get("counts") or {}).get("skipped", 0)
-            if unrated:
-                blocks.append(Block(text=f"{unrated} criteria were skipped or not reached: a new self-assessment "
-                                         "would cover them."))
-            sources = sorted({i["source"] for i in gaps if i.get("source")})
-            title = f"What you still need for {nxt}, from your self-assessment"
-        else:
-            asked = self.engine.answer(f"what do I need for {nxt}")
-            blocks.append(Block(text=f"You haven't done a self-assessment for {nxt} yet: it goes through these "
-                                     "criteria with you and shows which ones you still need."))
-            blocks += asked.blocks
-            sources = asked.sources
-            title = f"What {nxt} asks for: your next level"
-        return Reply(
-            title=title,
-            blocks=blocks,
-            sources=sources,
-            choices=[start_choice(f"Self-assessment for {nxt}", "self_assessment", {"level": nxt}, style="primary"),
-                     self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
-                     self.engine.ask_choice(f"Time needed for {nxt}", f"how long before I can go for {nxt}")],
-            status="answered",
-        )
-
-    def _next_code(self, level_code: str) -> str | None:
-        """The next level's code as people see it (SW2B, SCO 4C), or None at the top or for unknown codes."""
-        from bot.answers.questions import resolve_level
-
-        try:
-            role, level = resolve_level(self.k, level_code)
-        except ValueError:
-            return None
-        nxt = self.k.next_level(role, level) if level else None
-        return self.k.code(role, nxt) if nxt else None
 
     def file_again(self, msg: Incoming, source: Any) -> Attachment | None:
         """The file an Attachment.source describes, made again for the person behind msg; None when it is gone
@@ -686,241 +547,12 @@ class Router:
         self.store.upsert_person(person)
         return Reply(title=msg)
 
-    def _team(self, person: Person, named: list[Person] | None = None) -> Reply:
-        """The manager's reports' milestones: the whole team, or those the message named."""
-        reports = self.store.list_reports(person.id) if named is None else named
-        if not reports:
-            return Reply(title="I have no staff recorded as reporting to you.",
-                         blocks=[Block(text="Managers see the milestones of their own reports only. HR can load "
-                                            "reporting lines from the staff list (careerbot roster import).")])
-        bullets = [self._report_line(r, self._today(person))
-                   for r in sorted(reports, key=lambda p: (p.display_name or p.id).lower())]
-        if named is None:
-            title = f"Your team's milestones ({len(reports)})"
-        elif len(named) == 1:
-            title = f"{named[0].display_name or named[0].id}'s milestone"
-        else:
-            title = "Milestones: " + ", ".join(r.display_name or r.id for r in named)
-        return Reply(title=title, blocks=[Block(bullets=bullets)],
-                     footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
-    def _report(self, manager: Person, r: Person) -> Reply:
-        """One report, asked about by name: their milestone, what their next level asks (buttons), and what they
-        have shared with this manager. Nothing they have not shared is shown or hinted at."""
-        from dialogs.base import record_choice
-        from dialogs.privacy import shared_records_for_manager
-        from dialogs.self_assessment import counts_text, target_code
 
-        name = r.display_name or r.id
-        first = name.split()[0]
-        blocks = [Block(bullets=[self._report_line(r, self._today(manager))])]
-        try:
-            shared = shared_records_for_manager(self.store, manager.id, r.id)
-        except PermissionError:  # not their report after all (the roster changed): nothing about them
-            return self._team(manager, [])
-        choices: list[Choice] = []
-        if shared:
-            lines = []
-            for rec in shared[:3]:
-                data = rec["data"]
-                what = ("check-in note" if data.get("type") == "checkin"
-                        else f"self-assessment for {target_code(data)}")
-                when = _record_date(data)
-                counts = data.get("counts")
-                lines.append(f"{what[0].upper()}{what[1:]}" + (f" on {when}" if when else "")
-                             + (f": {counts_text(counts)}" if counts else ""))
-            blocks.append(Block(title=f"Shared with you by {first}", bullets=lines))
-            choices.append(record_choice("Open the latest", "pack", shared[0]["id"], person_id=r.id))
-        else:
-            blocks.append(Block(text=f"{first} hasn't shared a self-assessment or check-in with you. They are "
-                                     f"private until {first} chooses to share one."))
-        nxt = self._next_code(r.level_code) if r.level_code else None
-        if nxt:
-            choices += [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
-                        self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}")]
-        return Reply(title=name, blocks=blocks, choices=choices,
-                     footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
-    def _my_reminders(self, person: Person) -> Reply:
-        """'When's my next reminder?': what careerbot will send and when, whether reminders are on, snoozed or
-        off, and the hours they keep to; with the buttons to snooze, stop or resume."""
-        from bot.reminders import SNOOZE_ACTION, STOP_ACTION, reminder_plan
 
-        prefs = person.prefs
-        today = self._today(person)
-        if prefs.opted_out:
-            state = "Your reminders are off. Say “start reminders” to turn them back on."
-        elif prefs.snoozed_until and prefs.snoozed_until > today:
-            state = (f"Your reminders are snoozed until {format_uk(prefs.snoozed_until)}; anything due before then "
-                     "waits until that day.")
-        else:
-            state = "Your reminders are on."
-        sent = {e.key: e for e in self.store.ledger(person_id=person.id)}
-        lines = []
-        for p in reminder_plan(self.k, person, today):
-            done = sent.get(p.key)
-            if done is not None and done.status == "sent":
-                lines.append(f"{format_uk(p.due)}: {p.what} (sent)")
-            elif p.due <= today:
-                lines.append(f"Due since {format_uk(p.due)}: {p.what} (it goes at the next working time)")
-            else:
-                lines.append(f"{format_uk(p.due)}: {p.what}")
-        blocks = [Block(text=state)]
-        if lines:
-            blocks.append(Block(title="What I would send you" if prefs.opted_out else "What I'll send you",
-                                bullets=lines))
-        elif not person.level_code:
-            blocks.append(Block(text="I don't know your level yet, so there are no milestone reminders. Tell me, "
-                                     "for example: “I'm SW2B since March 2025”."))
-        else:
-            blocks.append(Block(text="Nothing is planned: your level has no further time-in-level milestone, and no "
-                                     "supervision reminder is set (a check-in can set one)."))
-        start, end = prefs.working_hours
-        blocks.append(Block(text=f"I only send them on working days between {start}:00 and {end}:00 your time "
-                                 f"({person.timezone}), never on bank holidays, and at most {prefs.weekly_cap} a "
-                                 "week."))
-        if prefs.opted_out:
-            choices = [Choice("Start reminders", {"action": "reminders", "what": "opt_in"})]
-        else:
-            choices = [Choice("Snooze for 2 weeks", {"action": SNOOZE_ACTION, "weeks": 2}),
-                       Choice("Stop reminders", {"action": STOP_ACTION}, style="danger")]
-        return Reply(title="Your reminders", blocks=blocks, choices=choices, status="answered")
 
-    def home_summary(self, person: Person | None) -> HomeSummary:
-        """The person's career at a glance, for a channel's home view (Slack's App Home): level and since when,
-        the next step, the evidence the next level asks for, the latest self-assessment, reminders."""
-        summary = HomeSummary()
-        if person is None:
-            return summary
-        summary.name = person.display_name or None
-        if person.level_code:
-            summary.level = person.level_code
-            if person.level_since:
-                summary.since_text = format_uk(person.level_since)
-                try:
-                    from bot.milestones import assess
 
-                    result = assess(self.k, level_code=person.level_code, since=person.level_since,
-                                    today=self._today(person))
-                    summary.level = result.level_label or summary.level
-                    summary.milestone = _milestone_lines(result)
-                    summary.evidence_for = result.evidence_for
-                    summary.evidence = [e.text for e in result.evidence_needed]
-                    summary.next_level = result.next_level
-                except ValueError as exc:
-                    summary.problems.append(f"I couldn't work out your next step: {exc}.")
-            else:
-                summary.milestone = ["I don't know when you started this level: set it to see your eligibility date."]
-        try:
-            records = self.store.list_records(person.id, "assessment")
-        except StoreError:
-            records = []
-        if records:
-            summary.last_assessment = _describe_assessment(records[0])
-        prefs = person.prefs
-        today = self._today(person)
-        summary.reminders = ("off" if prefs.opted_out else f"snoozed until {format_uk(prefs.snoozed_until)}"
-                             if prefs.snoozed_until and prefs.snoozed_until > today else "on")
-        return summary
 
-    def _my_manager(self, person: Person) -> Reply:
-        manager = self.store.get_person(person.manager_id) if person.manager_id else None
-        if manager is None:
-            return Reply(title="I don't have a manager recorded for you.",
-                         blocks=[Block(text="HR can add reporting lines from the staff list (careerbot roster "
-                                            "import). Until then, nothing you share goes to anyone.")])
-        return Reply(title=f"Your manager in my records is {manager.display_name or manager.id}.",
-                     blocks=[Block(text="They see your milestones in their weekly digest, and a self-assessment or "
-                                        "check-in only if you share it. If this is wrong, HR can correct the staff "
-                                        "list.")])
 
-    def _change_level(self, person: Person) -> Reply:
-        now = (f"At the moment I have you as {person.level_code}"
-               + (f" since {format_uk(person.level_since)}." if person.level_since else ".")
-               if person.level_code else "I don't have a level for you yet.")
-        return Reply(title="Tell me your level and when you started it.",
-                     blocks=[Block(text=f"{now} For example: “I'm SW2B since March 2025” or “I started SCO 4B on "
-                                        "1 June 2024”. I'll ask you to confirm before changing anything.")],
-                     status="clarify")
 
-    def _new_starter(self, person: Person, *, private: bool = True) -> Reply:
-        """'I've just started, what now?': welcome, and the first steps: record a level, see what it asks."""
-        if person.level_code and person.level_since and private:
-            reply = self._my_milestone(person)
-            reply.title = f"Welcome! {reply.title}"
-            return reply
-        reply = Reply(
-            title="Welcome! Here's how I can help you get started.",
-            blocks=[Block(bullets=[
-                "Tell me your level and when you started it, for example “I'm SW2A since September 2026”, and I'll "
-                "work out when you can go for the next level, and remind you.",
-                "Ask what a level asks for, for example “what do I need for SW2A?” (newly qualified social workers "
-                "start at SW2A; social care officers at SCO 4A).",
-                "Before supervision, say “assess me” to see which criteria you already meet.",
-            ])],
-            choices=[self.engine.ask_choice("What SW2A needs", "what do I need for SW2A"),
-                     self.engine.ask_choice("What SCO 4A needs", "what do I need for SCO 4A"),
-                     self.engine.ask_choice("All roles and levels", "what are the levels?")],
-            status="answered",
-        )
-        return reply
-
-    def _my_records(self, person: Person) -> Reply:
-        """'Have I done a self-assessment?': the person's own saved self-assessments and check-ins, latest first,
-        with the buttons to share or download the latest."""
-        from dialogs.base import completed, start_choice
-        from dialogs.privacy import follow_ups
-        from dialogs.self_assessment import counts_text, target_code
-
-        records = completed([r for r in self.store.list_records(person.id) if r["kind"] in ("assessment", "checkin")])
-        if not records:
-            return Reply(title="You haven't completed a self-assessment or check-in yet.",
-                         blocks=[Block(text="A self-assessment goes through the criteria of the level you're working "
-                                            "towards; a check-in is a one-page note for supervision.")],
-                         choices=[start_choice("Start a self-assessment", "self_assessment", style="primary"),
-                                  start_choice("Prepare for supervision", "checkin")])
-        lines = []
-        for rec in records[:5]:
-            data = rec["data"]
-            what = "Check-in note" if data.get("type") == "checkin" else f"Self-assessment for {target_code(data)}"
-            when = _record_date(data)
-            counts = f": {counts_text(data['counts'])}" if data.get("counts") else ""
-            lines.append(f"{what}" + (f", {when}" if when else "") + counts
-                         + (" (shared with your manager)" if rec["shared"] else " (private)"))
-        more = len(records) - 5
-        return Reply(title="Your saved self-assessments and check-ins",
-                     blocks=[Block(bullets=lines + ([f"…and {more} older"] if more > 0 else []))],
-                     choices=follow_ups(records[0], shared=records[0]["shared"])[:2],
-                     footer="The buttons are for the latest one.")
-
-    def _report_line(self, r: Person, today: date) -> str:
-        try:
-            from bot.milestones import assess
-        except ImportError:  # pragma: no cover
-            assess = None
-        if not (r.level_code and r.level_since) or assess is None:
-            return f"{r.display_name or r.id}: level not recorded"
-        res = assess(self.k, level_code=r.level_code, since=r.level_since, today=today)
-        if res.next_level is None:
-            status = "top level of the role"
-        elif res.eligible is None:
-            status = "the framework sets no minimum time"
-        elif res.eligible:
-            status = f"has the time in level for {res.next_level} (since {format_uk(res.earliest_eligible_date)})"
-        else:
-            status = f"could go for {res.next_level} from {format_uk(res.earliest_eligible_date)}"
-        return f"{r.display_name or r.id}: {r.level_code} since {format_uk(r.level_since)}; {status}"
-
-    def _named_reports(self, person: Person, text: str) -> list[Person]:
-        """The manager's own reports named in the message ("when is Alex eligible?"), by full or first name."""
-        lower = text.lower()
-        named = []
-        for r in self.store.list_reports(person.id):
-            name = (r.display_name or "").strip().lower()
-            if not name:
-                continue
-            first = name.split()[0]
-            if re.search(rf"\b{re.escape(name)}\b", lower) or (len(first) > 1 and re.search(
-                    rf"\b{re.escape(first)}(?:'s)?\b", lower)):
-                named.append(r)
-        return named

@@ -822,3 +822,8 @@ def test_automatic_progression_moving_employer_and_kent_equivalents_are_not_answ
                                                                                                    kind):
     reply = engine.answer(asked)
     assert reply.status == "not_in_framework" and kind in reply.title
+
+
+def test_a_new_team_manager_is_not_someone_changing_team(engine):
+    assert engine.answer("I'm a new team manager, what do I need").meta.get("topic") != "out_of_scope"
+    assert engine.answer("I'm moving to another team").meta.get("topic") == "out_of_scope"

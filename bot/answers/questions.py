@@ -263,8 +263,10 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "contract": ("notice period", "probation", "contract", "redundan", "agency worker", "agency staff",
                  "agency social worker", "locum", "bank staff", "zero hours", "temp worker"),
     # changing team, post or employer: what happens to one's level or time is not in the documents
-    "moves": ("different team", "change team", "changing team", "move team", "moving team", "another team",
-              "new team", "other team", "transfer to", "move to another council", "move council", "change employer",
+    "moves": ("different team", "change team", "changing team", "change teams", "move team", "moving team",
+              "move to another team", "moving to another team", "join another team", "move to a new team",
+              "moving to a new team", "join a new team", "transfer to another team", "move to another council",
+              "move council", "change employer",
               "new employer", "another council", "leave and come back", "come back to", "rejoin", "re-join",
               "what level am i here", "what level would i be here", "what level would i be at", "level here",
               "from another council", "from another authority", "another local authority"),

@@ -827,3 +827,9 @@ def test_automatic_progression_moving_employer_and_kent_equivalents_are_not_answ
 def test_a_new_team_manager_is_not_someone_changing_team(engine):
     assert engine.answer("I'm a new team manager, what do I need").meta.get("topic") != "out_of_scope"
     assert engine.answer("I'm moving to another team").meta.get("topic") == "out_of_scope"
+
+
+def test_a_lost_certificate_is_not_a_feeling(engine):
+    sorry = "I'm sorry it feels that way. Here is what can help."
+    assert engine.answer("I lost my certificate, what do I do").title != sorry
+    assert engine.answer("I've been stuck at SW3A for ages").title == sorry

@@ -129,7 +129,8 @@ _FROM_THE_START = re.compile(r"\b(?:take|takes|took|taking)\b.*\b(?:to|till|unti
                              r"become|progress to)\b")
 # "I feel stuck at SW2B", "I'm worried I'm not good enough for SW3": said, not asked
 _FEELINGS = re.compile(
-    r"\b(?:i(?: am|'m| m|m)?|i (?:feel|felt)|feeling|i'?ve been feeling) (?:really |so |a bit |quite |very |totally )?"
+    r"\b(?:i(?: am|'m| m|m)|i (?:feel|felt)|feeling|i'?ve been(?: feeling)?) (?:really |so |a bit |quite |very |"
+    r"totally )?"
     r"(?:stuck|lost|worried|anxious|stressed|demotivated|unmotivated|overwhelmed|frustrated|fed up|discouraged|"
     r"disheartened|behind|overlooked|stagnating|stagnant|hopeless)\b|\bnot good enough\b|\b(?:getting|going) "
     r"nowhere\b|\b(?:i'?m|i am) not (?:progressing|getting anywhere|moving)\b|\bmaking no progress\b")

@@ -833,3 +833,8 @@ def test_a_lost_certificate_is_not_a_feeling(engine):
     sorry = "I'm sorry it feels that way. Here is what can help."
     assert engine.answer("I lost my certificate, what do I do").title != sorry
     assert engine.answer("I've been stuck at SW3A for ages").title == sorry
+
+
+def test_experience_of_something_is_not_years_qualified(engine):
+    reply = engine.answer("I have experience of chairing meetings, which level needs that?")
+    assert reply.title != "The framework does not set a level by years qualified"

@@ -148,10 +148,9 @@ _TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirem
                        r"criteria)\b")
 # "I've been qualified 3 years, what level should I be?", "which level for 5 years' experience?"
 _YEARS_QUALIFIED = re.compile(
-    r"\b(?:qualified|post[- ]?qualifying|pqe|experience)\b.*\b(?:what|which) (?:level|grade)\b|"
-    r"\b(?:what|which) (?:level|grade)\b.*\b(?:\d+|one|two|three|four|five|six|ten) (?:years?|yrs?)\b.*"
-    r"\b(?:qualified|experience|pqe)\b|\b(?:\d+|one|two|three|four|five|six|ten) (?:years?|yrs?) (?:qualified|"
-    r"post[- ]?qualifying|pqe)\b.*\b(?:level|grade)\b")
+    r"^(?=.*\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:years?|yrs?)\b)"
+    r"(?=.*\b(?:qualified|post[- ]?qualif\w*|pqe|experience)\b)"
+    r"(?=.*\b(?:(?:what|which) (?:level|grade)|level should i be|grade should i be|where should i be)\b)")
 # "What does 'in addition to level A' mean?"
 _IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b.*\bmean|\bwhat (?:does|do|is) "
                           r"[\"“']?in addition to\b|\bare (?:the )?(?:lower|previous) levels? (?:included|still "

@@ -158,7 +158,8 @@ _IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b
                           r"levels?\b")
 # "How long is the ASYE?", "does my ASYE year count towards the 24 months?"
 _ASYE_TIME = re.compile(r"\bhow long (?:is|does|will) (?:the |my |an )?asye\b|\basye\b.*\b(?:count|counts|counted|"
-                        r"towards|part of|included|include)\b|\b(?:count|counts|towards)\b.*\basye\b")
+                        r"towards)\b|\basye\b.*\bpart of (?:the |my )?(?:24 months|time)\b|\b(?:count|counts)\b.*"
+                        r"\basye\b")
 _KENT_EQUIVALENT = re.compile(r"\bequivalent\b|\bsame as\b|\bmatch(?:es)?\b|\bcompares?\b|\bmaps? to\b")
 # Before a level code: the level the person is at or is leaving, not the one they ask about
 _CURRENT_BEFORE = re.compile(r"\b(?:from|at|on|been|am|i'?m|im|currently|now|still|beyond|skip|skipping|"

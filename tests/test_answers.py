@@ -838,3 +838,12 @@ def test_a_lost_certificate_is_not_a_feeling(engine):
 def test_experience_of_something_is_not_years_qualified(engine):
     reply = engine.answer("I have experience of chairing meetings, which level needs that?")
     assert reply.title != "The framework does not set a level by years qualified"
+
+
+@pytest.mark.parametrize("asked", ["how do managers use the framework", "how do I support someone going for SW3"])
+def test_managers_using_the_framework_get_the_guides_words_for_managers(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.title == "Using the framework as a manager"
+    assert "structure conversations with individual Social Workers" in reply.plain_text()
+    if "SW3" in asked:
+        assert [c.label for c in reply.choices] == ["What SW3A needs", "Evidence for SW3A"]

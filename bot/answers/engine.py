@@ -151,6 +151,11 @@ _YEARS_QUALIFIED = re.compile(
     r"^(?=.*\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:years?|yrs?)\b)"
     r"(?=.*\b(?:qualified|post[- ]?qualif\w*|pqe|experience)\b)"
     r"(?=.*\b(?:(?:what|which) (?:level|grade)|level should i be|grade should i be|where should i be)\b)")
+# "How do managers use the framework?", "how do I support someone going for SW3?"
+_FOR_MANAGERS = re.compile(r"\bhow (?:do|can|should|could) (?:managers?|team managers?|supervisors?) use\b|"
+                           r"\bhow (?:do|can|should|could) i (?:use (?:this|the) (?:framework|bot|careerbot) with my "
+                           r"(?:team|staff|reports)|support (?:someone|a (?:member of staff|colleague|report|social "
+                           r"worker)|my (?:team|staff|report|reports|supervisee)))\b|\bas a (?:team )?manager,? how\b")
 # "What does 'in addition to level A' mean?"
 _IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b.*\bmean|\bwhat (?:does|do|is) "
                           r"[\"“']?in addition to\b|\bare (?:the )?(?:lower|previous) levels? (?:included|still "
@@ -268,6 +273,8 @@ class AnswerEngine:
             return self._documents()
         if _WHO_IS_IT_FOR.search(q.lower) and not q.levels:
             return self._who_for()
+        if _FOR_MANAGERS.search(q.lower):
+            return self._for_managers(q)
         if _YEARS_QUALIFIED.search(q.lower) and not q.levels:
             return self._experience_by_level()
         other = _OTHER_TITLES.search(q.lower)
@@ -612,6 +619,32 @@ class AnswerEngine:
                      self.ask_choice("The roles and levels", "what are the levels?")],
         )
         reply.blocks.insert(0, Block(text="What the documents ask in post-qualifying experience, level by level:"))
+        return reply
+
+    def _for_managers(self, q: Query) -> Reply:
+        """'How do managers use the framework?': the Medway guide's words for managers and supporters, what
+        careerbot does for managers, and the level named if there is one."""
+        said = [c for c in self.k.guidance() if c.source.heading.endswith("For Managers") or c.title == "Supporters"]
+        choices = []
+        named = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
+        roles = [r for r in q.roles if r in self.k.roles and self.k.roles[r].levels]
+        if named or roles:
+            role, level = named[0] if named else (roles[0], next(iter(self.k.roles[roles[0]].levels)))
+            code = self.k.code(role, level)
+            choices += [self.ask_choice(f"What {code} needs", f"what do I need for {code}"),
+                        self.ask_choice(f"Evidence for {code}", f"evidence for {code}")]
+        reply = self._reply(
+            title="Using the framework as a manager",
+            criteria=said,
+            role=None,
+            level=None,
+            topic="guidance",
+            key=lambda c: c.source.heading,
+            extra_blocks=[Block(text="In careerbot: “my team” shows your reports' time-in-level milestones (also in a "
+                                     "weekly digest), “what does Jo need?” one report's next step, and your reports "
+                                     "can share a self-assessment or check-in with you before supervision.")],
+            choices=choices,
+        )
         return reply
 
     def _in_addition(self) -> Reply:

@@ -1282,21 +1282,16 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return None
         if not info.levels:  # "how do I go from KR9 to KR10?": a one-grade post asks what its person spec says
             reply = self._role(parse(f"person specification for {target}"), target)
-            reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
-            reply.blocks.insert(0, Block(text=(
-                f"{target} is a different post from {source}, and the documents describe no route or time between "
-                f"them. What the {target} documents ask is below, in their own words. Your manager or HR can say "
-                "how a move works in practice.")))
-            reply.meta.update(topic="role_change")
-            return reply
-        level = next((lv for r, lv in levels if r == target and lv), None) or next(iter(info.levels))
-        code = self.k.code(target, level)
-        reply = self._level(parse(f"qualifications and experience for {code}"), target, level)
+            intro = (f"{target} is a different post from {source}, and the documents describe no route or time "
+                     f"between them. What the {target} documents ask is below, in their own words.")
+        else:
+            level = next((lv for r, lv in levels if r == target and lv), None) or next(iter(info.levels))
+            code = self.k.code(target, level)
+            reply = self._level(parse(f"qualifications and experience for {code}"), target, level)
+            intro = (f"{target} is a different role from {source}, and the framework sets no time in level for "
+                     f"moving between roles. What it asks of someone starting at {code} is below, in its own words.")
         reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
-        reply.blocks.insert(0, Block(text=(
-            f"{target} is a different role from {source}, and the framework sets no time in level for moving "
-            f"between roles. What it asks of someone starting at {code} is below, in its own words. Your manager "
-            "or HR can say how a move works in practice.")))
+        reply.blocks.insert(0, Block(text=f"{intro} Your manager or HR can say how a move works in practice."))
         reply.meta.update(topic="role_change")
         return reply
 

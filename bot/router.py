@@ -416,6 +416,23 @@ class Router:
             while len(self._recent) > FOLLOW_UP_CONVERSATIONS:
                 self._recent.popitem(last=False)
 
+    def welcome(self, *, personal: bool) -> Reply:
+        """What careerbot says when it is added to a chat: what it can do, and how to use it there."""
+        help_reply = self.engine.help_reply()
+        blocks = list(help_reply.blocks)
+        if personal:
+            blocks.append(Block(title="Reminders", text=(
+                "I can remind you when you are close to being eligible for your next level, in working hours. "
+                "Tell me your level, for example “I'm SW2B since March 2025”. Say “stop reminders” at any time.")))
+        else:
+            blocks.append(Block(title="In this team", text=(
+                "Mention me (@careerbot) with a question and I'll answer in the thread. For your own "
+                "reminders and self-assessments, chat with me privately.")))
+        return Reply(title="Hello, I'm careerbot. I answer questions about the social care career progression "
+                     "framework.", blocks=blocks, choices=list(help_reply.choices) if personal else [],
+                     sources=[], footer="Answers come from your organisation's framework documents, with the "
+                     "source shown under each answer.")
+
     def home_summary(self, person: Person | None) -> HomeSummary:
         """The person's career at a glance, for a channel's home view (bot/personal.py builds it)."""
         return self.people.home_summary(person)

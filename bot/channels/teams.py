@@ -85,7 +85,6 @@ RETRY_STATUSES = {412, 429, 500, 502, 503, 504}
 GONE_CODES = {"ConversationNotFound", "BotNotInConversationRoster", "BotDisabledByAdmin", "ConversationBlockedByUser",
               "UserNotFound", "MemberNotFound", "Forbidden"}
 
-WELCOME_TITLE = "Hello, I'm careerbot."
 SORRY = Reply(title="Sorry, something went wrong on my side.",
               blocks=[Block(text="Please try again in a moment. If it keeps happening, let your HR team know.")],
               status="error")
@@ -1223,7 +1222,7 @@ class TeamsChannel:
             if not fresh:
                 log.info("Teams: install event %s seen before; no second welcome", activity.get("id"))
                 return
-        await self._send_to_conversation(activity, [self.welcome(personal=_is_personal(activity))])
+        await self._send_to_conversation(activity, [self.services.router.welcome(personal=_is_personal(activity))])
 
     def _install_sync(self, incoming: Incoming, ref: dict[str, Any], event_id: str | None) -> bool:
         if event_id:
@@ -1256,23 +1255,6 @@ class TeamsChannel:
                 log.info("Teams: %s removed the app; no more messages until they add it again", person.id)
         except Exception:  # noqa: BLE001
             log.warning("Teams: could not record that %s removed the app", incoming.user_id, exc_info=True)
-
-    def welcome(self, *, personal: bool) -> Reply:
-        """What careerbot says when it is installed: what it can do, and how to use it here."""
-        help_reply = self.services.engine.help_reply()
-        blocks = list(help_reply.blocks)
-        if personal:
-            blocks.append(Block(title="Reminders", text=(
-                "I can remind you when you are close to being eligible for your next level, in working hours. "
-                "Tell me your level, for example “I'm SW2B since March 2025”. Say “stop reminders” at any time.")))
-        else:
-            blocks.append(Block(title="In this team", text=(
-                "Mention me (@careerbot) with a question and I'll answer in the thread. For your own "
-                "reminders and self-assessments, chat with me privately.")))
-        return Reply(title=WELCOME_TITLE + " I answer questions about the social care career progression "
-                     "framework.", blocks=blocks, choices=list(help_reply.choices) if personal else [],
-                     sources=[], footer="Answers come from your organisation's framework documents, with the "
-                     "source shown under each answer.")
 
     async def _send_to_conversation(self, activity: dict[str, Any], replies: list[Reply]) -> None:
         for reply in replies:

@@ -163,6 +163,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         self._cache_lock = threading.Lock()
         self._glossary_terms = self._build_glossary_terms()
         self._year_levels_cache: dict[str, list[str]] = {}
+        self._role_words_cache: dict[str, frozenset[str]] = {}
         self._kent_roles = tuple(r for r, info in knowledge.roles.items()
                                  if any("kent" in o.lower() for o in info.organisations))
 
@@ -1061,11 +1062,20 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         roles = {self.retriever.criteria[i].role for i in self.retriever.postings.get(rarest, ())}
         return len(roles) == 1 and None not in roles
 
+    def _role_words(self, role: str) -> frozenset[str]:
+        """The stems of a role's own names, titles and grades (and every role name): not what a question is about.
+        Worked out once per role; the knowledge never changes."""
+        words = self._role_words_cache.get(role)
+        if words is None:
+            info = self.k.roles[role]
+            words = frozenset(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
+            self._role_words_cache[role] = words
+        return words
+
     def _content_words(self, q: Query, role: str) -> list[str]:
         """The question's words as typed, without the role's own names and level words ("do I need to supervise
         students for SW3C?" -> need, supervise, students): what to search the role's criteria for."""
-        info = self.k.roles[role]
-        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
+        role_words = self._role_words(role)
         out = []
         for word in re.findall(r"[a-z0-9]+", q.lower):
             stems = terms(word)
@@ -1091,8 +1101,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
     def _rare_terms(self, q: Query, role: str) -> list[str]:
         """The question's words that few criteria use ("MOSAIC", "chair", "students", "CQC"), leaving out the
         role's own names and level words: what a yes/no question is really about."""
-        info = self.k.roles[role]
-        role_words = set(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
+        role_words = self._role_words(role)
         return [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words
                 and self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
 

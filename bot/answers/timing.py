@@ -13,6 +13,9 @@ from bot.answers.shared import _SKIP, _SKIP_NOTE, Context, _heading_with_group
 from bot.conversation import Block, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, TimeRule
 
+# The experience a role's first level asks for, in years, months or post-qualifying experience
+_TIME_OR_PQE = re.compile(r"\byears?\b|\bmonths?\b|post qualifying", re.I)
+
 
 class TimingReplies:
     """Time in level, paths and next steps."""
@@ -250,7 +253,7 @@ class TimingReplies:
                 break
             first = next(iter(self.k.roles[new_role].levels))
             experience = self.k.find(role=new_role, level=first, topic="experience")
-            asked = [c for c in experience if re.search(r"\byears?\b|\bmonths?\b|post qualifying", c.text, re.I)]
+            asked = [c for c in experience if _TIME_OR_PQE.search(c.text)]
             b = Block(title=f"{code(role, level)} to {code(new_role, first)}: a new role, with no time in level",
                       text=f"The framework sets no time in level between roles. {code(new_role, first)} asks "
                            "for experience instead:" if asked else "The framework sets no time in level between "
@@ -290,7 +293,7 @@ class TimingReplies:
             for c in self.k.find(role=role, level=level, topic="evidence")
             if re.search(r"year|month|experience", c.text, re.I)
         ]
-        pqe = [c for c in experience + evidence if re.search(r"\byears?\b|\bmonths?\b|post qualifying", c.text, re.I)]
+        pqe = [c for c in experience + evidence if _TIME_OR_PQE.search(c.text)]
         blocks, _ = self._blocks(pqe or experience)
         prev_role = self._previous_role(role)
         intro = (

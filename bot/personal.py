@@ -141,7 +141,6 @@ class PersonView:
         have shared with this manager. Nothing they have not shared is shown or hinted at."""
         from dialogs.base import record_choice
         from dialogs.privacy import shared_records_for_manager
-        from dialogs.self_assessment import counts_text, target_code
 
         name = r.display_name or r.id
         first = name.split()[0]
@@ -154,13 +153,8 @@ class PersonView:
         if shared:
             lines = []
             for rec in shared[:3]:
-                data = rec["data"]
-                what = ("check-in note" if data.get("type") == "checkin"
-                        else f"self-assessment for {target_code(data)}")
-                when = _record_date(data)
-                counts = data.get("counts")
-                lines.append(f"{what[0].upper()}{what[1:]}" + (f" on {when}" if when else "")
-                             + (f": {counts_text(counts)}" if counts else ""))
+                what, when, counts = _record_summary(rec["data"])
+                lines.append(what + (f" on {when}" if when else "") + (f": {counts}" if counts else ""))
             blocks.append(Block(title=f"Shared with you by {first}", bullets=lines))
             choices.append(record_choice("Open the latest", "pack", shared[0]["id"], person_id=r.id))
         else:
@@ -176,14 +170,15 @@ class PersonView:
     def my_reminders(self, person: Person) -> Reply:
         """'When's my next reminder?': what careerbot will send and when, whether reminders are on, snoozed or
         off, and the hours they keep to; with the buttons to snooze, stop or resume."""
-        from bot.reminders import SNOOZE_ACTION, STOP_ACTION, reminder_plan
+        from bot.reminders import reminder_choices, reminder_plan
 
         prefs = person.prefs
         today = self.today(person)
+        snoozed = _snoozed_until(person, today)
         if prefs.opted_out:
             state = "Your reminders are off. Say “start reminders” to turn them back on."
-        elif prefs.snoozed_until and prefs.snoozed_until > today:
-            state = (f"Your reminders are snoozed until {format_uk(prefs.snoozed_until)}; anything due before then "
+        elif snoozed:
+            state = (f"Your reminders are snoozed until {format_uk(snoozed)}; anything due before then "
                      "waits until that day.")
         else:
             state = "Your reminders are on."
@@ -214,8 +209,7 @@ class PersonView:
         if prefs.opted_out:
             choices = [Choice("Start reminders", {"action": "reminders", "what": "opt_in"})]
         else:
-            choices = [Choice("Snooze for 2 weeks", {"action": SNOOZE_ACTION, "weeks": 2}),
-                       Choice("Stop reminders", {"action": STOP_ACTION}, style="danger")]
+            choices = reminder_choices()
         return Reply(title="Your reminders", blocks=blocks, choices=choices, status="answered")
 
     def home_summary(self, person: Person | None) -> HomeSummary:
@@ -249,10 +243,9 @@ class PersonView:
             records = []
         if records:
             summary.last_assessment = _describe_assessment(records[0])
-        prefs = person.prefs
-        today = self.today(person)
-        summary.reminders = ("off" if prefs.opted_out else f"snoozed until {format_uk(prefs.snoozed_until)}"
-                             if prefs.snoozed_until and prefs.snoozed_until > today else "on")
+        snoozed = _snoozed_until(person, self.today(person))
+        summary.reminders = ("off" if person.prefs.opted_out else f"snoozed until {format_uk(snoozed)}" if snoozed
+                             else "on")
         return summary
 
     def my_manager(self, person: Person) -> Reply:
@@ -302,7 +295,6 @@ class PersonView:
         with the buttons to share or download the latest."""
         from dialogs.base import completed, start_choice
         from dialogs.privacy import follow_ups
-        from dialogs.self_assessment import counts_text, target_code
 
         records = completed([r for r in self.store.list_records(person.id) if r["kind"] in ("assessment", "checkin")])
         if not records:
@@ -313,11 +305,8 @@ class PersonView:
                                   start_choice("Prepare for supervision", "checkin")])
         lines = []
         for rec in records[:5]:
-            data = rec["data"]
-            what = "Check-in note" if data.get("type") == "checkin" else f"Self-assessment for {target_code(data)}"
-            when = _record_date(data)
-            counts = f": {counts_text(data['counts'])}" if data.get("counts") else ""
-            lines.append(f"{what}" + (f", {when}" if when else "") + counts
+            what, when, counts = _record_summary(rec["data"])
+            lines.append(what + (f", {when}" if when else "") + (f": {counts}" if counts else "")
                          + (" (shared with your manager)" if rec["shared"] else " (private)"))
         more = len(records) - 5
         return Reply(title="Your saved self-assessments and check-ins",
@@ -359,6 +348,21 @@ class PersonView:
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
+
+def _snoozed_until(person: Person, today: date) -> date | None:
+    """The day reminders resume, while a snooze is still running."""
+    until = person.prefs.snoozed_until
+    return until if until and until > today else None
+
+
+def _record_summary(data: dict[str, Any]) -> tuple[str, str, str]:
+    """What a saved record is ("Self-assessment for SW2C", "Check-in note"), the day it was done, and its counts
+    ("Met 5 · Partly 3 …"), each '' when unknown."""
+    from dialogs.self_assessment import counts_text, target_code
+
+    what = "Check-in note" if data.get("type") == "checkin" else f"Self-assessment for {target_code(data)}"
+    return what, _record_date(data), counts_text(data["counts"]) if data.get("counts") else ""
+
 
 def _record_date(data: dict[str, Any]) -> str:
     """The day a saved self-assessment or check-in was done, as people write it ('25 November 2026'), or ''."""

@@ -390,7 +390,8 @@ def _evidence_block(payload: dict[str, Any], title: str) -> tuple[Block | None, 
     return Block(title=title, bullets=[e["text"] for e in evidence], notes=notes), sources
 
 
-def _choices() -> list[Choice]:
+def reminder_choices() -> list[Choice]:
+    """Snooze and stop: under every reminder, and wherever a person looks at their reminders."""
     return [
         Choice("Snooze for 2 weeks", {"action": SNOOZE_ACTION, "weeks": 2}),
         Choice("Stop reminders", {"action": STOP_ACTION}, style="danger"),
@@ -470,8 +471,9 @@ def compose_reply(message: ReminderMessage) -> Reply:
                                  "place to talk about it."))
     else:
         raise ValueError(f"unknown reminder kind {message.kind!r}")
-    return Reply(title=title, blocks=blocks, sources=sources, notes=notes, footer=SNOOZE_HINT, choices=_choices(),
-                 status="answered", meta={"reminder_key": message.key, "kind": message.kind})
+    return Reply(title=title, blocks=blocks, sources=sources, notes=notes, footer=SNOOZE_HINT,
+                 choices=reminder_choices(), status="answered",
+                 meta={"reminder_key": message.key, "kind": message.kind})
 
 
 # -- snooze from chat ----------------------------------------------------------------------------------

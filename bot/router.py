@@ -28,6 +28,10 @@ STORE_DOWN = Reply(
     status="error",
 )
 
+# A level code as typed ("SW2B", "sw 2b", "SCO-4B") and a span of time ("3 months", "about two years")
+_CODE = r"(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc]"
+_SPAN = (r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+         r"(?:days?|weeks?|months?|years?)")
 # A level and its start: "I'm SW2B since March 2025", "I started SW3A in March", "I moved to SW3B on 3 Feb 2025",
 # "my start date at SW2B was 01/06/2024", "SW2B since last June". Each pattern names the level and the date.
 _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
@@ -37,20 +41,18 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
     r"(?:in|on|since|from|as of|back in)\s+(?P<when>.+)$",
     r"^\s*my start date (?:at|for|as|on) (?P<code>.+?) (?:was|is) (?P<when>.+)$",
-    r"^\s*(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\s+(?:since|from)\s+(?P<when>.+)$",
+    rf"^\s*(?P<code>{_CODE})\s+(?:since|from)\s+(?P<when>.+)$",
     # "I started SW2B 3 months ago", "I've been SW3A for two years", "became SW2C a year ago"
     r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|became|joined|"
     r"i'?ve been|i have been|been)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?"
-    r"(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\s+(?P<when>(?:about\s+|around\s+)?(?:\d{1,3}|an?|one|two|three|"
-    r"four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:days?|weeks?|months?|years?)\s+ago)\s*[.!]?$",
-    r"^\s*(?:i'?ve been|i have been|been)\s+(?:an?\s+|at\s+|on\s+)?(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])"
-    r"\s+for\s+(?P<for>(?:about\s+|around\s+|nearly\s+|almost\s+)?(?:\d{1,3}|an?|one|two|three|four|five|six|seven|"
-    r"eight|nine|ten|eleven|twelve)\s+(?:days?|weeks?|months?|years?))\s*[.!]?$",
+    rf"(?P<code>{_CODE})\s+(?P<when>(?:about\s+|around\s+)?{_SPAN}\s+ago)\s*[.!]?$",
+    rf"^\s*(?:i'?ve been|i have been|been)\s+(?:an?\s+|at\s+|on\s+)?(?P<code>{_CODE})"
+    rf"\s+for\s+(?P<for>(?:about\s+|around\s+|nearly\s+|almost\s+)?{_SPAN})\s*[.!]?$",
 ))
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
     r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at)\s+"
-    r"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?(?P<code>(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc])\b"
+    rf"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?(?P<code>{_CODE})\b"
     r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now))?\s*[.!]?\s*$",
     re.I)
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
@@ -153,13 +155,6 @@ FOLLOW_UP_SECONDS = 30 * 60  # a follow-up ("what about C?") refers to an answer
 FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a few hundred bytes each)
 
 _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "question": "what do I need for SW3B?"})
-
-
-
-
-
-
-
 
 
 def _kept_private(what: str) -> Reply:
@@ -337,16 +332,16 @@ class Router:
             return [self._reminder_setting(person, "opt_out")]
         if _OPT_IN.search(text):
             return [self._reminder_setting(person, "opt_in")]
+        # a manager asking about one of their reports by name (looked up once: it reads the store)
+        named = self.people.named_reports(person, text) if _ABOUT_SOMEONE.search(text) else []
         if not msg.is_direct:
-            personal = self._personal_intent(text, person)
+            personal = self._personal_intent(text, named)
             if personal is not None:
                 return [_kept_private(personal)]
-        if _ABOUT_SOMEONE.search(text):  # a manager asking about one of their reports by name
-            named = self.people.named_reports(person, text)
-            if len(named) == 1:
-                return [self.people.report(person, named[0])]
-            if named:
-                return [self.people.team(person, named)]
+        if len(named) == 1:
+            return [self.people.report(person, named[0])]
+        if named:
+            return [self.people.team(person, named)]
         if _MY_RECORDS.search(text):
             return [self.people.my_records(person)]
         if _MY_REMINDERS.search(text):
@@ -365,9 +360,10 @@ class Router:
             return [self.people.whats_left(person)]
         return [self._answer(text, person, key=msg.conversation_key, private=msg.is_direct)]
 
-    def _personal_intent(self, text: str, person: Person) -> str | None:
+    @staticmethod
+    def _personal_intent(text: str, named: list[Person]) -> str | None:
         """What a message asks that is about the person or their team (shown only in a private chat), or None."""
-        if _MY_TEAM.search(text) or (_ABOUT_SOMEONE.search(text) and self.people.named_reports(person, text)):
+        if _MY_TEAM.search(text) or named:
             return "Your team's milestones"
         if _MY_RECORDS.search(text) or _WHATS_LEFT.match(text):
             return "Your self-assessments"
@@ -479,7 +475,6 @@ class Router:
         )
 
 
-
     def file_again(self, msg: Incoming, source: Any) -> Attachment | None:
         """The file an Attachment.source describes, made again for the person behind msg; None when it is gone
         or not theirs to have. For channels that hand a file over in a later request (Teams asks the person
@@ -563,13 +558,5 @@ class Router:
             return Reply(title="I didn't understand that reminder setting.", status="clarify")
         self.store.upsert_person(person)
         return Reply(title=msg)
-
-
-
-
-
-
-
-
 
 

@@ -116,10 +116,9 @@ def _shift(today: date, count: str, unit: str, sign: int) -> date:
     unit = unit.rstrip("s")
     if unit in ("day", "week", "fortnight"):
         return today + sign * timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit])
-    months = n * (12 if unit == "year" else 1) * sign
-    y, mth = divmod(today.month - 1 + months, 12)
-    year, month = today.year + y, mth + 1
-    return date(year, month, min(today.day, monthrange(year, month)[1]))
+    from bot.milestones import add_months  # the one calendar-month arithmetic (clamped to a month's end)
+
+    return add_months(today, n * (12 if unit == "year" else 1) * sign)
 
 
 def _with_year(day: int, month: int, year: str | None, today: date | None, prefer_future: bool,

@@ -6,6 +6,8 @@ import re
 from calendar import monthrange
 from datetime import date, timedelta
 
+from bot.milestones import add_months  # the one calendar-month arithmetic (clamped to a month's end)
+
 MONTHS = {
     name: i
     for i, names in enumerate(
@@ -116,8 +118,6 @@ def _shift(today: date, count: str, unit: str, sign: int) -> date:
     unit = unit.rstrip("s")
     if unit in ("day", "week", "fortnight"):
         return today + sign * timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit])
-    from bot.milestones import add_months  # the one calendar-month arithmetic (clamped to a month's end)
-
     return add_months(today, n * (12 if unit == "year" else 1) * sign)
 
 

@@ -39,7 +39,7 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
     r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
     r"became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
-    r"(?:in|on|since|from|as of|back in)\s+(?P<when>.+)$",
+    r"(?:(?:in|on|since|from|as of|back in)\s+|(?=(?:last|this|early|late)\s))(?P<when>.+)$",
     r"^\s*my start date (?:at|for|as|on) (?P<code>.+?) (?:was|is) (?P<when>.+)$",
     rf"^\s*(?P<code>{_CODE})\s+(?:since|from)\s+(?P<when>.+)$",
     # "I started SW2B 3 months ago", "I've been SW3A for two years", "became SW2C a year ago"
@@ -505,6 +505,9 @@ class Router:
                 return None  # "I'm confused since yesterday" is not a level statement
             return [Reply(title="I couldn't set your level.", blocks=[Block(text=str(exc))], status="clarify")]
         since = parse_date(when_text, today=self._today(person), prefer_past=True)
+        if since is None and self.dialogs is not None:  # "in 2023": the dialog asks for the date, saying why
+            return self.dialogs.start("set_level", msg=msg, person=person,
+                                      args={"level_code": code, "said_when": when_text})
         if since is None:
             return [Reply(title="I couldn't read that date.",
                           blocks=[Block(text="Please give it like “March 2025”, “1 March 2025” or “2025-03-01”.")],

@@ -24,6 +24,12 @@ def _since(value: Any) -> date | None:
     return None
 
 
+# A start given without its month: "in 2023", "last year", "in the summer"
+_NO_MONTH = re.compile(r"\b(?:last|this|the) year\b|\b(?:19|20)\d\d\b|\bsummer|\bspring|\bautumn|\bwinter|"
+                       r"\bchristmas|\beaster|\bnew year", re.I)
+NEED_MONTH = "I need the month too, because the month decides when you can go for the next level."
+
+
 def _not_in_future(since: date, today: date) -> date:
     if since > today:
         raise NotUnderstood("That date is in the future. Please give the date you started the level.")
@@ -47,14 +53,25 @@ class SetLevel(Flow):
         # "I'm SW2B" with no date: the date is asked first, then the change is confirmed
         state["data"] = {"level_code": ctx.knowledge.code(role, level),
                          "since": since.isoformat() if since else None}
+        said = args.get("said_when")  # "I started SW2A in 2023": the date they gave could not be read
+        if since is None and isinstance(said, str) and said.strip():
+            state["data"]["said_when"] = said.strip()[:60]
         return Out()
 
     def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
         data = state["data"]
         if not data.get("since"):
+            said = data.get("said_when")
+            if said and _NO_MONTH.search(said):
+                text = f"You said “{said}”. {NEED_MONTH} Which month was it? For example “June 2025”."
+            elif said:
+                text = (f"I couldn't read “{said}” as a date. Please give it like “March 2025”, “1 March 2025” or "
+                        "“2025-03-01”.")
+            else:
+                text = ("For example “March 2025” or “1 March 2025”. With the date I can work out when you can go "
+                        "for the next level.")
             return Reply(title=f"Since when have you been {data['level_code']}?",
-                         blocks=[Block(text="For example “March 2025” or “1 March 2025”. With the date I can work out "
-                                            "when you can go for the next level.")],
+                         blocks=[Block(text=text)],
                          choices=[choice(state, "Cancel", "cancel")],
                          status="dialog", meta={"dialog": self.name, "dialog_id": state["id"], "step": state["step"],
                                                 "phase": "since"})
@@ -78,10 +95,8 @@ class SetLevel(Flow):
         if not state["data"].get("since"):
             since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
             if since is None:
-                if re.search(r"\b(?:last|this|the) year\b|\b(?:19|20)\d\d\b|\bsummer|\bspring|\bautumn|\bwinter|"
-                             r"\bchristmas|\beaster|\bnew year", (ans.text or "").lower()):
-                    raise NotUnderstood("I need the month too, because the month decides when you can go for the "
-                                        "next level. Which month was it? For example “June 2025”.")
+                if _NO_MONTH.search(ans.text or ""):
+                    raise NotUnderstood(f"{NEED_MONTH} Which month was it? For example “June 2025”.")
                 raise NotUnderstood("Please give the date like “March 2025”, “1 March 2025” or “2025-03-01”.")
             state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()
             return Out()  # then the confirmation

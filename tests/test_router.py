@@ -306,12 +306,26 @@ def test_what_the_next_level_needs_is_its_requirements_not_only_its_timing(servi
     ("I got promoted to SW2C in January", "Set your level to SW2C since 1 January 2026?"),
     ("SW2B since March 2025", "Set your level to SW2B since 1 March 2025?"),
     ("I started SCO 4B on 1 December", "Set your level to SCO 4B since 1 December 2025?"),  # not a future date
-    ("I started SW2A in 2023", "I couldn't read that date."),  # a year alone: which month?
+    ("I started SW2A in 2023", "Since when have you been SW2A?"),  # a year alone: which month?
+    ("I became SW3A last year", "Since when have you been SW3A?"),
+    ("I was promoted to SW3B last March", "Set your level to SW3B since 1 March 2026?"),
     ("I started SW2B 3 months ago", "Set your level to SW2B since 25 August 2026?"),
     ("I've been SW3A for two years", "Set your level to SW3A since 25 November 2024?"),
 ])
 def test_the_ways_people_say_their_level_and_start(services, said, asks):
     assert FakeChannel(services).say(said).startswith(asks)
+
+
+def test_a_start_without_its_month_asks_for_the_month_then_confirms(services):
+    chat = FakeChannel(services)
+    text = chat.say("I started SW2A in 2023")
+    assert "You said “2023”. I need the month too" in text
+    assert "I need the month too" in chat.say("sometime in 2023")
+    assert chat.say("June 2023").startswith("Set your level to SW2A since 1 June 2023?")
+    chat.press("Yes")
+    assert services.store.get_person("u1").level_since == date(2023, 6, 1)
+    # a date that cannot be read at all is asked for again, not dropped with the level
+    assert "I couldn't read “the other day” as a date" in chat.say("I started SW2B on the other day")
 
 
 def test_a_start_that_is_not_a_level_is_not_taken_for_one(services):

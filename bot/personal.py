@@ -109,14 +109,9 @@ class PersonView:
 
     def next_code(self, level_code: str) -> str | None:
         """The next level's code as people see it (SW2B, SCO 4C), or None at the top or for unknown codes."""
-        from bot.answers.questions import resolve_level
+        from bot.answers.questions import next_level_code
 
-        try:
-            role, level = resolve_level(self.k, level_code)
-        except ValueError:
-            return None
-        nxt = self.k.next_level(role, level) if level else None
-        return self.k.code(role, nxt) if nxt else None
+        return next_level_code(self.k, level_code)
 
     def team(self, person: Person, named: list[Person] | None = None) -> Reply:
         """The manager's reports' milestones: the whole team, or those the message named."""

@@ -115,11 +115,9 @@ def parse_target(knowledge: Knowledge, text: str) -> str | None:
 
 def next_target(knowledge: Knowledge, person: Person) -> str | None:
     """The level after the person's recorded one, within their role."""
-    role, level = split_code(knowledge, person.level_code)
-    if not role or not level:
-        return None
-    nxt = knowledge.next_level(role, level)
-    return knowledge.code(role, nxt) if nxt else None
+    from bot.answers.questions import next_level_code
+
+    return next_level_code(knowledge, person.level_code) if split_code(knowledge, person.level_code)[0] else None
 
 
 def is_reviewer_comment(c: Criterion) -> bool:

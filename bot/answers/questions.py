@@ -683,3 +683,14 @@ def resolve_level(knowledge, typed: str) -> tuple[str, str | None]:
     known = ", ".join(knowledge.level_codes() + [r for r in knowledge.role_codes() if not knowledge.roles[r].levels])
     shown = (typed or "").strip() or "(blank)"
     raise ValueError(f"“{shown}” is not a level in the framework. Known levels: {known}.")
+
+
+def next_level_code(knowledge, typed: str | None) -> str | None:
+    """The code of the level after a typed one, as people see it ("SW2B", "SCO 4C"); None at the top of a
+    role, for a role without levels, and for anything that is not a level in the framework."""
+    try:
+        role, level = resolve_level(knowledge, typed or "")
+    except ValueError:
+        return None
+    nxt = knowledge.next_level(role, level) if level else None
+    return knowledge.code(role, nxt) if nxt else None

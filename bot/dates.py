@@ -28,16 +28,24 @@ def format_uk(d: date) -> str:
 
 
 def parse_date(text: str, *, today: date | None = None, prefer_future: bool = False,
-               prefer_past: bool = False) -> date | None:
+               prefer_past: bool = False, after_today: bool = False) -> date | None:
     """The first date in text, or None. A month without a day means its 1st. Day-month order (UK).
 
     Without a year, the date is this year's, or next year's when prefer_future and it has passed.
     prefer_past (a date something started): a month on its own ("March", "last June") is the latest such
-    month that has begun. Invalid dates (31 February) give None rather than a guess.
+    month that has begun. after_today (a date to wait until): only a date after today counts, and one without
+    a year is the next to come ("29 February" is the next leap day). Invalid dates (31 February) give None
+    rather than a guess.
     """
-    s = text.lower()
+    found = _parse_date(text.lower(), today or date.today(), prefer_future, prefer_past, after_today)
+    return None if after_today and found is not None and found <= (today or date.today()) else found
+
+
+def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, after_today: bool) -> date | None:
+    if after_today:
+        prefer_future = True
     try:
-        relative = _relative(s, today or date.today(), prefer_past=prefer_past)
+        relative = _relative(s, today, prefer_past=prefer_past)
         if relative is not None:
             return relative
         m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", s)
@@ -48,20 +56,22 @@ def parse_date(text: str, *, today: date | None = None, prefer_future: bool = Fa
             year = int(m.group(3))
             year += 2000 if year < 100 else 0
             return date(year, int(m.group(2)), int(m.group(1)))
+        m = re.search(r"\b(\d{1,2})/(\d{1,2})\b(?![/.]\d)", s)  # "5/1": 5 January, this year or the next
+        if m:
+            return _with_year(int(m.group(1)), int(m.group(2)), None, today, prefer_future, prefer_past, after_today)
         m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:,?\s+(\d{{4}}))?", s)
         if m:
             return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"],
-                              m.group(3), today, prefer_future, prefer_past)
+                              m.group(3), today, prefer_future, prefer_past, after_today)
         m = re.search(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", s)
         if m and not (m.group(3) is None and len(m.group(2)) == 4):
             return _with_year(int(m.group(2)), MONTHS[m.group(1)[:3]], m.group(3), today, prefer_future,
-                              prefer_past)
+                              prefer_past, after_today)
         m = re.search(rf"\b{_MONTH}\s+(\d{{4}})\b", s)
         if m:
             return date(int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
         m = re.fullmatch(rf"\s*(?:in\s+|since\s+|from\s+)?(?:(last|this)\s+)?{_MONTH}\s*[.!]?\s*", s)
         if m and prefer_past:
-            today = today or date.today()
             month = MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"]
             year = today.year if month <= today.month else today.year - 1
             if m.group(1) == "last" and month == today.month:
@@ -92,10 +102,10 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
         return today - timedelta(days=1)
     m = re.search(rf"\bin\s+{_COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
     if m:
-        return _shift(today, m.group(1), m.group(2), +1)
+        return shift(today, m.group(1), m.group(2), +1)
     m = re.search(rf"\b{_COUNT}\s+{_UNIT}\s+ago\b", s)
     if m:
-        return _shift(today, m.group(1), m.group(2), -1)
+        return shift(today, m.group(1), m.group(2), -1)
     m = re.search(r"\b(?:(next|this|last|on|coming)\s+)?(?:the\s+)?(" + "|".join(_WEEKDAYS) + r")(?:s)?\b"
                   r"(?!\s+\d)", s)
     if m and not re.search(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b|\b\d{{1,2}}[/.-]\d{{1,2}}", s):
@@ -113,7 +123,8 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
     return None
 
 
-def _shift(today: date, count: str, unit: str, sign: int) -> date:
+def shift(today: date, count: str, unit: str, sign: int = 1) -> date:
+    """today moved by a span as typed: ("2", "weeks"), ("a couple of", "months"), ("one", "fortnight")."""
     n = int(count) if count.isdigit() else _NUMBER_WORDS[count]
     unit = unit.rstrip("s")
     if unit in ("day", "week", "fortnight"):
@@ -121,11 +132,19 @@ def _shift(today: date, count: str, unit: str, sign: int) -> date:
     return add_months(today, n * (12 if unit == "year" else 1) * sign)
 
 
-def _with_year(day: int, month: int, year: str | None, today: date | None, prefer_future: bool,
-               prefer_past: bool = False) -> date:
-    today = today or date.today()
+# A span of time as typed: "2 weeks", "a month", "two fortnights", "a couple of days"
+SPAN = re.compile(rf"\b{_COUNT}\s+{_UNIT}\b")
+
+
+def _with_year(day: int, month: int, year: str | None, today: date, prefer_future: bool,
+               prefer_past: bool = False, after_today: bool = False) -> date:
     if year:
         return date(int(year), month, day)
+    if after_today:  # the next such day to come: 29 February may be years away
+        for y in range(today.year, today.year + 9):
+            if day <= monthrange(y, month)[1] and date(y, month, day) > today:
+                return date(y, month, day)
+        raise ValueError("no such day")
     candidate = date(today.year, month, min(day, monthrange(today.year, month)[1]))
     if day > monthrange(today.year, month)[1]:
         raise ValueError("no such day")

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from bot.conversation import Block, Choice, DeliveryError, Notifier, Reply
+from bot.dates import SPAN, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.metrics import reminder_event
 from bot.milestones import (
-    MONTH_NAMES,
     MilestoneResult,
     UnknownLevel,
     add_months,
@@ -478,80 +478,24 @@ def compose_reply(message: ReminderMessage) -> Reply:
 
 # -- snooze from chat ----------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-_MONTHS = {name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}
-_MONTHS |= {name[:3].lower(): i + 1 for i, name in enumerate(MONTH_NAMES)} | {"sept": 9}
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_FOR = re.compile(
-    r"\b(?:for\s+)?(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+(?P<unit>day|week|fortnight|month)s?\b"
-)
-_ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
-_NUMERIC = re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>\d{2,4}))?\b")
-_DAY_MONTH = re.compile(
-    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<mon>" + _MONTH_RE + r")\b\.?(?:,?\s+(?P<y>\d{4}))?"
-)
-_MONTH_DAY = re.compile(r"\b(?P<mon>" + _MONTH_RE + r")\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{4}))?")
-_WEEKDAY = re.compile(r"\b(?:next\s+)?(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
-
-
-def _future(today: date, day: int, month: int, year: int | None) -> date | None:
-    """The date if it is after today; without a year, the next such date to come (29 February included)."""
-    if year is not None:
-        if year < 100:
-            year += 2000
-        try:
-            d = date(year, month, day)
-        except ValueError:
-            return None
-        return d if d > today else None
-    for y in range(today.year, today.year + 9):
-        try:
-            d = date(y, month, day)
-        except ValueError:
-            continue
-        if d > today:
-            return d
-    return None
-
-
 def parse_snooze(text: str, today: date) -> date | None:
     """The date a snooze asks for ("snooze until 5 January", "snooze 2026-01-05", "snooze for 2 weeks").
 
     Day-month order (UK): 5/1 is 5 January. The date must be after today; None when none is understood.
+    Dates are read by bot.dates, as everywhere else; what is a snooze's own is a span with no "in" before it.
     """
     t = text.lower().replace("’", "'")
-    if m := _ISO.search(t):
-        return _future(today, int(m["d"]), int(m["m"]), int(m["y"]))
-    if m := _DAY_MONTH.search(t):
-        return _future(today, int(m["d"]), _MONTHS[m["mon"]], int(m["y"]) if m["y"] else None)
-    if m := _MONTH_DAY.search(t):
-        return _future(today, int(m["d"]), _MONTHS[m["mon"]], int(m["y"]) if m["y"] else None)
-    if m := _NUMERIC.search(t):
-        return _future(today, int(m["d"]), int(m["m"]), int(m["y"]) if m["y"] else None)
-    if m := _FOR.search(t):
-        n = int(m["n"]) if m["n"].isdigit() else _NUMBER_WORDS[m["n"]]
-        if n <= 0:
-            return None
-        unit = m["unit"]
-        if unit == "day":
-            return today + timedelta(days=n)
-        if unit == "week":
-            return today + timedelta(weeks=n)
-        if unit == "fortnight":
-            return today + timedelta(weeks=2 * n)
-        return add_months(today, n)
+    when = parse_date(t, today=today, after_today=True)
+    if when is not None:
+        return when
+    if m := SPAN.search(t):  # "for 2 weeks", "a month", "10 days"
+        return shift(today, m.group(1), m.group(2)) if not m.group(1).isdigit() or int(m.group(1)) > 0 else None
     if re.search(r"\bfortnight\b", t):
         return today + timedelta(weeks=2)
-    if re.search(r"\bweek\b", t):  # "snooze for a week" handled above; "snooze a week" / "next week" here
+    if re.search(r"\bweek\b", t):  # "snooze a week" / "next week"
         return today + timedelta(weeks=1)
-    if re.search(r"\b(?:a|next)\s+month\b", t):  # "snooze for a month", "remind me next month"
+    if re.search(r"\b(?:a|next)\s+month\b", t):  # "remind me next month"
         return add_months(today, 1)
-    if re.search(r"\btomorrow\b", t):
-        return today + timedelta(days=1)
-    if m := _WEEKDAY.search(t):
-        ahead = (WEEKDAYS.index(m["wd"].capitalize()) - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
     return None
 
 

@@ -494,3 +494,20 @@ def test_relative_dates_people_type():
     assert parse_date("last Monday", today=thursday) == date(2026, 11, 23)
     assert parse_date("Tuesday 1 December", today=thursday) == date(2026, 12, 1)  # the date itself wins
     assert parse_date("in a few weeks", today=thursday) is None  # too vague to put in a diary
+
+
+def test_a_day_and_month_without_a_year():
+    thursday = date(2026, 11, 26)
+    assert parse_date("5/1", today=thursday, prefer_past=True) == date(2026, 1, 5)  # a start: this January
+    assert parse_date("5/1", today=thursday, prefer_future=True) == date(2027, 1, 5)  # a supervision: next
+    assert parse_date("26/11", today=thursday, after_today=True) == date(2027, 11, 26)  # today is not after today
+    assert parse_date("29 February", today=thursday, after_today=True) == date(2028, 2, 29)
+    assert parse_date("2026-11-26", today=thursday, after_today=True) is None
+    assert parse_date("31/2", today=thursday) is None
+
+
+@PROPS
+@given(st.text(max_size=40), dates)
+def test_a_date_after_today_is_after_today(text, today):
+    out = parse_date(text, today=today, after_today=True)
+    assert out is None or out > today

@@ -236,6 +236,9 @@ def test_conflicting_minimums_use_the_longer_and_show_both(engine):
 def test_range_is_stated(engine):
     text = ask(engine, "how long at SW2B before SW2C?")["text"]
     assert "6-12 months" in text
+    # "Minimum of 6-12 months" is a minimum: no deadline is read into its upper end
+    assert "a minimum of between 6 and 12 months" in text and "sets no deadline" in text
+    assert "within 12 months" not in text
 
 
 def test_reviewer_comments_are_marked_not_requirements(engine):

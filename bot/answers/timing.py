@@ -145,8 +145,9 @@ class TimingReplies:
         if longest.max_months and longest.max_months != longest.min_months:
             blocks.append(
                 Block(
-                    text=f"This is a range: you could be ready after {longest.min_months} months, "
-                    f"and the guide expects it within {longest.max_months} months."
+                    text=f"This is a range: a minimum of between {longest.min_months} and "
+                    f"{longest.max_months} months. careerbot counts milestones from the lower end "
+                    f"({longest.min_months} months); the guide sets no deadline."
                 )
             )
         after = self.k.next_level(role, to)

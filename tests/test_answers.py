@@ -850,3 +850,37 @@ def test_managers_using_the_framework_get_the_guides_words_for_managers(engine, 
     assert "structure conversations with individual Social Workers" in reply.plain_text()
     if "SW3" in asked:
         assert [c.label for c in reply.choices] == ["What SW3A needs", "Evidence for SW3A"]
+
+
+# -- a term asked about: its meaning, and where the framework uses it ---------------------------------
+
+@pytest.mark.parametrize(("question", "quoted", "level"), [
+    ("how do i become an AMHP", "Working towards Practice Educator and/or Best Interest Assessor and/or Approved "
+                                "Mental Health Professional.", "SW3B"),
+    ("do i need to know mosaic", "an electronic integrated system such as MOSAIC or similar", "SW4A"),
+    ("CHC checklist training which level", "Training on what is required to complete a CHC checklist.", "SCO 4B"),
+    ("what are the KMSAB competencies 1-5", "Refer to KMSAB- Safeguarding Competency framework basic 1-5,6& 7:",
+     "SCO 4B"),
+    ("do I need a DBS check", "There is a requirement for the post holder to have DBS checks.", "PO3"),
+])
+def test_a_term_asked_about_is_shown_where_the_framework_uses_it(engine, question, quoted, level):
+    result = ask(engine, question)
+    assert quoted in result["text"] and level in result["text"]
+    assert "document 00" in " ".join(result["sources"])
+
+
+def test_kmsab_competencies_are_not_answered_with_another_frameworks_competencies(engine):
+    text = ask(engine, "what are the KMSAB competencies 1-5")["text"]
+    assert "Carries Out Performance Management" not in text  # the PO3 profile's, nothing to do with KMSAB
+    assert "The KMSAB competency framework itself is not included in the framework documents." in text
+
+
+def test_what_an_abbreviation_stands_for_lists_where_it_is_used_without_quoting_it_all(engine):
+    text = ask(engine, "what does AMHP stand for?")["text"]
+    assert text.startswith("AMHP: Approved Mental Health Professional")
+    assert "The framework mentions AMHP at: SW3B, SW3C, SW4A" in text
+    assert "Working towards Practice Educator" not in text
+
+
+def test_the_rcn_note_is_shown_where_the_rcn_is_asked_about(engine):
+    assert "NMC" in ask(engine, "is the RCN a regulator")["text"]

@@ -155,8 +155,16 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
                       r"\b(?:i'?m|i am) (?:a |still a )?student\b|\bsocial work degree\b.*\b(?:student|studying)\b")
 
 
+# A question about a term that wants more than its meaning: "how do I become an AMHP?", "which level is the
+# CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
+_BEYOND_MEANING = re.compile(r"\b(?:how|need|needed|which|when|where|level|competenc\w*|training|courses?|"
+                             r"requirements?|become|get|required|expected)\b")
+_MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
+
+
 class AnswerEngine(TimingReplies, BeyondReplies):
     def __init__(self, knowledge: Knowledge) -> None:
+        self._mention_cache: dict[str, list[Criterion]] = {}
         self.k = knowledge
         self.retriever = Retriever(knowledge)
         self._cache: OrderedDict[tuple[str, Context | None, bool], Reply] = OrderedDict()
@@ -258,10 +266,10 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return self._other_title(other.group(0))
         term = self._glossary_term(q)
         if term and self._asks_meaning(q, term):
-            return self._glossary(term)
+            return self._glossary(term, quotes=bool(_BEYOND_MEANING.search(q.lower)))
         spelt_out = self._meaning_term(q)
         if spelt_out and self._asks_meaning(q, spelt_out):
-            return self._glossary(spelt_out)
+            return self._glossary(spelt_out, quotes=bool(_BEYOND_MEANING.search(q.lower)))
         if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles
                                          or "experienced social worker" in q.lower):
             return self._pcf(q)
@@ -354,6 +362,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             if q.bare_levels and self.k.roles[role].levels == {}:
                 return self._no_levels(role, q)
             return self._role(q, role)
+        if term and not q.bare_levels:  # "what are the KMSAB competencies 1-5?": the lines that cite KMSAB
+            return self._glossary(term)
         if q.topic in ("values", "competencies", "special_conditions") and not q.bare_levels:
             return self._across_roles(q, list(self.k.roles))
         degree = _HIGHER_DEGREE.search(q.lower)
@@ -537,7 +547,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                 return entry.term
         return None
 
-    def _glossary(self, term: str) -> Reply:
+    def _glossary(self, term: str, *, quotes: bool = True) -> Reply:
         entry = self.k.glossary_entry(term)
         assert entry is not None
         blocks: list[Block] = []
@@ -556,9 +566,49 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                     "for, so I won't guess. Your manager or practice lead can tell you."
                 )
             )
+        mentions = self._mentions(entry)
+        if mentions and quotes:  # "how do I become an AMHP?": the lines that use it, quoted
+            shown = mentions[:_MENTIONS_SHOWN]
+            more = len(mentions) - len(shown)
+            blocks.append(Block(text=f"Where the framework mentions {entry.term}"
+                                     + (f" (the first {len(shown)} of {len(mentions)} places):" if more else ":")))
+            found, _ = self._blocks(shown, key=self._where)
+            blocks += found
+            sources += self._sources(shown)
+        elif mentions:  # "what does AMHP stand for?": the meaning, and where to look
+            places = list(dict.fromkeys(self._where(c).split(" – ")[0] for c in mentions))
+            blocks.append(Block(text=f"The framework mentions {entry.term} at: {', '.join(places)}."))
         reply = Reply(title=title, blocks=blocks, notes=[entry.note] if entry.note else [], sources=sources)
         reply.meta.update(role=None, level=None, topic="glossary")
         return reply
+
+    def _mentions(self, entry) -> list[Criterion]:
+        """The framework's own lines that use a term (or its spelt-out form), in role and level order: what
+        "how do I become an AMHP?" or "do I need to know MOSAIC?" is really after."""
+        found = self._mention_cache.get(entry.term)
+        if found is None:
+            words = [w for w in (entry.term, *entry.aliases, entry.meaning or "") if len(w) >= 2]
+            # short terms are ordinary words in lower case ("OT", "IT"): those must match in capitals
+            pattern = "|".join(re.escape(w) for w in words)
+            rx = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", 0 if len(entry.term) <= 3 else re.I)
+            # a level's own lines first, then role-wide ones, then reference frameworks (the PCF)
+            order = {r: i for i, r in enumerate(self.k.roles)}
+            found = sorted((c for c in self.k.criteria if c.role and rx.search(c.text)),
+                           key=lambda c: (self.k.roles[c.role].kind != "role" if c.role in self.k.roles else True,
+                                          not c.level, order.get(c.role, 99), c.level or "",
+                                          c.source.document_id))
+            self._mention_cache[entry.term] = found
+        return found
+
+    def _where(self, c: Criterion) -> str:
+        """"SW3B – Evidence for progression to level SW3B – Qualifications": the level, then the heading."""
+        heading = re.sub(r"Level [ABC] \([A-Za-z]+\) – ", "", _heading_with_group(c))
+        if c.variant:
+            heading = heading.removeprefix(f"{c.variant} table – ")
+        if c.level:
+            code = self.k.code(c.role, c.level)
+            return f"{code} ({c.variant}) – {heading}" if c.variant else f"{code} – {heading}"
+        return f"{self._role_name(c.role)} – {heading}"
 
     # -- PCF -----------------------------------------------------------------------------------------
     def _pcf(self, q: Query) -> Reply:

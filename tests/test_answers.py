@@ -884,3 +884,12 @@ def test_what_an_abbreviation_stands_for_lists_where_it_is_used_without_quoting_
 
 def test_the_rcn_note_is_shown_where_the_rcn_is_asked_about(engine):
     assert "NMC" in ask(engine, "is the RCN a regulator")["text"]
+
+
+def test_a_section_a_level_lacks_is_not_called_absent_when_its_lines_speak_of_it(engine):
+    result = ask(engine, "safeguarding for sw2b")
+    assert result["text"].startswith("SW2B has no safeguarding section in the framework, but these lines")
+    assert "Can safeguard people at risk of abuse or neglect" in result["text"]
+    assert "no such section at any level" not in result["text"]
+    assert "Experience of undertaking assessment and planning for safeguarding in complex cases" in ask(
+        engine, "safeguarding requirements for sw2c")["text"]

@@ -159,7 +159,9 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 # CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
 _BEYOND_MEANING = re.compile(r"\b(?:how|need|needed|which|when|where|level|competenc\w*|training|courses?|"
                              r"requirements?|become|get|required|expected)\b")
-_MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
+_MENTIONS_SHOWN = 4
+# Sections some roles have and others do not, and the word that shows a line elsewhere is about the same thing
+_SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies": "competenc"}  # lines quoted under a term's meaning; the rest are counted
 
 
 class AnswerEngine(TimingReplies, BeyondReplies):
@@ -600,6 +602,14 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             self._mention_cache[entry.term] = found
         return found
 
+    def _mentioned_at_level(self, role: str, level: str, topics: list[str]) -> list[Criterion]:
+        """A level's lines, in any section, that use the word of a section it does not have."""
+        stems = [_SECTION_WORDS[t] for t in topics if t in _SECTION_WORDS]
+        if not stems:
+            return []
+        rx = re.compile(r"\b(?:" + "|".join(stems) + ")", re.I)
+        return [c for c in self.k.find(role=role, level=level) if rx.search(c.text)]
+
     def _where(self, c: Criterion) -> str:
         """"SW3B – Evidence for progression to level SW3B – Qualifications": the level, then the heading."""
         heading = re.sub(r"Level [ABC] \([A-Za-z]+\) – ", "", _heading_with_group(c))
@@ -884,6 +894,12 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                 extra.insert(0, Block(text=f"These are in addition to the requirements of the levels below {code}."))
         if not criteria:
             what = " or ".join(TOPIC_TITLES.get(t, t).lower() for t in topics) or "criteria"
+            mentioned = self._mentioned_at_level(role, level, topics)
+            if mentioned:  # "safeguarding for SW2C": no such section, but the level's other lines speak of it
+                return self._reply(
+                    title=f"{code} has no {what} section in the framework, but these lines of {code} mention it",
+                    criteria=mentioned, role=role, level=level, topic=topic,
+                    choices=self._level_choices(role, level))
             reply = Reply(
                 title=f"The framework lists no {what} for {code}.",
                 blocks=[Block(text=(

@@ -893,3 +893,20 @@ def test_a_section_a_level_lacks_is_not_called_absent_when_its_lines_speak_of_it
     assert "no such section at any level" not in result["text"]
     assert "Experience of undertaking assessment and planning for safeguarding in complex cases" in ask(
         engine, "safeguarding requirements for sw2c")["text"]
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("what is the SW2C time requirement", "At least 6-12 months at SW2B before SW2C."),
+    ("whats the time requirement for sw4b", "At least 12 months at SW4A before SW4B."),
+    ("what is the SW4C experience time requirement", "Minimum of 24 months experience at level SW2B"),
+    ("how many years experience for children's senior social worker",
+     "A minimum of 2.5 years qualified Social Work experience."),
+])
+def test_time_asked_in_other_words(engine, question, says):
+    assert says in ask(engine, question)["text"]
+
+
+def test_no_time_button_where_the_framework_sets_no_time(engine):
+    labels = ask(engine, "what do I need for SCO 4B")["choices"]
+    assert labels and not any(label.startswith("Time needed") for label in labels)
+    assert "Time needed at SW3A" in ask(engine, "what do I need for SW3B")["choices"]

@@ -159,9 +159,9 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 # CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
 _BEYOND_MEANING = re.compile(r"\b(?:how|need|needed|which|when|where|level|competenc\w*|training|courses?|"
                              r"requirements?|become|get|required|expected)\b")
-_MENTIONS_SHOWN = 4
+_MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
 # Sections some roles have and others do not, and the word that shows a line elsewhere is about the same thing
-_SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies": "competenc"}  # lines quoted under a term's meaning; the rest are counted
+_SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies": "competenc"}
 
 
 class AnswerEngine(TimingReplies, BeyondReplies):
@@ -486,7 +486,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if exclude != "evidence" and self.k.find(role=role, level=level, topic="evidence"):
             out.append(self.ask_choice(f"Evidence for {code}", f"evidence for {code}"))
         prev = self.k.previous_level(role, level)
-        if prev and exclude != "time":
+        if prev and exclude != "time" and self.k.rules_for(role, level):  # no button to "no minimum time"
             out.append(
                 self.ask_choice(
                     f"Time needed at {self.k.code(role, prev)}", f"how long at {self.k.code(role, prev)} before {code}"

@@ -89,6 +89,12 @@ class TimingReplies:
         all_rules = [r for r in self.k.time_rules if r.role == role]
         if not info.levels or not all_rules:
             what = self._role_name(role)
+            years = [c for c in self.k.find(role=role, topic="experience") if c.level in (None, to)
+                     and re.search(r"\b(?:years?|months?)\b", c.text, re.I)]
+            if years:  # "how many years' experience for the PO3 post?": what it asks instead of time in a level
+                return self._reply(title=f"{what} has no time-in-level rule; it asks for this experience",
+                                   criteria=years, role=role, level=to, topic="time_in_level",
+                                   choices=[self.ask_choice(f"What {role} needs", f"tell me about {role}")])
             reply = Reply(
                 title=f"The framework gives no minimum time in level for {what}.",
                 blocks=[

@@ -910,3 +910,10 @@ def test_no_time_button_where_the_framework_sets_no_time(engine):
     labels = ask(engine, "what do I need for SCO 4B")["choices"]
     assert labels and not any(label.startswith("Time needed") for label in labels)
     assert "Time needed at SW3A" in ask(engine, "what do I need for SW3B")["choices"]
+
+
+def test_progressing_to_a_named_post_is_what_that_post_asks(engine):
+    text = ask(engine, "how do i progress to senior in childrens services")["text"]
+    assert "provide a portfolio to evidence 18 months CPD from completing the ASYE" in text
+    assert "Personal development routes" not in text
+    assert "What SW3A needs" in ask(engine, "how can i develop my skills for senior")["choices"]

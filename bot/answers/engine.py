@@ -159,6 +159,8 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 # CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
 _BEYOND_MEANING = re.compile(r"\b(?:how|need|needed|which|when|where|level|competenc\w*|training|courses?|"
                              r"requirements?|become|get|required|expected)\b")
+_TO_A_ROLE = re.compile(r"\b(?:progress(?:ion)?|move|moving|step|get|getting)\s+(?:up\s+)?to\b|\bbecom(?:e|ing)\b|"
+                        r"\bpromot")
 _MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
 # Sections some roles have and others do not, and the word that shows a line elsewhere is about the same thing
 _SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies": "competenc"}
@@ -354,6 +356,10 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return self._next_step(roles[0], current)
         if q.comparison and len(levels) >= 1 and roles:
             return self._compare(q, levels)
+        if "development" in q.topics and roles and _TO_A_ROLE.search(q.lower):
+            # "how do I progress to senior in children's services?": what that post asks as evidence, not the
+            # guide's general ways of developing
+            q.topics = ["evidence" if t == "development" else t for t in q.topics]
         if "development" in q.topics or ("guidance" in q.topics and not roles):
             return self._guidance(q)
         if levels:
@@ -1325,6 +1331,12 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             wanted = routes or guidance
         titles = list(dict.fromkeys(c.title or c.source.heading for c in wanted))
         title = titles[0] if len(titles) == 1 else "Developing your career: what the Medway guide says"
+        choices = []
+        for role in [r for r in q.roles if r in self.k.roles and self.k.roles[r].kind == "role"][:2]:
+            # "how can I develop my skills for senior?": the guide's ways, and a step to what the post asks
+            levels = [lv for r, lv, _ in q.levels if r == role] or list(self.k.roles[role].levels)[:1]
+            code = self.k.code(role, levels[0]) if levels else role
+            choices.append(self.ask_choice(f"What {code} needs", f"what do I need for {code}"))
         return self._reply(
             title=title,
             criteria=wanted,
@@ -1332,6 +1344,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             level=None,
             topic="guidance",
             key=lambda c: c.title or c.source.heading,
+            choices=choices,
         )
 
     def _role_move(self, q: Query, roles: list[str], levels: list[tuple[str, str]]) -> Reply | None:

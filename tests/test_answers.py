@@ -917,3 +917,12 @@ def test_progressing_to_a_named_post_is_what_that_post_asks(engine):
     assert "provide a portfolio to evidence 18 months CPD from completing the ASYE" in text
     assert "Personal development routes" not in text
     assert "What SW3A needs" in ask(engine, "how can i develop my skills for senior")["choices"]
+
+
+@pytest.mark.parametrize(("question", "starts"), [
+    ("I'm SW3C what now", "SW3C is the top level of Senior Social Worker."),
+    ("I'm SW4C what now", "SW4C is the top level of Team Manager."),
+    ("I'm SW2B what now", "After SW2B comes SW2C"),
+])
+def test_what_now_is_the_next_step_not_the_level_already_held(engine, question, starts):
+    assert ask(engine, question)["text"].startswith(starts)

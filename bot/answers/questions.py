@@ -381,6 +381,12 @@ NEXT_WORDS = (
     "promotion from",
     "next role",
     "level up",
+    "what now",
+    "where now",
+    "what do i do now",
+    "where do i go now",
+    "where can i go from",
+    "where can i go next",
 )
 GLOSSARY_WORDS = (
     "stand for",

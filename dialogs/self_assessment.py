@@ -32,7 +32,6 @@ CATEGORIES = ("qualifications", "knowledge", "experience", "skills", "safeguardi
 CATEGORY_LABELS = {c: c.capitalize() for c in CATEGORIES}
 GAP_RATINGS = ("partly", "not_yet", "not_sure")
 _RANK = {"not_yet": 0, "partly": 1, "met": 2}
-_REVIEWER = re.compile(r"reviewer'?s comment|not a requirement", re.I)
 
 # Which of the guide's development routes suit a gap in each category.
 ROUTES_FOR = {
@@ -120,16 +119,12 @@ def next_target(knowledge: Knowledge, person: Person) -> str | None:
     return next_level_code(knowledge, person.level_code) if split_code(knowledge, person.level_code)[0] else None
 
 
-def is_reviewer_comment(c: Criterion) -> bool:
-    return bool(c.note and _REVIEWER.search(c.note))
-
-
 def criteria_for(knowledge: Knowledge, code: str, variant: str | None = None) -> list[Criterion]:
     """The criteria a person rates for a level, by category, without reviewers' comments."""
     role, level = split_code(knowledge, code)
     if not role:
         return []
-    found = [c for c in knowledge.find(role=role, level=level) if c.topic in CATEGORIES and not is_reviewer_comment(c)]
+    found = [c for c in knowledge.find(role=role, level=level) if c.topic in CATEGORIES and not c.is_comment]
     out: list[Criterion] = []
     for cat in CATEGORIES:
         in_cat = [c for c in found if c.topic == cat]

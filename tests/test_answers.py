@@ -926,3 +926,10 @@ def test_progressing_to_a_named_post_is_what_that_post_asks(engine):
 ])
 def test_what_now_is_the_next_step_not_the_level_already_held(engine, question, starts):
     assert ask(engine, question)["text"].startswith(starts)
+
+
+def test_a_term_only_a_reviewers_comment_uses_at_a_level_is_shown_where_it_is_asked_for(engine):
+    text = ask(engine, "do I need to be a DSO for SW3B")["text"]
+    assert text.startswith("Not at SW3B: the framework asks for this at SW3C")
+    assert "Experience of being a DSO for safeguarding cases" in text
+    assert "a reviewer's comment in the table mentions it, which is not a requirement" in text

@@ -1096,11 +1096,15 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if not content:
             return None
         allowed = {lv for lv in self.k.roles[role].levels if lv <= level} | {None}
-        hits = self._about_rare_terms(q, role, [
-            h
-            for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}, limit=30)
-            if h.criterion.level in allowed and h.score >= 3.0
+        found = self._about_rare_terms(q, role, [
+            h for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}, limit=30)
+            if h.score >= 3.0
         ])
+        hits = [h for h in found if h.criterion.level in allowed]
+        # "do I need to be a DSO for SW3B?": at SW3B only a reviewer's comment says DSO; SW3C asks for it
+        later = [h.criterion for h in found if h.criterion.level not in allowed and not h.criterion.is_comment]
+        if later and all(h.criterion.is_comment for h in hits):
+            return self._asked_later(role, level, later[:4])
         if not hits:
             return None
         top = hits[0].score
@@ -1122,6 +1126,26 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if any(c.level != level for c in chosen):
             reply.blocks.append(Block(text=f"Requirements of the levels below {code} also apply at {code}."))
         return reply
+
+    def _asked_later(self, role: str, level: str, later: list[Criterion]) -> Reply:
+        code = self.k.code(role, level)
+        where = list(dict.fromkeys(self.k.code(role, c.level) for c in later))
+        reply = self._reply(
+            title=f"Not at {code}: the framework asks for this at {' and '.join(where)}",
+            criteria=later, role=role, level=level, topic="search",
+            key=lambda c: f"{self.k.code(role, c.level)} – {_heading_with_group(c)}",
+            choices=[self.ask_choice(f"Everything for {code}", f"what do I need for {code}"),
+                     *[self.ask_choice(f"What {w} needs", f"what do I need for {w}") for w in where[:2]]])
+        reply.blocks.insert(0, Block(text=f"Nothing in {code}'s requirements asks for it (a reviewer's comment in "
+                                          f"the table mentions it, which is not a requirement)."
+                                     if self._comment_mentions(role, level, later) else
+                                     f"Nothing in {code}'s requirements asks for it."))
+        return reply
+
+    def _comment_mentions(self, role: str, level: str, later: list[Criterion]) -> bool:
+        words = {w.lower() for c in later for w in re.findall(r"\b[A-Z]{2,}\b", c.text)}
+        return any(c.is_comment and any(w in c.text.lower() for w in words)
+                   for c in self.k.find(role=role, level=level))
 
     def _one_role_says(self, q: Query) -> bool:
         """'How many GCSEs do I need?', 'CQC registration': a rare word that only one role's documents use

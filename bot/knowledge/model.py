@@ -10,6 +10,7 @@ from bot.knowledge.schema import Document, FrameworkFile, GlossaryEntry, Glossar
 
 LEVEL_NAMES = {"A": "Developing", "B": "Practising", "C": "Accomplished"}
 LEVEL_ORDER = ("A", "B", "C")
+_COMMENT = re.compile(r"reviewer'?s comment|not a requirement", re.I)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class Criterion:
     number: int | None = None
     title: str | None = None
     section_note: str | None = None
+
+    @property
+    def is_comment(self) -> bool:
+        """A reviewer's comment left in a table (its note says so): shown as such, never as a requirement."""
+        return bool(self.note and _COMMENT.search(self.note))
 
 
 @dataclass(frozen=True)

@@ -1109,7 +1109,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return None
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
-        chosen.sort(key=lambda c: (c.level != level, c.level or "", c.topic))
+        chosen.sort(key=lambda c: (c.level != level, c.level or "", c.variant != q.variant, c.topic))
         code = self.k.code(role, level)
         reply = self._reply(
             title=f"What the framework says on this for {code}",

@@ -41,6 +41,15 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
 
 
+# What a note on a typo says was meant ("Care 2014" -> "the Care Act 2014"): people search with those words
+_INTENDED = re.compile(r"\bit means the ([^,.;]+)|\"([^\"]+)\" appears to be meant|\ba typo for (\"[^\"]+\"|[\w ]+)",
+                       re.I)
+
+
+def intended(note: str | None) -> str:
+    return " ".join(g for m in _INTENDED.finditer(note or "") for g in m.groups() if g)
+
+
 @dataclass(frozen=True)
 class Hit:
     criterion: Criterion
@@ -54,7 +63,7 @@ class Retriever:
         self.criteria = knowledge.criteria
         postings: dict[str, set[int]] = defaultdict(set)
         for i, c in enumerate(self.criteria):
-            for t in set(terms(f"{c.text} {c.title or ''}")):
+            for t in set(terms(f"{c.text} {c.title or ''} {intended(c.note)}")):
                 postings[t].add(i)
         n = max(len(self.criteria), 1)
         self.postings = {t: frozenset(ids) for t, ids in postings.items()}

@@ -940,3 +940,11 @@ def test_a_line_with_a_typo_is_found_by_what_was_meant(engine):
     text = ask(engine, "what's the care act requirement for SCO B")["text"]
     assert "statutory responsibilities under the Care 2014" in text and 'the word "Act" is missing' in text
     assert text.index("SCO 4B – Level B") < text.index("Deaf services")  # the standard table first
+
+
+def test_comparing_sco_levels_keeps_to_one_table(engine):
+    text = ask(engine, "difference between sco A and sco C")["text"]
+    assert "Knowledge of a wide range of specialist equipment appropriate to people who are deaf" not in text
+    assert "The deaf services team has its own version of this table" in text
+    deaf = ask(engine, "difference between deaf services sco A and sco C")["text"]
+    assert "people who are deaf" in deaf

@@ -775,6 +775,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             for t in LEVEL_TOPICS
             for c in self.k.find(role=role, level=lv, topic=t)
         ]
+        added, footer = self._variant_filter(q, added)  # one table: the standard one unless another is asked
         evidence = self.k.find(role=role, level=later, topic="evidence")
         rules = [r for r in self.k.time_rules if r.role == role and earlier <= r.from_level < later]
         blocks = []
@@ -812,6 +813,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             + ev_blocks,
             sources=self._sources(list(rules) + added + evidence),
             choices=self._level_choices(role, later, exclude="compare"),
+            footer=footer,
         )
         reply.meta.update(role=role, level=None, topic="comparison")
         return reply

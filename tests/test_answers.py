@@ -948,3 +948,16 @@ def test_comparing_sco_levels_keeps_to_one_table(engine):
     assert "The deaf services team has its own version of this table" in text
     deaf = ask(engine, "difference between deaf services sco A and sco C")["text"]
     assert "people who are deaf" in deaf
+
+
+@pytest.mark.parametrize(("question", "where"), [
+    ("do I need a driving licence for SW2", "Social Worker (SW2)"),
+    ("do senior social workers need to drive", "Senior Social Worker (SW3)"),
+    ("do I need a driving licence for SW3B", "SW3B"),
+])
+def test_a_requirement_only_other_roles_have_is_not_read_as_this_ones(engine, question, where):
+    result = ask(engine, question)
+    assert result["text"].startswith("The framework doesn't mention")
+    assert f"for {where}" in result["text"].splitlines()[0]
+    assert "Full UK driving licence" in result["text"] and "SCO 4A" in result["text"]  # where it is, quoted
+    assert f"So the framework sets no such requirement for {where}" in result["text"]

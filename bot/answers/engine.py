@@ -849,7 +849,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                 and not self._topics_mention(q, role, level, topics)):
             # "do I need to chair meetings at SW3B?", "do I need to know MOSAIC for SW4A?": what the level's
             # documents say about that, not the whole topic the question's verb suggests
-            specific = self._level_hits(q, role, level)
+            specific = self._level_hits(q, role, level) or (
+                self._said_elsewhere(q, role, level) if _YES_NO.match(q.lower) else None)
             if specific is not None:
                 return specific
         if topics:
@@ -985,7 +986,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if _YES_NO.match(q.lower) and (not topics or (self._rare_terms(q, role)
                                                       and not self._topics_mention(q, role, None, topics))):
             # "Do I need to be an AMHP to be a senior?": what the role's documents say about it, not everything
-            hits = self._role_hits(q, role)
+            hits = self._role_hits(q, role) or self._said_elsewhere(q, role, None)
             if hits:
                 return hits
         if not topics:
@@ -1148,6 +1149,33 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         words = {w.lower() for c in later for w in re.findall(r"\b[A-Z]{2,}\b", c.text)}
         return any(c.is_comment and any(w in c.text.lower() for w in words)
                    for c in self.k.find(role=role, level=level))
+
+    def _said_elsewhere(self, q: Query, role: str, level: str | None) -> Reply | None:
+        """"Do I need a driving licence for SW2?": the Social Worker documents never mention driving. Say so, and
+        quote where the framework does (the SCO table, the PO3 post), so nobody reads one role's rule as another's."""
+        absent = [t for t in self._rare_terms(q, role)
+                  if role not in {self.retriever.criteria[i].role for i in self.retriever.postings.get(t, ())}]
+        if not absent:
+            return None
+        typed = [w for w in re.findall(r"[a-z0-9]+", q.lower) if terms(w) and terms(w)[0] in absent]
+        shown = " or ".join(f"“{w}”" for w in dict.fromkeys(typed)) or "this"
+        where = self.k.code(role, level) if level else self._role_name(role)
+        elsewhere = [self.retriever.criteria[i] for t in absent for i in sorted(self.retriever.postings.get(t, ()))]
+        elsewhere = [c for c in dict.fromkeys(elsewhere) if c.role and not c.is_comment and c.variant is None]
+        if not elsewhere:
+            return self._not_mentioned(typed or absent)
+        order = {r: i for i, r in enumerate(self.k.roles)}
+        elsewhere.sort(key=lambda c: (order.get(c.role, 99), c.level or ""))
+        roles = list(dict.fromkeys(c.role for c in elsewhere))
+        reply = self._reply(
+            title=f"The framework doesn't mention {shown} for {where}",
+            criteria=elsewhere[:4], role=role, level=level, topic="search", key=self._where,
+            extra_blocks=[Block(text=f"So the framework sets no such requirement for {where}; your manager can "
+                                     "tell you what the post itself needs.")],
+            choices=[self.ask_choice(f"What {self.k.code(role, level) if level else role} needs",
+                                     f"what do I need for {self.k.code(role, level) if level else role}")])
+        reply.blocks.insert(0, Block(text=f"It is mentioned only for {', '.join(self._role_name(r) for r in roles)}:"))
+        return reply
 
     def _one_role_says(self, q: Query) -> bool:
         """'How many GCSEs do I need?', 'CQC registration': a rare word that only one role's documents use

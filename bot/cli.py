@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in exc.problems:
             print(f"  {p}", file=sys.stderr)
         return 1
-    except ValueError as exc:
+    except (ValueError, LookupError) as exc:  # a bad argument, an unknown person or record: said, not a traceback
         print(f"careerbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -150,6 +150,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 services.store, services.knowledge, args.user, fmt=args.format, record_id=args.id
             )
         else:
+            if services.store.get_person(args.user) is None:
+                raise ValueError(f"no person with id {args.user!r}")
             data = json.dumps(
                 services.store.export_person(args.user), indent=2, default=str, ensure_ascii=False
             ).encode("utf-8")

@@ -363,6 +363,8 @@ def export_assessment(store: Store, knowledge: Knowledge, person_id: str, *, fmt
     else:
         records = store.list_records(person_id, "assessment")
         if not records:
-            raise LookupError(f"{person_id} has no self-assessment yet")
+            checkins = store.list_records(person_id, "checkin")
+            hint = (f"; their latest check-in note is --id {checkins[0]['id']}" if checkins else "")
+            raise LookupError(f"{person_id} has no self-assessment yet{hint}")
         record = (completed(records) or records)[0]
     return render(record, person, knowledge, fmt)

@@ -100,6 +100,10 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
         return today + timedelta(days=1)
     if re.search(r"\byesterday\b", s):
         return today - timedelta(days=1)
+    if re.search(r"\blast month\b", s):  # a start: the month, from its 1st (as "March" is)
+        return add_months(today.replace(day=1), -1)
+    if re.search(r"\b(?:this|earlier this) month\b", s):
+        return today.replace(day=1)
     m = re.search(rf"\bin\s+{_COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
     if m:
         return shift(today, m.group(1), m.group(2), +1)

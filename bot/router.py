@@ -505,9 +505,12 @@ class Router:
                 return None  # "I'm confused since yesterday" is not a level statement
             return [Reply(title="I couldn't set your level.", blocks=[Block(text=str(exc))], status="clarify")]
         since = parse_date(when_text, today=self._today(person), prefer_past=True)
-        if since is None and self.dialogs is not None:  # "in 2023": the dialog asks for the date, saying why
+        if (since is None or since > self._today(person)) and self.dialogs is not None:
+            # "in 2023", "since 31/02/2025", "since March 2027": the dialog asks for the date, saying why, and
+            # keeps the level
             return self.dialogs.start("set_level", msg=msg, person=person,
-                                      args={"level_code": code, "said_when": when_text})
+                                      args={"level_code": code, "said_when": when_text,
+                                            "said_future": since is not None})
         if since is None:
             return [Reply(title="I couldn't read that date.",
                           blocks=[Block(text="Please give it like “March 2025”, “1 March 2025” or “2025-03-01”.")],

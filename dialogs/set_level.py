@@ -30,6 +30,23 @@ _NO_MONTH = re.compile(r"\b(?:last|this|the) year\b|\b(?:19|20)\d\d\b|\bsummer|\
 NEED_MONTH = "I need the month too, because the month decides when you can go for the next level."
 
 
+_DAY_AND_MONTH = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3}", re.I)
+
+
+def date_problem(said: str, today: date, *, future: bool = False) -> str:
+    """Why a start date could not be used, in words: no such day, only a year, in the future, or unreadable."""
+    said = said.strip()[:60]
+    years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", said)]
+    if future or years and min(years) > today.year:
+        return f"“{said}” is in the future. Please give the date you started the level, for example “March 2025”."
+    if _DAY_AND_MONTH.search(said):
+        return (f"There is no such date as “{said}”. Please check the day and month, for example “1 March 2025” "
+                "or “01/03/2025”.")
+    if _NO_MONTH.search(said):
+        return f"You said “{said}”. {NEED_MONTH} Which month was it? For example “June 2025”."
+    return f"I couldn't read “{said}” as a date. Please give it like “March 2025”, “1 March 2025” or “2025-03-01”."
+
+
 def _not_in_future(since: date, today: date) -> date:
     if since > today:
         raise NotUnderstood("That date is in the future. Please give the date you started the level.")
@@ -56,17 +73,15 @@ class SetLevel(Flow):
         said = args.get("said_when")  # "I started SW2A in 2023": the date they gave could not be read
         if since is None and isinstance(said, str) and said.strip():
             state["data"]["said_when"] = said.strip()[:60]
+            state["data"]["said_future"] = bool(args.get("said_future"))
         return Out()
 
     def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
         data = state["data"]
         if not data.get("since"):
             said = data.get("said_when")
-            if said and _NO_MONTH.search(said):
-                text = f"You said “{said}”. {NEED_MONTH} Which month was it? For example “June 2025”."
-            elif said:
-                text = (f"I couldn't read “{said}” as a date. Please give it like “March 2025”, “1 March 2025” or "
-                        "“2025-03-01”.")
+            if said:
+                text = date_problem(said, ctx.today, future=bool(data.get("said_future")))
             else:
                 text = ("For example “March 2025” or “1 March 2025”. With the date I can work out when you can go "
                         "for the next level.")
@@ -95,9 +110,7 @@ class SetLevel(Flow):
         if not state["data"].get("since"):
             since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
             if since is None:
-                if _NO_MONTH.search(ans.text or ""):
-                    raise NotUnderstood(f"{NEED_MONTH} Which month was it? For example “June 2025”.")
-                raise NotUnderstood("Please give the date like “March 2025”, “1 March 2025” or “2025-03-01”.")
+                raise NotUnderstood(date_problem(ans.text or "", ctx.today))
             state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()
             return Out()  # then the confirmation
         said = ans.value if ans.value in ("yes", "no") else yes_no(ans.text)

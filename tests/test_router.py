@@ -309,6 +309,7 @@ def test_what_the_next_level_needs_is_its_requirements_not_only_its_timing(servi
     ("I started SW2A in 2023", "Since when have you been SW2A?"),  # a year alone: which month?
     ("I became SW3A last year", "Since when have you been SW3A?"),
     ("I was promoted to SW3B last March", "Set your level to SW3B since 1 March 2026?"),
+    ("I got promoted to SW3A last month", "Set your level to SW3A since 1 October 2026?"),
     ("I started SW2B 3 months ago", "Set your level to SW2B since 25 August 2026?"),
     ("I've been SW3A for two years", "Set your level to SW3A since 25 November 2024?"),
 ])
@@ -326,6 +327,20 @@ def test_a_start_without_its_month_asks_for_the_month_then_confirms(services):
     assert services.store.get_person("u1").level_since == date(2023, 6, 1)
     # a date that cannot be read at all is asked for again, not dropped with the level
     assert "I couldn't read “the other day” as a date" in chat.say("I started SW2B on the other day")
+
+
+@pytest.mark.parametrize(("said", "why"), [
+    ("I'm SW2B since 3rd March 2027", "“3rd March 2027” is in the future."),
+    ("I'm SW2B since 2030", "“2030” is in the future."),
+    ("I'm SW2B since 31/02/2025", "There is no such date as “31/02/2025”."),
+    ("I'm SW2B since 29 Feb 2025", "There is no such date as “29 Feb 2025”."),
+])
+def test_a_start_date_that_cannot_be_used_is_asked_again_with_the_reason_and_the_level_kept(services, said, why):
+    chat = FakeChannel(services)
+    text = chat.say(said)
+    assert text.startswith("Since when have you been SW2B?") and why in text
+    assert "is in the future" in chat.say("December 2026")  # said again, still in the future
+    assert chat.say("March 2025").startswith("Set your level to SW2B since 1 March 2025?")
 
 
 def test_a_start_that_is_not_a_level_is_not_taken_for_one(services):

@@ -328,14 +328,17 @@ def assess(
             f"The sources differ on the minimum time at {code} before {result.next_level}: {said}. "
             f"The dates here use the longer minimum, {chosen.min_months} months."
         )
-    if chosen.max_months is not None and chosen.max_months != chosen.min_months:
+    ranged = chosen.max_months is not None and chosen.max_months != chosen.min_months
+    if ranged:
         notes.append(
-            f"The source gives a range, {chosen.months_text}, rather than a single figure; the earliest date here "
-            f"uses the lower end ({chosen.min_months} months)."
+            f"The source gives a range, {chosen.months_text}, rather than a single figure, and does not say what "
+            f"decides where in it someone falls; the earliest date here uses the lower end ({chosen.min_months} "
+            "months)."
         )
-    # The other rules' own notes only restate the disagreement already explained above.
+    # The other rules' own notes only restate the disagreement already explained above; the chosen rule's note
+    # on its range says what the note above says.
     for n in _rule_notes(chosen, set(knowledge.roles)):
-        if n not in notes:
+        if n not in notes and not (ranged and "range" in (chosen.note or "")):
             notes.append(n)
     return result
 

@@ -53,6 +53,11 @@ def _not_in_future(since: date, today: date) -> date:
     return since
 
 
+def _unchanged() -> Reply:
+    return Reply(title="OK, I haven't changed your level.",
+                 blocks=[Block(text="You can tell me any time, for example “I'm SW2B since March 2025”.")])
+
+
 class SetLevel(Flow):
     name = "set_level"
     noun = "level change"
@@ -78,6 +83,13 @@ class SetLevel(Flow):
 
     def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
         data = state["data"]
+        if data.get("correcting"):  # "no" to the confirmation: what should it be?
+            return Reply(title="What should it be?",
+                         blocks=[Block(text="Tell me the level and the date you started it, for example “SW2B since "
+                                            "April 2025”, or just the date.")],
+                         choices=[choice(state, "Leave it as it is", "leave")],
+                         status="dialog", meta={"dialog": self.name, "dialog_id": state["id"], "step": state["step"],
+                                                "phase": "correct"})
         if not data.get("since"):
             said = data.get("said_when")
             if said:
@@ -101,12 +113,37 @@ class SetLevel(Flow):
                      choices=[choice(state, "Yes", "yes", "primary"), choice(state, "No", "no")],
                      status="dialog", meta={"dialog": self.name, "dialog_id": state["id"], "step": state["step"]})
 
+    def _correct(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
+        from bot.answers.questions import parse
+
+        data = state["data"]
+        text = ans.text or ""
+        if ans.value == "leave" or yes_no(text) == "no" or re.fullmatch(r"\s*(?:leave it|nothing|never mind)\W*", text,
+                                                                        re.I):
+            state["done"] = True
+            return Out(replies=[_unchanged()])
+        levels = [(r, lv) for r, lv, _ in parse(text).levels if lv and r in ctx.knowledge.roles]
+        since = parse_date(text, today=ctx.today, prefer_past=True)
+        if not levels and since is None:
+            raise NotUnderstood("Please give the level and the date, for example “SW2B since April 2025”, or say "
+                                "“leave it”.")
+        if levels:
+            data["level_code"] = ctx.knowledge.code(*levels[0])
+        if since is not None:
+            data["since"] = _not_in_future(since, ctx.today).isoformat()
+        elif levels:
+            data["since"], data["said_when"] = None, None  # a new level: since when?
+        data["correcting"] = False
+        return Out()  # then the confirmation, or the date first
+
     def help_text(self, ctx: Ctx, state: dict[str, Any]) -> str:
         if not state["data"].get("since"):
             return "Type the date you started the level, such as “March 2025”, or say cancel."
         return "Say “yes” to save this level and date, or “no” to leave things as they are."
 
     def answer(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
+        if state["data"].get("correcting"):
+            return self._correct(ctx, state, ans)
         if not state["data"].get("since"):
             since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
             if since is None:
@@ -119,10 +156,10 @@ class SetLevel(Flow):
         data = state["data"]
         state["done"] = True
         code = data["level_code"]
-        if said == "no":
-            return Out(replies=[Reply(title="OK, I haven't changed your level.",
-                                      blocks=[Block(text="You can tell me any time, for example “I'm SW2B since "
-                                                         "March 2025”.")])])
+        if said == "no":  # wrong level or date, or not now: asked which, with a way out
+            state["done"] = False
+            data["correcting"] = True
+            return Out()
         since = date.fromisoformat(data["since"])
         fresh = ctx.store.get_person(ctx.person.id) or ctx.person
         fresh.level_code, fresh.level_since = code, since

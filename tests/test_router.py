@@ -621,3 +621,22 @@ def test_a_start_date_without_a_month_asks_for_the_month(services):
     chat.say("I'm SW2C")
     assert "I need the month too" in chat.say("last year")
     assert chat.say("June 2025").startswith("Set your level to SW2C since 1 June 2025?")
+
+
+def test_no_to_a_level_asks_what_it_should_be(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since March 2025")
+    assert chat.press("No").startswith("What should it be?")
+    assert chat.say("I meant April 2025").startswith("Set your level to SW2B since 1 April 2025?")
+    text = chat.press("Yes")
+    assert text.startswith("Done: your level is SW2B")
+    assert text.count("does not say what decides where in it someone falls") == 1  # the range, said once
+    assert "Minimum of 6-12 months experience at Level SW2B" in text
+    assert text.count("not a single figure") == 0
+    chat.say("I'm SW3A since May 2026")
+    chat.press("No")
+    assert chat.say("SW2C").startswith("Since when have you been SW2C?")  # a new level: since when?
+    assert chat.say("June 2026").startswith("Set your level to SW2C since 1 June 2026?")
+    chat.press("No")
+    assert chat.press("Leave it as it is").startswith("OK, I haven't changed your level.")
+    assert services.store.get_person("u1").level_code == "SW2B"

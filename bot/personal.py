@@ -195,7 +195,7 @@ class PersonView:
             blocks.append(Block(text="I don't know your level yet, so there are no milestone reminders. Tell me, "
                                      "for example: “I'm SW2B since March 2025”."))
         else:
-            blocks.append(Block(text="Nothing is planned: your level has no further time-in-level milestone, and no "
+            blocks.append(Block(text=f"Nothing is planned. {self._no_milestone_reminder(person, today)} No "
                                      "supervision reminder is set (a check-in can set one)."))
         start, end = prefs.working_hours
         blocks.append(Block(text=f"I only send them on working days between {start}:00 and {end}:00 your time "
@@ -203,11 +203,26 @@ class PersonView:
                                  "week."))
         if prefs.opted_out:
             choices = [Choice("Start reminders", {"action": "reminders", "what": "opt_in"})]
+        elif snoozed:  # snoozed: resuming is the likely next step, and stopping stays possible
+            choices = [Choice("Resume reminders now", {"action": "reminders", "what": "opt_in"}),
+                       *[c for c in reminder_choices() if not c.label.startswith("Snooze")]]
         else:
             choices = reminder_choices()
         return Reply(title="Your reminders", blocks=blocks, choices=choices, status="answered")
 
-    def home_summary(self, person: Person | None) -> HomeSummary:
+    def _no_milestone_reminder(self, person: Person, today: date) -> str:
+        """Why no time-in-level reminder is planned, truly: passed long ago, the top of the role, or unknown."""
+        from bot.reminders import DEFAULT_POLICY, _assess
+
+        result = _assess(self.k, person, today)
+        if result is not None and result.earliest_eligible_date and result.next_level:
+            return (f"You have had the time in level for {result.next_level} since "
+                    f"{format_uk(result.earliest_eligible_date)}; reminders about it stop "
+                    f"{DEFAULT_POLICY.long_eligible_months} months after that date (your manager's weekly digest "
+                    "still shows it).")
+        if result is not None and not result.next_level:
+            return f"{person.level_code} is the top of its role, so there is no time-in-level milestone."
+        return f"The framework sets no time in level after {person.level_code}."
         """The person's career at a glance, for a channel's home view (Slack's App Home): level and since when,
         the next step, the evidence the next level asks for, the latest self-assessment, reminders."""
         summary = HomeSummary()

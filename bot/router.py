@@ -59,9 +59,10 @@ _MY_LEVEL_IS = re.compile(
 _SNOOZE = re.compile(
     r"^\s*(?:/career\s+)?(?:snooze(?:\s+(?:my\s+|the\s+)?(?:reminders?|nudges?))?"
     r"|remind me(?=\s*(?:$|(?:later|again|in|next|on|after|tomorrow|for|until|till|another|some)\b))"
-    r"|(?:pause|hold|mute)\s+(?:my\s+|the\s+)?(?:reminders?|nudges?|notifications?)(?=\s+(?:for|until|till|in|to)\b)"
+    r"|(?:pause|hold|mute|silence)\s+(?:my\s+|the\s+|all\s+)?(?:reminders?|nudges?|notifications?)"
     r")\b(?P<rest>.*)$", re.I)
-_OPT_OUT = re.compile(r"^\s*(?:stop|pause|turn off|no more|opt out of|unsubscribe(?: from)?)\s+(?:all\s+)?"
+_OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out of|unsubscribe(?: from)?)\s+"
+                      r"(?:all\s+)?"
                       r"(?:the\s+|my\s+|these\s+)?(?:reminders?|nudges?|notifications?)\b|^\s*opt[- ]?out\b|"
                       r"^\s*(?:please\s+)?(?:stop|quit) (?:reminding|nudging|messaging|pestering|chasing) me\b|"
                       r"^\s*(?:please\s+)?(?:don'?t|do not) (?:remind|nudge|message) me(?: any ?more| again)?\s*[.!]*$|"
@@ -76,8 +77,10 @@ _MY_MANAGER = re.compile(r"\bwho(?:'s| is) my (?:line |team )?manager\b|\bwho do
 # "Change my level", "my level is wrong", "update my start date"
 _CHANGE_LEVEL = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend) my (?:level|grade|start date|record)\b|"
                            r"\bmy (?:level|grade|start date) is wrong\b", re.I)
-_OPT_IN = re.compile(r"^\s*(?:start|resume|turn on|restart|opt in to)\s+(?:the\s+)?(?:reminders?|nudges?|"
-                     r"notifications?)\b|^\s*opt[- ]?in\b", re.I)
+_OPT_IN = re.compile(r"^\s*(?:please\s+)?(?:start|resume|turn on|turn back on|switch on|switch back on|restart|"
+                     r"enable|unpause|unmute|opt in to)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\b|"
+                     r"^\s*(?:turn|switch)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on\b|"
+                     r"^\s*(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on\b|^\s*opt[- ]?in\b", re.I)
 _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|"
                            r"(?:what|which) (?:level|grade) am i\b|when (?:am|will) i "
                            r"(?:be )?eligible|am i eligible|when can i (?:apply|progress|move up|go for the next))\b",
@@ -529,11 +532,20 @@ class Router:
         from bot.reminders import parse_snooze
 
         today = self._today(person)
+        if person.prefs.opted_out:
+            return Reply(title="Your reminders are off, so there is nothing to snooze.",
+                         blocks=[Block(text="Say “start reminders” to turn them back on.")],
+                         choices=[Choice("Start reminders", {"action": "reminders", "what": "opt_in"})])
         rest = re.sub(r"^\s*(?:later|again|another time|some other time)\b", "", rest, flags=re.I)
         until = parse_snooze(f"snooze {rest.strip()}", today) if rest.strip() else None
         if until is None:
+            said = parse_date(rest, today=today) if rest.strip() else None
+            why = (f"{format_uk(said)} has already passed. " if said is not None and said <= today else
+                   "There is no such date. " if re.search(r"\d", rest) and re.search(
+                       r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3}", rest, re.I)
+                   else "")
             return Reply(title="Until when shall I snooze your reminders?",
-                         blocks=[Block(text="For example: “snooze until 5 January” or “snooze for 2 weeks”.")],
+                         blocks=[Block(text=f"{why}For example: “snooze until 5 January” or “snooze for 2 weeks”.")],
                          choices=[Choice("1 week", {"action": "reminders", "what": "snooze",
                                                     "until": (today + timedelta(days=7)).isoformat()}),
                                   Choice("1 month", {"action": "reminders", "what": "snooze",

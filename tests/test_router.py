@@ -102,6 +102,54 @@ def test_snooze_in_everyday_words(services, said, until):
     assert prefs.snoozed_until == until and prefs.opted_out is False
 
 
+@pytest.mark.parametrize("said", ["turn reminders back on", "reminders on", "enable reminders",
+                                  "switch my reminders on", "unpause reminders"])
+def test_reminders_back_on_in_everyday_words(services, said):
+    chat = FakeChannel(services)
+    chat.say("stop reminders")
+    assert "Reminders are on" in chat.say(said)
+    assert services.store.get_person("u1").prefs.opted_out is False
+
+
+@pytest.mark.parametrize("said", ["pause reminders", "mute reminders", "pause my notifications"])
+def test_pausing_reminders_asks_until_when_rather_than_stopping_them(services, said):
+    chat = FakeChannel(services)
+    assert chat.say(said).startswith("Until when shall I snooze your reminders?")
+    assert services.store.get_person("u1").prefs.opted_out is False
+
+
+@pytest.mark.parametrize(("said", "why"), [
+    ("snooze until yesterday", "24 November 2026 has already passed."),
+    ("snooze until 5 January 2025", "5 January 2025 has already passed."),
+    ("snooze until 30 February", "There is no such date."),
+])
+def test_a_snooze_date_that_cannot_be_used_says_why(services, said, why):
+    text = FakeChannel(services).say(said)
+    assert text.startswith("Until when shall I snooze your reminders?") and why in text
+
+
+def test_snoozing_while_reminders_are_off_says_they_are_off_and_snoozed_offers_resume(services):
+    chat = FakeChannel(services)
+    chat.say("stop reminders")
+    assert chat.say("snooze for a week").startswith("Your reminders are off, so there is nothing to snooze.")
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+    chat.say("start reminders")
+    chat.say("snooze for a week")
+    text = chat.say("my reminders")
+    assert "Resume reminders now" in text and "Snooze for 2 weeks" not in text
+    chat.press("Resume reminders now")
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+
+
+def test_no_reminder_planned_gives_the_true_reason(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since March 2025")
+    chat.press("Yes")
+    text = chat.say("my reminders")
+    assert "You have had the time in level for SW2C since 1 September 2025; reminders about it stop 6 months" in text
+    assert "no further time-in-level milestone" not in text
+
+
 def test_remind_me_later_asks_until_when_and_questions_are_not_snoozes(services):
     chat = FakeChannel(services)
     assert "Until when" in chat.say("remind me later")

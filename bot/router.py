@@ -89,6 +89,14 @@ _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|s
 # Not "do I need to take a course in supervision?" (supervising others is in the framework).
 _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+\w+){0,4}?\s+(?:to|for|into)\s+"
                               r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
+# "I've got supervision next week", "my supervision is on Tuesday": a check-in would help
+_SUPERVISION_SOON = re.compile(r"\b(?:i'?ve got|i have|i'?ve|got|my|there'?s|having)\s+(?:a\s+|my\s+)?supervision\b"
+                               r"(?:\s+(?:is|session|meeting))?\s+(?:next|tomorrow|on|this|coming|soon|later|today|"
+                               r"in\b|on\b)", re.I)
+# "Can I speak to a human?" ("are you a bot?" gets the help, which says what careerbot is)
+_HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |please (?:let me )?)?"
+                    r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |someone |somebody )?(?:real )?"
+                    r"(?:human|person|people|someone|somebody|member of staff)\b", re.I)
 # "Is this confidential?", "can my manager see my self-assessment?", "how do I delete my data?"
 _PRIVACY = re.compile(
     r"\b(?:confidential|privacy|gdpr|data protection|who (?:can|will|could|else can) (?:see|read|access)|"
@@ -190,6 +198,14 @@ def _nothing_in_progress() -> Reply:  # "skip", "not sure", "cancel" with no dia
                  status="clarify")
 
 
+def _human() -> Reply:
+    return Reply(title="I'm careerbot, an automated assistant, not a person.",
+                 blocks=[Block(text="I answer from your organisation's career progression framework and keep your "
+                                    "self-assessments and reminders. For anything about your own situation, your line "
+                                    "manager or supervisor is the person to talk to; for pay, contracts or leave, "
+                                    "HR.")])
+
+
 def _goodbye() -> Reply:
     return Reply(title="Bye for now.",
                  blocks=[Block(text="I'm here whenever you want to ask about your career progression.")])
@@ -197,7 +213,7 @@ def _goodbye() -> Reply:
 
 # Whole messages that are small talk, not questions: checked in this order ("ok thanks" is thanks)
 _SMALL_TALK = ((_THANKS, _welcome), (_LONE_YES_NO, _not_waiting), (_DIALOG_WORD_ALONE, _nothing_in_progress),
-               (_BYE, _goodbye))
+               (_BYE, _goodbye), (_HUMAN, _human))
 
 class Router:
     """The core's single entry point for every channel. Thread-safe; channels call handle() per message."""
@@ -302,7 +318,7 @@ class Router:
             if started:
                 name, args = started
                 return self.dialogs.start(name, msg=msg, person=person, args=args)
-            if text and _SUPERVISION_HOW.search(text):
+            if text and (_SUPERVISION_HOW.search(text) or _SUPERVISION_SOON.search(text)):
                 return [self._supervision_help(person)]
         if action and not text:
             # A press on a button whose dialog is over: say so instead of staying silent.
@@ -504,6 +520,9 @@ class Router:
         try:
             code = self.canonical_level(code_text)
         except ValueError as exc:
+            which = self._which_level_of(code_text, when_text)
+            if which is not None:
+                return [which]
             if not re.search(r"\d|level|sco|sw", code_text, re.I):
                 return None  # "I'm confused since yesterday" is not a level statement
             return [Reply(title="I couldn't set your level.", blocks=[Block(text=str(exc))], status="clarify")]
@@ -527,6 +546,23 @@ class Router:
         updated = replace(person, level_code=code, level_since=since)
         self.store.upsert_person(updated)
         return [Reply(title=f"Done: your level is {code}, since {format_uk(since)}.")]
+
+    def _which_level_of(self, role_text: str, when_text: str) -> Reply | None:
+        """"I'm a senior social worker since May": a role, not a level. Which of its levels, with the date kept."""
+        from bot.answers.questions import parse
+        from dialogs.base import start_choice
+
+        roles = [r for r in parse(role_text).roles if r in self.k.roles and self.k.roles[r].levels]
+        if len(roles) != 1 or len(role_text.split()) > 6:
+            return None
+        info = self.k.roles[roles[0]]
+        return Reply(title=f"Which level of {info.title} are you?",
+                     blocks=[Block(text="The framework has three levels in each role: A (Developing), B (Practising) "
+                                        "and C (Accomplished). Your manager or your contract can tell you which.")],
+                     choices=[start_choice(self.k.code(roles[0], lv), "set_level",
+                                           {"level_code": self.k.code(roles[0], lv), "said_when": when_text[:60]})
+                              for lv in info.levels],
+                     status="clarify")
 
     def _snooze(self, person: Person, rest: str) -> Reply:
         from bot.reminders import parse_snooze

@@ -72,10 +72,13 @@ class SetLevel(Flow):
         since = _since(args.get("since"))
         if since is not None:
             _not_in_future(since, ctx.today)
+        said = args.get("said_when")  # the date as they typed it: read here, or said back if it cannot be used
+        if since is None and isinstance(said, str) and said.strip() and not args.get("said_future"):
+            read = parse_date(said, today=ctx.today, prefer_past=True)
+            since = read if read is not None and read <= ctx.today else None
         # "I'm SW2B" with no date: the date is asked first, then the change is confirmed
         state["data"] = {"level_code": ctx.knowledge.code(role, level),
                          "since": since.isoformat() if since else None}
-        said = args.get("said_when")  # "I started SW2A in 2023": the date they gave could not be read
         if since is None and isinstance(said, str) and said.strip():
             state["data"]["said_when"] = said.strip()[:60]
             state["data"]["said_future"] = bool(args.get("said_future"))

@@ -688,3 +688,26 @@ def test_no_to_a_level_asks_what_it_should_be(services):
     chat.press("No")
     assert chat.press("Leave it as it is").startswith("OK, I haven't changed your level.")
     assert services.store.get_person("u1").level_code == "SW2B"
+
+
+def test_a_role_without_its_level_asks_which_level_and_keeps_the_date(services):
+    chat = FakeChannel(services)
+    text = chat.say("I'm a senior social worker since May")
+    assert text.startswith("Which level of Senior Social Worker are you?") and "SW3B" in text
+    assert chat.press("SW3B").startswith("Set your level to SW3B since 1 May 2026?")
+
+
+@pytest.mark.parametrize("said", ["speak to a human", "can I talk to a real person", "I want to speak to someone"])
+def test_asking_for_a_person_is_answered_honestly(services, said):
+    text = FakeChannel(services).say(said)
+    assert text.startswith("I'm careerbot, an automated assistant, not a person.") and "line manager" in text
+
+
+@pytest.mark.parametrize("said", ["I've got supervision next week", "my supervision is on Tuesday"])
+def test_supervision_coming_up_offers_to_get_ready(services, said):
+    assert FakeChannel(services).say(said).startswith("I can help you get ready for supervision.")
+
+
+def test_a_very_long_message_is_cut_at_a_word_not_inside_one(services):
+    text = FakeChannel(services).say("hello there " * 400)
+    assert "“hell”" not in text and "only the first 4000 characters were read" in text

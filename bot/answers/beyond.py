@@ -382,7 +382,7 @@ class BeyondReplies:
         return reply
 
     def _not_mentioned(self, words: list[str]) -> Reply:
-        shown = " or ".join(f"“{w}”" for w in words[:3])
+        shown = " or ".join(f"“{w if len(w) <= 40 else w[:39] + '…'}”" for w in words[:3])
         reply = self.help_reply(prefix=f"The framework documents don't mention {shown}.")
         reply.blocks.insert(0, Block(text="So I can't answer that from them; your manager or HR may know. Here is "
                                           "what I can help with."))

@@ -75,7 +75,10 @@ def clean_question(text: str) -> tuple[str, bool]:
     text = unicodedata.normalize("NFKC", text or "")
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
     cut = len(text) > MAX_TEXT
-    return text[:MAX_TEXT].strip(), cut
+    if cut:  # at a word boundary, so the last word read is a whole one ("hello", not "hell")
+        head = text[:MAX_TEXT + 1]
+        text = head.rsplit(None, 1)[0] if re.search(r"\s\S{0,60}$", head) else text[:MAX_TEXT]
+    return text.strip(), cut
 
 
 # "When was the framework written?", "where does your information come from?": the documents themselves

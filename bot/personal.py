@@ -18,6 +18,8 @@ from bot.dates import format_uk
 from bot.knowledge.model import Knowledge
 from bot.storage.base import Person, Store, StoreError
 
+REPORT_ACTION = "report"  # a manager's button for one of their reports: {"action": "report", "person_id": ...}
+
 
 class PersonView:
     """The replies about one person (or a manager's team), built from the store, the framework and the engine."""
@@ -53,7 +55,7 @@ class PersonView:
         nxt = self.next_code(person.level_code)
         if nxt:
             reply.choices = [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
-                             self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
+                             *self.engine.evidence_choices(nxt),
                              Choice(label=f"Self-assessment for {nxt}", value={"action": "assess", "level": nxt})]
         return reply
 
@@ -102,8 +104,7 @@ class PersonView:
             blocks=blocks,
             sources=sources,
             choices=[start_choice(f"Self-assessment for {nxt}", "self_assessment", {"level": nxt}, style="primary"),
-                     self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}"),
-                     self.engine.ask_choice(f"Time needed for {nxt}", f"how long before I can go for {nxt}")],
+                     *self.engine.evidence_choices(nxt), *self.engine.time_choices(nxt)],
             status="answered",
         )
 
@@ -128,7 +129,11 @@ class PersonView:
             title = f"{named[0].display_name or named[0].id}'s milestone"
         else:
             title = "Milestones: " + ", ".join(r.display_name or r.id for r in named)
-        return Reply(title=title, blocks=[Block(bullets=bullets)],
+        # one step further for each person: what they have shared, and what their next level asks
+        ordered = sorted(reports, key=lambda p: (p.display_name or p.id).lower())
+        choices = [Choice(f"About {r.display_name or r.id}", {"action": REPORT_ACTION, "person_id": r.id})
+                   for r in ordered[:5] if len(reports) > 1 or named is None]
+        return Reply(title=title, blocks=[Block(bullets=bullets)], choices=choices,
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
     def report(self, manager: Person, r: Person) -> Reply:
@@ -158,7 +163,7 @@ class PersonView:
         nxt = self.next_code(r.level_code) if r.level_code else None
         if nxt:
             choices += [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
-                        self.engine.ask_choice(f"Evidence for {nxt}", f"evidence for {nxt}")]
+                        *self.engine.evidence_choices(nxt)]
         return Reply(title=name, blocks=blocks, choices=choices,
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 

@@ -17,7 +17,7 @@ from bot.answers.questions import parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
 from bot.dates import format_uk, parse_date
 from bot.knowledge.model import Knowledge
-from bot.personal import PersonView
+from bot.personal import REPORT_ACTION, PersonView
 from bot.storage.base import Person, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -286,6 +286,12 @@ class Router:
         if action == "assess" and self.dialogs is not None:
             return self.dialogs.start("self_assessment", msg=msg, person=person,
                                       args={"level": value.get("level")})
+        if action == REPORT_ACTION:  # only the manager's own report; anyone else is not shown or hinted at
+            report = self.store.get_person(value["person_id"]) if isinstance(value.get("person_id"), str) else None
+            if report is None or report.manager_id != person.id:
+                return [Reply(title="That person is not recorded as one of your reports.",
+                              blocks=[Block(text="Say “my team” to see who is.")], status="clarify")]
+            return [self.people.report(person, report)]
         if action == "reminders":
             return [self._reminder_setting(person, value.get("what", ""), value.get("until"))]
         if action == "reminders.stop":

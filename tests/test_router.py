@@ -174,9 +174,14 @@ def test_manager_sees_own_reports_only(services):
         Person(id="amy", display_name="Amy", level_code="SW2A", level_since=date(2024, 1, 31), manager_id="boss"),
         Person(id="ben", display_name="Ben", level_code="SW3B", level_since=date(2025, 6, 1), manager_id="other"),
     ])
-    text = FakeChannel(services, user="boss").say("show my team")
+    boss = FakeChannel(services, user="boss")
+    text = boss.say("show my team")
     assert "Amy" in text and "Ben" not in text
     assert "31 January 2026" in text  # 24 months after 31 January 2024
+    assert boss.press("About Amy").startswith("Amy")  # a step further: one person, what they shared
+    # a forged button for someone else's report shows nothing about them
+    text = boss.say(value={"action": "report", "person_id": "ben"})
+    assert text.startswith("That person is not recorded as one of your reports.") and "SW3B" not in text
     assert "no staff recorded" in FakeChannel(services, user="amy").say("my team")
 
 
@@ -711,3 +716,12 @@ def test_supervision_coming_up_offers_to_get_ready(services, said):
 def test_a_very_long_message_is_cut_at_a_word_not_inside_one(services):
     text = FakeChannel(services).say("hello there " * 400)
     assert "“hell”" not in text and "only the first 4000 characters were read" in text
+
+
+def test_no_evidence_button_where_the_next_level_lists_none(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SCO 4B since January 2025")
+    chat.press("Yes")
+    chat.say("what level am I?")
+    labels = [c.label for c in chat.last[0].choices]
+    assert "What SCO 4C needs" in labels and "Evidence for SCO 4C" not in labels

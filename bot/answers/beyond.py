@@ -146,7 +146,7 @@ class BeyondReplies:
             role, level = named[0] if named else (roles[0], next(iter(self.k.roles[roles[0]].levels)))
             code = self.k.code(role, level)
             choices += [self.ask_choice(f"What {code} needs", f"what do I need for {code}"),
-                        self.ask_choice(f"Evidence for {code}", f"evidence for {code}")]
+                        *self.evidence_choices(code)]
         reply = self._reply(
             title="Using the framework as a manager",
             criteria=said,

@@ -489,6 +489,30 @@ class AnswerEngine(TimingReplies, BeyondReplies):
     def ask_choice(self, label: str, question: str) -> Choice:
         return Choice(label=label, value={"action": "ask", "question": question})
 
+    def evidence_choices(self, code: str) -> list[Choice]:
+        """An "Evidence for SW3B" button, where the framework lists evidence for that level (SCO levels have none)."""
+        from bot.answers.questions import resolve_level
+
+        try:
+            role, level = resolve_level(self.k, code)
+        except ValueError:
+            return []
+        if not level or not self.k.find(role=role, level=level, topic="evidence"):
+            return []
+        return [self.ask_choice(f"Evidence for {code}", f"evidence for {code}")]
+
+    def time_choices(self, code: str) -> list[Choice]:
+        """A "Time needed for SW3B" button, where the framework sets a time in level before that level."""
+        from bot.answers.questions import resolve_level
+
+        try:
+            role, level = resolve_level(self.k, code)
+        except ValueError:
+            return []
+        if not level or not self.k.rules_for(role, level):
+            return []
+        return [self.ask_choice(f"Time needed for {code}", f"how long before I can go for {code}")]
+
     def _level_choices(self, role: str, level: str, *, exclude: str = "") -> list[Choice]:
         code = f"{self.k.code(role, level)}"
         out = []

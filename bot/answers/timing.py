@@ -287,7 +287,7 @@ class TimingReplies:
             blocks=blocks,
             sources=self._sources(cited),
             choices=[self.ask_choice(f"What {goal_code} needs", f"what do I need for {goal_code}"),
-                     self.ask_choice(f"Evidence for {goal_code}", f"evidence for {goal_code}")],
+                     *self.evidence_choices(goal_code)],
         )
         reply.meta.update(role=goal[0], level=goal[1], topic="time_in_level")
         return reply

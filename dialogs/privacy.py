@@ -258,8 +258,10 @@ class DeleteData(Flow):
                 said = "export"
             else:
                 said = yes_no(t, strict=True)
-        if said == "export":
-            return Out(replies=[export_data_reply(ctx.store, ctx.person, now=ctx.now)])
+        if said == "export":  # the file, then the delete question again (not the export's own suggestions)
+            reply = export_data_reply(ctx.store, ctx.person, now=ctx.now)
+            reply.choices = []
+            return Out(replies=[reply])
         if said is None:
             raise NotUnderstood("To delete everything, choose “Yes, delete everything” or type “yes”. To keep "
                                 "your data, say “no”.")

@@ -725,3 +725,13 @@ def test_no_evidence_button_where_the_next_level_lists_none(services):
     chat.say("what level am I?")
     labels = [c.label for c in chat.last[0].choices]
     assert "What SCO 4C needs" in labels and "Evidence for SCO 4C" not in labels
+
+
+def test_exporting_before_deleting_gives_the_file_then_asks_again_without_other_suggestions(services):
+    chat = FakeChannel(services)
+    chat.say("delete my data")
+    chat.press("Export my data first")
+    export, again = chat.last
+    assert export.attachments and not export.choices
+    assert again.title.startswith("Delete everything careerbot holds about you?")
+    assert [c.label for c in again.choices] == ["Yes, delete everything", "Export my data first", "No, keep my data"]

@@ -15,7 +15,7 @@ from typing import Any
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
-from bot.dates import format_uk, parse_date
+from bot.dates import format_uk, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.personal import REPORT_ACTION, PersonView
 from bot.storage.base import Person, Store, StoreError
@@ -93,6 +93,13 @@ _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+
 _SUPERVISION_SOON = re.compile(r"\b(?:i'?ve got|i have|i'?ve|got|my|there'?s|having)\s+(?:a\s+|my\s+)?supervision\b"
                                r"(?:\s+(?:is|session|meeting))?\s+(?:next|tomorrow|on|this|coming|soon|later|today|"
                                r"in\b|on\b)", re.I)
+# The time at a level a question states: "I've been SW2A for 18 months", "since January 2024", "in September 2023"
+_FOR_SPAN = re.compile(r"\bfor\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
+                       r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+                       r"(months?|years?)\b", re.I)
+_STATED_SINCE = re.compile(r"\b(?:since|from|in|started(?: in| on)?|got(?: it)? in)\s+((?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
+                           r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|"
+                           r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|last\s+\w+)", re.I)
 # "Can I speak to a human?" ("are you a bot?" gets the help, which says what careerbot is)
 _HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |please (?:let me )?)?"
                     r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |someone |somebody )?(?:real )?"
@@ -411,14 +418,41 @@ class Router:
                                                          last_level=last[1], last_topic=last[2]))
         if key and reply.status == "answered" and reply.meta.get("role"):
             self._remember_answer(key, (reply.meta.get("role"), reply.meta.get("level"), reply.meta.get("topic")))
+        # "I've been SW2A for 18 months, can I apply for B?": the time they said, worked out, before the rule
+        stated = self._stated_start(text, person, reply) if reply.meta.get("topic") == "time_in_level" else None
+        if stated is not None:
+            reply.blocks.insert(0, stated)
         # A time-in-level answer about the person's own next step gets their own date too.
-        if (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
+        elif (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
                 and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
             personal = self.people.milestone_block(person, short=True)  # the answer shows the rule and its notes
             if personal:
                 reply.blocks.insert(0, personal)
         reply.replaces_prompt = replaces_prompt
         return reply
+
+    def _stated_start(self, text: str, person: Person, reply: Reply) -> Block | None:
+        """The time at a level the question itself gives ("for 18 months", "since January 2024", "in September
+        2023"), as that level's milestone from today: worked out here, where today is known, not in the cached
+        answer."""
+        role, goal = reply.meta.get("role"), reply.meta.get("level")
+        frm = self.k.previous_level(role, goal) if role in self.k.roles and goal else None
+        if frm is None:
+            return None
+        today = self._today(person)
+        span = _FOR_SPAN.search(text)
+        if span:
+            since = shift(today, span.group(1).lower(), span.group(2).lower(), -1)
+        else:
+            m = _STATED_SINCE.search(text)
+            since = parse_date(m.group(1), today=today, prefer_past=True) if m else None
+        if since is None or since > today:
+            return None
+        from bot.milestones import assess
+
+        code = self.k.code(role, frm)
+        result = assess(self.k, level_code=code, since=since, today=today)
+        return Block(title=f"From what you said: {code} since {format_uk(since)}", text=result.status())
 
     def _last_answer(self, key: str | None) -> tuple[str | None, str | None, str | None]:
         """What this conversation's last answer was about, if it was recent: follow-ups ("what about C?") lean on

@@ -735,3 +735,15 @@ def test_exporting_before_deleting_gives_the_file_then_asks_again_without_other_
     assert export.attachments and not export.choices
     assert again.title.startswith("Delete everything careerbot holds about you?")
     assert [c.label for c in again.choices] == ["Yes, delete everything", "Export my data first", "No, keep my data"]
+
+
+@pytest.mark.parametrize(("asked", "since", "says"), [
+    ("I've been SW2A for 18 months, can I apply for B?", "25 May 2025", "The earliest date you could put yourself "
+                                                                       "forward for SW2B is 25 May 2027"),
+    ("i got sw2a in september 2023 when am i eligible for b", "1 September 2023", "SW2B"),
+    ("how long at SW3B before SW3C? I've been there since jan 2024", "1 January 2024", "SW3C"),
+])
+def test_the_time_a_question_states_is_worked_out(services, asked, since, says):
+    text = FakeChannel(services).say(asked)
+    assert f"From what you said: SW{'3B' if 'SW3B' in asked else '2A'} since {since}" in text and says in text
+    assert services.store.get_person("u1").level_code is None  # worked out, not saved

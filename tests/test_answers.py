@@ -961,3 +961,19 @@ def test_a_requirement_only_other_roles_have_is_not_read_as_this_ones(engine, qu
     assert f"for {where}" in result["text"].splitlines()[0]
     assert "Full UK driving licence" in result["text"] and "SCO 4A" in result["text"]  # where it is, quoted
     assert f"So the framework sets no such requirement for {where}" in result["text"]
+
+
+@pytest.mark.parametrize(("question", "quoted", "not_there"), [
+    ("how many training courses do I need for SW2B", "Evidence a minimum of 3 training courses attended",
+     "Knowledge of the prevention and enablement agenda."),
+    ("what is the Equality Act requirement for SW2", "An understanding of the Equality Act 2020",
+     "Degree in Social Work"),
+    ("sw3b vs sw3c experience", "Experience of being a DSO for safeguarding cases", "Level C (Accomplished) – Skills"),
+])
+def test_a_named_part_of_a_level_is_answered_without_the_rest(engine, question, quoted, not_there):
+    text = ask(engine, question)["text"]
+    assert quoted in text and not_there not in text
+
+
+def test_the_equality_act_typo_note_is_shown(engine):
+    assert "the Act is the Equality Act 2010" in ask(engine, "what is the Equality Act requirement for SW2")["text"]

@@ -164,6 +164,10 @@ _BEYOND_MEANING = re.compile(r"\b(?:how|need|needed|which|when|where|level|compe
                              r"requirements?|become|get|required|expected)\b")
 _TO_A_ROLE = re.compile(r"\b(?:progress(?:ion)?|move|moving|step|get|getting)\s+(?:up\s+)?to\b|\bbecom(?:e|ing)\b|"
                         r"\bpromot")
+# "what is the Equality Act requirement for SW2?": one named part of what a role asks, not all of it
+_NAMED_PART = re.compile(r"\b(?:the|any|an?)\s+[\w' -]{3,40}?\s+(?:requirements?|criteria|criterion|bit|part|element)"
+                         r"\s+(?:for|at|of|in)\b")
+_HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
 _MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
 # Sections some roles have and others do not, and the word that shows a line elsewhere is about the same thing
 _SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies": "competenc"}
@@ -805,6 +809,12 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         added, footer = self._variant_filter(q, added)  # one table: the standard one unless another is asked
         evidence = self.k.find(role=role, level=later, topic="evidence")
         rules = [r for r in self.k.time_rules if r.role == role and earlier <= r.from_level < later]
+        wanted = [t for t in q.topics if t in LEVEL_TOPICS]
+        if wanted:  # "SW3B vs SW3C experience": that part of each table only
+            added = [c for c in added if c.topic in wanted]
+            titles = [TOPIC_TITLES[t].lower() for t in wanted]
+            evidence = [c for c in evidence if any(t in (c.group or c.source.heading).lower() for t in titles)]
+            rules = rules if "experience" in wanted else []
         blocks = []
         if rules:
             blocks.append(
@@ -871,7 +881,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if "person_spec" in q.topics and not topics:
             topics = list(LEVEL_TOPICS)
         footer = None
-        if (not topics and (not q.overview or _YES_NO.match(q.lower))) or (
+        if (not topics and (not q.overview or _YES_NO.match(q.lower) or _HOW_MANY.search(q.lower)
+                            or _NAMED_PART.search(q.lower))) or (
                 _YES_NO.match(q.lower) and self._rare_terms(q, role)
                 and not self._topics_mention(q, role, level, topics)):
             # "do I need to chair meetings at SW3B?", "do I need to know MOSAIC for SW4A?": what the level's
@@ -1014,6 +1025,11 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                                                       and not self._topics_mention(q, role, None, topics))):
             # "Do I need to be an AMHP to be a senior?": what the role's documents say about it, not everything
             hits = self._role_hits(q, role) or self._said_elsewhere(q, role, None)
+            if hits:
+                return hits
+        if not topics and _NAMED_PART.search(q.lower) and not _YES_NO.match(q.lower):
+            # "what is the Equality Act requirement for SW2?": the lines about it, not the whole first level
+            hits = self._role_hits(q, role)
             if hits:
                 return hits
         if not topics:

@@ -977,3 +977,15 @@ def test_a_named_part_of_a_level_is_answered_without_the_rest(engine, question, 
 
 def test_the_equality_act_typo_note_is_shown(engine):
     assert "the Act is the Equality Act 2010" in ask(engine, "what is the Equality Act requirement for SW2")["text"]
+
+
+def test_a_newly_qualified_social_workers_next_step_starts_with_the_asye_years(engine):
+    text = ask(engine, "I'm a newly qualified social worker, what's next?")["text"]
+    assert "SW2A itself has a Year 1 and a Year 2" in text and "Working towards ASYE" in text
+    assert text.index("Completion of Assessed & Supported Year in Employment (ASYE)") < text.index("24 months")
+
+
+def test_time_to_move_to_another_role_is_the_move_answer(engine):
+    text = ask(engine, "how long does it take to go from SCO to social worker")["text"]
+    assert text.startswith("From Social Care Officer (SCO) to Social Worker (SW2)")
+    assert "Degree in Social Work" in text

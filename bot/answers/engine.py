@@ -1448,8 +1448,10 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         """'Can an SCO progress to SW2?', 'how do I go from SCO 4C to SW2A?': a move between two roles. The
         documents set no time in level between roles, so the answer says that and shows what the new role asks
         of someone starting at its level (its own words, cited), as the next-step answer for a top level does."""
-        if q.comparison or q.mapping or "time_in_level" in q.topics or len(dict.fromkeys(roles)) < 2:
+        if q.comparison or q.mapping or len(dict.fromkeys(roles)) < 2:
             return None
+        if "time_in_level" in q.topics and all(r in ONE_LADDER for r in roles):
+            return None  # "how long from SW2A to SW3A?": a path up the one ladder, with its times
         mentions = [(r, p) for r, p in q.mentions if r in self.k.roles]
         m = re.search(r"\b(?:progress|move|moving|go|get|step|transfer|switch|apply)\w*\b[^?]*?\bto\b|"
                       r"\bbecom(?:e|ing)\b", q.lower)

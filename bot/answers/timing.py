@@ -393,5 +393,14 @@ class TimingReplies:
             reply.sources = list(dict.fromkeys(reply.sources + asked.sources))
             reply.choices = asked.choices
             reply.status = "answered"
+        if level in self._year_levels(role):
+            # "I'm newly qualified, what's next?": SW2A's own Year 1 and Year 2 (the ASYE) come first
+            years = [c for c in self.k.find(role=role, level=level, topic="qualifications")
+                     if c.group and "year" in c.group.lower()]
+            quoted, _ = self._blocks(years, key=_heading_with_group)
+            if quoted:
+                reply.blocks[0:0] = [Block(text=f"{self.k.code(role, level)} itself has a Year 1 and a Year 2:"),
+                                     *quoted]
+                reply.sources = list(dict.fromkeys(self._sources(years) + reply.sources))
         reply.meta.update(topic="next_step", level=nxt)
         return reply

@@ -989,3 +989,11 @@ def test_time_to_move_to_another_role_is_the_move_answer(engine):
     text = ask(engine, "how long does it take to go from SCO to social worker")["text"]
     assert text.startswith("From Social Care Officer (SCO) to Social Worker (SW2)")
     assert "Degree in Social Work" in text
+
+
+def test_comparing_two_posts_leaves_out_what_both_say_word_for_word(engine):
+    text = ask(engine, "what's the difference between KR9 and KR10")["text"]
+    assert "medium to high complexity" in text and "of high complexity" in text
+    assert "Newly Qualified Social Worker or Social Worker level" in text and "Practitioner level" in text
+    assert "Directorate: Adult Social Care and Health" not in text  # the same in both
+    assert "are left out, so what differs stands out" in text

@@ -1327,7 +1327,14 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             summary = [c for c in self.k.find(role=role) if c.part and "summary" in c.part.lower()]
             if not summary:
                 summary = [c for c in self.k.find(role=role, topic="overview") if c.level is None]
+                if not self.k.roles[role].levels:  # a one-grade post: what its person specification asks too
+                    summary += [c for c in self.k.find(role=role) if c.level is None and c.topic in LEVEL_TOPICS]
             criteria += summary or self.k.find(role=role, topic="duties")[:5]
+        # Lines every one of the roles has word for word (directorate, footnote, how to apply) tell no difference
+        texts = [{c.text for c in criteria if c.role == r} for r in roles]
+        shared = set.intersection(*texts) if texts else set()
+        if shared and len(roles) > 1:
+            criteria = [c for c in criteria if c.text not in shared]
         reply = self._reply(
             title="How the roles compare, in the documents' own words",
             criteria=criteria,
@@ -1337,6 +1344,9 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             key=lambda c: f"{self._role_name(c.role)} – {c.source.heading}",
             choices=[self.ask_choice(f"{r} duties", f"what are the duties of {r}") for r in roles],
         )
+        if shared and len(roles) > 1:
+            reply.blocks.insert(0, Block(text=f"Lines the documents give word for word for both ({len(shared)}) "
+                                              "are left out, so what differs stands out."))
         if len({self.k.roles[r].organisations[0] if self.k.roles[r].organisations else None for r in roles}) > 1:
             reply.blocks.append(
                 Block(

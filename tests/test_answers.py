@@ -997,3 +997,9 @@ def test_comparing_two_posts_leaves_out_what_both_say_word_for_word(engine):
     assert "Newly Qualified Social Worker or Social Worker level" in text and "Practitioner level" in text
     assert "Directorate: Adult Social Care and Health" not in text  # the same in both
     assert "are left out, so what differs stands out" in text
+
+
+def test_a_role_named_as_the_people_supervised_is_not_the_role_asked_about(engine):
+    text = ask(engine, "when do I start supervising SCOs")["text"]
+    assert "Experience of providing supervision to SCOs" in text
+    assert not text.startswith("Overview: Social Care Officer")

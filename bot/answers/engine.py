@@ -167,6 +167,10 @@ _TO_A_ROLE = re.compile(r"\b(?:progress(?:ion)?|move|moving|step|get|getting)\s+
 # "what is the Equality Act requirement for SW2?": one named part of what a role asks, not all of it
 _NAMED_PART = re.compile(r"\b(?:the|any|an?)\s+[\w' -]{3,40}?\s+(?:requirements?|criteria|criterion|bit|part|element)"
                          r"\s+(?:for|at|of|in)\b")
+# A role named as the people someone works with, not the role asked about: "supervising SCOs", "mentor NQSWs"
+_OBJECT_OF = re.compile(r"\b(?:supervis\w*|manag(?:e|es|ing)|mentor\w*|line[- ]manag\w*|oversee\w*|oversight of|"
+                        r"train(?:s|ing)?|teach\w*|support(?:s|ing)?|lead(?:s|ing)?)\s+(?:the\s+|new\s+|our\s+|"
+                        r"newly qualified\s+|junior\s+|other\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
 _MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
 # Sections some roles have and others do not, and the word that shows a line elsewhere is about the same thing
@@ -286,6 +290,9 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
         levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
+        if roles and not levels and all(_OBJECT_OF.search(q.lower[max(0, p - 40):p])
+                                        for r, p in q.mentions if r in roles):
+            return self._free(q)  # "when do I start supervising SCOs?": who supervises them, not what SCOs do
         if not roles and q.variant == "Deaf services" and "SCO" in self.k.roles:
             roles = ["SCO"]
             levels = [("SCO", lv) for lv, _ in q.bare_levels if lv in self.k.roles["SCO"].levels]

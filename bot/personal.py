@@ -228,6 +228,8 @@ class PersonView:
         if result is not None and not result.next_level:
             return f"{person.level_code} is the top of its role, so there is no time-in-level milestone."
         return f"The framework sets no time in level after {person.level_code}."
+
+    def home_summary(self, person: Person | None) -> HomeSummary:
         """The person's career at a glance, for a channel's home view (Slack's App Home): level and since when,
         the next step, the evidence the next level asks for, the latest self-assessment, reminders."""
         summary = HomeSummary()

@@ -21,11 +21,16 @@ START_ACTION = "dialog_start"  # {"action": "dialog_start", "name", "args"}
 
 
 class NotUnderstood(Exception):
-    """The input does not answer the current question; the hint is shown above the question again."""
+    """The input does not answer the current question; the hint is shown above the question again.
 
-    def __init__(self, hint: str) -> None:
+    caught: the input was understood but cannot be taken ("25 November 2026 has already passed", "let me think
+    about it"), so the hint is shown without "Sorry, I didn't catch that".
+    """
+
+    def __init__(self, hint: str, *, caught: bool = False) -> None:
         super().__init__(hint)
         self.hint = hint
+        self.caught = caught
 
 
 @dataclass
@@ -119,7 +124,18 @@ class Flow:
         return self.skip(ctx, state)
 
     def help_text(self, ctx: Ctx, state: dict[str, Any]) -> str:
-        return "Choose one of the buttons, or type your answer."
+        return "Choose one of the options, or type your answer."
+
+    def free_text(self, state: dict[str, Any]) -> bool:
+        """True at a step that takes any words as its answer (an evidence note, a check-in answer)."""
+        return False
+
+    def answered(self, state: dict[str, Any]) -> int:
+        """How many answers have been given so far (cancelling asks first when there are any)."""
+        return 0
+
+    def discard(self, ctx: Ctx, state: dict[str, Any]) -> None:
+        """Throw the answers away: a draft kept at an earlier pause is emptied (the store cannot delete one)."""
 
     def describe(self, state: dict[str, Any], today: date) -> str:
         return f"your {self.noun}"

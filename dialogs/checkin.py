@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.conversation import Block, Reply
 from bot.dates import parse_date
+from bot.storage.base import Person
 from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, completed, record_choice, upsert_record
 from dialogs.self_assessment import GAP_RATINGS, _date, rating_label, target_code
 from dialogs.words import FREE_TEXT_MAX, clip, days_text, format_date, is_skip_text, plural, tidy, yes_no
@@ -67,6 +68,16 @@ class CheckIn(Flow):
         return Out(before=[Block(title="Supervision check-in", text=intro)])
 
     # questions -------------------------------------------------------------------------------------
+    def free_text(self, state: dict[str, Any]) -> bool:
+        data = state.get("data") or {}
+        slots, pos = data.get("slots") or [], data.get("pos", 0)
+        slot = slots[pos] if isinstance(pos, int) and 0 <= pos < len(slots) else ""
+        return slot in QUESTIONS or slot.startswith("gap:")
+
+    def answered(self, state: dict[str, Any]) -> int:
+        data = state.get("data") or {}
+        return sum(1 for v in (data.get("answers") or {}).values() if v) + bool(data.get("next_supervision"))
+
     def _slot(self, state: dict[str, Any]) -> str:
         data = state["data"]
         return data["slots"][data["pos"]]
@@ -170,9 +181,10 @@ class CheckIn(Flow):
                                     "“14/03/2026”, or say skip.")
             if when < today:
                 raise NotUnderstood(f"{format_date(when)} has already passed. Please give the date of your next "
-                                    "supervision.")
+                                    "supervision.", caught=True)
             if when > today + timedelta(days=366):
-                raise NotUnderstood(f"{format_date(when)} is more than a year away. Please check the date.")
+                raise NotUnderstood(f"{format_date(when)} is more than a year away. Please check the date.",
+                                    caught=True)
         data["next_supervision"] = when.isoformat()
         m = re.search(r"remind me (.+?) before", tidy(ans.text or ""))
         days = days_text(m.group(1)) if m else None
@@ -198,13 +210,13 @@ class CheckIn(Flow):
             else:
                 days = days_text(t)
                 if days is None and yes_no(t) == "yes":
-                    # "yes please": the middle button, said back so it can be changed
+                    # "yes please": the middle button, said back (this is the last question, so the note that
+                    # follows says the date; "back" would find the dialog finished)
                     data["reminder_days"] = DEFAULT_REMINDER_DAYS
                     return self._advance(ctx, state, Out(before=[Block(
-                        text=f"I'll remind you {DEFAULT_REMINDER_DAYS} days before. Say “back” to choose another "
-                             "time.")]))
+                        text=f"I've taken that as {DEFAULT_REMINDER_DAYS} days before, the middle option.")]))
         if days is None or not 0 <= days <= 60:
-            raise NotUnderstood("Choose one of the buttons, or type a number of days such as “3 days”.")
+            raise NotUnderstood("Choose one of the options, or type a number of days such as “3 days”.")
         data["reminder_days"] = days or None
         return self._advance(ctx, state, Out())
 
@@ -257,6 +269,7 @@ class CheckIn(Flow):
             "more_gaps": data.get("more_gaps", 0),
             "assessment": data.get("assessment"),
             "next_supervision": data.get("next_supervision"), "reminder_days": data.get("reminder_days"),
+            "reminder_on": data.get("reminder_on"),
             "person_level": ctx.person.level_code,
         }
 
@@ -266,28 +279,48 @@ class CheckIn(Flow):
             return None
         return upsert_record(ctx.store, state, ctx.person.id, "checkin", self._record_data(ctx, state, status))
 
+    def discard(self, ctx: Ctx, state: dict[str, Any]) -> None:
+        data = state.get("data") or {}
+        data.update(answers={}, pos=0, next_supervision=None, reminder_days=None)
+        if state.get("record_id"):
+            upsert_record(ctx.store, state, ctx.person.id, "checkin", self._record_data(ctx, state, "cancelled"))
+
     def finish(self, ctx: Ctx, state: dict[str, Any], out: Out) -> Out:
         data = state["data"]
         notes: list[str] = []
         when = _date(data.get("next_supervision"))
         if when:
             fresh = ctx.store.get_person(ctx.person.id) or ctx.person
-            fresh.prefs.next_supervision = when
-            fresh.prefs.supervision_reminder_days = data.get("reminder_days")
-            ctx.store.upsert_person(fresh)
-            ctx.person.prefs.next_supervision = when
-            ctx.person.prefs.supervision_reminder_days = data.get("reminder_days")
             days = data.get("reminder_days")
+            remind_on = None
             if days:
-                remind_on = when - timedelta(days=days)
-                if remind_on < ctx.today:
+                asked_for = when - timedelta(days=days)
+                remind_on, closed = working_day_on_or_before(asked_for, fresh, not_before=ctx.today)
+                before = f"{plural(days, 'day')} before is {weekday_date(asked_for)}{closed or ''}"
+                if remind_on is None and closed is not None:
+                    notes.append(f"{before}, and reminders are only sent on working days. There is no working day "
+                                 "between now and then, so the reminder may come late or not at all.")
+                elif remind_on is None:
                     notes.append(f"That is sooner than {plural(days, 'day')} away, so the reminder may come late "
                                  "or not at all.")
+                elif closed is not None:
+                    # Reminders are sent on working days only, so the promise is the working day before, and the
+                    # days saved are the ones that make the scheduler send it then.
+                    notes.append(f"I'll remind you on {weekday_date(remind_on)}: {before}, and reminders are only "
+                                 "sent on working days.")
+                    days = (when - remind_on).days
                 else:
-                    notes.append(f"I'll remind you on {format_date(remind_on)}, {plural(days, 'day')} before.")
+                    notes.append(f"I'll remind you on {weekday_date(remind_on)}, {plural(days, 'day')} before.")
                 if fresh.prefs.opted_out:
                     notes.append("Your reminders are turned off at the moment; say “start reminders” to turn them "
                                  "back on.")
+            data["reminder_days"] = days or None
+            data["reminder_on"] = remind_on.isoformat() if remind_on else None
+            fresh.prefs.next_supervision = when
+            fresh.prefs.supervision_reminder_days = data["reminder_days"]
+            ctx.store.upsert_person(fresh)
+            ctx.person.prefs.next_supervision = when
+            ctx.person.prefs.supervision_reminder_days = data["reminder_days"]
         record = self._record_data(ctx, state, "complete")
         record["completed_at"] = ctx.now.isoformat()
         rid = upsert_record(ctx.store, state, ctx.person.id, "checkin", record)
@@ -323,6 +356,41 @@ def checkin_blocks(record: dict[str, Any]) -> list[Block]:
     when = _date(record.get("next_supervision"))
     if when:
         days = record.get("reminder_days")
-        extra = f" (reminder {plural(days, 'day')} before)" if days else ""
+        remind_on = _date(record.get("reminder_on"))
+        extra = (f" (reminder on {weekday_date(remind_on)})" if days and remind_on
+                 else f" (reminder {plural(days, 'day')} before)" if days else "")
         blocks.append(Block(title="Next supervision", text=f"{format_date(when)}{extra}"))
     return blocks
+
+
+def weekday_date(d: date) -> str:
+    """Friday 11 December 2026."""
+    from bot.reminders import WEEKDAYS
+
+    return f"{WEEKDAYS[d.weekday()]} {format_date(d)}"
+
+
+def working_day_on_or_before(day: date, person: Person, *, not_before: date) -> tuple[date | None, str | None]:
+    """The day a reminder due on `day` can be sent so that it still comes first: the day itself when the
+    scheduler sends on it, else the working day before (the scheduler's own calendar: the person's working
+    days and their region's bank holidays); None when there is no such day from not_before on.
+
+    Also, when the day itself is closed, why, as words to follow its date: "" for a weekend (the weekday says
+    it), ", a bank holiday (Christmas Day)", ", not one of your working days"; None when it is open.
+    """
+    from bot.reminders import _day_closed  # the scheduler's rule, not a copy of it
+
+    if day < not_before:
+        return None, None
+    closed = _day_closed(day, person)
+    if closed is None:
+        return day, None
+    why = "" if closed == "weekend" else f", a {closed}" if closed.startswith("bank holiday") else \
+        ", not one of your working days"
+    for _ in range(31):  # a long break still ends; someone with no working days at all gets no promise
+        day -= timedelta(days=1)
+        if day < not_before:
+            return None, why
+        if _day_closed(day, person) is None:
+            return day, why
+    return None, why

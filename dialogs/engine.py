@@ -40,7 +40,16 @@ from dialogs.privacy import DeleteData, export_data_reply, latest_record, record
 from dialogs.self_assessment import SelfAssessment
 from dialogs.set_level import SetLevel
 from dialogs.triggers import detect_start
-from dialogs.words import GLOBAL_WORDS, clip, global_word, looks_like_request, match_phrase, tidy
+from dialogs.words import (
+    GLOBAL_WORDS,
+    clip,
+    dialog_command,
+    global_word,
+    looks_like_request,
+    match_phrase,
+    plural,
+    tidy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +57,8 @@ STATE_VERSION = 1
 FLOWS: dict[str, Flow] = {f.name: f for f in (SelfAssessment(), CheckIn(), SetLevel(), DeleteData())}
 INSTANT = ("export_data", "share_latest", "pack_latest")  # one-shot actions, no dialog state
 # Requests understood even at a step that takes any text as its answer (a note, a check-in answer): short and
-# unmistakable. "Assess me" or "check-in" typed there is kept as the answer.
+# unmistakable. There, a message that is exactly a dialog command ("assess me", "check-in") or plainly a
+# question (ends with "?") is not kept as the answer either (see DialogRunner._free_text).
 ANYWHERE = ("delete_data", *INSTANT)
 # What is only done in a direct message: in a channel everyone there would see the answers or the file
 PRIVATE = ("self_assessment", "checkin", "delete_data", "set_level", *INSTANT)
@@ -62,6 +72,20 @@ SWITCH_WORDS = {
     "abandon": ("abandon", "abandon it", "start the new one", "start new", "new one", "the new one", "start again",
                 "start over", "discard", "drop it", "replace it", "new", "start the new", "abandon the old one"),
 }
+# "Cancel" after answers: keep them and pause, discard them, or carry on. Discarding is matched exactly (no typo
+# correction), like the other destructive confirmations.
+CANCEL_WORDS = {
+    "keep": ("keep", "keep them", "keep my answers", "keep my answers and pause", "keep and pause", "keep it",
+             "save", "save them", "save my answers", "save it", "pause", "pause it", "later", "stop for now",
+             "save and pause", "keep them and pause", "pause for now", "finish later", "continue later"),
+    "carry_on": ("carry on", "continue", "resume", "go on", "keep going", "carry on now", "back", "go back",
+                 "don't cancel", "dont cancel", "do not cancel", "never mind", "nevermind", "oops", "no",
+                 "not now", "no thanks"),
+}
+DISCARD_WORDS = ("discard", "discard them", "discard it", "discard my answers", "discard all", "discard everything",
+                 "delete them", "delete my answers", "delete it", "throw them away", "throw away", "throw it away",
+                 "bin them", "bin it", "don't keep them", "dont keep them", "do not keep them", "cancel anyway",
+                 "yes discard", "yes discard them", "scrap it", "scrap them", "lose them", "get rid of them")
 _LOCK_STRIPES = 64
 
 
@@ -240,6 +264,7 @@ class DialogRunner:
             if old.keeps_partial:
                 if state["status"] == "active" and self._idle(state, ctx.now):
                     state = self._mark_expired(ctx, old, state)
+                state.pop("confirm_cancel", None)  # the new question replaces "keep, discard or carry on?"
                 state["pending_start"] = {"name": name, "args": args}
                 state["step"] += 1
                 state["updated_at"] = ctx.now.isoformat()
@@ -262,18 +287,31 @@ class DialogRunner:
         new = FLOWS[pending["name"]]
         what = old.describe(state, ctx.today)
         prog = old.progress(state) if state["data"] else None
-        where = f" ({prog})" if prog else ""
-        paused = " (paused)" if state["status"] != "active" else ""
+        if state["status"] != "active":
+            title = f"You have {what} paused" + (f" at question {prog}." if prog else ".")
+        else:
+            title = f"You have {what} open" + (f" (question {prog})." if prog else ".")
         new_what = f"a new {new.noun}" if new.name == old.name else f"the {new.noun}"
         return Reply(
-            title=f"You have {what} open{paused}{where}.",
+            title=title,
             blocks=(before or []) + [Block(text=f"Would you like to carry on with it, or abandon it and start "
-                                                f"{new_what}?", notes=["Abandoning it keeps nothing that wasn't "
-                                                                       "already saved."])],
+                                                f"{new_what}?", notes=[self._abandon_note(old, state)])],
             choices=[choice(state, "Carry on with it", "continue", "primary"),
                      choice(state, "Start the new one", "abandon")],
             status="dialog", meta={"dialog": state["dialog"], "dialog_id": state["id"], "step": state["step"],
                                    "phase": "switch"})
+
+    @staticmethod
+    def _abandon_note(flow: Flow, state: dict[str, Any]) -> str:
+        """What abandoning a dialog loses, plainly."""
+        n = flow.answered(state)
+        if not n:
+            return "You haven't answered anything in it yet, so abandoning it loses nothing."
+        answers, verb = ("answer", "is") if n == 1 else (f"{n} answers", "are")
+        if state.get("record_id"):  # saved at a pause: abandoning marks that record unfinished, for good
+            return (f"If you abandon it, your {answers} so far {'stays' if n == 1 else 'stay'} saved as an "
+                    f"unfinished {flow.noun}, but you won't be able to carry on with it.")
+        return f"If you abandon it, your {answers} so far {verb} thrown away."
 
     # -- one turn of an open dialog -----------------------------------------------------------------------
     def _turn(self, state: dict[str, Any], msg: Incoming, person: Person) -> Turn:
@@ -296,6 +334,9 @@ class DialogRunner:
             if word not in ("resume", "cancel"):
                 state["expiry_noted"] = True
                 return Turn([self._paused_note(ctx, flow, state, text if not value else "", expired=True)], state)
+
+        if state.get("confirm_cancel"):
+            return self._confirm_turn(ctx, flow, state, value, text)
 
         if state["status"] in ("paused", "expired") and not state.get("pending_start"):
             return self._while_paused(ctx, flow, state, value, text)
@@ -336,11 +377,17 @@ class DialogRunner:
             started = detect_start(text)
             if started and started[0] in ANYWHERE:
                 return self._start_within(ctx, flow, state, started, msg, person)
+        if not ans.button and not ans.value and flow.free_text(state):
+            turn = self._free_text(ctx, flow, state, text, msg, person)
+            if turn is not None:
+                return turn
         snapshot = copy.deepcopy(state["data"])
         try:
             out = flow.answer(ctx, state, ans)
         except NotUnderstood as e:
             state["data"] = snapshot
+            if e.caught:  # understood, but it can't be taken: say why, without "didn't catch that"
+                return self._hint(ctx, flow, state, e.hint, caught=True)
             if not ans.button:
                 started = detect_start(text)
                 if started:
@@ -349,6 +396,53 @@ class DialogRunner:
                     return self._aside(ctx, flow, state)
             return self._hint(ctx, flow, state, e.hint)
         return self._applied(ctx, flow, state, out, pressed)
+
+    def _free_text(self, ctx: Ctx, flow: Flow, state: dict[str, Any], text: str, msg: Incoming,
+                   person: Person) -> Turn | None:
+        """At a step that takes any words (a note, a check-in answer), what is not the answer: a question
+        ("what does AMHP stand for?") is answered as one and the step asked again; a message that is exactly a
+        dialog command ("assess me", "prepare for supervision") is not saved. None: the text is the answer."""
+        s = tidy(text)
+        if s.endswith("?") and (len(s.split()) >= 3 or looks_like_request(s.rstrip("?"))):
+            where = self._where(ctx, flow, state)
+            return Turn(Aside([self._question(ctx, flow, state, [Block(
+                title=f"{where} is still open" + self._at(flow, state) + ".",
+                text="I've answered your question above and haven't kept it as your answer. If it was meant as "
+                     "your answer, send it again without the question mark.")])]), state, save=False)
+        name = dialog_command(text)
+        if name is None:
+            return None
+        started = detect_start(text)  # for its arguments ("self-assessment for SW3C")
+        if started is None or ALIASES.get(started[0], started[0]) != name:
+            started = (name, {})
+        if name == state["dialog"] and not self._other_target(ctx, state, started[1]):
+            where = self._where(ctx, flow, state)
+            shown, _ = clip(text, 60)
+            return Turn([self._question(ctx, flow, state, [Block(
+                title=f"{where} is already open" + self._at(flow, state) + ".",
+                text=f"So I haven't kept “{shown}” as your answer. Type your answer to this question to carry on "
+                     "(answering the rest finishes it), or say “skip” to leave it out, “pause” to carry on later "
+                     "or “cancel” to stop.")])], state, save=False)
+        return self._start_within(ctx, flow, state, started, msg, person)
+
+    def _other_target(self, ctx: Ctx, state: dict[str, Any], args: dict[str, Any]) -> bool:
+        """A self-assessment asked for by level, for a level other than the open one's."""
+        asked = args.get("level") if isinstance(args, dict) else None
+        if state["dialog"] != "self_assessment" or not asked:
+            return False
+        from dialogs.self_assessment import parse_target
+
+        return parse_target(ctx.knowledge, str(asked)) != state["data"].get("target")
+
+    @staticmethod
+    def _where(ctx: Ctx, flow: Flow, state: dict[str, Any]) -> str:
+        what = flow.describe(state, ctx.today)
+        return f"Your {what.removeprefix('a ').removeprefix('your ')}"
+
+    @staticmethod
+    def _at(flow: Flow, state: dict[str, Any]) -> str:
+        prog = flow.progress(state) if state["data"] else None
+        return f" (question {prog})" if prog else ""
 
     def _aside(self, ctx: Ctx, flow: Flow, state: dict[str, Any]) -> Turn:
         """A new question typed instead of an answer ("when am I eligible?" at "Set your level...? Yes/No").
@@ -420,22 +514,38 @@ class DialogRunner:
         if word in ("skip", "skip_category"):
             out = flow.skip_category(ctx, state) if word == "skip_category" else flow.skip(ctx, state)
             if out is None:
-                return self._hint(ctx, flow, state, "This one can't be skipped. Choose an answer, or say cancel.")
+                return self._hint(ctx, flow, state, "This one can't be skipped. Choose an answer, or say cancel.",
+                                  caught=True)
             return self._applied(ctx, flow, state, out, pressed)
         if word == "pause" and flow.can_pause:
-            flow.save_partial(ctx, state, "paused")
-            state["status"] = "paused"
-            state["paused_at"] = ctx.now.isoformat()
-            state["expiry_noted"] = True
-            state["step"] += 1
-            reply = self._paused_note(ctx, flow, state, "", expired=False)
-            reply.replaces_prompt = pressed
-            return Turn([reply], state)
+            return self._pause(ctx, flow, state, pressed)
         # cancel (or pause of a quick yes/no question)
         return self._cancel(ctx, flow, state, pressed)
 
-    def _cancel(self, ctx: Ctx, flow: Flow, state: dict[str, Any], pressed: bool) -> Turn:
-        if state.get("record_id"):
+    def _pause(self, ctx: Ctx, flow: Flow, state: dict[str, Any], pressed: bool) -> Turn:
+        flow.save_partial(ctx, state, "expired" if state["status"] == "expired" else "paused")
+        if state["status"] == "active":
+            state["status"] = "paused"
+            state["paused_at"] = ctx.now.isoformat()
+        state["expiry_noted"] = True
+        state["step"] += 1
+        reply = self._paused_note(ctx, flow, state, "", expired=False)
+        reply.replaces_prompt = pressed
+        return Turn([reply], state)
+
+    def _cancel(self, ctx: Ctx, flow: Flow, state: dict[str, Any], pressed: bool, *,
+                confirmed: bool = False) -> Turn:
+        """Stop the dialog. With answers given, ask first: keep them and pause, discard them, or carry on."""
+        n = flow.answered(state) if flow.keeps_partial else 0
+        if n and not confirmed:
+            state["confirm_cancel"] = True
+            state["step"] += 1
+            reply = self._cancel_question(ctx, flow, state)
+            reply.replaces_prompt = pressed
+            return Turn([reply], state)
+        if confirmed:
+            flow.discard(ctx, state)
+        elif state.get("record_id"):
             flow.save_partial(ctx, state, "cancelled")
         what = flow.describe(state, ctx.today)
         args = {"level": state["data"].get("target")} if state["dialog"] == "self_assessment" and \
@@ -443,15 +553,79 @@ class DialogRunner:
         choices: list[Choice] = []
         if flow.keeps_partial:
             choices.append(start_choice("Start again", state["dialog"], args))
-        reply = Reply(title=f"OK, I've stopped {what}.",
+        gone = f" and discarded your {plural(n, 'answer')}" if confirmed and n else ""
+        reply = Reply(title=f"OK, I've stopped {what}{gone}.",
                       blocks=[Block(text="Nothing was shared. Ask me anything, or start again whenever you like.")],
                       choices=choices, replaces_prompt=pressed)
         return Turn([reply], None)
+
+    def _cancel_question(self, ctx: Ctx, flow: Flow, state: dict[str, Any],
+                         before: list[Block] | None = None) -> Reply:
+        n = flow.answered(state)
+        what = flow.describe(state, ctx.today)
+        paused = state["status"] != "active"
+        keep = "Keep my answers" if paused else "Keep my answers and pause"
+        text = (f"Would you like to keep {'them' if n > 1 else 'it'} (say “resume” any time to carry on), discard "
+                f"{'them' if n > 1 else 'it'}, or carry on now?")
+        return Reply(
+            title=f"Before I stop {what}: you've given {plural(n, 'answer')} so far.",
+            blocks=(before or []) + [Block(text=text, notes=["Discarded answers can't be brought back."])],
+            choices=[choice(state, keep, "keep", "primary"), choice(state, "Discard my answers", "discard"),
+                     choice(state, "Carry on", "carry_on")],
+            status="dialog", meta={"dialog": state["dialog"], "dialog_id": state["id"], "step": state["step"],
+                                   "phase": "confirm_cancel"})
+
+    def _confirm_turn(self, ctx: Ctx, flow: Flow, state: dict[str, Any], value: dict[str, Any] | None,
+                      text: str) -> Turn:
+        """The answer to "keep your answers and pause, discard them, or carry on?"."""
+        pressed = value is not None
+        said: str | None = None
+        if value is not None:
+            answer = value.get("answer") if value.get("action") == DIALOG_ACTION else None
+            if (value.get("dialog_id") != state["id"] or value.get("step") != state["step"]
+                    or type(value.get("step")) is not int or answer not in ("keep", "discard", "carry_on")):
+                return Turn([self._cancel_question(ctx, flow, state, [Block(
+                    text="That button was for an earlier question, so I haven't changed anything.")])], state,
+                    save=False)
+            said = answer
+        elif tidy(text):
+            if tidy(text) in DISCARD_WORDS:
+                said = "discard"
+            else:
+                said = match_phrase(text, CANCEL_WORDS)
+                word = global_word(text) if said is None else None
+                if word in ("pause",):
+                    said = "keep"
+                elif word in ("resume", "back"):
+                    said = "carry_on"
+                elif word == "help":
+                    return Turn([self._cancel_question(ctx, flow, state, [Block(title="Help", text=(
+                        "“Keep my answers” saves what you've answered so you can carry on later. “Discard my answers” "
+                        "throws them away. “Carry on” goes back to the question you were on."))])], state,
+                        save=False)
+            if said is None and looks_like_request(text):
+                return Turn(Aside([self._cancel_question(ctx, flow, state)]), state, save=False)
+        if said is None:
+            return Turn([self._cancel_question(ctx, flow, state, [Block(
+                text="Choose “Keep my answers”, “Discard my answers” or “Carry on”.")])], state, save=False)
+        state.pop("confirm_cancel", None)
+        state["updated_at"] = ctx.now.isoformat()
+        if said == "discard":
+            return self._cancel(ctx, flow, state, pressed, confirmed=True)
+        if said == "keep":
+            return self._pause(ctx, flow, state, pressed)
+        state["status"] = "active"
+        state["expiry_noted"] = False
+        state["step"] += 1
+        reply = self._question(ctx, flow, state, [Block(text="OK, carrying on where you were.")])
+        reply.replaces_prompt = pressed
+        return Turn([reply], state)
 
     def _start_within(self, ctx: Ctx, flow: Flow, state: dict[str, Any], started: tuple[str, dict[str, Any]],
                       msg: Incoming, person: Person) -> Turn:
         name, args = started
         name = ALIASES.get(name, name)
+        state.pop("confirm_cancel", None)
         if name in INSTANT:
             replies = self._instant(name, person)
             return Turn(replies + [self._question(ctx, flow, state, [Block(text="Back to where we were:")])],
@@ -514,6 +688,7 @@ class DialogRunner:
         if not flow.keeps_partial:
             return None  # type: ignore[return-value]
         flow.save_partial(ctx, state, "expired")
+        state.pop("confirm_cancel", None)  # a week-old "keep or discard?" is not asked again; the answers are kept
         state["status"] = "expired"
         state["expired_at"] = ctx.now.isoformat()
         state["expiry_noted"] = False
@@ -576,9 +751,9 @@ class DialogRunner:
             return self._switch_question(ctx, state, [Block(text=text)])
         return self._question(ctx, flow, state, [Block(text=text)])
 
-    def _hint(self, ctx: Ctx, flow: Flow, state: dict[str, Any], hint: str) -> Turn:
-        return Turn([self._question(ctx, flow, state, [Block(text=f"Sorry, I didn't catch that. {hint}".strip())])],
-                    state)
+    def _hint(self, ctx: Ctx, flow: Flow, state: dict[str, Any], hint: str, *, caught: bool = False) -> Turn:
+        said = hint if caught else f"Sorry, I didn't catch that. {hint}"
+        return Turn([self._question(ctx, flow, state, [Block(text=said.strip())])], state)
 
 
 def _in_private_only(name: str) -> Reply:

@@ -21,8 +21,9 @@ from dialogs.words import (
     is_skip_text,
     match_phrase,
     plural,
-    rating,
+    rating_with_note,
     tidy,
+    undecided,
     yes_no,
 )
 
@@ -217,6 +218,14 @@ class SelfAssessment(Flow):
         out.before.extend(blocks)
 
     # questions -------------------------------------------------------------------------------------
+    def free_text(self, state: dict[str, Any]) -> bool:
+        return (state.get("data") or {}).get("phase") == "note"
+
+    def answered(self, state: dict[str, Any]) -> int:
+        answers = (state.get("data") or {}).get("answers") or {}
+        return sum(1 for a in answers.values()
+                   if isinstance(a, dict) and (a.get("rating") not in (None, "skipped") or a.get("evidence")))
+
     def progress(self, state: dict[str, Any]) -> str | None:
         data = state["data"]
         if data.get("phase") not in ("rate", "note"):
@@ -340,12 +349,28 @@ class SelfAssessment(Flow):
         item = data["items"][data["pos"]]
         if phase == "rate":
             ratings = ("met", "partly", "not_yet", "not_sure", "na")
-            value = ans.value if ans.value in ratings else rating(ans.text)
+            note: str | None = None
+            if ans.value in ratings:
+                value = ans.value
+            elif undecided(ans.text):  # "I have to think about it": not a rating, and nothing is recorded
+                raise NotUnderstood("That's fine: there's no need to decide now. Say “skip” to leave this one "
+                                    "out, “Not sure” to put it on the list for supervision, or “pause” to carry "
+                                    "on later (your answers are kept).", caught=True)
+            else:
+                value, note = rating_with_note(ans.text)  # "Partly: co-chaired only" keeps its note
             if value not in ratings:
                 raise NotUnderstood("Please choose Met, Partly, Not yet or Not sure (or say skip, back, pause or "
                                     "help).")
             entry = data["answers"].setdefault(item["uid"], {})
             entry["rating"] = value
+            if note:
+                kept, cut = clip(note, NOTE_MAX)
+                entry["evidence"] = kept
+                said = f"Recorded {RATING_LABELS[value]}, with your note: “{_short(kept, 200)}”"
+                said += f" (cut to its first {NOTE_MAX:,} characters)." if cut else "."
+                if data["pos"] + 1 < len(data["items"]):  # after the last one the summary follows: no going back
+                    said += " Say “back” to change it."
+                return self._advance(ctx, state, Out(before=[Block(text=said)]))
             if value == "na":
                 entry.pop("evidence", None)
                 return self._advance(ctx, state, Out(before=[Block(text="Noted as not applicable.")]))
@@ -389,7 +414,7 @@ class SelfAssessment(Flow):
         if roles:
             state["data"].update(role=roles[0], phase="choose_level")
             return Out()
-        raise NotUnderstood("I couldn't tell which role you mean. Choose one of the buttons, or type a level "
+        raise NotUnderstood("I couldn't tell which role you mean. Choose one of the options, or type a level "
                             "such as “SW3B”.")
 
     def _choose_level(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
@@ -520,6 +545,13 @@ class SelfAssessment(Flow):
         if not data.get("target") or not data.get("answers"):
             return None
         return upsert_record(ctx.store, state, ctx.person.id, "assessment", self._record_data(ctx, state, status))
+
+    def discard(self, ctx: Ctx, state: dict[str, Any]) -> None:
+        data = state.get("data") or {}
+        data["answers"] = {}
+        data["pos"] = 0
+        if state.get("record_id") and data.get("target"):
+            upsert_record(ctx.store, state, ctx.person.id, "assessment", self._record_data(ctx, state, "cancelled"))
 
     def finish(self, ctx: Ctx, state: dict[str, Any], out: Out) -> Out:
         record = self._record_data(ctx, state, "complete")

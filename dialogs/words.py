@@ -28,7 +28,11 @@ GLOBAL_WORDS: dict[str, tuple[str, ...]] = {
              "skip note", "no note", "skip for now"),
     "pause": ("pause", "stop", "later", "not now", "hold on", "continue later", "carry on later", "save for later",
               "take a break", "brb", "pause this", "stop for now", "pause it", "finish later", "do this later",
-              "i'll finish later", "save and pause", "pause for now"),
+              "i'll finish later", "save and pause", "pause for now",
+              # leaving, not rating: "I have to go" read as "I have" was once recorded as Met
+              "i have to go", "i've got to go", "i have got to go", "got to go", "gotta go", "i need to go",
+              "need to go", "have to go", "i must go", "i have to leave", "i need to leave", "i've got to run",
+              "got to run", "gotta run", "i have to run", "i'll come back to this later", "back later"),
     "cancel": ("cancel", "quit", "exit", "abandon", "forget it", "cancel this", "never mind", "nevermind", "abort",
                "cancel it", "stop this", "i want to stop", "discard", "cancel the assessment", "cancel assessment",
                "cancel check-in", "cancel checkin", "cancel the check-in"),
@@ -45,10 +49,14 @@ RATING_WORDS: dict[str, tuple[str, ...]] = {
     "partly": ("partly", "partially", "partly met", "partially met", "mostly", "somewhat", "some", "sort of",
                "kind of", "kinda", "a bit", "a little", "in part", "half", "halfway", "getting there", "nearly",
                "almost", "some of it", "in progress", "working on it", "working towards it", "not quite",
-               "part", "partial", "mostly met", "more or less", "to some extent", "🤏"),
+               "part", "partial", "mostly met", "more or less", "to some extent", "🤏",
+               "not fully", "not completely", "not entirely", "not totally", "not wholly", "not 100%",
+               "not fully met", "not completely met", "not entirely met", "met but not fully", "yes and no",
+               "most of it", "sometimes", "not always", "only partly", "a bit of both", "half and half"),
     "not_yet": ("not yet", "no", "n", "nope", "nah", "not really", "not met", "never", "none", "not at all",
                 "haven't", "have not", "i haven't", "not yet met", "no not yet", "❌", "✖", "👎", "no way",
-                "not so far", "no i haven't"),
+                "not so far", "no i haven't", "haven't met it", "haven't met this", "i haven't met it",
+                "i haven't met this", "not met yet", "don't think so", "i don't think so", "i wouldn't say so"),
     "not_sure": ("not sure", "unsure", "dunno", "don't know", "dont know", "do not know", "i don't know", "idk",
                  "no idea", "maybe", "perhaps", "not certain", "hard to say", "can't say", "cant say", "🤷",
                  "🤷‍♀️", "🤷‍♂️", "🤔", "unclear", "i'm not sure", "im not sure", "possibly", "not sure yet"),
@@ -58,8 +66,6 @@ RATING_WORDS: dict[str, tuple[str, ...]] = {
 RATING_LABELS = {"met": "Met", "partly": "Partly", "not_yet": "Not yet", "not_sure": "Not sure",
                  "na": "Not applicable", "skipped": "Skipped", None: "Not answered"}
 RATING_ORDER = ("met", "partly", "not_yet", "not_sure")
-# Which rating wins when a short message contains words of several (e.g. "yes, partly").
-_CONTAIN_PRIORITY = ("not_sure", "na", "partly", "not_yet", "met")
 
 YES_NO: dict[str, tuple[str, ...]] = {
     "yes": ("yes", "y", "yep", "yup", "yeah", "yea", "ok", "okay", "sure", "confirm", "go ahead", "do it",
@@ -151,23 +157,139 @@ def _contains(s: str, phrase: str) -> bool:
     return re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", s) is not None
 
 
+# Inside a longer message only these count as a rating: words such as "i have", "done", "some" or "fully" are
+# everyday words there ("I have to go", "some of my cases"), and "fully" after a "not" means the opposite.
+_CONTAINED: dict[str, tuple[str, ...]] = {
+    "met": ("met", "yes", "yeah", "yep", "yup", "fully met", "definitely", "absolutely", "achieved", "fully",
+            "completely", "✅", "✔", "👍", "💯"),
+    "partly": ("partly", "partially", "partly met", "partially met", "mostly", "somewhat", "sort of", "kind of",
+               "kinda", "in part", "getting there", "nearly", "almost", "not quite", "more or less", "to some extent",
+               "some of it", "most of it", "working towards it", "working on it", "in progress", "halfway",
+               "sometimes", "not always", "yes and no", "🤏"),
+    "not_yet": ("not yet", "no", "nope", "nah", "not really", "not met", "not at all", "haven't", "have not",
+                "never", "not so far", "❌", "👎"),
+}
+_NEGATOR = (r"(?:\b(?:not|never|no|nor|hardly|barely|cannot|dont|havent|hasnt|didnt|wouldnt|cant|couldnt|isnt|"
+            r"arent|wasnt|wont|doesnt|shouldnt)\b|n't\b)")
+# "not fully", "haven't fully met it", "I wouldn't say completely", "not 100%": met in part
+_NOT_FULLY = re.compile(
+    _NEGATOR + r"(?:\s+\S+){0,3}?\s+(?:fully|completely|entirely|totally|wholly|quite|all\b|always|"
+    r"consistently|every\w*|100\s*%|100 ?per ?cent|a hundred per ?cent)")
+# "met but only partly", "only some of it", "yes, but not everything"
+_ONLY_SOME = re.compile(r"\bonly (?:partly|partially|some|once|a bit|a little|in part|occasionally|sometimes)\b"
+                        r"|\b(?:yes|met)\b.{0,12}\bbut\b.{0,12}\bnot\b|\w-ish\b|\bish\b")
+# "I don't think I have met this", "I wouldn't say met", "haven't met it", "I haven't done this": not yet
+_NOT_MET = re.compile(
+    _NEGATOR + r"(?:\s+\S+){0,4}?\s+(?:met|meet|meeting|achieved?|done|reached|got there|there yet|"
+    r"(?:do|have) (?:this|it|that))\b"
+    r"|\b(?:don't|do not|dont) think so\b|\bwouldn't say so\b|\bi doubt it\b|^(?:haven't|have not|not met)\b")
+# Not a rating at all: the person wants time to think. Never recorded; they are told they may skip or pause.
+_UNDECIDED = re.compile(
+    r"\b(?:think (?:about|on|over) (?:it|this|that)|think it (?:over|through)|have a think|let me think|"
+    r"(?:need|want|have|got) to think|thinking about (?:it|this|that)|get back to (?:you|it|this)|"
+    r"come back to (?:it|this|that)|give me a (?:minute|moment|sec|second)|(?:haven't|have not|not) decided|"
+    r"can't decide|cannot decide|sleep on it|mull (?:it|this) over)\b")
+
+
+def _spans(s: str, vocab: dict[str, tuple[str, ...]]) -> list[tuple[str, int, int]]:
+    """(key, start, end) of every vocabulary phrase in s, longest first, never overlapping."""
+    phrases = sorted(((p, k) for k, ps in vocab.items() for p in ps), key=lambda pk: len(pk[0]), reverse=True)
+    taken: list[tuple[str, int, int]] = []
+    for phrase, key in phrases:
+        if re.search(r"\w", phrase):
+            found = [(m.start(), m.end()) for m in re.finditer(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", s)]
+        else:  # emoji or punctuation: plain containment
+            found = [(m.start(), m.end()) for m in re.finditer(re.escape(phrase), s)]
+        for a, b in found:
+            if all(b <= x or a >= y for _, x, y in taken):
+                taken.append((key, a, b))
+    return taken
+
+
+def undecided(text: str) -> bool:
+    """"I have to think about it", "let me think": no rating yet, and none should be recorded."""
+    return bool(_UNDECIDED.search(tidy(text)))
+
+
 def rating(text: str) -> str | None:
-    """met / partly / not_yet / not_sure / na from a typed answer, or None."""
+    """met / partly / not_yet / not_sure / na from a typed answer, or None when it can't be read with confidence.
+
+    Negation and hedges are read: "not fully", "met but not fully", "not 100%" are Partly; "I don't think I
+    have met this", "I wouldn't say met" are Not yet; "yes and no" is Partly. A message that mixes a yes and a
+    no, or has a "not" the reader cannot place, is asked again rather than guessed.
+    """
     key = match_phrase(text, RATING_WORDS)
     if key:
         return key
     s = tidy(text)
-    if not s or len(s.split()) > 8 or len(s) > 80:
+    if not s or len(s.split()) > 12 or len(s) > 120 or undecided(s):
         return None
-    for key in _CONTAIN_PRIORITY:
-        for p in sorted(RATING_WORDS[key], key=len, reverse=True):
-            if len(p) < 2 and re.search(r"\w", p):
-                continue
-            if key == "met" and p in ("some",):
-                continue
-            if _contains(s, p):
-                return key
-    return None
+    for key in ("not_sure", "na"):  # "I'm not sure I have", "doesn't apply here": said in so many words
+        if any(_contains(s, p) for p in RATING_WORDS[key] if len(p) > 2 and p not in ("maybe", "perhaps")):
+            return key
+    if re.search(r"\bnot at all\b", s):
+        return "not_yet"
+    if _NOT_FULLY.search(s) or _ONLY_SOME.search(s):
+        return "partly"
+    if _NOT_MET.search(s):
+        return "not_yet"
+    found = _spans(s, _CONTAINED)
+    if not found:
+        return None
+    outside = s
+    for _, a, b in sorted(found, key=lambda t: t[1], reverse=True):
+        outside = outside[:a] + " " + outside[b:]
+    if re.search(_NEGATOR, outside):  # a "not" the phrases found don't account for: unsure what it negates
+        return None
+    keys = {k for k, _, _ in found}
+    if "partly" in keys:  # "yes, partly", "no, mostly": the hedge is the answer
+        return "partly"
+    if len(keys) > 1:  # a yes and a no
+        return None
+    return keys.pop()
+
+
+# A rating at the start of a message, then a note: "Partly: co-chaired only", "Met - 4 years PQE".
+_LEAD_SEP = re.compile(r"^(?P<head>[^:;,.()]{1,40}?)\s*(?P<sep>[:;,.(]|\s[-–—]+|[-–—]+\s)\s*(?P<rest>.+)$", re.S)
+_LEAD_WORD = re.compile(r"^(?P<head>met|partly|partially|mostly|not yet|n/a|not applicable)\s+(?P<rest>.+)$",
+                        re.I | re.S)
+_CONTRAST = re.compile(r"^(?:but|except|apart|although|though|however|only|not|other than|bar|yet|just)\b", re.I)
+_FILLER = frozenset(("i think", "i guess", "i believe", "i reckon", "probably", "definitely", "for sure", "so far",
+                     "already", "now", "i hope", "hopefully", "i'd say", "id say", "i would say", "really",
+                     "it", "this", "that", "this one", "that one", "thanks", "thank you", "please", "ok", "okay"))
+
+
+def rating_with_note(text: str) -> tuple[str | None, str | None]:
+    """(rating, note) from a message that may carry its evidence after the rating.
+
+    "Partly: co-chaired only" is (partly, "co-chaired only"); "Met - I have 4 years PQE" is (met, "I have 4
+    years PQE"); "yes, partly" and "met, but not fully" are one rating with no note; anything else is read
+    by rating() as a whole.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        return None, None
+    m = _LEAD_SEP.match(raw) or _LEAD_WORD.match(raw)
+    if m:
+        head, rest = m.group("head").strip(), m.group("rest").strip()
+        if m.re is _LEAD_SEP and m.group("sep") == "(":
+            rest = rest.removesuffix(")").strip()
+        head_rating = rating(head) if len(head.split()) <= 5 else None
+        words = rest.split()
+        if head_rating and re.search(r"\w", rest) and tidy(rest) not in _FILLER:
+            rest_rating = rating(rest)
+            if m.re is _LEAD_WORD and (rest_rating or len(words) < 2):
+                pass  # "met it fully", "partly met": one rating
+            elif rest_rating and len(words) <= 3:
+                pass  # "yes, partly", "met - not 100%", "no, not really": the rest changes the rating
+            elif head_rating == "met" and _CONTRAST.match(rest):
+                said = rating(raw)  # "met, but not the AMHP part" is Partly; "met, but…" alone is not plainly Met
+                return (said if said != "met" else None), None
+            elif rest.endswith("?"):
+                return head_rating, None  # "Not sure, what is MCA?": a question is not a note of evidence
+            else:
+                return head_rating, rest
+    return rating(raw), None
 
 
 def yes_no(text: str, *, strict: bool = False) -> str | None:
@@ -189,6 +311,40 @@ def looks_like_request(text: str) -> bool:
     """True for "what do I need for SW3B?", "SW5B", "when am I eligible": not an answer, a new request."""
     s = tidy(text)  # keeps a final "?"
     return bool(s) and bool(_REQUEST.search(s))
+
+
+_LEVEL = r"(?:(?:the |my )?next level|level [abc]|[a-z]{2,3} ?-? ?\d{1,2} ?-? ?[abc]?)"
+_COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
+    ("self_assessment",
+     r"assess me|assess myself|rate myself|(?:(?:start|begin|do|run|open|new)\s+)?(?:(?:a|an|my|the|another)\s+)?"
+     r"(?:new\s+)?(?:self[- ]?assessment|assessment|self[- ]?assess)(?:\s+(?:for|against|on)\s+" + _LEVEL + r")?"),
+    ("checkin",
+     r"(?:(?:start|begin|do|run|open|new)\s+)?(?:(?:a|an|my|the)\s+)?(?:supervision\s+)?check[- ]?in|"
+     r"(?:prepare|prep|get ready)\s+(?:me\s+)?for\s+(?:my\s+)?(?:next\s+)?supervision|supervision prep(?:aration)?"),
+    ("pack_latest",
+     r"(?:download|get|send me)\s+(?:my\s+|the\s+|a\s+)?(?:supervision\s+pack|pack|check[- ]?in note|note|"
+     r"self[- ]?assessment|assessment)|(?:my\s+)?supervision pack"),
+    ("export_data", r"(?:download|export|get)\s+(?:all\s+)?(?:of\s+)?my\s+data"),
+    ("delete_data", r"delete (?:all\s+)?(?:of\s+)?my data"),
+    ("share_latest", r"share (?:it |this |that |my \S+ )?with my (?:line )?manager"),
+))
+_COMMAND_LEAD = re.compile(r"^(?:(?:i want to|i wanna|i'd like to|id like to|i would like to|can we|can i|could we|"
+                           r"could i|let's|lets|let me|i need to|time to|now|ok|okay|right)\s+)+")
+
+
+def dialog_command(text: str) -> str | None:
+    """The dialog or action a message is exactly a command for ("assess me", "self-assessment for SW3C",
+    "I want to prepare for supervision", "check-in", "download my pack"), or None.
+
+    Only the whole message counts: "I had a check-in with my manager" is an answer, not a command.
+    """
+    s = _COMMAND_LEAD.sub("", tidy(text)).strip()
+    if not s or len(s) > 60:
+        return None
+    for name, pattern in _COMMANDS:
+        if pattern.fullmatch(s):
+            return name
+    return None
 
 
 def is_skip_text(text: str) -> bool:

@@ -410,10 +410,15 @@ def test_pause_button_then_resume_button(runner):
 def test_cancel(runner, store):
     chat = Chat(runner)
     chat.start("self_assessment", level="SW3B")
+    chat.say("cancel")  # nothing answered yet: stopped at once
+    assert chat.state() is None and "stopped your self-assessment" in chat.text()
+    chat.start("self_assessment", level="SW3B")
     chat.say("met")
-    chat.say("cancel")
+    chat.say("cancel")  # an answer given: asked first
+    assert chat.state() is not None and "Before I stop" in chat.text()
+    chat.press("Discard my answers")
     assert chat.state() is None
-    assert "stopped your self-assessment" in chat.text()
+    assert "stopped your self-assessment" in chat.text() and "discarded your 1 answer" in chat.text()
     assert_polite(chat.last)
     assert store.list_records("u1", "assessment") == []
     assert chat.say("met") is None  # nothing open any more: the router answers
@@ -926,7 +931,11 @@ def test_checkin_without_assessment_and_reminder_buttons(runner, store):
     chat.say("10 April")
     chat.press("1 week before")
     person = store.get_person("u3")
-    assert person.prefs.next_supervision == date(2026, 4, 10) and person.prefs.supervision_reminder_days == 7
+    # A week before is Good Friday (3 April 2026), a bank holiday: the reminder is promised, and saved, for the
+    # working day before it
+    assert person.prefs.next_supervision == date(2026, 4, 10) and person.prefs.supervision_reminder_days == 8
+    assert "I'll remind you on Thursday 2 April 2026: 7 days before is Friday 3 April 2026, a bank holiday " \
+           "(Good Friday)" in chat.text()
     assert store.list_records("u3", "checkin")[0]["data"]["discuss"] == "workload"
 
 
@@ -938,7 +947,8 @@ def test_start_while_another_is_open(runner, store):
     chat.say("met")
     chat.say("skip")
     chat.start("checkin")
-    assert "You have your self-assessment for SW3B" in chat.text() and "(2 of 21)" in chat.text()
+    assert "You have your self-assessment for SW3B" in chat.text() and "open (question 2 of 21)." in chat.text()
+    assert "If you abandon it, your answer so far is thrown away." in chat.text()
     chat.press("Carry on with it")
     assert chat.meta()["progress"] == f"2 of {SW3B_TOTAL}"
     chat.say("check-in")  # typed mid-question: the same choice is offered
@@ -1017,7 +1027,11 @@ def test_expired_dialog_and_a_new_start(runner, clock):
     chat.say("met")
     clock.advance(days=45)
     chat.say("check-in")
-    assert "(paused)" in chat.text() and "abandon it and start the check-in" in chat.text()
+    assert "for SW3B from 3 March paused at question 1 of 21." in chat.text()
+    assert "(paused)" not in chat.text() and "abandon it and start the check-in" in chat.text()
+    # what abandoning loses, plainly: the answers were saved when it was paused
+    assert "your answer so far stays saved as an unfinished self-assessment, but you won't be able to carry on " \
+           "with it" in chat.text() and "wasn't already saved" not in chat.text()
     chat.press("Carry on with it")
     assert chat.state()["status"] == "active" and chat.state()["data"]["phase"] == "note"
 
@@ -1074,7 +1088,7 @@ def test_a_privacy_request_typed_at_a_free_text_step_is_a_request_not_the_answer
     chat.start("checkin")
     chat.say("fine")
     chat.say("delete my data")  # at "What would you like to discuss?", where any text would do
-    assert "open (2 of 5)" in chat.text() and "delete your data" in chat.text()
+    assert "open (question 2 of 5)" in chat.text() and "delete your data" in chat.text()
     assert "discuss" not in chat.state()["data"]["answers"]
     chat.press("Carry on with it")
     chat.say("export my data")  # an instant request: done, then back to the question
@@ -1132,9 +1146,13 @@ def test_checkin_takes_a_weekday_for_the_next_supervision_and_yes_for_the_remind
     tuesday = clock().date() + timedelta(days=(1 - clock().date().weekday() - 1) % 7 + 1)
     assert f"Shall I remind you before your supervision on {tuesday.day}" in chat.text()
     chat.say("yes please")
-    assert "I'll remind you 3 days before." in chat.text()
+    assert "I've taken that as 3 days before" in chat.text()
+    # 3 days before Tuesday 10 March is a Saturday: promised, and saved, for the Friday
+    assert tuesday == date(2026, 3, 10)
+    assert "I'll remind you on Friday 6 March 2026: 3 days before is Saturday 7 March 2026, and reminders are " \
+           "only sent on working days." in chat.text()
     person = store.get_person("u3")
-    assert person.prefs.next_supervision == tuesday and person.prefs.supervision_reminder_days == 3
+    assert person.prefs.next_supervision == tuesday and person.prefs.supervision_reminder_days == 4
 
 
 def test_a_social_care_officer_chooses_the_deaf_services_table_and_can_go_back_to_change_it(runner, knowledge):

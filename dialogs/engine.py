@@ -134,7 +134,7 @@ class DialogRunner:
         if not msg.is_direct and name in PRIVATE:
             return [_in_private_only(name)]
         if name in INSTANT:
-            return self._instant(name, person)
+            return self._instant(name, person, args)
         flow = FLOWS.get(name)
         if flow is None:
             return [Reply(title="Sorry, I can't start that.", status="error",
@@ -235,7 +235,7 @@ class DialogRunner:
                 "updated_at": now.isoformat(), "data": {}, "pending_start": None, "record_id": None}
 
     # -- starting -----------------------------------------------------------------------------------------
-    def _instant(self, name: str, person: Person) -> list[Reply]:
+    def _instant(self, name: str, person: Person, args: dict[str, Any] | None = None) -> list[Reply]:
         now = self._now()
         if name == "export_data":
             return [export_data_reply(self.store, person, now=now)]
@@ -246,7 +246,10 @@ class DialogRunner:
             return [share_record(self.store, person, record, notify=self.notify, now=now)]
         from dialogs.pack import pack_reply
 
-        record = latest_record(self.store, person.id, ("assessment",)) or latest_record(self.store, person.id)
+        if (args or {}).get("kind") == "checkin":  # "download my check-in note"
+            record = latest_record(self.store, person.id, ("checkin",))
+        else:
+            record = latest_record(self.store, person.id, ("assessment",)) or latest_record(self.store, person.id)
         if record is None:
             reply = _nothing_yet("to put in a pack")
             reply.blocks.insert(0, Block(text="A supervision pack is made from a finished self-assessment: your "
@@ -627,7 +630,7 @@ class DialogRunner:
         name = ALIASES.get(name, name)
         state.pop("confirm_cancel", None)
         if name in INSTANT:
-            replies = self._instant(name, person)
+            replies = self._instant(name, person, args)
             return Turn(replies + [self._question(ctx, flow, state, [Block(text="Back to where we were:")])],
                         state, save=False)
         state["pending_start"] = {"name": name, "args": args}

@@ -15,10 +15,13 @@ _EXPORT = re.compile(
 _SHARE = re.compile(r"\bshare\b.{0,40}\bwith my (?:manager|line manager|supervisor|team manager)\b", re.I)
 _PACK = re.compile(r"\bsupervision pack\b|\bdownload (?:my )?(?:pack|assessment|self[- ]?assessment)\b|"
                    r"\bmy pack\b", re.I)
+# "Download check-in note", "get my check-in note": the latest check-in's note (a button's label, typed)
+_CHECKIN_NOTE = re.compile(r"\b(?:download|get|send me|open|show me)\s+(?:my\s+|the\s+)?(?:latest\s+|last\s+)?"
+                           r"check[- ]?in(?:\s+note)?\b|\bmy check[- ]?in note\b", re.I)
 _CHECKIN = re.compile(r"\bcheck[- ]?in\b|\bprep(?:are)? (?:me )?for (?:my )?(?:next )?supervision\b|"
                       r"\bsupervision prep(?:aration)?\b|\bget ready for (?:my )?supervision\b", re.I)
-_ASSESS = re.compile(r"\bassess me\b|\bassess myself\b|\bself[- ]?assess(?:ment)?\b|\bstart (?:an? |my )?"
-                     r"assessment\b|\bassessment for\b|\brate myself\b|\bnew assessment\b|"
+_ASSESS = re.compile(r"\bassess me\b|\bassess myself\b|\bself[- ]?ass?ess?(?:e?ment)?\b|\bstart (?:an? |my )?"
+                     r"assess?e?ment\b|\bassess?e?ment for\b|\brate myself\b|\bnew assessment\b|"
                      r"^\s*(?:/career\s+)?assess\b", re.I)
 _ABOUT = re.compile(r"^\s*(?:what|how|why)(?:'s|\s+(?:is|are|does|do|did))\b", re.I)
 # "Has Raj done a self-assessment?", "did I do a check-in last month?", "Jo's self-assessment": a question about
@@ -41,6 +44,8 @@ def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
         return "export_data", {}
     if _SHARE.search(t):
         return "share_latest", {}
+    if _CHECKIN_NOTE.search(t):
+        return "pack_latest", {"kind": "checkin"}
     if _PACK.search(t):
         return "pack_latest", {}
     if _QUESTION_ABOUT_ONE.search(t):

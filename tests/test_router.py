@@ -747,3 +747,20 @@ def test_the_time_a_question_states_is_worked_out(services, asked, since, says):
     text = FakeChannel(services).say(asked)
     assert f"From what you said: SW{'3B' if 'SW3B' in asked else '2A'} since {since}" in text and says in text
     assert services.store.get_person("u1").level_code is None  # worked out, not saved
+
+
+def test_a_button_label_typed_later_does_what_the_button_did(services):
+    chat = FakeChannel(services)
+    chat.say("check-in")
+    for said in ("fine", "workload", "nothing", "not booked yet"):
+        chat.say(said)
+    assert services.store.list_records("u1", "checkin")
+    for typed in ("Download check-in note", "download my check-in note"):
+        chat.say(typed)
+        assert chat.last[0].attachments, typed
+        assert services.store.load_dialog(KEY)[0] is None  # no new check-in started
+
+
+def test_a_misspelt_self_assessment_still_starts_one(services):
+    assert "SW3B" in FakeChannel(services).say("self assesment for sw3b")
+    assert services.store.load_dialog(KEY)[0]["dialog"] == "self_assessment"

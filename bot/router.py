@@ -248,19 +248,34 @@ class Router:
             log.exception("store unavailable during a turn")
             return [STORE_DOWN]
 
+    def where_we_are(self, msg: Incoming) -> Reply | None:
+        """What the person is in the middle of in this conversation (the open question, or a paused dialog and
+        how to resume it), changing nothing: the console shows it when a chat starts again."""
+        if self.dialogs is None:
+            return None
+        try:
+            person = self._known_person(msg) or Person(id=msg.user_id)
+            return self.dialogs.where_we_are(msg.conversation_key, person)
+        except StoreError:
+            return None
+
+    def _known_person(self, msg: Incoming) -> Person | None:
+        if msg.channel == "slack":
+            found = self.store.find_person(slack_user_id=msg.user_id)
+        elif msg.channel == "teams":
+            found = self.store.find_person(teams_user_id=msg.user_id)
+        else:
+            found = None
+        own_id = f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
+        return found or self.store.get_person(own_id)
+
     def person_for(self, msg: Incoming) -> Person:
         """The person behind a message; created on first contact so preferences and dialogs have a home.
 
         No lock: two first messages at once both upsert the same id with the same values.
         """
         own_id = f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
-        person = None
-        if msg.channel == "slack":
-            person = self.store.find_person(slack_user_id=msg.user_id)
-        elif msg.channel == "teams":
-            person = self.store.find_person(teams_user_id=msg.user_id)
-        if person is None:
-            person = self.store.get_person(own_id)
+        person = self._known_person(msg)
         if person is None:
             person = Person(
                 id=own_id,
@@ -339,7 +354,15 @@ class Router:
                           blocks=[Block(text="Ask me a question, or say “help” to see what I can do.")],
                           status="clarify")]
         if not text or _HELP.match(text):
-            return [self.engine.help_reply()]
+            reply = self.engine.help_reply()
+            paused = self.dialogs.where_we_are(msg.conversation_key, person) if self.dialogs is not None else None
+            if paused is not None and paused.meta.get("phase") in ("paused", "expired"):
+                # "hello" with a self-assessment paused: say so, with its Resume button
+                reply.blocks.insert(0, Block(title=paused.title.removeprefix("Paused. "),
+                                             text="Say “resume” to carry on where you were."))
+                reply.choices = [*paused.choices[:1],
+                                 *[c for c in reply.choices if c.label != "Start a self-assessment"]]
+            return [reply]
         for pattern, reply in _SMALL_TALK:
             if pattern.match(text):
                 return [reply()]

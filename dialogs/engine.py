@@ -144,6 +144,24 @@ class DialogRunner:
             replies = self._run(key, lambda state: self._start_turn(state, name, flow, args, person))
         return replies or []
 
+    def where_we_are(self, key: str, person: Person) -> Reply | None:
+        """What this conversation is in the middle of, read only: the open question (or the pending "keep,
+        discard or carry on?"), or for a paused dialog how to resume it. None when nothing is open. For a person
+        coming back (the console after a restart) and for "hello" while a dialog is paused."""
+        state, _ = self.store.load_dialog(key)
+        if state is None or not self._valid(state):
+            return None
+        flow = FLOWS[state["dialog"]]
+        ctx = Ctx(self.store, self.knowledge, person, self._now(), self.notify)
+        if state.get("confirm_cancel"):
+            return self._cancel_question(ctx, flow, state)
+        if state.get("pending_start"):
+            return self._switch_question(ctx, state)
+        if state["status"] == "active":
+            return self._question(ctx, flow, state, [Block(text="We're in the middle of it: here's the current "
+                                                                "question.")])
+        return self._paused_note(ctx, flow, state, "", expired=state["status"] == "expired")
+
     def expire_idle(self, now: datetime | None = None) -> int:
         """Periodic sweep: pause every dialog idle for longer than expiry_days, keeping what was answered."""
         now = now or self._now()

@@ -34,3 +34,29 @@ def test_exporting_an_assessment_for_someone_with_only_a_check_in_points_to_it(d
     store.close()
     assert main(["export", "assessment", "--user", "fay", "--out", "-"]) == 2
     assert f"fay has no self-assessment yet; their latest check-in note is --id {record_id}" in capsys.readouterr().err
+
+
+def test_the_console_shows_the_open_question_when_a_chat_starts_again_so_numbers_mean_what_they_say(tmp_path):
+    import io
+
+    from bot.app import build_services
+    from bot.channels.console import ConsoleChat
+    from bot.config import load_settings
+
+    settings = load_settings({"CAREERBOT_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/c.db",
+                              "CAREERBOT_REMINDERS": "0"})
+    services = build_services(settings)
+    try:
+        ConsoleChat(services.router, user="jo", out=io.StringIO()).say("self-assessment for SW3B")
+        out = io.StringIO()
+        again = ConsoleChat(services.router, user="jo", out=out)  # a new `careerbot chat` after a restart
+        again.show_where_we_are()
+        shown = out.getvalue()
+        assert "We're in the middle of it" in shown and "[1] Met" in shown
+        again.say("1")  # the number shown: Met, not the text "1"
+        assert "Qualifications: Met" in out.getvalue()
+        out2 = io.StringIO()
+        ConsoleChat(services.router, user="new", out=out2).show_where_we_are()
+        assert out2.getvalue() == ""  # nothing open: nothing shown
+    finally:
+        services.close()

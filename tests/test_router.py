@@ -764,3 +764,26 @@ def test_a_button_label_typed_later_does_what_the_button_did(services):
 def test_a_misspelt_self_assessment_still_starts_one(services):
     assert "SW3B" in FakeChannel(services).say("self assesment for sw3b")
     assert services.store.load_dialog(KEY)[0]["dialog"] == "self_assessment"
+
+
+def test_hello_with_a_paused_self_assessment_offers_to_resume_it(services):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW3B")
+    chat.say("met")
+    chat.say("pause")
+    assert "Your self-assessment for SW3B from 25 November is saved, with your answers so far." in chat.say("hello")
+    assert [c.label for c in chat.last[0].choices][:1] == ["Resume"]
+    assert "Start a self-assessment" not in [c.label for c in chat.last[0].choices]
+    assert "Welcome back: picking up where you left off." in chat.press("Resume")
+
+
+def test_where_we_are_shows_the_open_question_without_changing_anything(services):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW3B")
+    chat.say("met")
+    before = services.store.load_dialog(KEY)
+    reply = services.router.where_we_are(Incoming(channel="test", user_id="u1", conversation_id="dm-u1"))
+    assert "We're in the middle of it: here's the current question." in reply.plain_text()
+    assert "Add a note of your evidence" in reply.plain_text()
+    assert services.store.load_dialog(KEY) == before
+    assert services.router.where_we_are(Incoming(channel="test", user_id="u9", conversation_id="dm-u9")) is None

@@ -45,11 +45,21 @@ class ConsoleChat:
 
     def say(self, line: str) -> list[Reply]:
         replies = self.router.handle(self.incoming(line))
+        self._print(replies)
+        return replies
+
+    def show_where_we_are(self) -> None:
+        """Coming back to a conversation in the middle of a dialog: show its question, so the option numbers
+        typed next mean what they say (they are only known for what this session has printed)."""
+        reply = self.router.where_we_are(self.incoming(""))
+        if reply is not None:
+            self._print([reply])
+
+    def _print(self, replies: list[Reply]) -> None:
         self._choices = []
         for reply in replies:
             self.out.write("bot> " + render(reply, numbered=self._choices).replace("\n", "\n     ").rstrip() + "\n\n")
         self.out.flush()
-        return replies
 
     def run(self, stream: TextIO | None = None) -> int:
         stream = stream or sys.stdin
@@ -57,6 +67,7 @@ class ConsoleChat:
         if interactive:
             self.out.write("careerbot — ask about the career progression framework. Type 'quit' to leave.\n"
                            "Type the number of an option to choose it.\n\n")
+            self.show_where_we_are()
         while True:
             if interactive:
                 self.out.write(PROMPT)

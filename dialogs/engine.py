@@ -651,6 +651,10 @@ class DialogRunner:
             replies = self._instant(name, person, args)
             return Turn(replies + [self._question(ctx, flow, state, [Block(text="Back to where we were:")])],
                         state, save=False)
+        if name == state["dialog"] and not flow.keeps_partial:
+            # "delete my data" again while its question is open: that question, not "carry on or start anew?"
+            return Turn([self._question(ctx, flow, state, [Block(text="This is already open:")])], state,
+                        save=False)
         state["pending_start"] = {"name": name, "args": args}
         state["step"] += 1
         return Turn([self._switch_question(ctx, state)], state)

@@ -787,3 +787,12 @@ def test_where_we_are_shows_the_open_question_without_changing_anything(services
     assert "Add a note of your evidence" in reply.plain_text()
     assert services.store.load_dialog(KEY) == before
     assert services.router.where_we_are(Incoming(channel="test", user_id="u9", conversation_id="dm-u9")) is None
+
+
+def test_asking_to_delete_again_while_asked_shows_the_same_question(services):
+    chat = FakeChannel(services)
+    chat.say("delete my data")
+    text = chat.say("delete my data")
+    assert text.startswith("Delete everything careerbot holds about you?") and "This is already open" in text
+    assert "Start the new one" not in text
+    assert chat.say("nope").startswith("OK, nothing has been deleted.")

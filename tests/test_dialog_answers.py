@@ -16,7 +16,16 @@ from dialogs.pack import export_assessment, to_markdown
 from dialogs.words import dialog_command, global_word, rating, rating_with_note
 
 # The store and framework fixtures are test_dialogs' own (a real SQLite file per test, the shipped framework).
-from tests.test_dialogs import Chat, Clock, answer_all, assert_polite, db_path, knowledge, store  # noqa: F401
+from tests.test_dialogs import (  # noqa: F401
+    Chat,
+    Clock,
+    answer_all,
+    assert_polite,
+    db_path,
+    knowledge,
+    router_say,
+    store,
+)
 
 NOV_26 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday
 
@@ -185,16 +194,7 @@ def test_the_note_typed_with_the_rating_reaches_the_supervision_pack(runner, sto
 # -- 3. questions and commands at a free-text step -------------------------------------------------------------
 
 def _router(store, knowledge, clock):
-    from bot.answers.engine import AnswerEngine
-    from bot.router import Router
-
-    runner = DialogRunner(store=store, knowledge=knowledge, clock=clock)
-    router = Router(knowledge=knowledge, engine=AnswerEngine(knowledge), store=store, dialogs=runner, clock=clock)
-
-    def say(text="", value=None):
-        return router.handle(Incoming(channel="console", user_id="u3", conversation_id="console", text=text,
-                                      value=value))
-    return say
+    return router_say(store, knowledge, clock, user="u3")
 
 
 def _text(replies) -> str:

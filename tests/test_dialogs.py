@@ -1038,7 +1038,8 @@ def test_expired_dialog_and_a_new_start(runner, clock):
 
 # -- through the router, as the channels call it ----------------------------------------------------------------
 
-def test_through_the_router(store, knowledge, clock):
+def router_say(store, knowledge, clock, user: str = "u1"):
+    """say(text, value) through a real Router and DialogRunner, as a channel calls them."""
     from bot.answers.engine import AnswerEngine
     from bot.router import Router
 
@@ -1046,9 +1047,13 @@ def test_through_the_router(store, knowledge, clock):
     router = Router(knowledge=knowledge, engine=AnswerEngine(knowledge), store=store, dialogs=runner, clock=clock)
 
     def say(text="", value=None):
-        return router.handle(Incoming(channel="console", user_id="u1", conversation_id="console", text=text,
+        return router.handle(Incoming(channel="console", user_id=user, conversation_id="console", text=text,
                                       value=value))
+    return say
 
+
+def test_through_the_router(store, knowledge, clock):
+    say = router_say(store, knowledge, clock)
     replies = say("assess me")
     assert replies[-1].meta["dialog"] == "self_assessment" and replies[-1].meta["target"] == "SW3B"
     met = replies[-1].choices[0].value

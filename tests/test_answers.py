@@ -1003,3 +1003,14 @@ def test_a_role_named_as_the_people_supervised_is_not_the_role_asked_about(engin
     text = ask(engine, "when do I start supervising SCOs")["text"]
     assert "Experience of providing supervision to SCOs" in text
     assert not text.startswith("Overview: Social Care Officer")
+
+
+@pytest.mark.parametrize(("question", "quoted"), [
+    ("does SW2B have a safeguarding section?", "Can safeguard people at risk of abuse or neglect"),
+    ("does SW2C involve supervising SCOs?", "Experience of providing supervision to SCOs"),
+    ("can an OT become a team manager?", "Degree in Social Work, Occupational Therapy or Nursing."),
+])
+def test_words_that_frame_a_question_are_not_taken_for_its_subject(engine, question, quoted):
+    result = ask(engine, question)
+    assert quoted in result["text"]
+    assert "The framework doesn't mention" not in result["text"]

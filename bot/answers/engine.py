@@ -172,6 +172,23 @@ _OBJECT_OF = re.compile(r"\b(?:supervis\w*|manag(?:e|es|ing)|mentor\w*|line[- ]m
                         r"train(?:s|ing)?|teach\w*|support(?:s|ing)?|lead(?:s|ing)?)\s+(?:the\s+|new\s+|our\s+|"
                         r"newly qualified\s+|junior\s+|other\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
+# Abbreviations the documents never spell out beside them but write in full elsewhere (the glossary keeps
+# their meaning empty, so it is not asserted); search looks for the full words too
+_SEARCH_ALSO = {"ot": "occupational therapy", "ots": "occupational therapy"}
+# Words that frame a yes/no question rather than name its subject ("does SW2B have a safeguarding section?",
+# "does SW2C involve supervising SCOs?", "can an OT become a team manager?")
+_FRAME_STEMS = frozenset(terms(
+    "section sections part parts involve involves involved include includes included require requires expect "
+    "expected allow allowed able possible become becoming apply applying get getting go move moving progress "
+    "promoted promotion mean means count counts accept accepted okay ok eligible necessary essential needed "
+    "mandatory compulsory have having use used cover covered ask asks asked"))
+
+
+def _stem_in(stem: str, stems: frozenset[str]) -> bool:
+    """A stem, or one sharing its first six letters ("supervis" and "supervision"), is among the stems."""
+    return stem in stems or (len(stem) >= 6 and any(s[:6] == stem[:6] for s in stems if len(s) >= 6))
+
+
 _MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
 # Sections some roles have and others do not, and the word that shows a line elsewhere is about the same thing
 _SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies": "competenc"}
@@ -180,6 +197,7 @@ _SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies
 class AnswerEngine(TimingReplies, BeyondReplies):
     def __init__(self, knowledge: Knowledge) -> None:
         self._mention_cache: dict[str, list[Criterion]] = {}
+        self._role_stems_cache: dict[str, frozenset[str]] = {}
         self.k = knowledge
         self.retriever = Retriever(knowledge)
         self._cache: OrderedDict[tuple[str, Context | None, bool], Reply] = OrderedDict()
@@ -1137,6 +1155,9 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         """Add the spelt-out form of abbreviations ('amhp' also searches 'Approved Mental Health Professional')."""
         extra = []
         for token in re.findall(r"[a-z0-9]+", text.lower()):
+            if token in _SEARCH_ALSO:
+                extra.append(_SEARCH_ALSO[token])
+                continue
             term = self._glossary_terms.get(token)
             entry = self.k.glossary_entry(term) if term else None
             if entry and entry.meaning and len(token) > 2:
@@ -1203,8 +1224,12 @@ class AnswerEngine(TimingReplies, BeyondReplies):
     def _said_elsewhere(self, q: Query, role: str, level: str | None) -> Reply | None:
         """"Do I need a driving licence for SW2?": the Social Worker documents never mention driving. Say so, and
         quote where the framework does (the SCO table, the PO3 post), so nobody reads one role's rule as another's."""
-        absent = [t for t in self._rare_terms(q, role)
-                  if role not in {self.retriever.criteria[i].role for i in self.retriever.postings.get(t, ())}]
+        content = [t for t in terms(self._expand_terms(" ".join(self._content_words(q, role))))
+                   if t not in _FRAME_STEMS and len(t) >= 3 and not LEVEL_TOKEN.fullmatch(t)]
+        own = self._role_stems(role)
+        if not content or any(_stem_in(t, own) for t in content):
+            return None  # the role's documents do speak of it (or the question names nothing): answered elsewhere
+        absent = [t for t in content if self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
         if not absent:
             return None
         typed = [w for w in re.findall(r"[a-z0-9]+", q.lower) if terms(w) and terms(w)[0] in absent]
@@ -1226,6 +1251,14 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                                      f"what do I need for {self.k.code(role, level) if level else role}")])
         reply.blocks.insert(0, Block(text=f"It is mentioned only for {', '.join(self._role_name(r) for r in roles)}:"))
         return reply
+
+    def _role_stems(self, role: str) -> frozenset[str]:
+        """Every word stem in a role's criteria, worked out once per role."""
+        stems = self._role_stems_cache.get(role)
+        if stems is None:
+            stems = frozenset(t for c in self.k.find(role=role) for t in terms(c.text))
+            self._role_stems_cache[role] = stems
+        return stems
 
     def _one_role_says(self, q: Query) -> bool:
         """'How many GCSEs do I need?', 'CQC registration': a rare word that only one role's documents use
@@ -1255,7 +1288,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         out = []
         for word in re.findall(r"[a-z0-9]+", q.lower):
             stems = terms(word)
-            if stems and not LEVEL_TOKEN.fullmatch(stems[0]) and stems[0] not in role_words:
+            if stems and not LEVEL_TOKEN.fullmatch(stems[0]) and stems[0] not in role_words \
+                    and stems[0] not in _FRAME_STEMS:
                 out.append(word)
         return out
 
@@ -1279,7 +1313,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         role's own names and level words: what a yes/no question is really about."""
         role_words = self._role_words(role)
         return [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words
-                and self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
+                and t not in _FRAME_STEMS and self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
 
     def _role_hits(self, q: Query, role: str) -> Reply | None:
         """A specific question about a role ('do SW3s chair meetings?'): answer from matching criteria.

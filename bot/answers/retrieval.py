@@ -33,7 +33,10 @@ def stem(word: str) -> str:
     """A deliberately small stemmer: plural and verb endings, so 'driving' meets 'drive'."""
     for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "e", "y"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("sion") and len(word) >= 9:  # "supervision" meets "supervising", "discussion" "discuss"
+        word = word[:-3]
     return word
 
 

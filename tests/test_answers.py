@@ -1014,3 +1014,23 @@ def test_words_that_frame_a_question_are_not_taken_for_its_subject(engine, quest
     result = ask(engine, question)
     assert quoted in result["text"]
     assert "The framework doesn't mention" not in result["text"]
+
+
+@pytest.mark.parametrize(("question", "starts"), [
+    ("can a newly qualified social worker apply for KR9?", "From Social Worker (SW2) to Social Worker (KR9"),
+    ("I've been KR9 for 2 years, can I apply for KR10?", "From Social Worker (KR9, Kent County Council) to Social "
+                                                         "Worker (KR10"),
+    ("how long from SW2C to SW3A", "From SW2C to SW3A: no time in level is set; SW3A asks for experience instead."),
+])
+def test_moves_between_posts_and_roles(engine, question, starts):
+    assert ask(engine, question)["text"].startswith(starts)
+
+
+def test_the_asye_asked_of_another_post_is_that_posts_line(engine):
+    text = ask(engine, "does KR9 require the ASYE?")["text"]
+    assert "Completion of an assessed first year of practice (ASYE)" in text and "SW2A" not in text
+
+
+def test_how_long_a_statement_can_be_is_not_a_time_in_level(engine):
+    text = ask(engine, "what written statements do I need for SW3C and how long can they be?")["text"]
+    assert "(max 400 words)" in text and not text.startswith("The documents differ")

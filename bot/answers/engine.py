@@ -49,7 +49,7 @@ MAX_BULLETS_BEFORE_ASKING = 40
 ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
 LEVEL_TOKEN = re.compile(
     r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|senior|manag|develop|practis|accomplish|"
-    r"newly|qualifi|nqsw|asye|grade|need|requir|level|year|y[12]|expect|everyth|give|show|"
+    r"newly|qualifi|nqsw|grade|need|requir|level|year|y[12]|expect|everyth|give|show|"
     r"tell|detail|list",
     re.I,
 )
@@ -1277,7 +1277,9 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         words = self._role_words_cache.get(role)
         if words is None:
             info = self.k.roles[role]
-            words = frozenset(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *ROLE_NAMES])))
+            # "ASYE" names SW2A in ROLE_NAMES but is also what a post may ask for ("does KR9 require the ASYE?")
+            names = [n for n in ROLE_NAMES if n != "asye"]
+            words = frozenset(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *names])))
             self._role_words_cache[role] = words
         return words
 
@@ -1505,7 +1507,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return None  # "how long from SW2A to SW3A?": a path up the one ladder, with its times
         mentions = [(r, p) for r, p in q.mentions if r in self.k.roles]
         m = re.search(r"\b(?:progress|move|moving|go|get|step|transfer|switch|apply)\w*\b[^?]*?\bto\b|"
-                      r"\bbecom(?:e|ing)\b", q.lower)
+                      r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b", q.lower)
         if not m and len(mentions) >= 2:  # "SW2 to SW3: what do I need?"
             m = re.compile(r"\s(?:to|into|->|→)\s").search(q.lower, mentions[0][1], mentions[1][1] + 1)
         if not m:

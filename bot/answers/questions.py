@@ -561,7 +561,10 @@ def parse(text: str) -> Query:
         mentions.append((role, None, pos))
     if childrens_post and not any(r == "PO3" for r, _, _ in mentions) and re.search(r"senior|social work", lower):
         mentions.append(("PO3", None, 0))
-    if re.search(r"\bnqsw\b|newly qualified|\basye\b", lower) and not any(lv for r, lv, _ in mentions if r == "SW2"):
+    others = [r for r, _, _ in mentions if r not in ("SW2", "PCF")]
+    if (re.search(r"\bnqsw\b|newly qualified", lower) or re.search(r"\basye\b", lower) and not others) \
+            and not any(lv for r, lv, _ in mentions if r == "SW2"):
+        # "NQSW" means SW2A; so does "the ASYE", unless another post is asked about ("does KR9 require the ASYE?")
         pos = next((p for r, _, p in mentions if r == "SW2"), 0)
         mentions = [m for m in mentions if m[0] != "SW2"]
         mentions.append(("SW2", "A", pos))
@@ -615,6 +618,13 @@ def parse(text: str) -> Query:
     for topic, words in TOPIC_WORDS.items():
         if _has(lower, words):
             q.topics.append(topic)
+    if "time_in_level" in q.topics and re.search(
+            r"\bhow long (?:can|should|must|may|do|does|is|are) (?:it|they|them|the \w+|my \w+|each \w+|a \w+)"
+            r"(?: \w+)? (?:be|run|go on)\b|\bhow many words\b|\bword (?:limit|count)\b", lower):
+        # "how long can the written statements be?": a length in words, not a time in level
+        q.topics.remove("time_in_level")
+        if "evidence" not in q.topics:
+            q.topics.insert(0, "evidence")
     if "values" in q.topics and q.topics[0] == "evidence" and not re.search(r"\bevidence\b|\bportfolio\b", lower):
         # "what are the values I need to show?": the values, not the evidence sections ("need to show")
         q.topics.remove("evidence")

@@ -275,9 +275,13 @@ class TimingReplies:
             role, level = new_role, first
         start_code, goal_code = code(*start), code(*goal)
         years = f" ({total // 12} years{f' {total % 12} months' if total % 12 else ''})" if total >= 12 else ""
-        headline = f"From {start_code} to {goal_code}: at least {total} months{years} of time in level"
         asks = "asks" if len(entries) == 1 else "ask"
-        headline += f", and the experience {' and '.join(entries)} {asks} for." if entries else "."
+        if total:
+            headline = f"From {start_code} to {goal_code}: at least {total} months{years} of time in level"
+            headline += f", and the experience {' and '.join(entries)} {asks} for." if entries else "."
+        else:  # "from SW2C to SW3A": no time-in-level rule on the way, only the experience the new role asks
+            headline = (f"From {start_code} to {goal_code}: no time in level is set"
+                        + (f"; {' and '.join(entries)} {asks} for experience instead." if entries else "."))
         blocks.append(Block(text="These are minimums from the documents, added up; they are not a timetable. "
                                  "Each step also needs the evidence the framework asks for, and the documents do "
                                  "not say whether the experience asked for overlaps with time spent at the levels "

@@ -439,8 +439,9 @@ class Router:
         last = self._last_answer(key)
         reply = self.engine.answer(text, context=Context(role=role, level=level, last_role=last[0],
                                                          last_level=last[1], last_topic=last[2]))
-        if key and reply.status == "answered" and reply.meta.get("role"):
-            self._remember_answer(key, (reply.meta.get("role"), reply.meta.get("level"), reply.meta.get("topic")))
+        if key and reply.status == "answered" and (reply.meta.get("role") or reply.meta.get("topic") == "pcf_domain"):
+            self._remember_answer(key, (reply.meta.get("role") or "PCF", reply.meta.get("level"),
+                                        reply.meta.get("topic")))
         # "I've been SW2A for 18 months, can I apply for B?": the time they said, worked out, before the rule
         stated = self._stated_start(text, person, reply) if reply.meta.get("topic") == "time_in_level" else None
         if stated is not None:

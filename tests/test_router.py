@@ -796,3 +796,20 @@ def test_asking_to_delete_again_while_asked_shows_the_same_question(services):
     assert text.startswith("Delete everything careerbot holds about you?") and "This is already open" in text
     assert "Start the new one" not in text
     assert chat.say("nope").startswith("OK, nothing has been deleted.")
+
+
+@pytest.mark.parametrize(("first", "then", "starts"), [
+    ("what evidence for SW2C?", "and the time?", "At least 6-12 months at SW2B before SW2C."),
+    ("tell me about team managers", "what qualifications?", "Qualifications: Team Manager (SW4)"),
+    ("PCF domain 5", "and 6?", "PCF domain 6:"),
+    ("what does SW3A need?", "what does B add?", "What SW3B adds to SW3A"),
+])
+def test_follow_ups_keep_the_subject(services, first, then, starts):
+    chat = FakeChannel(services)
+    chat.say(first)
+    assert chat.say(then).startswith(starts)
+
+
+def test_what_one_level_needs_that_another_does_not_is_a_comparison(services):
+    assert FakeChannel(services).say("what does an SCO at level C need that a level B doesn't?").startswith(
+        "What SCO 4C adds to SCO 4B")

@@ -125,6 +125,9 @@ _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:and|what about|how about|what of|same for|
                              r"what about)|also)\b")
 _LONE_LETTER = re.compile(r"^\s*(?:(?:and|what about|how about|same for|and for|and what about)\s+)?(?:level\s+)?"
                           r"([abcABC])\s*[?.!]*\s*$")
+_TIME_WORD = re.compile(r"\b(?:the )?time\b|\bhow long\b")
+# "and 6?" after PCF domain 5
+_DOMAIN_FOLLOW = re.compile(r"^\s*(?:and|what about|how about)?\s*(?:domain\s*)?(\d{1,2})\s*[?.!]*\s*$")
 _YES_NO = re.compile(r"(?:do|does|is|are|will|would|must|should|can|have|has)\b")
 RARE_TERM_IDF = 4.4  # a word in at most about one criterion in sixty
 # "What do I need for SW3B and how long does it take?": requirements and time in one message
@@ -303,6 +306,9 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         spelt_out = self._meaning_term(q)
         if spelt_out and self._asks_meaning(q, spelt_out):
             return self._glossary(spelt_out, quotes=bool(_BEYOND_MEANING.search(q.lower)))
+        if ctx.last_topic == "pcf_domain" and not q.topics and (m := _DOMAIN_FOLLOW.match(q.lower)):
+            q.pcf_domain = int(m.group(1))
+            q.topics.insert(0, "pcf_domain")
         if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles
                                          or "experienced social worker" in q.lower):
             return self._pcf(q)
@@ -753,6 +759,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if not role or role not in self.k.roles or not self._followable(q):
             return None
         lead = _FOLLOW_UP_LEAD.match(q.lower)
+        if lead and not q.topics and _TIME_WORD.search(q.lower):
+            q.topics.append("time_in_level")  # "and the time?" after the evidence for SW2C
         inherit_topic = ctx.last_topic in (*LEVEL_TOPICS, "evidence", "time_in_level", "overview")
         if roles:
             if lead and levels and not q.topics and inherit_topic and ctx.last_topic != "overview":
@@ -766,8 +774,10 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             if not q.topics and inherit_topic and ctx.last_topic != "overview":
                 q.topics.insert(0, ctx.last_topic)
             return [role], [(role, lv) for lv, _ in q.bare_levels]
-        if q.topics and lead and ctx.last_level and ctx.last_level in known and not q.out_of_scope:
-            return [role], [(role, ctx.last_level)]  # "and the evidence?"
+        if q.topics and (lead or len(q.lower.split()) <= 3) and not q.out_of_scope:
+            if ctx.last_level and ctx.last_level in known:
+                return [role], [(role, ctx.last_level)]  # "and the evidence?"
+            return [role], []  # "what qualifications?" after the Team Manager overview: the same role
         return None
 
     @staticmethod
@@ -779,7 +789,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         lead = _FOLLOW_UP_LEAD.match(q.lower)
         if q.roles:
             return bool(lead and q.levels and not q.topics)
-        return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and lead))
+        return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and (lead or len(q.lower.split()) <= 3))
+                    or (lead and _TIME_WORD.search(q.lower)))
 
     def _asked_level(self, q: Query, levels: list[tuple[str, str]]) -> tuple[str, str]:
         """Of two levels in one question, the one asked about: 'how do I get from SCO B to SCO C?' and 'how do

@@ -576,6 +576,8 @@ def parse(text: str) -> Query:
     for m in re.finditer(r"\bfrom\s+(?:level\s+)?([abcABC])\s+(?:to|into|up to)\s+(?:level\s+)?([abcABC])\b", typed):
         # "from A to B": both letters are levels, though "a" alone is usually an article
         level_words += [(m.group(1).upper(), m.start(1)), (m.group(2).upper(), m.start(2))]
+    for m in re.finditer(r"\bwhat (?:does|would|do) (?:level )?([ABC])\b(?= (?:add|need|ask|require|involve))", typed):
+        level_words.append((m.group(1), m.start(1)))  # "what does B add?": a capital letter alone is a level
     level_words = sorted(set(level_words), key=lambda x: x[1])
     for _role, pos, name in role_names:
         m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
@@ -674,7 +676,8 @@ def parse(text: str) -> Query:
     q.mapping = _has(lower, MAPPING_WORDS) and len({r for r in q.roles}) >= 2
     q.comparison = _has(lower, COMPARISON_WORDS) or bool(re.search(
         r"\bmore senior than\b|\bsenior to\b|\bhigher than\b|\blower than\b|\b(?:need|needs|ask|asks|have|has) "
-        r"(?:that|which) (?:an? |the )?\S+ (?:doesn'?t|does not|don'?t|do not)\b", lower))
+        r"(?:that|which) (?:an? |the )?(?:level )?\S+ (?:doesn'?t|does not|don'?t|do not)\b|"
+        r"\bwhat (?:does|do|would|will) (?:level )?\S+(?: \S+)? add\b", lower))
     if q.mapping and set(q.roles) <= ONE_LADDER:
         # "SW2B vs SW3A", "is SW2 the same as SW3?": levels of one framework's ladder, not grades of two
         # employers to map onto each other, so compared

@@ -79,8 +79,10 @@ _CHANGE_LEVEL = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend) my (
                            r"\bmy (?:level|grade|start date) is wrong\b", re.I)
 _OPT_IN = re.compile(r"^\s*(?:please\s+)?(?:start|resume|turn on|turn back on|switch on|switch back on|restart|"
                      r"enable|unpause|unmute|opt in to)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\b|"
-                     r"^\s*(?:turn|switch)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on\b|"
-                     r"^\s*(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on\b|^\s*opt[- ]?in\b", re.I)
+                     r"^\s*(?:turn|switch)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on"
+                     r"(?:\s+please)?\s*[.!]*\s*$|"
+                     r"^\s*(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on(?:\s+please)?\s*[.!]*\s*$|"
+                     r"^\s*opt[- ]?in\b", re.I)
 _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|"
                            r"(?:what|which) (?:level|grade) am i\b|when (?:am|will) i "
                            r"(?:be )?eligible|am i eligible|when can i (?:apply|progress|move up|go for the next))\b",
@@ -90,20 +92,28 @@ _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|s
 _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+\w+){0,4}?\s+(?:to|for|into)\s+"
                               r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
 # "I've got supervision next week", "my supervision is on Tuesday": a check-in would help
-_SUPERVISION_SOON = re.compile(r"\b(?:i'?ve got|i have|i'?ve|got|my|there'?s|having)\s+(?:a\s+|my\s+)?supervision\b"
-                               r"(?:\s+(?:is|session|meeting))?\s+(?:next|tomorrow|on|this|coming|soon|later|today|"
-                               r"in\b|on\b)", re.I)
+_SUPERVISION_SOON = re.compile(
+    r"\b(?:i'?ve got|i have|i'?ve|got|my|there'?s|having)\s+(?:a\s+|my\s+)?supervision\b"
+    r"(?:\s+(?:is|session|meeting))?\s+(?:next\s+\w+|tomorrow|today|this\s+(?:week|morning|afternoon|"
+    r"monday|tuesday|wednesday|thursday|friday)|on\s+(?:mon|tues?|wed|thu|thurs|fri)\w*|on\s+(?:the\s+)?\d|"
+    r"coming up|soon|later today|in\s+(?:a|two|three|\d)\s+(?:days?|weeks?))\b", re.I)
 # The time at a level a question states: "I've been SW2A for 18 months", "since January 2024", "in September 2023"
-_FOR_SPAN = re.compile(r"\bfor\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
+# Said in the first person and in the past ("I've been … for", "I started … in"), never a future "in June"
+_I_HAVE_BEEN = r"\b(?:i'?ve been|i have been|i'?ve worked|i have worked)\b[^.?!,;]{0,40}?"
+_I_STARTED = (r"\b(?:i'?ve been|i have been|i'?m|i am|i started|i began|i got|i became|i moved|i went|i joined|"
+              r"i (?:was|got|have been) promoted)\b[^.?!,;]{0,40}?")
+_FOR_SPAN = re.compile(_I_HAVE_BEEN + r"\bfor\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
                        r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
                        r"(months?|years?)\b", re.I)
-_STATED_SINCE = re.compile(r"\b(?:since|from|in|started(?: in| on)?|got(?: it)? in)\s+((?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
+_STATED_SINCE = re.compile(_I_STARTED + r"\b(?:since|from|in|on)\s+((?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
                            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|"
                            r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|last\s+\w+)", re.I)
 # "Can I speak to a human?" ("are you a bot?" gets the help, which says what careerbot is)
 _HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |please (?:let me )?)?"
                     r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |someone |somebody )?(?:real )?"
-                    r"(?:human|person|people|someone|somebody|member of staff)\b", re.I)
+                    r"(?:human|person|people|someone|somebody|member of staff)"
+                    r"(?:\s+(?:please|instead|now|about (?:this|it|my (?:level|progression|career))))?\s*[?.!]*\s*$",
+                    re.I)
 # "Is this confidential?", "can my manager see my self-assessment?", "how do I delete my data?"
 _PRIVACY = re.compile(
     r"\b(?:confidential|privacy|gdpr|data protection|who (?:can|will|could|else can) (?:see|read|access)|"
@@ -581,6 +591,11 @@ class Router:
         return self.k.code(role, level)
 
     def _set_level(self, msg: Incoming, person: Person, code_text: str, when_text: str) -> list[Reply] | None:
+        if len(when_text.split()) > 8 or "?" in when_text:
+            return None  # "I've been SW2A since 2024 but I was on leave for 9 months, when can I apply?": a question
+        moved = re.search(rf"\bfrom\s+{_CODE}\s+(?:to|into|up to)\s+(?P<to>{_CODE})\s*$", code_text, re.I)
+        if moved:  # "I moved from SW2A to SW2B in March": the level moved to
+            code_text = moved.group("to")
         try:
             code = self.canonical_level(code_text)
         except ValueError as exc:
@@ -617,7 +632,18 @@ class Router:
         from dialogs.base import start_choice
 
         roles = [r for r in parse(role_text).roles if r in self.k.roles and self.k.roles[r].levels]
-        if len(roles) != 1 or len(role_text.split()) > 6:
+        if len(roles) != 1:
+            return None
+        # only a role's name ("a senior social worker"), and a date after it ("since May"): not "a social worker
+        # from Zimbabwe", not "the senior practitioner course last month"
+        from bot.answers.levels import ROLE_NAMES
+
+        names = "|".join(sorted((re.escape(n) for n in ROLE_NAMES), key=len, reverse=True))
+        if not re.fullmatch(rf"\s*(?:an?\s+|the\s+)?(?:{names})\s*", role_text.lower()):
+            return None
+        today = self.clock().date()
+        if parse_date(when_text, today=today, prefer_past=True) is None and not re.search(r"\b(?:19|20)\d\d\b",
+                                                                                         when_text):
             return None
         info = self.k.roles[roles[0]]
         return Reply(title=f"Which level of {info.title} are you?",

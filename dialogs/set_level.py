@@ -30,12 +30,14 @@ _NO_MONTH = re.compile(r"\b(?:last|this|the) year\b|\b(?:19|20)\d\d\b|\bsummer|\
 NEED_MONTH = "I need the month too, because the month decides when you can go for the next level."
 
 
-_DAY_AND_MONTH = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3}", re.I)
+_DAY_AND_MONTH = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
 
 
 def date_problem(said: str, today: date, *, future: bool = False) -> str:
     """Why a start date could not be used, in words: no such day, only a year, in the future, or unreadable."""
-    said = said.strip()[:60]
+    said = said.strip()
+    said = said if len(said) <= 60 else said[:59].rsplit(" ", 1)[0] + "…"
     years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", said)]
     if future or years and min(years) > today.year:
         return f"“{said}” is in the future. Please give the date you started the level, for example “March 2025”."
@@ -80,7 +82,7 @@ class SetLevel(Flow):
         state["data"] = {"level_code": ctx.knowledge.code(role, level),
                          "since": since.isoformat() if since else None}
         if since is None and isinstance(said, str) and said.strip():
-            state["data"]["said_when"] = said.strip()[:60]
+            state["data"]["said_when"] = said.strip()[:80]
             state["data"]["said_future"] = bool(args.get("said_future"))
         return Out()
 
@@ -140,6 +142,8 @@ class SetLevel(Flow):
         return Out()  # then the confirmation, or the date first
 
     def help_text(self, ctx: Ctx, state: dict[str, Any]) -> str:
+        if state["data"].get("correcting"):
+            return "Type the right level and date, such as “SW2B since April 2025”, or say “leave it”."
         if not state["data"].get("since"):
             return "Type the date you started the level, such as “March 2025”, or say cancel."
         return "Say “yes” to save this level and date, or “no” to leave things as they are."

@@ -813,3 +813,51 @@ def test_follow_ups_keep_the_subject(services, first, then, starts):
 def test_what_one_level_needs_that_another_does_not_is_a_comparison(services):
     assert FakeChannel(services).say("what does an SCO at level C need that a level B doesn't?").startswith(
         "What SCO 4C adds to SCO 4B")
+
+
+# -- from the 26 November review: ordinary messages the new patterns must leave alone ---------------------------
+
+@pytest.mark.parametrize("said", [
+    "Can I apply for SW2B in June?",  # a future month is not when they started
+    "Do I have to be at SW2B for 2 years before I can apply for SW2C?",  # nor is a rule's duration
+])
+def test_a_date_or_duration_that_is_not_the_persons_own_start_is_not_worked_out(services, said):
+    assert "From what you said" not in FakeChannel(services).say(said)
+
+
+def test_a_question_mentioning_reminders_does_not_turn_them_back_on(services):
+    chat = FakeChannel(services)
+    chat.say("stop reminders")
+    chat.say("Reminders on my work phone are off now, right?")
+    assert services.store.get_person("u1").prefs.opted_out is True
+
+
+@pytest.mark.parametrize("said", [
+    "I'm a social worker from Zimbabwe, which level would I start at?",
+    "I went on the senior practitioner course last month, does it count as evidence?",
+])
+def test_a_role_with_other_words_is_not_taken_for_a_level_statement(services, said):
+    assert not FakeChannel(services).say(said).startswith("Which level of")
+
+
+@pytest.mark.parametrize("said", [
+    "I have supervision in place for my ASYE, when do I move to SW2B?",
+    "I've got supervision in my job description at SW3A, does that count as evidence for SW3B?",
+])
+def test_supervision_mentioned_in_passing_is_not_an_offer_to_prepare(services, said):
+    assert not FakeChannel(services).say(said).startswith("I can help you get ready for supervision.")
+
+
+def test_talking_to_a_colleague_is_not_asking_for_a_human(services):
+    text = FakeChannel(services).say("Can I talk to someone who has already done SW3C about their evidence?")
+    assert not text.startswith("I'm careerbot, an automated assistant")
+
+
+def test_level_statements_that_carry_a_question_or_a_move(services):
+    chat = FakeChannel(services)
+    text = chat.say("I've been SW2A since 2024 but I was on maternity leave for 9 months, when can I apply for SW2B?")
+    assert "Since when have you been" not in text and services.store.load_dialog(KEY)[0] is None
+    assert chat.say("I moved from SW2A to SW2B in March").startswith("Set your level to SW2B since 1 March 2026?")
+    chat.press("No")
+    assert "“SW2B since April 2025”" in chat.say("help")
+    assert "I couldn't read “2 years” as a date" in FakeChannel(services, user="u2").say("I'm SW2B since 2 years")

@@ -1034,3 +1034,18 @@ def test_the_asye_asked_of_another_post_is_that_posts_line(engine):
 def test_how_long_a_statement_can_be_is_not_a_time_in_level(engine):
     text = ask(engine, "what written statements do I need for SW3C and how long can they be?")["text"]
     assert "(max 400 words)" in text and not text.startswith("The documents differ")
+
+
+def test_a_glossary_term_in_a_topic_question_does_not_take_it_over(engine):
+    assert ask(engine, "What values does ASC expect from its staff?")["text"].startswith("Values in the framework")
+    assert not ask(engine, "what are the values expected of social care staff in the UK?")["text"].startswith("UK:")
+
+
+def test_becoming_a_better_social_worker_is_about_developing(engine):
+    text = ask(engine, "How can I develop my skills to become a better social worker?")["text"]
+    assert text.startswith("Developing your career")
+
+
+@pytest.mark.parametrize("text", ["\u200b" * 4100, " " * 4100 + "x", "\x00" * 5000])
+def test_long_blank_or_invisible_text_is_answered_not_a_crash(engine, text):
+    assert ask(engine, text)["text"]

@@ -77,7 +77,8 @@ def clean_question(text: str) -> tuple[str, bool]:
     cut = len(text) > MAX_TEXT
     if cut:  # at a word boundary, so the last word read is a whole one ("hello", not "hell")
         head = text[:MAX_TEXT + 1]
-        text = head.rsplit(None, 1)[0] if re.search(r"\s\S{0,60}$", head) else text[:MAX_TEXT]
+        parts = head.rsplit(None, 1)
+        text = parts[0] if len(parts) == 2 and re.search(r"\s\S{0,60}$", head) else text[:MAX_TEXT]
     return text.strip(), cut
 
 
@@ -394,7 +395,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return self._next_step(roles[0], current)
         if q.comparison and len(levels) >= 1 and roles:
             return self._compare(q, levels)
-        if "development" in q.topics and roles and _TO_A_ROLE.search(q.lower):
+        if "development" in q.topics and roles and self._to_a_role(q):
             # "how do I progress to senior in children's services?": what that post asks as evidence, not the
             # guide's general ways of developing
             q.topics = ["evidence" if t == "development" else t for t in q.topics]
@@ -408,7 +409,9 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             if q.bare_levels and self.k.roles[role].levels == {}:
                 return self._no_levels(role, q)
             return self._role(q, role)
-        if term and not q.bare_levels:  # "what are the KMSAB competencies 1-5?": the lines that cite KMSAB
+        if term and not q.bare_levels and (not q.topics or q.topics == ["competencies"]):
+            # "what are the KMSAB competencies 1-5?": the lines that cite KMSAB (but "what values does ASC
+            # expect?" asks for the values, whatever ASC stands for)
             return self._glossary(term)
         if q.topic in ("values", "competencies", "special_conditions") and not q.bare_levels:
             return self._across_roles(q, list(self.k.roles))
@@ -669,6 +672,16 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                                           c.source.document_id))
             self._mention_cache[entry.term] = found
         return found
+
+    @staticmethod
+    def _to_a_role(q: Query) -> bool:
+        """"Progress to senior", "become a team manager": a role named right after the verb (not "become a better
+        social worker", which is about developing)."""
+        for m in _TO_A_ROLE.finditer(q.lower):
+            if any(0 <= p - m.end() <= 6 for _r, p in q.mentions) and not re.match(
+                    r"\s*(?:an?\s+|the\s+)?(?:better|good|great|more|confident|effective)\b", q.lower[m.end():]):
+                return True
+        return False
 
     def _mentioned_at_level(self, role: str, level: str, topics: list[str]) -> list[Criterion]:
         """A level's lines, in any section, that use the word of a section it does not have."""

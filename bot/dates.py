@@ -56,9 +56,6 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
             year = int(m.group(3))
             year += 2000 if year < 100 else 0
             return date(year, int(m.group(2)), int(m.group(1)))
-        m = re.search(r"\b(\d{1,2})/(\d{1,2})\b(?![/.]\d)", s)  # "5/1": 5 January, this year or the next
-        if m:
-            return _with_year(int(m.group(1)), int(m.group(2)), None, today, prefer_future, prefer_past, after_today)
         m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:,?\s+(\d{{4}}))?", s)
         if m:
             return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"],
@@ -70,6 +67,13 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         m = re.search(rf"\b{_MONTH}\s+(\d{{4}})\b", s)
         if m:
             return date(int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
+        # "5/1" or "05.01": 5 January, this year or the next; after the month names ("since January 2024, part
+        # time 3/5 days" starts in January), and never a fraction of something ("3/5 days")
+        m = re.search(r"\b(\d{1,2})/(\d{1,2})\b(?![/.]\d)(?!\s*(?:days?|weeks?|hours?|of|time)\b)"
+                      r"|\b(\d{2})\.(\d{2})\b(?!\.\d)", s)
+        if m:
+            day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            return _with_year(int(day), int(month), None, today, prefer_future, prefer_past, after_today)
         m = re.fullmatch(rf"\s*(?:in\s+|since\s+|from\s+)?(?:(last|this)\s+)?{_MONTH}\s*[.!]?\s*", s)
         if m and prefer_past:
             month = MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"]
@@ -100,9 +104,9 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
         return today + timedelta(days=1)
     if re.search(r"\byesterday\b", s):
         return today - timedelta(days=1)
-    if re.search(r"\blast month\b", s):  # a start: the month, from its 1st (as "March" is)
+    if prefer_past and re.search(r"\blast month\b", s):  # a start: the month, from its 1st (as "March" is)
         return add_months(today.replace(day=1), -1)
-    if re.search(r"\b(?:this|earlier this) month\b", s):
+    if prefer_past and re.search(r"\b(?:this|earlier this) month\b", s):
         return today.replace(day=1)
     m = re.search(rf"\bin\s+{_COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
     if m:

@@ -511,3 +511,12 @@ def test_a_day_and_month_without_a_year():
 def test_a_date_after_today_is_after_today(text, today):
     out = parse_date(text, today=today, after_today=True)
     assert out is None or out > today
+
+
+def test_dates_from_the_review():
+    thursday = date(2026, 11, 26)
+    assert parse_date("since January 2024, part time 3/5 days", today=thursday, prefer_past=True) == date(2024, 1, 1)
+    assert parse_date("sometime later this month", today=thursday, prefer_future=True) is None  # not the 1st
+    assert parse_date("last month", today=thursday, prefer_past=True) == date(2026, 10, 1)
+    assert parse_date("05.01", today=thursday, after_today=True) == date(2027, 1, 5)
+    assert parse_date("1.5", today=thursday) is None  # a number, not a date

@@ -96,6 +96,16 @@ class Turn:
     save: bool = True
 
 
+def _about_framework(text: str) -> bool:
+    """A question about the framework (a level, a role, a topic it covers, an abbreviation): answered, not kept as
+    a check-in answer. "Can we talk about my caseload?" at "what would you like to discuss?" is an answer."""
+    from bot.answers.questions import parse
+
+    q = parse(text)
+    return bool(q.roles or q.levels or q.unknown_codes or q.topics or q.glossary_hint or q.pcf_domain
+                or q.comparison or q.next_step)
+
+
 class DialogRunner:
     """Runs guided dialogs for every channel. Thread-safe; many runners may share one store."""
 
@@ -424,7 +434,7 @@ class DialogRunner:
         ("what does AMHP stand for?") is answered as one and the step asked again; a message that is exactly a
         dialog command ("assess me", "prepare for supervision") is not saved. None: the text is the answer."""
         s = tidy(text)
-        if s.endswith("?") and (len(s.split()) >= 3 or looks_like_request(s.rstrip("?"))):
+        if s.endswith("?") and (len(s.split()) >= 3 or looks_like_request(s.rstrip("?"))) and _about_framework(text):
             where = self._where(ctx, flow, state)
             return Turn(Aside([self._question(ctx, flow, state, [Block(
                 title=f"{where} is still open" + self._at(flow, state) + ".",

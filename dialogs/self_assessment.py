@@ -352,12 +352,12 @@ class SelfAssessment(Flow):
             note: str | None = None
             if ans.value in ratings:
                 value = ans.value
-            elif undecided(ans.text):  # "I have to think about it": not a rating, and nothing is recorded
-                raise NotUnderstood("That's fine: there's no need to decide now. Say “skip” to leave this one "
-                                    "out, “Not sure” to put it on the list for supervision, or “pause” to carry "
-                                    "on later (your answers are kept).", caught=True)
             else:
                 value, note = rating_with_note(ans.text)  # "Partly: co-chaired only" keeps its note
+                if value is None and undecided(ans.text):  # "I have to think about it": nothing is recorded
+                    raise NotUnderstood("That's fine: there's no need to decide now. Say “skip” to leave this one "
+                                        "out, “Not sure” to put it on the list for supervision, or “pause” to "
+                                        "carry on later (your answers are kept).", caught=True)
             if value not in ratings:
                 raise NotUnderstood("Please choose Met, Partly, Not yet or Not sure (or say skip, back, pause or "
                                     "help).")

@@ -28,11 +28,7 @@ GLOBAL_WORDS: dict[str, tuple[str, ...]] = {
              "skip note", "no note", "skip for now"),
     "pause": ("pause", "stop", "later", "not now", "hold on", "continue later", "carry on later", "save for later",
               "take a break", "brb", "pause this", "stop for now", "pause it", "finish later", "do this later",
-              "i'll finish later", "save and pause", "pause for now",
-              # leaving, not rating: "I have to go" read as "I have" was once recorded as Met
-              "i have to go", "i've got to go", "i have got to go", "got to go", "gotta go", "i need to go",
-              "need to go", "have to go", "i must go", "i have to leave", "i need to leave", "i've got to run",
-              "got to run", "gotta run", "i have to run", "i'll come back to this later", "back later"),
+              "i'll finish later", "save and pause", "pause for now"),
     "cancel": ("cancel", "quit", "exit", "abandon", "forget it", "cancel this", "never mind", "nevermind", "abort",
                "cancel it", "stop this", "i want to stop", "discard", "cancel the assessment", "cancel assessment",
                "cancel check-in", "cancel checkin", "cancel the check-in"),
@@ -136,12 +132,21 @@ _EXPLAIN = re.compile(
     r"|(?:i'?m )?not sure what (?:this|that|it) means|meaning|unclear|not clear|what do you mean)\s*\??")
 
 
+# Leaving, not rating ("I have to go" read as "I have" was once recorded as Met): a pause. Matched exactly, never
+# typo-corrected: "need to do", "have a go" and "I need to grow" are one letter away.
+_LEAVING = frozenset(("i have to go", "i've got to go", "i have got to go", "got to go", "gotta go", "i need to go",
+                      "need to go", "have to go", "i must go", "i have to leave", "i need to leave", "i've got to run",
+                      "got to run", "gotta run", "i have to run", "i'll come back to this later", "back later"))
+
+
 def global_word(text: str) -> str | None:
     """help / back / skip / skip_category / pause / cancel / resume, or None."""
+    s = tidy(text)
+    if s.rstrip(".!") in _LEAVING:
+        return "pause"
     key = match_phrase(text, GLOBAL_WORDS)
     if key:
         return key
-    s = tidy(text)
     if re.fullmatch(r"skip (?:the )?(?:rest of )?(?:this |the )?(?:whole )?(?:category|section|lot)", s):
         return "skip_category"
     if len(s.split()) <= 4 and re.search(r"\bhelp\b", s) and not re.search(r"\bhelp(?:ed|ing|s)\b", s):
@@ -161,7 +166,8 @@ def _contains(s: str, phrase: str) -> bool:
 # everyday words there ("I have to go", "some of my cases"), and "fully" after a "not" means the opposite.
 _CONTAINED: dict[str, tuple[str, ...]] = {
     "met": ("met", "yes", "yeah", "yep", "yup", "fully met", "definitely", "absolutely", "achieved", "fully",
-            "completely", "✅", "✔", "👍", "💯"),
+            "completely", "no problem", "no problems", "no issues", "no issue", "no worries", "no doubt",
+            "✅", "✔", "👍", "💯"),
     "partly": ("partly", "partially", "partly met", "partially met", "mostly", "somewhat", "sort of", "kind of",
                "kinda", "in part", "getting there", "nearly", "almost", "not quite", "more or less", "to some extent",
                "some of it", "most of it", "working towards it", "working on it", "in progress", "halfway",
@@ -169,8 +175,8 @@ _CONTAINED: dict[str, tuple[str, ...]] = {
     "not_yet": ("not yet", "no", "nope", "nah", "not really", "not met", "not at all", "haven't", "have not",
                 "never", "not so far", "❌", "👎"),
 }
-_NEGATOR = (r"(?:\b(?:not|never|no|nor|hardly|barely|cannot|dont|havent|hasnt|didnt|wouldnt|cant|couldnt|isnt|"
-            r"arent|wasnt|wont|doesnt|shouldnt)\b|n't\b)")
+_NEGATOR = (r"(?:\b(?:not|never|no(?!\s+(?:problems?|issues?|worries|doubts?|question))|nor|hardly|barely|"
+            r"cannot|dont|havent|hasnt|didnt|wouldnt|cant|couldnt|isnt|arent|wasnt|wont|doesnt|shouldnt)\b|n't\b)")
 # "not fully", "haven't fully met it", "I wouldn't say completely", "not 100%": met in part
 _NOT_FULLY = re.compile(
     _NEGATOR + r"(?:\s+\S+){0,3}?\s+(?:fully|completely|entirely|totally|wholly|quite|all\b|always|"
@@ -283,8 +289,16 @@ def rating_with_note(text: str) -> tuple[str | None, str | None]:
             elif rest_rating and len(words) <= 3:
                 pass  # "yes, partly", "met - not 100%", "no, not really": the rest changes the rating
             elif head_rating == "met" and _CONTRAST.match(rest):
-                said = rating(raw)  # "met, but not the AMHP part" is Partly; "met, but…" alone is not plainly Met
-                return (said if said != "met" else None), None
+                said = rating(raw)  # "met, but not the AMHP part" is Partly
+                if said not in (None, "met"):
+                    return said, None
+                # "yes, but my evidence is from my last job": Met, the rest its note; "met but I still need the
+                # certificate" is not plainly Met: asked again
+                after = _CONTRAST.sub("", rest, count=1).strip(" ,.")
+                if re.search(r"\b(?:need|needs|still|missing|waiting|yet|except|apart|only|not)\b|n't\b", after,
+                             re.I):
+                    return None, None
+                return head_rating, (after if len(after.split()) >= 2 else None)
             elif rest.endswith("?"):
                 return head_rating, None  # "Not sure, what is MCA?": a question is not a note of evidence
             else:
@@ -316,7 +330,9 @@ def looks_like_request(text: str) -> bool:
 _LEVEL = r"(?:(?:the |my )?next level|level [abc]|[a-z]{2,3} ?-? ?\d{1,2} ?-? ?[abc]?)"
 _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
     ("self_assessment",
-     r"assess me|assess myself|rate myself|(?:(?:start|begin|do|run|open|new)\s+)?(?:(?:a|an|my|the|another)\s+)?"
+     # "my self-assessment" alone is a thing to discuss, not a command; "start my self-assessment" is one
+     r"assess me|assess myself|rate myself|(?:(?:start|begin|do|run|open|new)\s+(?:(?:a|an|my|the|another)\s+)?|"
+     r"(?:a|an|the|another)\s+)?"
      r"(?:new\s+)?(?:self[- ]?assessment|assessment|self[- ]?assess)(?:\s+(?:for|against|on)\s+" + _LEVEL + r")?"),
     ("checkin",
      r"(?:(?:start|begin|do|run|open|new)\s+)?(?:(?:a|an|my|the)\s+)?(?:supervision\s+)?check[- ]?in|"

@@ -861,3 +861,39 @@ def test_level_statements_that_carry_a_question_or_a_move(services):
     chat.press("No")
     assert "“SW2B since April 2025”" in chat.say("help")
     assert "I couldn't read “2 years” as a date" in FakeChannel(services, user="u2").say("I'm SW2B since 2 years")
+
+
+def test_check_in_answers_phrased_as_questions_or_naming_a_self_assessment_are_kept(services):
+    chat = FakeChannel(services)
+    chat.say("check-in")
+    chat.say("Can we talk about my caseload?")  # an answer to "what has gone well?"... kept as said
+    chat.say("my self-assessment")
+    assert chat.say("what does AMHP stand for?").startswith("AMHP: Approved Mental Health Professional")
+    state = services.store.load_dialog(KEY)[0]
+    assert list(state["data"]["answers"].values())[:2] == ["Can we talk about my caseload?", "my self-assessment"]
+
+
+def test_asking_to_see_the_check_in_questions_starts_a_check_in(services):
+    assert FakeChannel(services).say("Can you show me the check-in questions first?").startswith("1 of 5")
+
+
+@pytest.mark.parametrize(("said", "rating", "note"), [
+    ("No problem, I do this all the time", "met", "I do this all the time"),
+    ("No issues, fully met", "met", None),
+    ("Yes, but my evidence is from my last job", "met", "my evidence is from my last job"),
+    ("Not yet - haven't decided which course to do", "not_yet", "haven't decided which course to do"),
+])
+def test_ratings_from_the_review(services, said, rating, note):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW2C")
+    chat.say(said)
+    state = services.store.load_dialog(KEY)[0]
+    answer = next(iter(state["data"]["answers"].values()))
+    assert (answer.get("rating"), answer.get("evidence")) == (rating, note)
+
+
+@pytest.mark.parametrize("said", ["need to do", "have a go", "I need to grow"])
+def test_words_close_to_leaving_phrases_do_not_pause(services, said):
+    from dialogs.words import global_word
+
+    assert global_word(said) is None

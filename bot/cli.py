@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         for p in exc.problems:
             print(f"  {p}", file=sys.stderr)
         return 1
+    except KeyError:
+        raise  # a bug, not a bad argument: keep its traceback
     except (ValueError, LookupError) as exc:  # a bad argument, an unknown person or record: said, not a traceback
         print(f"careerbot: {exc}", file=sys.stderr)
         return 2

@@ -133,7 +133,11 @@ class PersonView:
         ordered = sorted(reports, key=lambda p: (p.display_name or p.id).lower())
         choices = [Choice(f"About {r.display_name or r.id}", {"action": REPORT_ACTION, "person_id": r.id})
                    for r in ordered[:5] if len(reports) > 1 or named is None]
-        return Reply(title=title, blocks=[Block(bullets=bullets)], choices=choices,
+        blocks = [Block(bullets=bullets)]
+        if len(choices) < len(reports) and choices:
+            blocks.append(Block(text="For anyone else, ask by name, for example “what does "
+                                     f"{(ordered[-1].display_name or ordered[-1].id).split()[0]} need?”."))
+        return Reply(title=title, blocks=blocks, choices=choices,
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
     def report(self, manager: Person, r: Person) -> Reply:

@@ -1049,3 +1049,15 @@ def test_becoming_a_better_social_worker_is_about_developing(engine):
 @pytest.mark.parametrize("text", ["\u200b" * 4100, " " * 4100 + "x", "\x00" * 5000])
 def test_long_blank_or_invisible_text_is_answered_not_a_crash(engine, text):
     assert ask(engine, text)["text"]
+
+
+@pytest.mark.parametrize(("question", "quoted"), [
+    ("is stepping up paid?", "(unpaid)"),
+    ("is acting up paid more?", "(paid)"),
+    ("does the council pay for my AMHP training?", "Where possible, we will support individuals"),
+    ("can I do a secondment to another council?", "can also be an external organisation"),
+])
+def test_what_the_guide_says_beside_what_it_does_not_cover(engine, question, quoted):
+    result = ask(engine, question)
+    assert result["text"].startswith("The framework does not cover") and quoted in result["text"]
+    assert "document 003" in " ".join(result["sources"])

@@ -20,6 +20,10 @@ from bot.answers.shared import (
 )
 from bot.conversation import Block, Choice, Reply
 
+# The guide's development routes, as a question and the guide name them ("stepping up", "a secondment")
+_DEVELOPMENT_WORDS = re.compile(r"\bstepping up\b|\bstep up\b|\bacting up\b|\bact up\b|\bsecondments?\b")
+_TRAINING_WORDS = re.compile(r"\btraining\b|\bcourses?\b|\bqualifications?\b|\bamhp\b|\bbia\b|"
+                             r"\bpractice educator\b|\bstud(?:y|ying)\b")
 
 class BeyondReplies:
     """Replies for questions the framework does not answer directly."""
@@ -326,7 +330,7 @@ class BeyondReplies:
         reply.meta.update(role=self._public_role(roles[0]) if roles else None, level=None, topic="out_of_scope")
         return reply
 
-    def _out_of_scope(self, q: Query, ctx: Context) -> Reply:
+    def _out_of_scope(self, q: Query, ctx: Context) -> Reply:  # noqa: C901 - one reply, several related finds
         what = OUT_OF_SCOPE_WHAT[q.out_of_scope or "pay"]
         roles = [r for r in q.roles if r in self.k.roles] or ([ctx.role] if ctx.role else [])
         blocks = [
@@ -368,6 +372,19 @@ class BeyondReplies:
             blocks.append(Block(text="For each level it does set out the evidence to bring and the time in level "
                                      "it asks for: ask me “what evidence for SW3B?” or “how long before I can go "
                                      "for SW2B?”."))
+        if not related and (_DEVELOPMENT_WORDS.search(q.lower) or _TRAINING_WORDS.search(q.lower)):
+            # "is stepping up paid?", "will the council pay for my AMHP training?", "a secondment to another
+            # council?": the guide's own line on that route says something (unpaid; external; support where possible)
+            def routes(text: str) -> set[str]:
+                return {w.rstrip("s").replace("stepping", "step").replace("acting", "act")
+                        for w in _DEVELOPMENT_WORDS.findall(text.lower())}
+
+            asked = routes(q.lower)
+            related = [c for c in self.k.guidance() if asked & routes(c.text)]
+            if _TRAINING_WORDS.search(q.lower):
+                related += [c for c in self.k.guidance() if "working towards relevant qualifications" in c.text]
+            if related:
+                blocks.append(Block(title="What the guide does say", bullets=[c.text for c in related[:3]]))
         choices = [self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]]
         if q.out_of_scope == "supervision":
             choices.append(self.ask_choice("Prepare for supervision", "how do I prepare for supervision?"))

@@ -114,6 +114,10 @@ _HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |pl
                     r"(?:human|person|people|someone|somebody|member of staff)"
                     r"(?:\s+(?:please|instead|now|about (?:this|it|my (?:level|progression|career))))?\s*[?.!]*\s*$",
                     re.I)
+# "Is GDPR knowledge needed for team managers?": a question about what a role asks, not about careerbot's privacy
+_ABOUT_A_ROLE = re.compile(r"\b(?:knowledge|understanding|training|needed|required|requirement)\b.*\b(?:for|at|as)\s+"
+                           r"(?:an?\s+|the\s+)?(?:sw\d|sco|kr\d|po\d|team managers?|senior|social (?:care )?workers?|"
+                           r"social care officers?|level)", re.I)
 # "Is this confidential?", "can my manager see my self-assessment?", "how do I delete my data?"
 _PRIVACY = re.compile(
     r"\b(?:confidential|privacy|gdpr|data protection|who (?:can|will|could|else can) (?:see|read|access)|"
@@ -347,7 +351,7 @@ class Router:
 
     def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
         """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
-        if text and self.dialogs is not None and _PRIVACY.search(text):
+        if text and self.dialogs is not None and _PRIVACY.search(text) and not _ABOUT_A_ROLE.search(text):
             return [self._privacy_help()]
         if self.dialogs is not None:
             from dialogs import detect_start

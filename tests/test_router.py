@@ -897,3 +897,14 @@ def test_words_close_to_leaving_phrases_do_not_pause(services, said):
     from dialogs.words import global_word
 
     assert global_word(said) is None
+
+
+def test_gdpr_knowledge_for_a_role_is_a_framework_question_not_the_privacy_notice(services):
+    chat = FakeChannel(services)
+    assert not chat.say("is GDPR knowledge needed for team managers?").startswith("Your self-assessments")
+    assert chat.say("is this GDPR compliant?").startswith("Your self-assessments and check-ins are private")
+
+
+def test_the_date_of_a_framework_document(services):
+    text = FakeChannel(services).say("what date is the social care officer framework?")
+    assert text.startswith("The framework documents I answer from") and "October 2024" in text

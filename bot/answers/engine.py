@@ -85,7 +85,9 @@ def clean_question(text: str) -> tuple[str, bool]:
 # "When was the framework written?", "where does your information come from?": the documents themselves
 _ABOUT_THE_DOCUMENTS = re.compile(
     r"\bwhen (?:was|were|did) (?:the |this |these |your |it )?(?:career progression )?(?:framework|guide|documents?|"
-    r"information|info|bot|it)\b(?! i\b)|\bwho (?:wrote|made|created|owns|publishe[sd]|writes|produced)\b"
+    r"information|info|bot|it)\b(?! i\b)|\bwhat (?:date|year|version) (?:is|was|are|were) (?:the |this |that )?"
+    r"[\w' ]{0,40}(?:framework|guide|documents?|profile|job description)\b"
+    r"|\bwho (?:wrote|made|created|owns|publishe[sd]|writes|produced)\b"
     r"|\bhow (?:old|up to date|recent|current) (?:is|are)\b|\b(?:latest|current|newest|most recent) version\b"
     r"|\blast (?:updated|reviewed)\b|\byour sources\b|\bwhere do you get\b"
     r"|\b(?:what|which) (?:documents|sources|files|frameworks|version|edition) (?:do|does|are|is) (?:you|careerbot|"

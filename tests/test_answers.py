@@ -1061,3 +1061,15 @@ def test_what_the_guide_says_beside_what_it_does_not_cover(engine, question, quo
     result = ask(engine, question)
     assert result["text"].startswith("The framework does not cover") and quoted in result["text"]
     assert "document 003" in " ".join(result["sources"])
+
+
+def test_kent_yes_no_questions_are_answered_from_the_kent_posts(engine):
+    text = ask(engine, "does Kent require MCA training?")["text"]
+    assert "having undertaken Mental Capacity Act training" in text and "Directorate:" not in text
+    text = ask(engine, "do Kent social workers need a driving licence?")["text"]
+    assert text.startswith("The framework doesn't mention “driving” or “licence” for the Kent posts")
+
+
+def test_a_small_level_letter_ending_the_question_is_the_level_asked_for(engine):
+    assert ask(engine, "i'm a snr sw at level b, what do i need for c?")["text"].startswith(
+        "What the framework asks for SW3C")

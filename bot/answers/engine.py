@@ -326,6 +326,14 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if q.kent and not levels and not any(r in self._kent_roles for r in roles):
             # "Kent social worker requirements": the Kent posts, not Medway's Social Worker (SW2)
             roles = list(self._kent_roles)
+            if len(roles) > 1 and _YES_NO.match(q.lower) and not q.topics:
+                # "does Kent require MCA training?": what the Kent posts say about it, not their overviews
+                found = [r for r in (self._role_hits(q, role) for role in roles) if r is not None]
+                if found:
+                    return self._merged(found)
+                said = self._said_elsewhere(q, roles[0], None, where="the Kent posts")
+                if said is not None:
+                    return said
             if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
                 return self._across_roles(q, roles)
         follow = self._follow_up(q, roles, levels, ctx)
@@ -674,6 +682,17 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                                           c.source.document_id))
             self._mention_cache[entry.term] = found
         return found
+
+    @staticmethod
+    def _merged(replies: list[Reply]) -> Reply:
+        """Several roles' answers to one question as one reply (the first one's title)."""
+        first = replies[0]
+        for other in replies[1:]:
+            first.blocks += other.blocks
+            first.sources = list(dict.fromkeys(first.sources + other.sources))
+            first.choices += [c for c in other.choices if c.label not in {x.label for x in first.choices}]
+        first.title = "What the Kent posts say about this" if len(replies) > 1 else first.title
+        return first
 
     @staticmethod
     def _to_a_role(q: Query) -> bool:
@@ -1247,7 +1266,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         return any(c.is_comment and any(w in c.text.lower() for w in words)
                    for c in self.k.find(role=role, level=level))
 
-    def _said_elsewhere(self, q: Query, role: str, level: str | None) -> Reply | None:
+    def _said_elsewhere(self, q: Query, role: str, level: str | None, *, where: str | None = None) -> Reply | None:
         """"Do I need a driving licence for SW2?": the Social Worker documents never mention driving. Say so, and
         quote where the framework does (the SCO table, the PO3 post), so nobody reads one role's rule as another's."""
         content = [t for t in terms(self._expand_terms(" ".join(self._content_words(q, role))))
@@ -1260,7 +1279,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return None
         typed = [w for w in re.findall(r"[a-z0-9]+", q.lower) if terms(w) and terms(w)[0] in absent]
         shown = " or ".join(f"“{w}”" for w in dict.fromkeys(typed)) or "this"
-        where = self.k.code(role, level) if level else self._role_name(role)
+        where = where or (self.k.code(role, level) if level else self._role_name(role))
         elsewhere = [self.retriever.criteria[i] for t in absent for i in sorted(self.retriever.postings.get(t, ()))]
         elsewhere = [c for c in dict.fromkeys(elsewhere) if c.role and not c.is_comment and c.variant is None]
         if not elsewhere:
@@ -1305,7 +1324,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             info = self.k.roles[role]
             # "ASYE" names SW2A in ROLE_NAMES but is also what a post may ask for ("does KR9 require the ASYE?")
             names = [n for n in ROLE_NAMES if n != "asye"]
-            words = frozenset(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *names])))
+            words = frozenset(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *names,
+                                              *info.organisations, "kent", "medway"])))
             self._role_words_cache[role] = words
         return words
 

@@ -172,12 +172,15 @@ def find_level_words(text: str) -> list[tuple[str, int]]:
 # "what I need to do to get to c": a small b or c after a verb of moving up is a level too ("a" is not: an article)
 _SMALL_LEVEL_AFTER_MOVE = re.compile(
     r"(?i:\bget\s+to|\bgo\s+(?:up\s+)?to|\bmove\s+(?:up\s+)?to|\bprogress\s+to|\breach|\bstep\s+up\s+to)\s+"
-    r"(?P<l>[bc])(?![A-Za-z0-9'])")
+    r"(?P<l>[bc])(?![A-Za-z0-9'])"
+    # "what do i need for c?": a small b or c ending the question after "for"
+    r"|(?i:\bneed\s+for|\bask\s+for|\brequired\s+for|\bneeded\s+for)\s+(?:level\s+)?(?P<l2>[bc])\s*[?.!]*\s*$")
 
 
 def level_after_to(typed: str) -> list[tuple[str, int]]:
     """Bare capital letters after 'to'/'for' in the text as typed ('before I can go to B'), and a small b or c
     after a verb of moving up ('to get to c')."""
     found = [(m.group("l"), m.start("l")) for m in _LEVEL_AFTER_TO.finditer(typed)]
-    found += [(m.group("l").upper(), m.start("l")) for m in _SMALL_LEVEL_AFTER_MOVE.finditer(typed)]
+    found += [((m.group("l") or m.group("l2")).upper(), m.start("l") if m.group("l") else m.start("l2"))
+              for m in _SMALL_LEVEL_AFTER_MOVE.finditer(typed)]
     return found

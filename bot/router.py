@@ -247,7 +247,8 @@ class Router:
         self.dialogs = dialogs
         self.clock = clock or (lambda: datetime.now(UTC))
         self.people = PersonView(knowledge=knowledge, engine=engine, store=store, today=self._today)
-        self._recent: OrderedDict[str, tuple[tuple[str | None, str | None, str | None], float]] = OrderedDict()
+        self._recent: OrderedDict[str, tuple[tuple[str | None, str | None, str | None, str | None], float]] = (
+            OrderedDict())
         self._recent_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------
@@ -452,10 +453,11 @@ class Router:
                 role, level = q.levels[0][0], q.levels[0][1]
         last = self._last_answer(key)
         reply = self.engine.answer(text, context=Context(role=role, level=level, last_role=last[0],
-                                                         last_level=last[1], last_topic=last[2]))
+                                                         last_level=last[1], last_topic=last[2],
+                                                         last_variant=last[3]))
         if key and reply.status == "answered" and (reply.meta.get("role") or reply.meta.get("topic") == "pcf_domain"):
             self._remember_answer(key, (reply.meta.get("role") or "PCF", reply.meta.get("level"),
-                                        reply.meta.get("topic")))
+                                        reply.meta.get("topic"), reply.meta.get("variant")))
         # "I've been SW2A for 18 months, can I apply for B?": the time they said, worked out, before the rule
         stated = self._stated_start(text, person, reply) if reply.meta.get("topic") == "time_in_level" else None
         if stated is not None:
@@ -492,17 +494,17 @@ class Router:
         result = assess(self.k, level_code=code, since=since, today=today)
         return Block(title=f"From what you said: {code} since {format_uk(since)}", text=result.status())
 
-    def _last_answer(self, key: str | None) -> tuple[str | None, str | None, str | None]:
+    def _last_answer(self, key: str | None) -> tuple[str | None, str | None, str | None, str | None]:
         """What this conversation's last answer was about, if it was recent: follow-ups ("what about C?") lean on
         it. Kept in memory only: after a restart, or on another replica, a follow-up is read on its own (and
         the person's recorded level still fills gaps), which costs a clarifying question, never a wrong answer."""
         with self._recent_lock:
             entry = self._recent.get(key) if key else None
         if entry is None or time.monotonic() - entry[1] > FOLLOW_UP_SECONDS:
-            return None, None, None
+            return None, None, None, None
         return entry[0]
 
-    def _remember_answer(self, key: str, about: tuple[str | None, str | None, str | None]) -> None:
+    def _remember_answer(self, key: str, about: tuple[str | None, str | None, str | None, str | None]) -> None:
         with self._recent_lock:
             self._recent[key] = (about, time.monotonic())
             self._recent.move_to_end(key)

@@ -908,3 +908,16 @@ def test_gdpr_knowledge_for_a_role_is_a_framework_question_not_the_privacy_notic
 def test_the_date_of_a_framework_document(services):
     text = FakeChannel(services).say("what date is the social care officer framework?")
     assert text.startswith("The framework documents I answer from") and "October 2024" in text
+
+
+@pytest.mark.parametrize(("first", "then", "title"), [
+    ("deaf team SCO level A knowledge", "what about level C?",
+     "Knowledge: Social Care Officer, SCO 4C (Accomplished) – Deaf services"),
+    ("deaf services SCO B skills", "and safeguarding?", "Safeguarding: Social Care Officer, SCO 4B (Practising) – "
+                                                       "Deaf services"),
+    ("SCO B skills", "what about C?", "Skills: Social Care Officer, SCO 4C (Accomplished)\n"),
+])
+def test_a_follow_up_stays_in_the_same_table(services, first, then, title):
+    chat = FakeChannel(services)
+    chat.say(first)
+    assert chat.say(then).startswith(title)

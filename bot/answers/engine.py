@@ -220,7 +220,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         so recent ones are kept: people ask the same few questions again and again."""
         # Most answers do not depend on the conversation's last answer: those are kept under the context
         # without it, so a follow-up context does not cost every later question its cached answer.
-        plain = replace(context, last_role=None, last_level=None, last_topic=None) if context else None
+        plain = replace(context, last_role=None, last_level=None, last_topic=None,
+                        last_variant=None) if context else None
         keys = [(question, plain, False), (question, context, True)]  # True: an answer that may be a follow-up
         cached = None
         with self._cache_lock:
@@ -249,6 +250,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             try:
                 followable = self._followable(q)
                 reply = self._route(q, context)
+                if q.variant:  # the table answered from, for a follow-up ("what about level C?")
+                    reply.meta.setdefault("variant", q.variant)
                 if followable:  # its answer may depend on the conversation's last one: cached with it
                     reply.meta["follow_up"] = True
                 degree = _HIGHER_DEGREE.search(q.lower)
@@ -793,6 +796,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if not role or role not in self.k.roles or not self._followable(q):
             return None
         lead = _FOLLOW_UP_LEAD.match(q.lower)
+        if ctx.last_variant and not q.variant and not roles:
+            q.variant = ctx.last_variant  # "what about level C?" after the deaf services table: the same table
         if lead and not q.topics and _TIME_WORD.search(q.lower):
             q.topics.append("time_in_level")  # "and the time?" after the evidence for SW2C
         inherit_topic = ctx.last_topic in (*LEVEL_TOPICS, "evidence", "time_in_level", "overview")

@@ -18,6 +18,7 @@ class Context:
     last_role: str | None = None
     last_level: str | None = None
     last_topic: str | None = None
+    last_variant: str | None = None  # "Deaf services" when the last answer was from that table
 
 
 OUT_OF_SCOPE_WHAT = {

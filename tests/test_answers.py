@@ -1073,3 +1073,9 @@ def test_kent_yes_no_questions_are_answered_from_the_kent_posts(engine):
 def test_a_small_level_letter_ending_the_question_is_the_level_asked_for(engine):
     assert ask(engine, "i'm a snr sw at level b, what do i need for c?")["text"].startswith(
         "What the framework asks for SW3C")
+
+
+def test_a_subject_no_document_mentions_is_said_to_be_unmentioned(engine):
+    text = ask(engine, "do SCOs need to speak BSL?")["text"]
+    assert text.startswith("The framework documents don't mention “BSL”.")
+    assert "Fluency in English" not in text

@@ -1279,6 +1279,11 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         own = self._role_stems(role)
         if not content or any(_stem_in(t, own) for t in content):
             return None  # the role's documents do speak of it (or the question names nothing): answered elsewhere
+        nowhere = [w for w in self._content_words(q, role)
+                   if len(w) >= 3 and terms(w) and terms(w)[0] not in _FRAME_STEMS and not self.retriever.known(w)]
+        if nowhere:  # "do SCOs need to speak BSL?": no document says BSL at all (said back as typed)
+            return self._not_mentioned([m.group(0) if (m := re.search(rf"\b{re.escape(w)}\b", q.text, re.I)) else w
+                                        for w in nowhere])
         absent = [t for t in content if self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
         if not absent:
             return None

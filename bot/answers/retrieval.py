@@ -96,6 +96,10 @@ class Retriever:
                  if w not in STOPWORDS and w not in _NOT_A_SUBJECT and len(w) > 3 and not w.isdigit()]
         return [w for w in dict.fromkeys(words) if not self._expand(stem(w))]
 
+    def known(self, word: str) -> bool:
+        """Whether any document uses the word (or, for a longer word, one a typo away)."""
+        return bool(self._expand(stem(word.lower())))
+
     def coverage(self, query: str, hit: Hit) -> float:
         """The share of the query's terms that the hit's criterion contains (typos allowed)."""
         qterms = list(dict.fromkeys(terms(query)))

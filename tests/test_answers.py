@@ -1079,3 +1079,10 @@ def test_a_subject_no_document_mentions_is_said_to_be_unmentioned(engine):
     text = ask(engine, "do SCOs need to speak BSL?")["text"]
     assert text.startswith("The framework documents don't mention “BSL”.")
     assert "Fluency in English" not in text
+
+
+def test_which_pcf_level_a_post_asks_for_is_that_posts_own_line(engine):
+    text = ask(engine, "which PCF level is a KR10 expected to work at?")["text"]
+    assert "Competent to work at the Practitioner level of the Professional Capabilities Framework" in text
+    text = ask(engine, "which PCF level for SW3B")["text"]
+    assert "documents do not say which level of the PCF applies" in text

@@ -315,6 +315,18 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         if ctx.last_topic == "pcf_domain" and not q.topics and (m := _DOMAIN_FOLLOW.match(q.lower)):
             q.pcf_domain = int(m.group(1))
             q.topics.insert(0, "pcf_domain")
+        posts = [r for r in q.roles if r in self.k.roles and self.k.roles[r].kind == "role"]
+        if "pcf_domain" in q.topics and q.pcf_domain is None and len(posts) == 1:
+            # "which PCF level is a KR10 expected to work at?": what that post's documents say about the PCF
+            said = [c for c in self.k.find(role=posts[0]) if re.search(r"\bPCF\b|Professional Capabilit", c.text)]
+            if said:
+                return self._reply(title=f"What the {self._role_name(posts[0])} documents say about the PCF",
+                                   criteria=said, role=posts[0], level=None, topic="pcf_domain",
+                                   choices=[self.ask_choice("About the PCF", "what is the PCF experienced level?")])
+            reply = self._pcf(q)  # "which PCF level for SW3B?": not said; the appendix's level, with that caveat
+            reply.blocks.insert(0, Block(text=f"The {self._role_name(posts[0])} documents do not say which level of "
+                                              "the PCF applies. The framework's PCF appendix describes this level:"))
+            return reply
         if "pcf_domain" in q.topics and (q.pcf_domain is not None or not q.roles or "PCF" in q.roles
                                          or "experienced social worker" in q.lower):
             return self._pcf(q)

@@ -316,7 +316,8 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             q.pcf_domain = int(m.group(1))
             q.topics.insert(0, "pcf_domain")
         posts = [r for r in q.roles if r in self.k.roles and self.k.roles[r].kind == "role"]
-        if "pcf_domain" in q.topics and q.pcf_domain is None and len(posts) == 1:
+        if ("pcf_domain" in q.topics and q.pcf_domain is None and len(posts) == 1
+                and "experienced social worker" not in q.lower):  # that is the PCF level's own name
             # "which PCF level is a KR10 expected to work at?": what that post's documents say about the PCF
             said = [c for c in self.k.find(role=posts[0]) if re.search(r"\bPCF\b|Professional Capabilit", c.text)]
             if said:

@@ -1086,3 +1086,10 @@ def test_which_pcf_level_a_post_asks_for_is_that_posts_own_line(engine):
     assert "Competent to work at the Practitioner level of the Professional Capabilities Framework" in text
     text = ask(engine, "which PCF level for SW3B")["text"]
     assert "documents do not say which level of the PCF applies" in text
+
+
+def test_development_activities_are_the_guides_routes(engine):
+    text = ask(engine, "what development activities does the framework suggest?")["text"]
+    for route in ("On the job learning", "Learning from others", "Formal learning", "Stepping Up", "Acting Up",
+                  "Secondments"):
+        assert route in text

@@ -1535,6 +1535,9 @@ class AnswerEngine(TimingReplies, BeyondReplies):
 
     def _guidance(self, q: Query) -> Reply:
         guidance = self.k.guidance()
+        if "development" in q.topics:  # "what development activities does it suggest?": the routes, not how-to
+            guidance = [c for c in guidance if re.search(r"development|route", c.source.heading or "", re.I)] \
+                or guidance
         wanted = []
         for c in guidance:
             title = (c.title or "").lower()

@@ -187,6 +187,11 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
         "how do i progress",
         "how can i progress",
         "transferable skills",
+        "development activit",
+        "development opportunit",
+        "development options",
+        "ways to develop",
+        "learning opportunit",
     ),
     "guidance": (
         "purpose of the framework",

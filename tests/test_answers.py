@@ -1093,3 +1093,9 @@ def test_development_activities_are_the_guides_routes(engine):
     for route in ("On the job learning", "Learning from others", "Formal learning", "Stepping Up", "Acting Up",
                   "Secondments"):
         assert route in text
+
+
+def test_a_line_that_introduces_a_list_brings_its_items(engine):
+    text = ask(engine, "what teams does the children's senior social worker profile cover?")["text"]
+    assert "in the following teams:" in text
+    assert "Localities" in text and "MASH" in text and "Leaving Care" in text

@@ -204,6 +204,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
     def __init__(self, knowledge: Knowledge) -> None:
         self._mention_cache: dict[str, list[Criterion]] = {}
         self._role_stems_cache: dict[str, frozenset[str]] = {}
+        self._order: dict[str, int] | None = None  # criterion uid -> its place in the documents
         self.k = knowledge
         self.retriever = Retriever(knowledge)
         self._cache: OrderedDict[tuple[str, Context | None, bool], Reply] = OrderedDict()
@@ -1246,6 +1247,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return None
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
+        chosen = self._with_list_items(chosen)
         chosen.sort(key=lambda c: (c.level != level, c.level or "", c.variant != q.variant, c.topic))
         code = self.k.code(role, level)
         reply = self._reply(
@@ -1319,6 +1321,30 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                                      f"what do I need for {self.k.code(role, level) if level else role}")])
         reply.blocks.insert(0, Block(text=f"It is mentioned only for {', '.join(self._role_name(r) for r in roles)}:"))
         return reply
+
+    def _with_list_items(self, chosen: list[Criterion]) -> list[Criterion]:
+        """A line that introduces a list ("…in the following teams:") brings the list's items with it, in the
+        document's order: the lead-in alone answers nothing."""
+        if not any(c.text.rstrip().endswith(":") for c in chosen):
+            return chosen
+        if self._order is None:
+            self._order = {c.uid: i for i, c in enumerate(self.k.criteria)}
+        out: list[Criterion] = []
+        for c in chosen:
+            if c not in out:
+                out.append(c)
+            if not c.text.rstrip().endswith(":"):
+                continue
+            i = self._order.get(c.uid, -1) + 1
+            while 0 < i < len(self.k.criteria):
+                nxt = self.k.criteria[i]
+                if (nxt.role, nxt.level, nxt.topic, nxt.source.heading, nxt.variant) != (
+                        c.role, c.level, c.topic, c.source.heading, c.variant) or nxt.text.rstrip().endswith(":"):
+                    break
+                if nxt not in out:
+                    out.append(nxt)
+                i += 1
+        return out
 
     def _role_stems(self, role: str) -> frozenset[str]:
         """Every word stem in a role's criteria, worked out once per role."""
@@ -1400,6 +1426,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return None
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
+        chosen = self._with_list_items(chosen)
         return self._reply(
             title=f"What the framework says for {self._role_name(role)}",
             criteria=chosen,
@@ -1640,6 +1667,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             return self._not_mentioned(unknown)
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.45][:14]
+        chosen = self._with_list_items(chosen)
         roles_hit = list(dict.fromkeys(c.role for c in chosen))
 
         def key(c: Criterion) -> str:

@@ -1,4 +1,8 @@
-"""The answer engine: a question in, a neutral cited Reply out. Knows nothing of any chat platform."""
+"""The answer engine: a question in, a neutral cited Reply out. Knows nothing of any chat platform.
+
+Routing and the level and role answers are here; time in level is in timing.py, what the framework does not
+answer directly in beyond.py, terms and the PCF in terms.py, searching the criteria in search.py.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from bot.answers.beyond import BeyondReplies
-from bot.answers.levels import ROLE_NAMES
 from bot.answers.questions import KNOWN_LEVELS, ONE_LADDER, Query, parse
-from bot.answers.retrieval import Retriever, terms
+from bot.answers.retrieval import Retriever
+from bot.answers.search import SearchReplies
 from bot.answers.shared import (
     _CURRENT_BEFORE,
     _SKIP,
@@ -22,6 +26,7 @@ from bot.answers.shared import (
     _heading_with_group,
     _short,
 )
+from bot.answers.terms import TermReplies
 from bot.answers.timing import TimingReplies
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, TimeRule
@@ -47,12 +52,6 @@ TOPIC_TITLES = {
 ROLE_WIDE_TOPICS = ("overview", "duties", "values", "competencies", "special_conditions")
 MAX_BULLETS_BEFORE_ASKING = 40
 ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
-LEVEL_TOKEN = re.compile(
-    r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|senior|manag|develop|practis|accomplish|"
-    r"newly|qualifi|nqsw|grade|need|requir|level|year|y[12]|expect|everyth|give|show|"
-    r"tell|detail|list",
-    re.I,
-)
 GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|help|thanks|thank you|cheers|"
     r"what can you do|what do you do|who are you|what are you|are you (?:a bot|a robot|real|human|a person)|"
@@ -132,7 +131,6 @@ _TIME_WORD = re.compile(r"\b(?:the )?time\b|\bhow long\b")
 # "and 6?" after PCF domain 5
 _DOMAIN_FOLLOW = re.compile(r"^\s*(?:and|what about|how about)?\s*(?:domain\s*)?(\d{1,2})\s*[?.!]*\s*$")
 _YES_NO = re.compile(r"(?:do|does|is|are|will|would|must|should|can|have|has)\b")
-RARE_TERM_IDF = 4.4  # a word in at most about one criterion in sixty
 # "What do I need for SW3B and how long does it take?": requirements and time in one message
 _TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirements?|criteria)\b.*"
                        r"\b(?:and|also|plus)\b.*\bhow long\b|"
@@ -178,29 +176,9 @@ _OBJECT_OF = re.compile(r"\b(?:supervis\w*|manag(?:e|es|ing)|mentor\w*|line[- ]m
                         r"train(?:s|ing)?|teach\w*|support(?:s|ing)?|lead(?:s|ing)?)\s+(?:the\s+|new\s+|our\s+|"
                         r"newly qualified\s+|junior\s+|other\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
-# Abbreviations the documents never spell out beside them but write in full elsewhere (the glossary keeps
-# their meaning empty, so it is not asserted); search looks for the full words too
-_SEARCH_ALSO = {"ot": "occupational therapy", "ots": "occupational therapy"}
-# Words that frame a yes/no question rather than name its subject ("does SW2B have a safeguarding section?",
-# "does SW2C involve supervising SCOs?", "can an OT become a team manager?")
-_FRAME_STEMS = frozenset(terms(
-    "section sections part parts involve involves involved include includes included require requires expect "
-    "expected allow allowed able possible become becoming apply applying get getting go move moving progress "
-    "promoted promotion mean means count counts accept accepted okay ok eligible necessary essential needed "
-    "mandatory compulsory have having use used cover covered ask asks asked"))
 
 
-def _stem_in(stem: str, stems: frozenset[str]) -> bool:
-    """A stem, or one sharing its first six letters ("supervis" and "supervision"), is among the stems."""
-    return stem in stems or (len(stem) >= 6 and any(s[:6] == stem[:6] for s in stems if len(s) >= 6))
-
-
-_MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
-# Sections some roles have and others do not, and the word that shows a line elsewhere is about the same thing
-_SECTION_WORDS = {"safeguarding": "safeguard", "values": "values", "competencies": "competenc"}
-
-
-class AnswerEngine(TimingReplies, BeyondReplies):
+class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
     def __init__(self, knowledge: Knowledge) -> None:
         self._mention_cache: dict[str, list[Criterion]] = {}
         self._role_stems_cache: dict[str, frozenset[str]] = {}
@@ -457,21 +435,6 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         return self._free(q)
 
     # -- small helpers ---------------------------------------------------------------------------
-    def _asks_meaning(self, q: Query, term: str) -> bool:
-        """'What does AMHP stand for?', 'what is the ASYE?', 'DoLS?' — but not 'NQSW' alone (a level)."""
-        entry = self.k.glossary_entry(term)
-        names = [n.lower() for n in [term, *(entry.aliases if entry else []), *([entry.meaning] if entry and
-                                                                                 entry.meaning else [])]]
-        alt = "|".join(re.escape(n) for n in names)
-        if re.search(r"stand(?:s)? for|short for|\bmean(?:s|ing)?\b|acronym|abbreviation|\bdefin", q.lower):
-            return True
-        if re.fullmatch(rf"(?:what|who)(?:'s|s| is| are| was)\s+(?:an?\s+|the\s+)?(?:{alt})"
-                        r"(?:\s+(?:competency|competencies|safeguarding|framework|course|training|qualification|"
-                        r"award|role|board|policy|procedures|standards)){0,3}\s*\??", q.lower):
-            return True  # also "what's the KMSAB competency framework?", "what's a BIA course?"
-        if re.fullmatch(rf"(?:{alt})\s*\??", q.lower):
-            return not q.inferred_level and not q.levels
-        return False
 
     def _specific_topic(self, q: Query) -> bool:
         return any(t in q.topics for t in ("time_in_level", "evidence", "pcf_domain")) or q.comparison or q.next_step
@@ -612,104 +575,7 @@ class AnswerEngine(TimingReplies, BeyondReplies):
         reply.meta.update(role=self._public_role(role), level=None, topic="out_of_scope")
         return reply
 
-    # -- glossary ----------------------------------------------------------------------------------
-    def _build_glossary_terms(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for e in self.k.glossary:
-            for t in [e.term, *e.aliases]:
-                out[t.lower()] = e.term
-        return out
-
-    def _glossary_term(self, q: Query) -> str | None:
-        for token in re.findall(r"[A-Za-z0-9/&]+", q.text):
-            term = self._glossary_terms.get(token.lower())
-            if not term or term.lower() in {"sw2", "sw3", "sw4", "kr9", "kr10", "po3", "sco", "pcf", "sw"}:
-                continue
-            # Two-letter terms (IT, UK, OP, PE, OT...) are ordinary words in lower case: require capitals.
-            if len(token) <= 2 and token != token.upper():
-                continue
-            return term
-        if (
-            "pcf" in q.lower.split()
-            and q.glossary_hint
-            and not q.pcf_domain
-            and len(q.lower.split()) <= 5
-            and "level" not in q.lower
-            and "experienced" not in q.lower
-        ):
-            return self._glossary_terms.get("pcf")
-        return None
-
-    def _meaning_term(self, q: Query) -> str | None:
-        """The spelt-out form asked about: "what does 'Making Safeguarding Personal' mean?" -> MSP."""
-        for entry in self.k.glossary:
-            if entry.meaning and len(entry.meaning) > 8 and entry.meaning.lower() in q.lower:
-                return entry.term
-        return None
-
-    def _glossary(self, term: str, *, quotes: bool = True) -> Reply:
-        entry = self.k.glossary_entry(term)
-        assert entry is not None
-        blocks: list[Block] = []
-        sources: list[str] = []
-        if entry.meaning:
-            title = f"{entry.term}: {entry.meaning}"
-            if entry.document:
-                doc = self.k.documents.get(entry.document)
-                line = f", line {entry.line}" if entry.line else ""
-                sources.append(f"{doc.title if doc else 'Document'} (document {entry.document}){line}")
-        else:
-            title = f"{entry.term}: not spelled out in the framework"
-            blocks.append(
-                Block(
-                    text=f"The framework documents use “{entry.term}” but never say what it stands "
-                    "for, so I won't guess. Your manager or practice lead can tell you."
-                )
-            )
-        mentions = self._mentions(entry)
-        if mentions and quotes:  # "how do I become an AMHP?": the lines that use it, quoted
-            shown = mentions[:_MENTIONS_SHOWN]
-            more = len(mentions) - len(shown)
-            blocks.append(Block(text=f"Where the framework mentions {entry.term}"
-                                     + (f" (the first {len(shown)} of {len(mentions)} places):" if more else ":")))
-            found, _ = self._blocks(shown, key=self._where)
-            blocks += found
-            sources += self._sources(shown)
-        elif mentions:  # "what does AMHP stand for?": the meaning, and where to look
-            places = list(dict.fromkeys(self._where(c).split(" – ")[0] for c in mentions))
-            blocks.append(Block(text=f"The framework mentions {entry.term} at: {', '.join(places)}."))
-        reply = Reply(title=title, blocks=blocks, notes=[entry.note] if entry.note else [], sources=sources)
-        reply.meta.update(role=None, level=None, topic="glossary")
-        return reply
-
-    def _mentions(self, entry) -> list[Criterion]:
-        """The framework's own lines that use a term (or its spelt-out form), in role and level order: what
-        "how do I become an AMHP?" or "do I need to know MOSAIC?" is really after."""
-        found = self._mention_cache.get(entry.term)
-        if found is None:
-            words = [w for w in (entry.term, *entry.aliases, entry.meaning or "") if len(w) >= 2]
-            # short terms are ordinary words in lower case ("OT", "IT"): those must match in capitals
-            pattern = "|".join(re.escape(w) for w in words)
-            rx = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", 0 if len(entry.term) <= 3 else re.I)
-            # a level's own lines first, then role-wide ones, then reference frameworks (the PCF)
-            order = {r: i for i, r in enumerate(self.k.roles)}
-            found = sorted((c for c in self.k.criteria if c.role and rx.search(c.text)),
-                           key=lambda c: (self.k.roles[c.role].kind != "role" if c.role in self.k.roles else True,
-                                          not c.level, order.get(c.role, 99), c.level or "",
-                                          c.source.document_id))
-            self._mention_cache[entry.term] = found
-        return found
-
-    @staticmethod
-    def _merged(replies: list[Reply]) -> Reply:
-        """Several roles' answers to one question as one reply (the first one's title)."""
-        first = replies[0]
-        for other in replies[1:]:
-            first.blocks += other.blocks
-            first.sources = list(dict.fromkeys(first.sources + other.sources))
-            first.choices += [c for c in other.choices if c.label not in {x.label for x in first.choices}]
-        first.title = "What the Kent posts say about this" if len(replies) > 1 else first.title
-        return first
+    # -- routing helpers (the glossary and the PCF are in terms.py, searching the criteria in search.py) ------
 
     @staticmethod
     def _to_a_role(q: Query) -> bool:
@@ -720,86 +586,6 @@ class AnswerEngine(TimingReplies, BeyondReplies):
                     r"\s*(?:an?\s+|the\s+)?(?:better|good|great|more|confident|effective)\b", q.lower[m.end():]):
                 return True
         return False
-
-    def _mentioned_at_level(self, role: str, level: str, topics: list[str]) -> list[Criterion]:
-        """A level's lines, in any section, that use the word of a section it does not have."""
-        stems = [_SECTION_WORDS[t] for t in topics if t in _SECTION_WORDS]
-        if not stems:
-            return []
-        rx = re.compile(r"\b(?:" + "|".join(stems) + ")", re.I)
-        return [c for c in self.k.find(role=role, level=level) if rx.search(c.text)]
-
-    def _where(self, c: Criterion) -> str:
-        """"SW3B – Evidence for progression to level SW3B – Qualifications": the level, then the heading."""
-        heading = re.sub(r"Level [ABC] \([A-Za-z]+\) – ", "", _heading_with_group(c))
-        if c.variant:
-            heading = heading.removeprefix(f"{c.variant} table – ")
-        if c.level:
-            code = self.k.code(c.role, c.level)
-            return f"{code} ({c.variant}) – {heading}" if c.variant else f"{code} – {heading}"
-        return f"{self._role_name(c.role)} – {heading}"
-
-    # -- PCF -----------------------------------------------------------------------------------------
-    def _pcf(self, q: Query) -> Reply:
-        pcf = [c for c in self.k.criteria if c.topic == "pcf_domain"]
-        if q.pcf_domain is not None:
-            items = [c for c in pcf if c.number == q.pcf_domain]
-            if not items:
-                numbers = sorted({c.number for c in pcf if c.number is not None})
-                reply = Reply(
-                    title=f"The PCF in the framework has no domain {q.pcf_domain}.",
-                    blocks=[Block(text=f"It has domains {numbers[0]} to {numbers[-1]}.")],
-                    status="not_in_framework",
-                )
-                reply.meta.update(role=None, level=None, topic="pcf_domain")
-                return reply
-            title = f"PCF domain {q.pcf_domain}: {items[0].title or ''}".strip()
-            return self._reply(
-                title=title,
-                criteria=items,
-                role=None,
-                level=None,
-                topic="pcf_domain",
-                key=lambda c: "At the Experienced Social Worker level:",
-            )
-        named = self._pcf_domain_by_name(q, pcf)
-        if named is not None:
-            return self._pcf(replace(q, pcf_domain=named))
-        # the level in general
-        overview = [c for c in self.k.criteria if c.role == "PCF" and c.topic == "overview"]
-        titles = OrderedDict()
-        for c in pcf:
-            titles.setdefault(c.number, c.title)
-        domain_block = Block(title="The nine domains", bullets=[f"{n}. {t}" for n, t in titles.items()])
-        info = self.k.roles.get("PCF")
-        return self._reply(
-            title=info.title if info else "Professional Capabilities Framework",
-            criteria=overview,
-            role=None,
-            level=None,
-            topic="pcf_domain",
-            extra_blocks=[domain_block],
-            choices=[
-                self.ask_choice(f"Domain {n}", f"what is PCF domain {n}") for n in list(titles)[:5] if n is not None
-            ],
-        )
-
-    def _pcf_domain_by_name(self, q: Query, pcf: list[Criterion]) -> int | None:
-        """'the knowledge domain', 'PCF values and ethics', 'professional leadership' -> the domain number."""
-        scores: dict[int, int] = {}
-        text = q.lower.replace("&", "and")
-        for c in pcf:
-            if c.number is None or not c.title or c.number in scores:
-                continue
-            words = [w for w in re.findall(r"[a-z]+", c.title.lower()) if w not in {"and", "of", "the"}]
-            found = [w for w in words if re.search(rf"\b{w}\b", text)]
-            if found:
-                scores[c.number] = sum(len(w) for w in found)
-        if not scores:
-            return None
-        top = max(scores.values())
-        winners = [n for n, sc in scores.items() if sc == top]
-        return winners[0] if len(winners) == 1 else None  # a word two domains share decides nothing
 
     def _follow_up(self, q: Query, roles: list[str], levels: list[tuple[str, str]],
                    ctx: Context) -> tuple[list[str], list[tuple[str, str]]] | None:
@@ -1215,226 +1001,6 @@ class AnswerEngine(TimingReplies, BeyondReplies):
             reply.sources = [f"{self.k.documents[d].title} (document {d})" for d in info.documents]
         return reply
 
-    def _expand_terms(self, text: str) -> str:
-        """Add the spelt-out form of abbreviations ('amhp' also searches 'Approved Mental Health Professional')."""
-        extra = []
-        for token in re.findall(r"[a-z0-9]+", text.lower()):
-            if token in _SEARCH_ALSO:
-                extra.append(_SEARCH_ALSO[token])
-                continue
-            term = self._glossary_terms.get(token)
-            entry = self.k.glossary_entry(term) if term else None
-            if entry and entry.meaning and len(token) > 2:
-                extra.append(entry.meaning)
-        return " ".join([text, *extra])
-
-    def _level_hits(self, q: Query, role: str, level: str) -> Reply | None:
-        """A specific question about a level ('do I need to be a practice educator for SW3C?')."""
-        content = self._content_words(q, role)
-        if not content:
-            return None
-        allowed = {lv for lv in self.k.roles[role].levels if lv <= level} | {None}
-        found = self._about_rare_terms(q, role, [
-            h for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}, limit=30)
-            if h.score >= 3.0
-        ])
-        hits = [h for h in found if h.criterion.level in allowed]
-        # "do I need to be a DSO for SW3B?": at SW3B only a reviewer's comment says DSO; SW3C asks for it
-        later = [h.criterion for h in found if h.criterion.level not in allowed and not h.criterion.is_comment]
-        if later and all(h.criterion.is_comment for h in hits):
-            return self._asked_later(role, level, later[:4])
-        if not hits:
-            return None
-        top = hits[0].score
-        chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
-        chosen = self._with_list_items(chosen)
-        chosen.sort(key=lambda c: (c.level != level, c.level or "", c.variant != q.variant, c.topic))
-        code = self.k.code(role, level)
-        reply = self._reply(
-            title=f"What the framework says on this for {code}",
-            criteria=chosen,
-            role=role,
-            level=level,
-            topic="search",
-            key=lambda c: (f"{self.k.code(role, c.level)} – " if c.level else "") + _heading_with_group(c),
-            choices=[
-                self.ask_choice(f"Everything for {code}", f"what do I need for {code}"),
-                *self._level_choices(role, level),
-            ],
-        )
-        if any(c.level != level for c in chosen):
-            reply.blocks.append(Block(text=f"Requirements of the levels below {code} also apply at {code}."))
-        return reply
-
-    def _asked_later(self, role: str, level: str, later: list[Criterion]) -> Reply:
-        code = self.k.code(role, level)
-        where = list(dict.fromkeys(self.k.code(role, c.level) for c in later))
-        reply = self._reply(
-            title=f"Not at {code}: the framework asks for this at {' and '.join(where)}",
-            criteria=later, role=role, level=level, topic="search",
-            key=lambda c: f"{self.k.code(role, c.level)} – {_heading_with_group(c)}",
-            choices=[self.ask_choice(f"Everything for {code}", f"what do I need for {code}"),
-                     *[self.ask_choice(f"What {w} needs", f"what do I need for {w}") for w in where[:2]]])
-        reply.blocks.insert(0, Block(text=f"Nothing in {code}'s requirements asks for it (a reviewer's comment in "
-                                          f"the table mentions it, which is not a requirement)."
-                                     if self._comment_mentions(role, level, later) else
-                                     f"Nothing in {code}'s requirements asks for it."))
-        return reply
-
-    def _comment_mentions(self, role: str, level: str, later: list[Criterion]) -> bool:
-        words = {w.lower() for c in later for w in re.findall(r"\b[A-Z]{2,}\b", c.text)}
-        return any(c.is_comment and any(w in c.text.lower() for w in words)
-                   for c in self.k.find(role=role, level=level))
-
-    def _said_elsewhere(self, q: Query, role: str, level: str | None, *, where: str | None = None) -> Reply | None:
-        """"Do I need a driving licence for SW2?": the Social Worker documents never mention driving. Say so, and
-        quote where the framework does (the SCO table, the PO3 post), so nobody reads one role's rule as another's."""
-        content = [t for t in terms(self._expand_terms(" ".join(self._content_words(q, role))))
-                   if t not in _FRAME_STEMS and len(t) >= 3 and not LEVEL_TOKEN.fullmatch(t)]
-        own = self._role_stems(role)
-        if not content or any(_stem_in(t, own) for t in content):
-            return None  # the role's documents do speak of it (or the question names nothing): answered elsewhere
-        nowhere = [w for w in self._content_words(q, role)
-                   if len(w) >= 3 and terms(w) and terms(w)[0] not in _FRAME_STEMS and not self.retriever.known(w)]
-        if nowhere:  # "do SCOs need to speak BSL?": no document says BSL at all (said back as typed)
-            return self._not_mentioned([m.group(0) if (m := re.search(rf"\b{re.escape(w)}\b", q.text, re.I)) else w
-                                        for w in nowhere])
-        absent = [t for t in content if self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
-        if not absent:
-            return None
-        typed = [w for w in re.findall(r"[a-z0-9]+", q.lower) if terms(w) and terms(w)[0] in absent]
-        shown = " or ".join(f"“{w}”" for w in dict.fromkeys(typed)) or "this"
-        where = where or (self.k.code(role, level) if level else self._role_name(role))
-        elsewhere = [self.retriever.criteria[i] for t in absent for i in sorted(self.retriever.postings.get(t, ()))]
-        elsewhere = [c for c in dict.fromkeys(elsewhere) if c.role and not c.is_comment and c.variant is None]
-        if not elsewhere:
-            return self._not_mentioned(typed or absent)
-        order = {r: i for i, r in enumerate(self.k.roles)}
-        elsewhere.sort(key=lambda c: (order.get(c.role, 99), c.level or ""))
-        roles = list(dict.fromkeys(c.role for c in elsewhere))
-        reply = self._reply(
-            title=f"The framework doesn't mention {shown} for {where}",
-            criteria=elsewhere[:4], role=role, level=level, topic="search", key=self._where,
-            extra_blocks=[Block(text=f"So the framework sets no such requirement for {where}; your manager can "
-                                     "tell you what the post itself needs.")],
-            choices=[self.ask_choice(f"What {self.k.code(role, level) if level else role} needs",
-                                     f"what do I need for {self.k.code(role, level) if level else role}")])
-        reply.blocks.insert(0, Block(text=f"It is mentioned only for {', '.join(self._role_name(r) for r in roles)}:"))
-        return reply
-
-    def _with_list_items(self, chosen: list[Criterion]) -> list[Criterion]:
-        """A line that introduces a list ("…in the following teams:") brings the list's items with it, in the
-        document's order: the lead-in alone answers nothing."""
-        if not any(c.text.rstrip().endswith(":") for c in chosen):
-            return chosen
-        if self._order is None:
-            self._order = {c.uid: i for i, c in enumerate(self.k.criteria)}
-        out: list[Criterion] = []
-        for c in chosen:
-            if c not in out:
-                out.append(c)
-            if not c.text.rstrip().endswith(":"):
-                continue
-            i = self._order.get(c.uid, -1) + 1
-            while 0 < i < len(self.k.criteria):
-                nxt = self.k.criteria[i]
-                if (nxt.role, nxt.level, nxt.topic, nxt.source.heading, nxt.variant) != (
-                        c.role, c.level, c.topic, c.source.heading, c.variant) or nxt.text.rstrip().endswith(":"):
-                    break
-                if nxt not in out:
-                    out.append(nxt)
-                i += 1
-        return out
-
-    def _role_stems(self, role: str) -> frozenset[str]:
-        """Every word stem in a role's criteria, worked out once per role."""
-        stems = self._role_stems_cache.get(role)
-        if stems is None:
-            stems = frozenset(t for c in self.k.find(role=role) for t in terms(c.text))
-            self._role_stems_cache[role] = stems
-        return stems
-
-    def _one_role_says(self, q: Query) -> bool:
-        """'How many GCSEs do I need?', 'CQC registration': a rare word that only one role's documents use
-        answers the question better than asking which role."""
-        rare = [t for t in terms(q.text) if self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF
-                and not LEVEL_TOKEN.fullmatch(t)]
-        if not rare:
-            return False
-        rarest = max(rare, key=lambda t: self.retriever.idf[t])
-        roles = {self.retriever.criteria[i].role for i in self.retriever.postings.get(rarest, ())}
-        return len(roles) == 1 and None not in roles
-
-    def _role_words(self, role: str) -> frozenset[str]:
-        """The stems of a role's own names, titles and grades (and every role name): not what a question is about.
-        Worked out once per role; the knowledge never changes."""
-        words = self._role_words_cache.get(role)
-        if words is None:
-            info = self.k.roles[role]
-            # "ASYE" names SW2A in ROLE_NAMES but is also what a post may ask for ("does KR9 require the ASYE?")
-            names = [n for n in ROLE_NAMES if n != "asye"]
-            words = frozenset(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *names,
-                                              *info.organisations, "kent", "medway"])))
-            self._role_words_cache[role] = words
-        return words
-
-    def _content_words(self, q: Query, role: str) -> list[str]:
-        """The question's words as typed, without the role's own names and level words ("do I need to supervise
-        students for SW3C?" -> need, supervise, students): what to search the role's criteria for."""
-        role_words = self._role_words(role)
-        out = []
-        for word in re.findall(r"[a-z0-9]+", q.lower):
-            stems = terms(word)
-            if stems and not LEVEL_TOKEN.fullmatch(stems[0]) and stems[0] not in role_words \
-                    and stems[0] not in _FRAME_STEMS:
-                out.append(word)
-        return out
-
-    def _about_rare_terms(self, q: Query, role: str, hits: list) -> list:
-        """Hits that contain one of the question's rare words, when any does: 'MOSAIC' decides, 'need' does not."""
-        rare = set(self._rare_terms(q, role))
-        if not rare:
-            return hits
-        counted = [(len(rare & set(terms(h.criterion.text))), i, h) for i, h in enumerate(hits)]
-        with_rare = [h for n, _, h in sorted(counted, key=lambda x: (-x[0], x[1])) if n]
-        return with_rare or hits
-
-    def _topics_mention(self, q: Query, role: str, level: str | None, topics: list[str]) -> bool:
-        """Whether the topic the question names already holds its rare word ("DSO experience for SW3C": the
-        experience section has it, so the whole section is the answer, with the line in its context)."""
-        rare = set(self._rare_terms(q, role))
-        return any(rare & set(terms(c.text)) for t in topics for c in self.k.find(role=role, level=level, topic=t))
-
-    def _rare_terms(self, q: Query, role: str) -> list[str]:
-        """The question's words that few criteria use ("MOSAIC", "chair", "students", "CQC"), leaving out the
-        role's own names and level words: what a yes/no question is really about."""
-        role_words = self._role_words(role)
-        return [t for t in terms(q.text) if not LEVEL_TOKEN.fullmatch(t) and t not in role_words
-                and t not in _FRAME_STEMS and self.retriever.idf.get(t, 0.0) >= RARE_TERM_IDF]
-
-    def _role_hits(self, q: Query, role: str) -> Reply | None:
-        """A specific question about a role ('do SW3s chair meetings?'): answer from matching criteria.
-
-        'Tell me about KR9' has nothing to search for once the role's own names are taken out: it asks
-        for the role itself, not for the one line that happens to say "Grade: KR9"."""
-        content = self._content_words(q, role)
-        if not content:
-            return None
-        hits = self._about_rare_terms(q, role, [
-            h for h in self.retriever.search(self._expand_terms(" ".join(content)), roles={role}) if h.score >= 3.0])
-        if not hits:
-            return None
-        top = hits[0].score
-        chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
-        chosen = self._with_list_items(chosen)
-        return self._reply(
-            title=f"What the framework says for {self._role_name(role)}",
-            criteria=chosen,
-            role=role,
-            level=None,
-            topic="search",
-        )
-
     # -- no role named ------------------------------------------------------------------------------------
     def _framework_overview(self) -> Reply:
         blocks = []
@@ -1650,41 +1216,6 @@ class AnswerEngine(TimingReplies, BeyondReplies):
     def _strong_free_text(self, q: Query) -> bool:
         hits = self.retriever.search(q.text, limit=1)
         return bool(hits) and hits[0].score >= 6.0
-
-    def _free(self, q: Query) -> Reply:
-        hits = self.retriever.search(q.text, limit=40)
-        unknown = self.retriever.unknown_words(q.text)
-        if not hits or hits[0].score < 2.0:
-            if unknown:  # "do I need a masters?": say which word no document uses
-                return self._not_mentioned(unknown)
-            reply = self.help_reply(prefix="I couldn't find that in the career progression framework.")
-            reply.status = "clarify"
-            reply.meta.update(role=None, level=None, topic=None)
-            return reply
-        if unknown and self.retriever.coverage(q.text, hits[0]) <= 0.5:
-            # "Is there a dress code?": the best match shares only a word or two ("code of ethics"), and the
-            # word that matters appears in no document. Say so instead of showing unrelated criteria.
-            return self._not_mentioned(unknown)
-        top = hits[0].score
-        chosen = [h.criterion for h in hits if h.score >= top * 0.45][:14]
-        chosen = self._with_list_items(chosen)
-        roles_hit = list(dict.fromkeys(c.role for c in chosen))
-
-        def key(c: Criterion) -> str:
-            who = self._role_name(c.role) if c.role else "Guidance"
-            return f"{who} – {c.source.heading}"
-
-        silent = [self._role_name(r) for r, info in self.k.roles.items() if info.kind == "role" and r not in roles_hit]
-        extra = [Block(text="Nothing on this in the documents for: " + ", ".join(silent) + ".")] if silent else []
-        return self._reply(
-            title="What the framework documents say",
-            criteria=chosen,
-            role=None,
-            level=None,
-            topic="search",
-            key=key,
-            extra_blocks=extra,
-        )
 
     def help_reply(self, *, prefix: str | None = None) -> Reply:
         reply = Reply(

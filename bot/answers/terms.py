@@ -1,0 +1,196 @@
+"""Terms the framework uses: abbreviations and their meanings (the glossary), where the documents use them,
+and the Professional Capabilities Framework's domains. Each answer quotes the documents and cites them.
+
+A part of the answer engine (AnswerEngine inherits it): it uses the engine's helpers for replies and citations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import replace
+
+from bot.answers.questions import Query
+from bot.answers.shared import _heading_with_group
+from bot.conversation import Block, Reply
+from bot.knowledge.model import Criterion
+
+_MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
+
+
+class TermReplies:
+    """Glossary and PCF answers."""
+
+    def _build_glossary_terms(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for e in self.k.glossary:
+            for t in [e.term, *e.aliases]:
+                out[t.lower()] = e.term
+        return out
+
+    def _glossary_term(self, q: Query) -> str | None:
+        for token in re.findall(r"[A-Za-z0-9/&]+", q.text):
+            term = self._glossary_terms.get(token.lower())
+            if not term or term.lower() in {"sw2", "sw3", "sw4", "kr9", "kr10", "po3", "sco", "pcf", "sw"}:
+                continue
+            # Two-letter terms (IT, UK, OP, PE, OT...) are ordinary words in lower case: require capitals.
+            if len(token) <= 2 and token != token.upper():
+                continue
+            return term
+        if (
+            "pcf" in q.lower.split()
+            and q.glossary_hint
+            and not q.pcf_domain
+            and len(q.lower.split()) <= 5
+            and "level" not in q.lower
+            and "experienced" not in q.lower
+        ):
+            return self._glossary_terms.get("pcf")
+        return None
+
+    def _meaning_term(self, q: Query) -> str | None:
+        """The spelt-out form asked about: "what does 'Making Safeguarding Personal' mean?" -> MSP."""
+        for entry in self.k.glossary:
+            if entry.meaning and len(entry.meaning) > 8 and entry.meaning.lower() in q.lower:
+                return entry.term
+        return None
+
+    def _asks_meaning(self, q: Query, term: str) -> bool:
+        """'What does AMHP stand for?', 'what is the ASYE?', 'DoLS?' — but not 'NQSW' alone (a level)."""
+        entry = self.k.glossary_entry(term)
+        names = [n.lower() for n in [term, *(entry.aliases if entry else []), *([entry.meaning] if entry and
+                                                                                 entry.meaning else [])]]
+        alt = "|".join(re.escape(n) for n in names)
+        if re.search(r"stand(?:s)? for|short for|\bmean(?:s|ing)?\b|acronym|abbreviation|\bdefin", q.lower):
+            return True
+        if re.fullmatch(rf"(?:what|who)(?:'s|s| is| are| was)\s+(?:an?\s+|the\s+)?(?:{alt})"
+                        r"(?:\s+(?:competency|competencies|safeguarding|framework|course|training|qualification|"
+                        r"award|role|board|policy|procedures|standards)){0,3}\s*\??", q.lower):
+            return True  # also "what's the KMSAB competency framework?", "what's a BIA course?"
+        if re.fullmatch(rf"(?:{alt})\s*\??", q.lower):
+            return not q.inferred_level and not q.levels
+        return False
+
+    def _glossary(self, term: str, *, quotes: bool = True) -> Reply:
+        entry = self.k.glossary_entry(term)
+        assert entry is not None
+        blocks: list[Block] = []
+        sources: list[str] = []
+        if entry.meaning:
+            title = f"{entry.term}: {entry.meaning}"
+            if entry.document:
+                doc = self.k.documents.get(entry.document)
+                line = f", line {entry.line}" if entry.line else ""
+                sources.append(f"{doc.title if doc else 'Document'} (document {entry.document}){line}")
+        else:
+            title = f"{entry.term}: not spelled out in the framework"
+            blocks.append(
+                Block(
+                    text=f"The framework documents use “{entry.term}” but never say what it stands "
+                    "for, so I won't guess. Your manager or practice lead can tell you."
+                )
+            )
+        mentions = self._mentions(entry)
+        if mentions and quotes:  # "how do I become an AMHP?": the lines that use it, quoted
+            shown = mentions[:_MENTIONS_SHOWN]
+            more = len(mentions) - len(shown)
+            blocks.append(Block(text=f"Where the framework mentions {entry.term}"
+                                     + (f" (the first {len(shown)} of {len(mentions)} places):" if more else ":")))
+            found, _ = self._blocks(shown, key=self._where)
+            blocks += found
+            sources += self._sources(shown)
+        elif mentions:  # "what does AMHP stand for?": the meaning, and where to look
+            places = list(dict.fromkeys(self._where(c).split(" – ")[0] for c in mentions))
+            blocks.append(Block(text=f"The framework mentions {entry.term} at: {', '.join(places)}."))
+        reply = Reply(title=title, blocks=blocks, notes=[entry.note] if entry.note else [], sources=sources)
+        reply.meta.update(role=None, level=None, topic="glossary")
+        return reply
+
+    def _mentions(self, entry) -> list[Criterion]:
+        """The framework's own lines that use a term (or its spelt-out form), in role and level order: what
+        "how do I become an AMHP?" or "do I need to know MOSAIC?" is really after."""
+        found = self._mention_cache.get(entry.term)
+        if found is None:
+            words = [w for w in (entry.term, *entry.aliases, entry.meaning or "") if len(w) >= 2]
+            # short terms are ordinary words in lower case ("OT", "IT"): those must match in capitals
+            pattern = "|".join(re.escape(w) for w in words)
+            rx = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", 0 if len(entry.term) <= 3 else re.I)
+            # a level's own lines first, then role-wide ones, then reference frameworks (the PCF)
+            order = {r: i for i, r in enumerate(self.k.roles)}
+            found = sorted((c for c in self.k.criteria if c.role and rx.search(c.text)),
+                           key=lambda c: (self.k.roles[c.role].kind != "role" if c.role in self.k.roles else True,
+                                          not c.level, order.get(c.role, 99), c.level or "",
+                                          c.source.document_id))
+            self._mention_cache[entry.term] = found
+        return found
+
+    def _where(self, c: Criterion) -> str:
+        """"SW3B – Evidence for progression to level SW3B – Qualifications": the level, then the heading."""
+        heading = re.sub(r"Level [ABC] \([A-Za-z]+\) – ", "", _heading_with_group(c))
+        if c.variant:
+            heading = heading.removeprefix(f"{c.variant} table – ")
+        if c.level:
+            code = self.k.code(c.role, c.level)
+            return f"{code} ({c.variant}) – {heading}" if c.variant else f"{code} – {heading}"
+        return f"{self._role_name(c.role)} – {heading}"
+
+    def _pcf(self, q: Query) -> Reply:
+        pcf = [c for c in self.k.criteria if c.topic == "pcf_domain"]
+        if q.pcf_domain is not None:
+            items = [c for c in pcf if c.number == q.pcf_domain]
+            if not items:
+                numbers = sorted({c.number for c in pcf if c.number is not None})
+                reply = Reply(
+                    title=f"The PCF in the framework has no domain {q.pcf_domain}.",
+                    blocks=[Block(text=f"It has domains {numbers[0]} to {numbers[-1]}.")],
+                    status="not_in_framework",
+                )
+                reply.meta.update(role=None, level=None, topic="pcf_domain")
+                return reply
+            title = f"PCF domain {q.pcf_domain}: {items[0].title or ''}".strip()
+            return self._reply(
+                title=title,
+                criteria=items,
+                role=None,
+                level=None,
+                topic="pcf_domain",
+                key=lambda c: "At the Experienced Social Worker level:",
+            )
+        named = self._pcf_domain_by_name(q, pcf)
+        if named is not None:
+            return self._pcf(replace(q, pcf_domain=named))
+        # the level in general
+        overview = [c for c in self.k.criteria if c.role == "PCF" and c.topic == "overview"]
+        titles = OrderedDict()
+        for c in pcf:
+            titles.setdefault(c.number, c.title)
+        domain_block = Block(title="The nine domains", bullets=[f"{n}. {t}" for n, t in titles.items()])
+        info = self.k.roles.get("PCF")
+        return self._reply(
+            title=info.title if info else "Professional Capabilities Framework",
+            criteria=overview,
+            role=None,
+            level=None,
+            topic="pcf_domain",
+            extra_blocks=[domain_block],
+            choices=[
+                self.ask_choice(f"Domain {n}", f"what is PCF domain {n}") for n in list(titles)[:5] if n is not None
+            ],
+        )
+
+    def _pcf_domain_by_name(self, q: Query, pcf: list[Criterion]) -> int | None:
+        """'the knowledge domain', 'PCF values and ethics', 'professional leadership' -> the domain number."""
+        scores: dict[int, int] = {}
+        text = q.lower.replace("&", "and")
+        for c in pcf:
+            if c.number is None or not c.title or c.number in scores:
+                continue
+            words = [w for w in re.findall(r"[a-z]+", c.title.lower()) if w not in {"and", "of", "the"}]
+            found = [w for w in words if re.search(rf"\b{w}\b", text)]
+            if found:
+                scores[c.number] = sum(len(w) for w in found)
+        if not scores:
+            return None
+        top = max(scores.values())
+        winners = [n for n, sc in scores.items() if sc == top]
+        return winners[0] if len(winners) == 1 else None  # a word two domains share decides nothing

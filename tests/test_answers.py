@@ -1099,3 +1099,18 @@ def test_a_line_that_introduces_a_list_brings_its_items(engine):
     text = ask(engine, "what teams does the children's senior social worker profile cover?")["text"]
     assert "in the following teams:" in text
     assert "Localities" in text and "MASH" in text and "Leaving Care" in text
+
+
+@pytest.mark.parametrize(("question", "starts"), [
+    ("I work in the deaf services team as an SCO level A. what do I need for level B?",
+     "What the framework asks for SCO 4B (Practising) – Deaf services"),
+    ("Im a social care officer standard team level B. what do i need for C", "What the framework asks for SCO 4C"),
+    ("I'm a senior social worker, SW3B. what do I need to be a team manager?",
+     "From Senior Social Worker (SW3) to Team Manager (SW4)"),
+    ("I'm SW3C, what do I need for team manager?", "From Senior Social Worker (SW3) to Team Manager (SW4)"),
+    ("do team managers need to be social workers?", "Qualifications: Team Manager, SW4A"),
+    ("I'm a Kent social worker on KR9. what's the KR10 person spec say about experience?",
+     "Person specification: Social Worker (KR10"),
+])
+def test_the_level_or_role_asked_about_not_the_one_held(engine, question, starts):
+    assert ask(engine, question)["text"].startswith(starts)

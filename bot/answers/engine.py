@@ -175,6 +175,12 @@ _NAMED_PART = re.compile(r"\b(?:the|any|an?)\s+[\w' -]{3,40}?\s+(?:requirements?
 _OBJECT_OF = re.compile(r"\b(?:supervis\w*|manag(?:e|es|ing)|mentor\w*|line[- ]manag\w*|oversee\w*|oversight of|"
                         r"train(?:s|ing)?|teach\w*|support(?:s|ing)?|lead(?:s|ing)?)\s+(?:the\s+|new\s+|our\s+|"
                         r"newly qualified\s+|junior\s+|other\s+)?$")
+# What comes before the level a question is about: "what do I need for (level) B", "to get to SW3C"
+_GOAL_BEFORE = re.compile(r"\b(?:need|needed|required|ask|asks|asked|evidence|requirements?)\s+(?:for|to (?:get|reach|"
+                          r"become|be|go for|move to))\s+(?:an?\s+|the\s+)?(?:level\s+)?"
+                          r"(?:(?!from\b|at\b|on\b)\w+\s+)?$|"
+                          r"\b(?:get to|go for|move (?:up )?to|progress to|reach|become)\s+(?:level\s+)?"
+                          r"(?:(?!from\b|at\b|on\b)\w+\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
 
 
@@ -312,6 +318,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
         levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
+        if len(roles) >= 2 and re.search(r"^\s*(?:do|does|must|should)\b[^?]*\bneeds? to be\b", q.lower):
+            # "do team managers need to be social workers?": what the first role's entry level asks for
+            first = next(iter(self.k.roles[roles[0]].levels), None)
+            roles, q.topics = roles[:1], ["qualifications"]
+            levels = [(roles[0], first)] if first else []
         if roles and not levels and all(_OBJECT_OF.search(q.lower[max(0, p - 40):p])
                                         for r, p in q.mentions if r in roles):
             return self._free(q)  # "when do I start supervising SCOs?": who supervises them, not what SCOs do
@@ -410,7 +421,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             role, level = self._asked_level(q, levels)
             return self._level(q, role, level)
         if roles:
-            role = roles[0]
+            role = self._asked_role(q, roles)
             if q.bare_levels and self.k.roles[role].levels == {}:
                 return self._no_levels(role, q)
             return self._role(q, role)
@@ -631,12 +642,23 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and (lead or len(q.lower.split()) <= 3))
                     or (lead and _TIME_WORD.search(q.lower)))
 
+    @staticmethod
+    def _asked_role(q: Query, roles: list[str]) -> str:
+        """Of several roles, the one asked about: "I'm on KR9. What does the KR10 spec say?" asks about KR10."""
+        current = {r for r, p in q.mentions if _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])}
+        asked = [r for r in roles if r not in current]
+        return asked[0] if asked and current else roles[0]
+
     def _asked_level(self, q: Query, levels: list[tuple[str, str]]) -> tuple[str, str]:
         """Of two levels in one question, the one asked about: 'how do I get from SCO B to SCO C?' and 'how do
         I get to SW2C from SW2B?' both ask about C; a level said to be where the person is, or is coming from,
         is not the one asked about."""
         if len(levels) > 1:
             placed = [(r, lv, p) for r, lv, p in q.levels if (r, lv) in levels]
+            # "what do I need for level B?" after "I'm an SCO level A": the level after "for"/"to" is the goal
+            wanted = [(r, lv) for r, lv, p in placed if _GOAL_BEFORE.search(q.lower[max(0, p - 30):p])]
+            if len(wanted) == 1:
+                return wanted[0]
             goals = [(r, lv) for r, lv, p in placed if not _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])]
             if goals and len(goals) < len(placed):
                 return goals[0]
@@ -1171,8 +1193,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if "time_in_level" in q.topics and all(r in ONE_LADDER for r in roles):
             return None  # "how long from SW2A to SW3A?": a path up the one ladder, with its times
         mentions = [(r, p) for r, p in q.mentions if r in self.k.roles]
+        if re.search(r"^\s*(?:do|does|must|should)\b[^?]*\bneeds? to be\b", q.lower):
+            return None  # "do team managers need to be social workers?": what the one asks, not a move
         m = re.search(r"\b(?:progress|move|moving|go|get|step|transfer|switch|apply)\w*\b[^?]*?\bto\b|"
-                      r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b", q.lower)
+                      r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b|\bto be (?:an?\s+)?|\bneed(?:ed)? for\b", q.lower)
         if not m and len(mentions) >= 2:  # "SW2 to SW3: what do I need?"
             m = re.compile(r"\s(?:to|into|->|→)\s").search(q.lower, mentions[0][1], mentions[1][1] + 1)
         if not m:

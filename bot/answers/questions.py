@@ -557,9 +557,12 @@ def parse(text: str) -> Query:
     mentions: list[tuple[str, str | None, int]] = [(c.role, c.level, c.start) for c in codes]
     childrens_post = bool(re.search(r"\bchild", lower))
     role_names = find_role_names(lower)
+    posts = {c.role for c in codes} & {"KR9", "KR10", "PO3"}
     for role, pos, _name in role_names:
         if any(a <= pos < b for a, b in spans):
             continue
+        if posts and role in ("SW2", "SW3"):
+            continue  # "a Kent social worker on KR9": the post's own title, not Medway's Social Worker role
         # "senior social worker" in a children's services question means the PO3 profile
         if childrens_post and role in ("SW3", "SW2"):
             role = "PO3"

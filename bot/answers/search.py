@@ -205,8 +205,10 @@ class SearchReplies:
             info = self.k.roles[role]
             # "ASYE" names SW2A in ROLE_NAMES but is also what a post may ask for ("does KR9 require the ASYE?")
             names = [n for n in ROLE_NAMES if n != "asye"]
+            # where a post is (an employer, children's services) is not what the question is about
+            places = ["kent", "medway", "children", "childrens", "services"]
             words = frozenset(terms(" ".join([info.title, *info.titles, *info.aliases, *info.grades, *names,
-                                              *info.organisations, "kent", "medway"])))
+                                              *info.organisations, *places])))
             self._role_words_cache[role] = words
         return words
 

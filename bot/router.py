@@ -156,6 +156,9 @@ _WHATS_LEFT = re.compile(
     r"|what am i (?:still )?(?:missing|lacking)|what else is (?:needed|left|missing)|what have i (?:still )?got to do"
     r")(?:\s+(?:still|now|next|then|else|for me|for (?:it|that|the next (?:one|level)|next level|my next level|"
     r"promotion|the next step)))?\s*[?.!]*\s*$", re.I)
+# "How can I use the framework with my team?": a question about the framework, not the team's milestones
+_FRAMEWORK_USE = re.compile(r"\b(?:use|using|apply|applying|introduce)\b[^?]*\b(?:framework|frameworks)\b|"
+                            r"\bframework\b[^?]*\b(?:for|with)\b[^?]*\bmy team\b", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible|"
                       r"who(?:'s| is| are) (?:ready|due|able) to|who can (?:progress|go for|apply|move up)|"
                       r"(?:is )?any(?:one|body) (?:eligible|ready|due)|"
@@ -422,9 +425,9 @@ class Router:
             return [self.people.change_level(person)]
         if _NEW_STARTER.search(text) and not parse(text).levels:
             return [self.people.new_starter(person, private=msg.is_direct)]
-        if _MY_TEAM.search(text):
+        if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text):
             return [self.people.team(person)]
-        if _MY_MILESTONE.search(text) and not parse(text).levels:
+        if _MY_MILESTONE.search(text) and not (parse(text).levels or parse(text).roles):
             return [self.people.my_milestone(person)]
         if _WHATS_LEFT.match(text):
             return [self.people.whats_left(person)]
@@ -433,7 +436,7 @@ class Router:
     @staticmethod
     def _personal_intent(text: str, named: list[Person]) -> str | None:
         """What a message asks that is about the person or their team (shown only in a private chat), or None."""
-        if _MY_TEAM.search(text) or named:
+        if (_MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text)) or named:
             return "Your team's milestones"
         if _MY_RECORDS.search(text) or _WHATS_LEFT.match(text):
             return "Your self-assessments"

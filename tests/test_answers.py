@@ -1114,3 +1114,16 @@ def test_a_line_that_introduces_a_list_brings_its_items(engine):
 ])
 def test_the_level_or_role_asked_about_not_the_one_held(engine, question, starts):
     assert ask(engine, question)["text"].startswith(starts)
+
+
+def test_eligibility_for_another_post_is_about_that_post(engine):
+    text = ask(engine, "I've been a KR9 for 3 years. am I eligible for KR10?")["text"]
+    assert text.startswith("Social Worker (KR10, Kent County Council) has no time-in-level rule")
+    assert "Significant post qualification experience" in text
+    text = ask(engine, "how many years experience for children's senior social worker")["text"]
+    assert "18 months CPD from completing the ASYE" in text
+
+
+def test_tm_is_team_manager(engine):
+    assert "A minimum of 4 years relevant post qualifying experience" in ask(engine, "how many years PQE for TM?")[
+        "text"]

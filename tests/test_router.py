@@ -921,3 +921,9 @@ def test_a_follow_up_stays_in_the_same_table(services, first, then, title):
     chat = FakeChannel(services)
     chat.say(first)
     assert chat.say(then).startswith(title)
+
+
+@pytest.mark.parametrize("said", ["I manage a team of social workers. How can I use the framework with my team?",
+                                  "can I use this framework for OTs in my team?"])
+def test_using_the_framework_with_a_team_is_a_framework_question(services, said):
+    assert not FakeChannel(services, user="boss").say(said).startswith("I have no staff recorded")

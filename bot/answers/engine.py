@@ -381,6 +381,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             # "Can I skip SW3A and go straight to SW3B?": the framework's answer is the time it asks at SW3A
             q.topics.insert(0, "time_in_level")
         if "time_in_level" in q.topics and roles:
+            if len(roles) > 1 and not levels:  # "I've been a KR9 for 3 years, am I eligible for KR10?": KR10
+                asked = self._asked_role(q, roles)
+                roles = [asked, *[r for r in roles if r != asked]]
             path = self._path_ends(q, roles, levels, ctx)
             if path is None and len(levels) == 1 and ctx.role != levels[0][0] and _FROM_THE_START.search(q.lower):
                 # "how long does it take to get to SW2C?": from the role's first level, every step

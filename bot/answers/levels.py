@@ -42,6 +42,8 @@ ROLE_NAMES: dict[str, str] = {
     "team mgr": "SW4",
     "team mgrs": "SW4",
     "team mngr": "SW4",
+    "tm": "SW4",
+    "tms": "SW4",
     "manager": "SW4",
     "managers": "SW4",
     "pcf": "PCF",

@@ -89,8 +89,13 @@ class TimingReplies:
         all_rules = [r for r in self.k.time_rules if r.role == role]
         if not info.levels or not all_rules:
             what = self._role_name(role)
-            years = [c for c in self.k.find(role=role, topic="experience") if c.level in (None, to)
-                     and re.search(r"\b(?:years?|months?)\b", c.text, re.I)]
+            experience = [c for c in self.k.find(role=role, topic="experience") if c.level in (None, to)]
+            years = [c for c in experience if re.search(r"\b(?:years?|months?)\b", c.text, re.I)]
+            # progression evidence given in months ("18 months CPD from completing the ASYE") counts too
+            years += [c for c in self.k.find(role=role, topic="evidence") if c.level in (None, to)
+                      and re.search(r"\b(?:years?|months?)\b", c.text, re.I)]
+            if not info.levels and not years:
+                years = experience[:4]  # a one-grade post: the experience its person specification asks for
             if years:  # "how many years' experience for the PO3 post?": what it asks instead of time in a level
                 return self._reply(title=f"{what} has no time-in-level rule; it asks for this experience",
                                    criteria=years, role=role, level=to, topic="time_in_level",

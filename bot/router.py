@@ -48,6 +48,10 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     rf"(?P<code>{_CODE})\s+(?P<when>(?:about\s+|around\s+)?{_SPAN}\s+ago)\s*[.!]?$",
     rf"^\s*(?:i'?ve been|i have been|been)\s+(?:an?\s+|at\s+|on\s+)?(?P<code>{_CODE})"
     rf"\s+for\s+(?P<for>(?:about\s+|around\s+|nearly\s+|almost\s+)?{_SPAN})\s*[.!]?$",
+    # "my level is SW2A started 1/9/2024", "I'm on SW3B, started there in June 2025"
+    rf"^\s*(?:my level is|i'?m on|i am on|i'?m at|i am at|i'?m|i am)\s+(?P<code>{_CODE})\s*[,;-]?\s*(?:and\s+)?"
+    r"(?:i\s+)?(?:started|began|since|from|moved up)(?:\s+(?:there|it|that|on it))?\s+(?:in\s+|on\s+)?"
+    r"(?P<when>[^?]+?)\s*[.!]?$",
 ))
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
@@ -112,8 +116,8 @@ _STATED_SINCE = re.compile(_I_STARTED + r"\b(?:since|from|in|on)\s+((?:\d{1,2}(?
 _HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |please (?:let me )?)?"
                     r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |someone |somebody )?(?:real )?"
                     r"(?:human|person|people|someone|somebody|member of staff)"
-                    r"(?:\s+(?:please|instead|now|about (?:this|it|my (?:level|progression|career))))?\s*[?.!]*\s*$",
-                    re.I)
+                    r"(?:\s+(?:please|instead|now|about (?:this|it|my (?:level|progression|career))))?\s*[?.!]*\s*$"
+                    r"|^\s*are you (?:a )?(?:real(?: person)?|human|a person)\s*[?.!]*\s*$", re.I)
 # "Is GDPR knowledge needed for team managers?": a question about what a role asks, not about careerbot's privacy
 _ABOUT_A_ROLE = re.compile(r"\b(?:knowledge|understanding|training|needed|required|requirement)\b.*\b(?:for|at|as)\s+"
                            r"(?:an?\s+|the\s+)?(?:sw\d|sco|kr\d|po\d|team managers?|senior|social (?:care )?workers?|"
@@ -166,8 +170,23 @@ _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team miles
                       re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
                      r"[,!. ]*)?"
-                     r"(?:thanks|thank you|thankyou|thx|ta|cheers)(?: (?:very much|so much|a lot|again|loads))?"
+                     r"(?:thanks|thank you|thankyou|thx|ta|cheers|that helps|that'?s helpful|that'?s useful|"
+                     r"helpful|very helpful)(?: (?:very much|so much|a lot|again|loads|mate|all the same))?"
                      r"(?:[,!. ]+(?:bye|goodbye))?\s*[.!]*\s*(?::\)|🙂|😊|👍)?\s*$", re.I)
+# "That's not what I asked", "wrong", "huh?": the last answer missed; say how to ask so it lands
+_MISSED = re.compile(r"^\s*(?:(?:no,?\s+)?that'?s not what i (?:asked|meant|wanted|said)|that'?s wrong|wrong|"
+                     r"not helpful|that'?s not (?:right|it|helpful)|you'?re (?:useless|wrong|not helping|rubbish)|"
+                     r"useless|rubbish|"
+                     r"that doesn'?t (?:help|answer (?:my|the) question)|huh|what|eh|pardon|you what)\s*[?!.]*\s*$",
+                     re.I)
+# "Give me the short version", "can you explain that more simply?", "too long"
+_SHORTER = re.compile(r"^\s*(?:can you |could you |please )?(?:give me |just )?(?:the |a )?(?:short(?:er)? version|"
+                      r"summar(?:ise|ize|y)(?: (?:that|it|please))?|too long(?:,? summari[sz]e)?|tl;?dr|in short|"
+                      r"(?:explain|say) (?:that|it|this) (?:more )?simply|(?:in )?simpler (?:terms|words)|"
+                      r"make it shorter|shorter please)\s*[?!.]*\s*$", re.I)
+# "Never mind", "sorry, wrong chat", "lol"
+_NEVER_MIND = re.compile(r"^\s*(?:never ?mind|nvm|no worries|sorry,? wrong (?:chat|person|window|one)|"
+                         r"ignore (?:that|me)|lol|haha+|ha|oops)\s*[?!.]*\s*$", re.I)
 _BYE = re.compile(r"^\s*(?:bye|goodbye|good bye|bye bye|see you|see ya|later|ttyl|night|good night)\b[\w\s!.]{0,20}$",
                   re.I)
 _LONE_YES_NO = re.compile(r"^\s*(?:yes|yeah|yep|yup|y|no|nope|nah|n|ok|okay|sure)\s*(?:please|thanks)?\s*[.!]*\s*$",
@@ -230,6 +249,26 @@ def _human() -> Reply:
                                     "HR.")])
 
 
+def _missed() -> Reply:
+    return Reply(title="Sorry, that didn't answer what you meant.",
+                 blocks=[Block(text="Could you ask it another way? Naming the level and what you want to know works "
+                                    "best, for example “evidence for SW3B”, “how long before SW2C?” or “qualifications "
+                                    "for SCO 4B”.")],
+                 choices=[_EXAMPLE_QUESTION], status="clarify")
+
+
+def _shorter() -> Reply:
+    return Reply(title="I quote the framework word for word, so I won't shorten or reword it.",
+                 blocks=[Block(text="I can show one part at a time, which is shorter: ask for the evidence, the time, "
+                                    "the qualifications or the experience for a level, for example “experience for "
+                                    "SW3B” or “how long at SW3A?”.")],
+                 status="clarify")
+
+
+def _no_problem() -> Reply:
+    return Reply(title="No problem.", blocks=[Block(text="Ask me whenever you like.")])
+
+
 def _goodbye() -> Reply:
     return Reply(title="Bye for now.",
                  blocks=[Block(text="I'm here whenever you want to ask about your career progression.")])
@@ -237,7 +276,8 @@ def _goodbye() -> Reply:
 
 # Whole messages that are small talk, not questions: checked in this order ("ok thanks" is thanks)
 _SMALL_TALK = ((_THANKS, _welcome), (_LONE_YES_NO, _not_waiting), (_DIALOG_WORD_ALONE, _nothing_in_progress),
-               (_BYE, _goodbye), (_HUMAN, _human))
+               (_BYE, _goodbye), (_HUMAN, _human), (_MISSED, _missed), (_SHORTER, _shorter),
+               (_NEVER_MIND, _no_problem))
 
 class Router:
     """The core's single entry point for every channel. Thread-safe; channels call handle() per message."""

@@ -927,3 +927,27 @@ def test_a_follow_up_stays_in_the_same_table(services, first, then, title):
                                   "can I use this framework for OTs in my team?"])
 def test_using_the_framework_with_a_team_is_a_framework_question(services, said):
     assert not FakeChannel(services, user="boss").say(said).startswith("I have no staff recorded")
+
+
+@pytest.mark.parametrize(("said", "starts"), [
+    ("that's not what I asked", "Sorry, that didn't answer what you meant."),
+    ("you're useless", "Sorry, that didn't answer what you meant."),
+    ("huh?", "Sorry, that didn't answer what you meant."),
+    ("give me the short version", "I quote the framework word for word"),
+    ("can you explain that more simply?", "I quote the framework word for word"),
+    ("cheers mate", "You're welcome."),
+    ("great, that helps", "You're welcome."),
+    ("sorry wrong chat", "No problem."),
+    ("lol", "No problem."),
+    ("are you a real person?", "I'm careerbot, an automated assistant, not a person."),
+])
+def test_ordinary_chat_gets_a_sensible_reply(services, said, starts):
+    assert FakeChannel(services).say(said).startswith(starts)
+
+
+@pytest.mark.parametrize(("said", "asks"), [
+    ("my level is SW2A started 1/9/2024", "Set your level to SW2A since 1 September 2024?"),
+    ("I'm on SW3B, started there in June 2025", "Set your level to SW3B since 1 June 2025?"),
+])
+def test_more_ways_of_saying_a_level_and_its_start(services, said, asks):
+    assert FakeChannel(services).say(said).startswith(asks)

@@ -1127,3 +1127,10 @@ def test_eligibility_for_another_post_is_about_that_post(engine):
 def test_tm_is_team_manager(engine):
     assert "A minimum of 4 years relevant post qualifying experience" in ask(engine, "how many years PQE for TM?")[
         "text"]
+
+
+def test_two_levels_of_different_roles_are_shown_side_by_side(engine):
+    text = ask(engine, "compare SW3C and SW4A")["text"]
+    assert text.startswith("SW3C and SW4A, side by side")
+    assert "SW3C – Qualifications" in text and "SW4A – Qualifications" in text
+    assert "Degree in Social Work, Occupational Therapy or Nursing." in text

@@ -690,11 +690,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         role, later = levels[-1]
         earlier = levels[0][1] if len(levels) >= 2 and levels[0][0] == role else self.k.previous_level(role, later)
         if len(levels) >= 2 and levels[0][0] != role:
-            return (
-                self._mapping(q)
-                if levels[0][0] not in ONE_LADDER or role not in ONE_LADDER
-                else self._level(q, role, later)
-            )
+            if levels[0][0] not in ONE_LADDER or role not in ONE_LADDER:
+                return self._mapping(q)
+            return self._side_by_side(levels[0], levels[-1])  # "compare SW3C and SW4A": two roles' levels
         if earlier is None or earlier == later:
             return self._level(q, role, later)
         if earlier > later:
@@ -753,6 +751,28 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             footer=footer,
         )
         reply.meta.update(role=role, level=None, topic="comparison")
+        return reply
+
+    def _side_by_side(self, one: tuple[str, str], other: tuple[str, str]) -> Reply:
+        """Two levels of different roles on the one ladder ("SW3C and SW4A"): each one's requirements, topic by
+        topic, leaving out lines both give word for word."""
+        a, b = self.k.code(*one), self.k.code(*other)
+        criteria = [c for lv in (one, other) for t in LEVEL_TOPICS
+                    for c in self.k.find(role=lv[0], level=lv[1], topic=t)]
+        shared = ({c.text for c in criteria if (c.role, c.level) == one}
+                  & {c.text for c in criteria if (c.role, c.level) == other})
+        criteria = [c for c in criteria if c.text not in shared]
+        reply = self._reply(
+            title=f"{a} and {b}, side by side",
+            criteria=criteria, role=None, level=None, topic="comparison",
+            key=lambda c: f"{self.k.code(c.role, c.level)} – {TOPIC_TITLES[c.topic]}" + (f" ({c.group})" if c.group
+                                                                                        else ""),
+            choices=[self.ask_choice(f"Evidence for {b}", f"evidence for {b}")] if self.k.find(
+                role=other[0], level=other[1], topic="evidence") else [])
+        lead = f"{b} is in a different role from {a}; the framework sets no time in level between roles."
+        if shared:
+            lead += f" Lines both give word for word ({len(shared)}) are left out."
+        reply.blocks.insert(0, Block(text=lead))
         return reply
 
     # -- a level ---------------------------------------------------------------------------------------

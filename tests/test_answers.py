@@ -1134,3 +1134,10 @@ def test_two_levels_of_different_roles_are_shown_side_by_side(engine):
     assert text.startswith("SW3C and SW4A, side by side")
     assert "SW3C – Qualifications" in text and "SW4A – Qualifications" in text
     assert "Degree in Social Work, Occupational Therapy or Nursing." in text
+
+
+def test_a_yes_no_question_about_a_term_leads_with_what_the_framework_asks(engine):
+    text = ask(engine, "do i need GCSE maths?")["text"]
+    assert text.startswith("What the framework says about GCSE")
+    assert text.index("Minimum of 5 GCSE (grade 4-9) including Maths and English") < text.index(
+        "The documents do not spell out “GCSE”.")

@@ -91,6 +91,10 @@ class TermReplies:
                 )
             )
         mentions = self._mentions(entry)
+        if mentions and quotes and not entry.meaning:
+            # "do I need GCSE maths?": what the framework asks comes first; that it never spells GCSE out, after
+            title = f"What the framework says about {entry.term}"
+            blocks = []
         if mentions and quotes:  # "how do I become an AMHP?": the lines that use it, quoted
             shown = mentions[:_MENTIONS_SHOWN]
             more = len(mentions) - len(shown)
@@ -99,6 +103,8 @@ class TermReplies:
             found, _ = self._blocks(shown, key=self._where)
             blocks += found
             sources += self._sources(shown)
+            if not entry.meaning:
+                blocks.append(Block(text=f"The documents do not spell out “{entry.term}”."))
         elif mentions:  # "what does AMHP stand for?": the meaning, and where to look
             places = list(dict.fromkeys(self._where(c).split(" – ")[0] for c in mentions))
             blocks.append(Block(text=f"The framework mentions {entry.term} at: {', '.join(places)}."))

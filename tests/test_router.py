@@ -951,3 +951,14 @@ def test_ordinary_chat_gets_a_sensible_reply(services, said, starts):
 ])
 def test_more_ways_of_saying_a_level_and_its_start(services, said, asks):
     assert FakeChannel(services).say(said).startswith(asks)
+
+
+@pytest.mark.parametrize(("first", "then", "says"), [
+    ("what evidence for SW2C?", "do I need to write a statement?", "Provide a written statement (max 500 words)"),
+    ("tell me about SCO", "is there a minimum time?", "The framework gives no minimum time in level for Social Care"),
+    ("what does SW3B need?", "do I need to chair meetings?", "Experience of chairing meetings"),
+])
+def test_short_follow_up_questions_stay_with_the_level_or_role(services, first, then, says):
+    chat = FakeChannel(services)
+    chat.say(first)
+    assert says in chat.say(then)

@@ -127,6 +127,8 @@ _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:and|what about|how about|what of|same for|
                              r"what about)|also)\b")
 _LONE_LETTER = re.compile(r"^\s*(?:(?:and|what about|how about|same for|and for|and what about)\s+)?(?:level\s+)?"
                           r"([abcABC])\s*[?.!]*\s*$")
+# A short yes/no or how-many question with no role named: after an answer about a level, about that level
+_SHORT_ASK = re.compile(r"\s*(?:do|does|is|are|will|would|must|should|can|have|has)\b|\s*how (?:many|much)\b")
 _TIME_WORD = re.compile(r"\b(?:the )?time\b|\bhow long\b")
 # "and 6?" after PCF domain 5
 _DOMAIN_FOLLOW = re.compile(r"^\s*(?:and|what about|how about)?\s*(?:domain\s*)?(\d{1,2})\s*[?.!]*\s*$")
@@ -627,10 +629,12 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             if not q.topics and inherit_topic and ctx.last_topic != "overview":
                 q.topics.insert(0, ctx.last_topic)
             return [role], [(role, lv) for lv, _ in q.bare_levels]
-        if q.topics and (lead or len(q.lower.split()) <= 3) and not q.out_of_scope:
+        if q.topics and (lead or len(q.lower.split()) <= 6) and not q.out_of_scope:
             if ctx.last_level and ctx.last_level in known:
                 return [role], [(role, ctx.last_level)]  # "and the evidence?"
             return [role], []  # "what qualifications?" after the Team Manager overview: the same role
+        if not q.topics and not q.out_of_scope and ctx.last_level in known and _SHORT_ASK.match(q.lower):
+            return [role], [(role, ctx.last_level)]  # "do I need to write a statement?" after SW2C's evidence
         return None
 
     @staticmethod
@@ -642,8 +646,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         lead = _FOLLOW_UP_LEAD.match(q.lower)
         if q.roles:
             return bool(lead and q.levels and not q.topics)
-        return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and (lead or len(q.lower.split()) <= 3))
-                    or (lead and _TIME_WORD.search(q.lower)))
+        words = len(q.lower.split())
+        return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and (lead or words <= 6))
+                    or (lead and _TIME_WORD.search(q.lower))
+                    or (not q.topics and words <= 7 and _SHORT_ASK.match(q.lower)))
 
     @staticmethod
     def _asked_role(q: Query, roles: list[str]) -> str:

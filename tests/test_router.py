@@ -561,9 +561,10 @@ def test_a_follow_up_leans_on_the_answer_just_given(services):
     assert chat.say("and the qualifications?").startswith("Qualifications: Senior Social Worker, SW3C")
     assert chat.say("what about SW2B?").startswith("Qualifications: Social Worker, SW2B")  # same topic, new level
     assert chat.say("B").startswith("Qualifications: Social Worker, SW2B")
-    # another conversation has no answer to lean on: a lone letter is not a level there
+    # another conversation has no answer to lean on: a lone letter is a level of some role, so which?
     other = FakeChannel(services, user="u2")
-    assert "I couldn't find that" in other.say("what about C?")
+    assert other.say("what about C?").startswith("Which role do you mean?")
+    assert "Senior Social Worker SW3C" in [c.label for c in other.last[0].choices]
 
 
 def test_a_follow_up_does_not_lean_on_an_old_answer(services, monkeypatch):
@@ -572,7 +573,7 @@ def test_a_follow_up_does_not_lean_on_an_old_answer(services, monkeypatch):
     chat = FakeChannel(services)
     chat.say("evidence for SW3B")
     monkeypatch.setattr(router_module, "FOLLOW_UP_SECONDS", -1)  # as if the answer were long ago
-    assert "I couldn't find that" in chat.say("what about C?")
+    assert chat.say("what about C?").startswith("Which role do you mean?")  # not SW3C from the old answer
 
 
 def test_a_new_starter_is_welcomed_with_first_steps(services):
@@ -593,7 +594,7 @@ def test_asking_about_the_supervision_pack_says_what_it_holds(services):
 
 def test_a_cached_answer_never_hides_a_follow_up(services):
     first, second = FakeChannel(services, user="u1"), FakeChannel(services, user="u2")
-    assert "I couldn't find that" in first.say("what about C?")  # nothing to lean on: cached as such
+    assert first.say("what about C?").startswith("Which role do you mean?")  # nothing to lean on: cached as such
     second.say("evidence for SW3B")
     assert second.say("what about C?").startswith("Evidence for SW3C")  # not the cached reply above
     assert first.say("evidence for SW3B") == second.say("evidence for SW3B")  # plain questions share the cache
@@ -962,3 +963,13 @@ def test_short_follow_up_questions_stay_with_the_level_or_role(services, first, 
     chat = FakeChannel(services)
     chat.say(first)
     assert says in chat.say(then)
+
+
+def test_after_the_childrens_post_senior_means_that_post(services):
+    chat = FakeChannel(services)
+    chat.say("I'm a PO3 in children's services")
+    assert "18 months CPD from completing the ASYE" in chat.say("how do I progress to senior?")
+
+
+def test_a_lone_level_letter_with_nothing_before_it_asks_which_role(services):
+    assert FakeChannel(services).say("and B?").startswith("Which role do you mean?")

@@ -344,9 +344,14 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     return said
             if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
                 return self._across_roles(q, roles)
+        if ctx.last_role == "PO3" and roles == ["SW3"] and not levels and not re.search(r"\bsw\s*3", q.lower):
+            roles = ["PO3"]  # after the children's services post, "senior" is that post, not Medway's SW3
+            q.roles = ["PO3"]
         follow = self._follow_up(q, roles, levels, ctx)
         if follow is not None:
             roles, levels = follow
+        if not roles and not ctx.last_role and not q.bare_levels and (lone := _LONE_LETTER.match(q.text)):
+            q.bare_levels.append((lone.group(1).upper(), lone.start(1)))  # "and B?" with nothing before it
         if not roles and ctx.role and (q.bare_levels or q.topics or q.overview or q.next_step or q.comparison):
             # "what do I need for B?" from someone whose record says SW2A
             roles = [ctx.role]

@@ -973,3 +973,14 @@ def test_after_the_childrens_post_senior_means_that_post(services):
 
 def test_a_lone_level_letter_with_nothing_before_it_asks_which_role(services):
     assert FakeChannel(services).say("and B?").startswith("Which role do you mean?")
+
+
+def test_when_then_after_a_time_answer_is_the_time_again(services):
+    chat = FakeChannel(services)
+    chat.say("how long before I can go for SW2B?")
+    assert chat.say("when then?").startswith("At least 24 months at SW2A before SW2B.")
+
+
+def test_a_framework_documents_date_asked_another_way(services):
+    assert FakeChannel(services).say("what is the SCO framework date").startswith(
+        "The framework documents I answer from")

@@ -86,6 +86,8 @@ _ABOUT_THE_DOCUMENTS = re.compile(
     r"\bwhen (?:was|were|did) (?:the |this |these |your |it )?(?:career progression )?(?:framework|guide|documents?|"
     r"information|info|bot|it)\b(?! i\b)|\bwhat (?:date|year|version) (?:is|was|are|were) (?:the |this |that )?"
     r"[\w' ]{0,40}(?:framework|guide|documents?|profile|job description)\b"
+    r"|\b(?:framework|guide|documents?|profile)\s+(?:date|dated|version|year)\b"
+    r"|\bdate of (?:the |this |that )?[\w' ]{0,30}(?:framework|guide|documents?|profile)\b"
     r"|\bwho (?:wrote|made|created|owns|publishe[sd]|writes|produced)\b"
     r"|\bhow (?:old|up to date|recent|current) (?:is|are)\b|\b(?:latest|current|newest|most recent) version\b"
     r"|\blast (?:updated|reviewed)\b|\byour sources\b|\bwhere do you get\b"
@@ -129,6 +131,9 @@ _LONE_LETTER = re.compile(r"^\s*(?:(?:and|what about|how about|same for|and for|
                           r"([abcABC])\s*[?.!]*\s*$")
 # A short yes/no or how-many question with no role named: after an answer about a level, about that level
 _SHORT_ASK = re.compile(r"\s*(?:do|does|is|are|will|would|must|should|can|have|has)\b|\s*how (?:many|much)\b")
+# "When then?", "so when?": after a time answer, the time again for the same step
+_WHEN_ALONE = re.compile(r"^\s*(?:so |and |ok,? )?when(?: then| is that| would that be| exactly| can i(?: go| apply)?)?"
+                         r"\s*[?!.]*\s*$")
 _TIME_WORD = re.compile(r"\b(?:the )?time\b|\bhow long\b")
 # "and 6?" after PCF domain 5
 _DOMAIN_FOLLOW = re.compile(r"^\s*(?:and|what about|how about)?\s*(?:domain\s*)?(\d{1,2})\s*[?.!]*\s*$")
@@ -619,7 +624,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         lead = _FOLLOW_UP_LEAD.match(q.lower)
         if ctx.last_variant and not q.variant and not roles:
             q.variant = ctx.last_variant  # "what about level C?" after the deaf services table: the same table
-        if lead and not q.topics and _TIME_WORD.search(q.lower):
+        if not q.topics and (lead and _TIME_WORD.search(q.lower) or _WHEN_ALONE.match(q.lower)):
             q.topics.append("time_in_level")  # "and the time?" after the evidence for SW2C
         inherit_topic = ctx.last_topic in (*LEVEL_TOPICS, "evidence", "time_in_level", "overview")
         if roles:
@@ -653,7 +658,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return bool(lead and q.levels and not q.topics)
         words = len(q.lower.split())
         return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and (lead or words <= 6))
-                    or (lead and _TIME_WORD.search(q.lower))
+                    or (lead and _TIME_WORD.search(q.lower)) or _WHEN_ALONE.match(q.lower)
                     or (not q.topics and words <= 7 and _SHORT_ASK.match(q.lower)))
 
     @staticmethod

@@ -51,7 +51,8 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     # "my level is SW2A started 1/9/2024", "I'm on SW3B, started there in June 2025"
     rf"^\s*(?:my level is|i'?m on|i am on|i'?m at|i am at|i'?m|i am)\s+(?P<code>{_CODE})\s*[,;-]?\s*(?:and\s+)?"
     r"(?:i\s+)?(?:started|began|since|from|moved up)(?:\s+(?:there|it|that|on it))?\s+(?:in\s+|on\s+)?"
-    r"(?P<when>[^?]+?)\s*[.!]?$",
+    r"(?P<when>(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|last\b|this\b|early\b|late\b)[^?]*?)"
+    r"\s*[.!]?$",
 ))
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
@@ -85,7 +86,9 @@ _OPT_IN = re.compile(r"^\s*(?:please\s+)?(?:start|resume|turn on|turn back on|sw
                      r"enable|unpause|unmute|opt in to)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\b|"
                      r"^\s*(?:turn|switch)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on"
                      r"(?:\s+please)?\s*[.!]*\s*$|"
-                     r"^\s*(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on(?:\s+please)?\s*[.!]*\s*$|"
+                     r"^\s*(?:reminders?|nudges?|notifications?)\s+(?:back\s+)?on(?:\s+again)?(?:\s+please)?\s*[.!]*\s*$|"
+                     r"^\s*(?:turn|switch)\s+(?:the\s+|my\s+)?(?:reminders?|nudges?|notifications?)\s+on\s+again"
+                     r"(?:\s+please)?\s*[.!]*\s*$|"
                      r"^\s*opt[- ]?in\b", re.I)
 _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|"
                            r"(?:what|which) (?:level|grade) am i\b|when (?:am|will) i "
@@ -99,8 +102,9 @@ _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+
 _SUPERVISION_SOON = re.compile(
     r"\b(?:i'?ve got|i have|i'?ve|got|my|there'?s|having)\s+(?:a\s+|my\s+)?supervision\b"
     r"(?:\s+(?:is|session|meeting))?\s+(?:next\s+\w+|tomorrow|today|this\s+(?:week|morning|afternoon|"
-    r"monday|tuesday|wednesday|thursday|friday)|on\s+(?:mon|tues?|wed|thu|thurs|fri)\w*|on\s+(?:the\s+)?\d|"
-    r"coming up|soon|later today|in\s+(?:a|two|three|\d)\s+(?:days?|weeks?))\b", re.I)
+    r"monday|tuesday|wednesday|thursday|friday|evening)|on\s+(?:mon|tues?|wed|thu|thurs|fri)\w*|"
+    r"on\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?|coming up|soon|later|in\s+(?:a|an|two|three|\d)\s+"
+    r"(?:hours?|days?|weeks?)|in the (?:morning|afternoon))\b", re.I)
 # The time at a level a question states: "I've been SW2A for 18 months", "since January 2024", "in September 2023"
 # Said in the first person and in the past ("I've been … for", "I started … in"), never a future "in June"
 _I_HAVE_BEEN = r"\b(?:i'?ve been|i have been|i'?ve worked|i have worked)\b[^.?!,;]{0,40}?"
@@ -116,7 +120,8 @@ _STATED_SINCE = re.compile(_I_STARTED + r"\b(?:since|from|in|on)\s+((?:\d{1,2}(?
 _HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |please (?:let me )?)?"
                     r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |someone |somebody )?(?:real )?"
                     r"(?:human|person|people|someone|somebody|member of staff)"
-                    r"(?:\s+(?:please|instead|now|about (?:this|it|my (?:level|progression|career))))?\s*[?.!]*\s*$"
+                    r"(?:\s+(?:please|instead|now|about\s+(?!their\b|his\b|her\b)[\w' ]{1,40}|(?:in|from|at) hr))?"
+                    r"\s*[?.!]*\s*$"
                     r"|^\s*are you (?:a )?(?:real(?: person)?|human|a person)\s*[?.!]*\s*$", re.I)
 # "Is GDPR knowledge needed for team managers?": a question about what a role asks, not about careerbot's privacy
 _ABOUT_A_ROLE = re.compile(r"\b(?:knowledge|understanding|training|needed|required|requirement)\b.*\b(?:for|at|as)\s+"
@@ -161,8 +166,8 @@ _WHATS_LEFT = re.compile(
     r")(?:\s+(?:still|now|next|then|else|for me|for (?:it|that|the next (?:one|level)|next level|my next level|"
     r"promotion|the next step)))?\s*[?.!]*\s*$", re.I)
 # "How can I use the framework with my team?": a question about the framework, not the team's milestones
-_FRAMEWORK_USE = re.compile(r"\b(?:use|using|apply|applying|introduce)\b[^?]*\b(?:framework|frameworks)\b|"
-                            r"\bframework\b[^?]*\b(?:for|with)\b[^?]*\bmy team\b", re.I)
+_FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|this|these|our)\s+frameworks?\b|"
+                            r"\bframeworks?\s+(?:for|with)\s+(?:\w+\s+){0,3}?in my team\b", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible|"
                       r"who(?:'s| is| are) (?:ready|due|able) to|who can (?:progress|go for|apply|move up)|"
                       r"(?:is )?any(?:one|body) (?:eligible|ready|due)|"
@@ -395,7 +400,10 @@ class Router:
 
     def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
         """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
-        if text and self.dialogs is not None and _PRIVACY.search(text) and not _ABOUT_A_ROLE.search(text):
+        about_a_role = (_ABOUT_A_ROLE.search(text) and re.search(r"\b(?:gdpr|data protection)\b", text, re.I)
+                        and not re.search(r"\b(?:see|read|access|shared?|private|confidential|my (?:data|answers|"
+                                          r"notes))\b", text, re.I)) if text else False
+        if text and self.dialogs is not None and _PRIVACY.search(text) and not about_a_role:
             return [self._privacy_help()]
         if self.dialogs is not None:
             from dialogs import detect_start
@@ -467,7 +475,8 @@ class Router:
             return [self.people.new_starter(person, private=msg.is_direct)]
         if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text):
             return [self.people.team(person)]
-        if _MY_MILESTONE.search(text) and not (parse(text).levels or parse(text).roles):
+        asked = parse(text)
+        if _MY_MILESTONE.search(text) and not asked.levels and not (asked.roles and not person.level_code):
             return [self.people.my_milestone(person)]
         if _WHATS_LEFT.match(text):
             return [self.people.whats_left(person)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -101,9 +102,17 @@ def _about_framework(text: str) -> bool:
     a check-in answer. "Can we talk about my caseload?" at "what would you like to discuss?" is an answer."""
     from bot.answers.questions import parse
 
+    if _ABOUT_CAREERBOT.search(text):  # "who will see what I write here?", "when is my next reminder?"
+        return True
     q = parse(text)
     return bool(q.roles or q.levels or q.unknown_codes or q.topics or q.glossary_hint or q.pcf_domain
                 or q.comparison or q.next_step)
+
+
+# Questions about careerbot itself (privacy, reminders, what it does) asked at a step: answered, never kept
+_ABOUT_CAREERBOT = re.compile(
+    r"\b(?:who (?:will|can|else can|could) (?:see|read)|confidential|private|privacy|can my manager see|"
+    r"will my manager see|is this shared|reminders?|careerbot)\b", re.I)
 
 
 class DialogRunner:

@@ -18,7 +18,8 @@ _PACK = re.compile(r"\bsupervision pack\b|\bdownload (?:my )?(?:pack|assessment|
 # "Download check-in note", "get my check-in note": the latest check-in's note (a button's label, typed)
 _CHECKIN_NOTE = re.compile(r"\b(?:download|get|send me|open|show me)\s+(?:my\s+|the\s+)?(?:latest\s+|last\s+)?"
                            r"check[- ]?in\s+note\b|\bmy check[- ]?in note\b|"
-                           r"^\s*download\s+(?:my\s+|the\s+)?(?:latest\s+|last\s+)?check[- ]?in\s*[.!]*\s*$", re.I)
+                           r"^\s*(?:download|get|send me|show me|open)\s+(?:my\s+|the\s+)?(?:latest\s+|last\s+)?"
+                           r"check[- ]?in\s*[.!]*\s*$", re.I)
 _CHECKIN = re.compile(r"\bcheck[- ]?in\b|\bprep(?:are)? (?:me )?for (?:my )?(?:next )?supervision\b|"
                       r"\bsupervision prep(?:aration)?\b|\bget ready for (?:my )?supervision\b", re.I)
 _ASSESS = re.compile(r"\bassess me\b|\bassess myself\b|\bself[- ]?ass?ess?(?:e?ment)?\b|\bstart (?:an? |my )?"

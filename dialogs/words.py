@@ -295,8 +295,9 @@ def rating_with_note(text: str) -> tuple[str | None, str | None]:
                 # "yes, but my evidence is from my last job": Met, the rest its note; "met but I still need the
                 # certificate" is not plainly Met: asked again
                 after = _CONTRAST.sub("", rest, count=1).strip(" ,.")
-                if re.search(r"\b(?:need|needs|still|missing|waiting|yet|except|apart|only|not)\b|n't\b", after,
-                             re.I):
+                if re.search(r"\b(?:need|needs|still|missing|waiting|yet|except|apart|only|not|hardly|barely|rarely|"
+                             r"seldom|sometimes|occasionally|disagrees?|support|help|helped|partly|some)\b|n't\b",
+                             after, re.I):
                     return None, None
                 return head_rating, (after if len(after.split()) >= 2 else None)
             elif rest.endswith("?"):

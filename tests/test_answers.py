@@ -1141,3 +1141,21 @@ def test_a_yes_no_question_about_a_term_leads_with_what_the_framework_asks(engin
     assert text.startswith("What the framework says about GCSE")
     assert text.index("Minimum of 5 GCSE (grade 4-9) including Maths and English") < text.index(
         "The documents do not spell out “GCSE”.")
+
+
+@pytest.mark.parametrize(("question", "not_starts"), [
+    ("should I apply for SW2B now?", "The framework documents don't mention"),
+    ("do SW2s need a car?", "The framework documents don't mention “SW2s”"),
+    ("can I go straight to team manager?", "The framework documents don't mention"),
+    ("do I need to do anything else for SW2B?", "The framework documents don't mention"),
+])
+def test_ordinary_words_are_not_called_unmentioned(engine, question, not_starts):
+    assert not ask(engine, question)["text"].startswith(not_starts)
+
+
+@pytest.mark.parametrize(("question", "has"), [
+    ("I'm SW2C, what knowledge do I need for SW3A?", "Level A (Developing) – Knowledge"),
+    ("I have the knowledge needed for SW3A, what about SW3B?", "SW3B"),
+])
+def test_second_review_answers(engine, question, has):
+    assert has in ask(engine, question)["text"].split("\n\n")[0] + ask(engine, question)["text"][:600]

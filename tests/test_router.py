@@ -984,3 +984,100 @@ def test_when_then_after_a_time_answer_is_the_time_again(services):
 def test_a_framework_documents_date_asked_another_way(services):
     assert FakeChannel(services).say("what is the SCO framework date").startswith(
         "The framework documents I answer from")
+
+
+# -- from the second review of 26 November -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("first", "then"), [
+    ("what does a team manager do?", "do they need a car?"),
+    ("what is KR10?", "is there an interview?"),
+    ("what is KR9?", "what about level B?"),
+])
+def test_a_follow_up_after_an_answer_without_a_level_is_never_an_error(services, first, then):
+    chat = FakeChannel(services)
+    chat.say(first)
+    chat.say(then)
+    assert chat.last[0].status != "error"
+
+
+def test_a_reply_that_leaned_on_a_conversation_is_not_served_to_others(services):
+    chat = FakeChannel(services)
+    chat.say("PCF domain 5")
+    assert chat.say("and 6?").startswith("PCF domain 6")
+    other = FakeChannel(services, user="u2")
+    assert not other.say("and 6?").startswith("PCF domain 6")  # nothing before it there
+    po3 = FakeChannel(services, user="u3")
+    po3.say("I'm a PO3 in children's services")
+    assert "Senior Social Worker (SW3)" in FakeChannel(services, user="u4").say(
+        "what are the duties of a senior social worker at Medway?")
+
+
+@pytest.mark.parametrize(("said", "not_starts"), [
+    ("how many levels are there?", "What the framework asks for SW2C"),
+    ("how do I use the framework?", "What the framework asks for SW2C"),
+    ("what are the values?", "SW2C has no values section"),
+])
+def test_questions_about_the_framework_as_a_whole_are_not_follow_ups(services, said, not_starts):
+    chat = FakeChannel(services)
+    chat.say("what evidence for SW2C?")
+    assert not chat.say(said).startswith(not_starts)
+
+
+def test_own_progress_after_another_levels_answer_uses_the_persons_record(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2A since January 2025")
+    chat.press("Yes")
+    chat.say("what evidence for SW3C?")
+    assert chat.say("how long until I can progress?").startswith("At least 24 months at SW2A before SW2B.")
+    assert chat.say("what's my progress as a social worker?").startswith("Your level: SW2A")
+
+
+@pytest.mark.parametrize("said", ["Who will see what I write here?", "is this confidential?",
+                                  "when is my next reminder?"])
+def test_privacy_and_reminder_questions_in_a_check_in_are_answered_not_kept(services, said):
+    chat = FakeChannel(services)
+    chat.say("check-in")
+    chat.say(said)
+    assert chat.last[-1].title.startswith("1 of 5")
+    assert not services.store.load_dialog(KEY)[0]["data"].get("answers")
+
+
+def test_privacy_about_training_needs_is_still_the_privacy_reply(services):
+    assert FakeChannel(services).say("Will my manager see what training I need for SW3B?").startswith(
+        "Your self-assessments and check-ins are private to you.")
+
+
+@pytest.mark.parametrize(("said", "starts"), [
+    ("I'm SW2B, started the practice educator course last month", "What the framework"),
+    ("can I speak to someone about SW3B?", "I'm careerbot, an automated assistant"),
+    ("got supervision on the 3rd", "I can help you get ready for supervision."),
+    ("turn reminders on again", "Reminders are on."),
+])
+def test_second_review_phrasings(services, said, starts):
+    assert FakeChannel(services).say(said).startswith(starts)
+
+
+def test_a_manager_asking_who_in_the_team_can_progress_gets_the_team(services):
+    services.store.upsert_people([Person(id="boss", display_name="Boss"),
+                                  Person(id="amy", display_name="Amy", level_code="SW2A",
+                                         level_since=date(2024, 1, 31), manager_id="boss")])
+    text = FakeChannel(services, user="boss").say("who in my team can apply for the next level under the framework?")
+    assert "Amy" in text
+
+
+@pytest.mark.parametrize("said", ["yes, but hardly ever", "yes, but barely", "met, but my manager disagrees",
+                                  "yes, but with a lot of support"])
+def test_a_yes_with_a_doubt_is_asked_again(services, said):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW2C")
+    chat.say(said)
+    assert not services.store.load_dialog(KEY)[0]["data"]["answers"]
+
+
+def test_get_my_check_in_gives_the_note(services):
+    chat = FakeChannel(services)
+    chat.say("check-in")
+    for said in ("fine", "workload", "nothing", "not booked yet"):
+        chat.say(said)
+    chat.say("get my check-in")
+    assert chat.last[0].attachments and services.store.load_dialog(KEY)[0] is None

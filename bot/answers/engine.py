@@ -134,6 +134,12 @@ _SHORT_ASK = re.compile(r"\s*(?:do|does|is|are|will|would|must|should|can|have|h
 # "When then?", "so when?": after a time answer, the time again for the same step
 _WHEN_ALONE = re.compile(r"^\s*(?:so |and |ok,? )?when(?: then| is that| would that be| exactly| can i(?: go| apply)?)?"
                          r"\s*[?!.]*\s*$")
+# Before a role the person holds: "I'm on KR9", "a Kent social worker on KR9", "I've been a KR9"
+_HELD_BEFORE = re.compile(r"\b(?:i'?m|i am|im|been|currently|now|on|as)\s+(?:an?\s+|level\s+)?$")
+# Questions about the framework as a whole, never a follow-up of the last answer without "and…"
+_FRAMEWORK_WIDE = re.compile(r"\b(?:levels|roles|grades|posts|framework|frameworks|documents?|values|competenc\w*|"
+                             r"guide)\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my)\b")
 _TIME_WORD = re.compile(r"\b(?:the )?time\b|\bhow long\b")
 # "and 6?" after PCF domain 5
 _DOMAIN_FOLLOW = re.compile(r"^\s*(?:and|what about|how about)?\s*(?:domain\s*)?(\d{1,2})\s*[?.!]*\s*$")
@@ -214,7 +220,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         # without it, so a follow-up context does not cost every later question its cached answer.
         plain = replace(context, last_role=None, last_level=None, last_topic=None,
                         last_variant=None) if context else None
-        keys = [(question, plain, False), (question, context, True)]  # True: an answer that may be a follow-up
+        # A short message after an answer may lean on it ("and 6?", "how do I progress to senior?" after the PO3
+        # post): it is looked up and kept with the conversation's context only, never under the plain key
+        may_follow = bool(context and context != plain and len((question or "").split()) <= 12)
+        keys = [(question, context, True)] if may_follow else [(question, plain, False), (question, context, True)]
         cached = None
         with self._cache_lock:
             for key in keys:
@@ -225,7 +234,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if cached is not None:
             return cached.copy()
         reply = self._answer(question, context=context)
-        key = (question, context, True) if reply.meta.pop("follow_up", False) else (question, plain, False)
+        followed = reply.meta.pop("follow_up", False)
+        if reply.status == "error":
+            return reply  # never kept: the next asker gets a fresh attempt
+        key = (question, context, True) if followed or may_follow else (question, plain, False)
         with self._cache_lock:
             self._cache[key] = reply.copy()
             while len(self._cache) > ANSWER_CACHE_SIZE:
@@ -339,7 +351,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if q.kent and not levels and not any(r in self._kent_roles for r in roles):
             # "Kent social worker requirements": the Kent posts, not Medway's Social Worker (SW2)
             roles = list(self._kent_roles)
-            if len(roles) > 1 and _YES_NO.match(q.lower) and not q.topics:
+            if len(roles) > 1 and _YES_NO.match(q.lower) and not q.topics and not re.search(
+                    r"\b(?:framework|version|medway|transfer|move|career)\b", q.lower):
                 # "does Kent require MCA training?": what the Kent posts say about it, not their overviews
                 found = [r for r in (self._role_hits(q, role) for role in roles) if r is not None]
                 if found:
@@ -349,7 +362,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     return said
             if len(roles) > 1 and q.topic in ("values", "competencies", "special_conditions", None):
                 return self._across_roles(q, roles)
-        if ctx.last_role == "PO3" and roles == ["SW3"] and not levels and not re.search(r"\bsw\s*3", q.lower):
+        if (ctx.last_role == "PO3" and roles == ["SW3"] and not levels and not re.search(r"\bsw\s*3|medway", q.lower)
+                and len(q.lower.split()) <= 10):
             roles = ["PO3"]  # after the children's services post, "senior" is that post, not Medway's SW3
             q.roles = ["PO3"]
         follow = self._follow_up(q, roles, levels, ctx)
@@ -621,6 +635,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         role = ctx.last_role
         if not role or role not in self.k.roles or not self._followable(q):
             return None
+        if self.k.roles[role].kind != "role":
+            return None  # after a PCF answer, "how long before I can progress?" is not about the PCF
         lead = _FOLLOW_UP_LEAD.match(q.lower)
         if ctx.last_variant and not q.variant and not roles:
             q.variant = ctx.last_variant  # "what about level C?" after the deaf services table: the same table
@@ -639,12 +655,20 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             if not q.topics and inherit_topic and ctx.last_topic != "overview":
                 q.topics.insert(0, ctx.last_topic)
             return [role], [(role, lv) for lv, _ in q.bare_levels]
-        if q.topics and (lead or len(q.lower.split()) <= 6) and not q.out_of_scope:
+        own_progress = ctx.role and _FIRST_PERSON.search(q.lower) and ("time_in_level" in q.topics or q.next_step)
+        if not lead and (_FRAMEWORK_WIDE.search(q.lower) or own_progress):
+            # "how many levels are there?", "how do I use the framework?": about the framework, not the last
+            # answer; "how long until I can progress?" from someone with a recorded level: their own level
+            return None
+        follow_topics = [t for t in q.topics if t in (*LEVEL_TOPICS, "evidence", "time_in_level", "overview",
+                                                      "duties")]
+        if follow_topics and (lead or len(q.lower.split()) <= 6) and not q.out_of_scope:
             if ctx.last_level and ctx.last_level in known:
                 return [role], [(role, ctx.last_level)]  # "and the evidence?"
             return [role], []  # "what qualifications?" after the Team Manager overview: the same role
-        if not q.topics and not q.out_of_scope and ctx.last_level in known and _SHORT_ASK.match(q.lower):
-            return [role], [(role, ctx.last_level)]  # "do I need to write a statement?" after SW2C's evidence
+        if not q.topics and not q.out_of_scope and _SHORT_ASK.match(q.lower):
+            # "do I need to write a statement?" after SW2C's evidence; "do they need a car?" after a role
+            return [role], ([(role, ctx.last_level)] if ctx.last_level and ctx.last_level in known else [])
         return None
 
     @staticmethod
@@ -664,7 +688,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
     @staticmethod
     def _asked_role(q: Query, roles: list[str]) -> str:
         """Of several roles, the one asked about: "I'm on KR9. What does the KR10 spec say?" asks about KR10."""
-        current = {r for r, p in q.mentions if _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])}
+        current = {r for r, p in q.mentions if _HELD_BEFORE.search(q.lower[max(0, p - 30):p])}
         asked = [r for r in roles if r not in current]
         return asked[0] if asked and current else roles[0]
 
@@ -674,6 +698,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         is not the one asked about."""
         if len(levels) > 1:
             placed = [(r, lv, p) for r, lv, p in q.levels if (r, lv) in levels]
+            about = [(r, lv) for r, lv, p in placed if re.search(r"\b(?:what|how) about\s+(?:level\s+)?$",
+                                                                  q.lower[max(0, p - 20):p])]
+            if len(about) == 1:  # "I have the knowledge needed for SW3A, what about SW3B?"
+                return about[0]
             # "what do I need for level B?" after "I'm an SCO level A": the level after "for"/"to" is the goal
             wanted = [(r, lv) for r, lv, p in placed if _GOAL_BEFORE.search(q.lower[max(0, p - 30):p])]
             if len(wanted) == 1:
@@ -1255,7 +1283,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         else:
             level = next((lv for r, lv in levels if r == target and lv), None) or next(iter(info.levels))
             code = self.k.code(target, level)
-            reply = self._level(parse(f"qualifications and experience for {code}"), target, level)
+            # "I'm SW2C, what knowledge do I need for SW3A?": the part asked about; otherwise what a newcomer needs
+            asked = [t for t in q.topics if t in LEVEL_TOPICS
+                     or t == "evidence" and re.search(r"\bevidence\b|\bportfolio\b", q.lower)]
+            wanted = " and ".join(TOPIC_TITLES.get(t, t).lower() for t in asked) or "qualifications and experience"
+            reply = self._level(parse(f"{wanted} for {code}"), target, level)
             intro = (f"{target} is a different role from {source}, and the framework sets no time in level for "
                      f"moving between roles. What it asks of someone starting at {code} is below, in its own words.")
         reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"

@@ -126,8 +126,11 @@ class SearchReplies:
         own = self._role_stems(role)
         if not content or any(_stem_in(t, own) for t in content):
             return None  # the role's documents do speak of it (or the question names nothing): answered elsewhere
-        nowhere = [w for w in self._content_words(q, role)
-                   if len(w) >= 3 and terms(w) and terms(w)[0] not in _FRAME_STEMS and not self.retriever.known(w)]
+        candidates = [w for w in self._content_words(q, role)
+                      if terms(w) and terms(w)[0] not in _FRAME_STEMS and not re.fullmatch(r"(?:sw|sco|kr|po)\d*s?", w)]
+        unknown = set(self.retriever.unknown_words(" ".join(candidates)))  # stopwords, "now", "straight" left out
+        nowhere = [w for w in candidates if w in unknown or (len(w) == 3 and w.isalpha() and not self.retriever.known(w)
+                                                              and w.upper() in q.text)]
         if nowhere:  # "do SCOs need to speak BSL?": no document says BSL at all (said back as typed)
             return self._not_mentioned([m.group(0) if (m := re.search(rf"\b{re.escape(w)}\b", q.text, re.I)) else w
                                         for w in nowhere])
@@ -304,10 +307,13 @@ class SearchReplies:
             extra_blocks=extra,
         )
 
-    @staticmethod
-    def _merged(replies: list[Reply]) -> Reply:
+    def _merged(self, replies: list[Reply]) -> Reply:
         """Several roles' answers to one question as one reply (the first one's title)."""
         first = replies[0]
+        if len(replies) > 1:  # say which post each part is from
+            for r in replies:
+                if r.meta.get("role"):
+                    r.blocks.insert(0, Block(title=self._role_name(r.meta["role"])))
         for other in replies[1:]:
             first.blocks += other.blocks
             first.sources = list(dict.fromkeys(first.sources + other.sources))

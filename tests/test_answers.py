@@ -1159,3 +1159,10 @@ def test_ordinary_words_are_not_called_unmentioned(engine, question, not_starts)
 ])
 def test_second_review_answers(engine, question, has):
     assert has in ask(engine, question)["text"][:600]
+
+
+def test_notes_on_a_role_as_a_whole_are_shown_with_answers_about_the_role(engine):
+    result = ask(engine, "what is range 4?")
+    assert result["text"].startswith("Social Care Officer (SCO): grade Range 4")
+    assert 'the footnote that the marker points to is missing from the source document' in result["text"]
+    assert "rows are shifted one column to the left" in ask(engine, "what does a senior social worker do?")["text"]

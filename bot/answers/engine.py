@@ -136,6 +136,9 @@ _WHEN_ALONE = re.compile(r"^\s*(?:so |and |ok,? )?when(?: then| is that| would t
                          r"\s*[?!.]*\s*$")
 # Before a role the person holds: "I'm on KR9", "a Kent social worker on KR9", "I've been a KR9"
 _HELD_BEFORE = re.compile(r"\b(?:i'?m|i am|im|been|currently|now|on|as)\s+(?:an?\s+|level\s+)?$")
+# Answers about a role as a whole carry the framework data's notes on that role
+_ROLE_NOTE_TOPICS = ("overview", "duties", "person_spec", "values", "competencies", "special_conditions",
+                     "grade", "comparison", "role_change")
 # Questions about the framework as a whole, never a follow-up of the last answer without "and…"
 _FRAMEWORK_WIDE = re.compile(r"\b(?:levels|roles|grades|posts|framework|frameworks|documents?|values|competenc\w*|"
                              r"guide)\b")
@@ -254,6 +257,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             try:
                 followable = self._followable(q)
                 reply = self._route(q, context)
+                about = reply.meta.get("role")
+                if (about in self.k.roles and reply.meta.get("level") is None
+                        and reply.meta.get("topic") in _ROLE_NOTE_TOPICS):
+                    # what the framework data notes about the role as a whole (a missing footnote, shifted rows)
+                    reply.notes += [n for n, _src in self.k.roles[about].notes if n not in reply.notes]
                 if q.variant:  # the table answered from, for a follow-up ("what about level C?")
                     reply.meta.setdefault("variant", q.variant)
                 if followable:  # its answer may depend on the conversation's last one: cached with it
@@ -285,6 +293,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
     def _route(self, q: Query, ctx: Context) -> Reply:
         if q.unknown_codes:
             return self._unknown_level(q)
+        graded = [r for r, info in self.k.roles.items() for g in info.grades
+                  if g.lower() not in {r.lower() for r in self.k.roles} and re.search(rf"\b{re.escape(g.lower())}\b",
+                                                                                     q.lower)]
+        if len(graded) == 1 and not q.levels:  # "what is range 4?": a grade label, the role it belongs to
+            return self._grade(graded[0])
         if q.mapping:
             return self._mapping(q)
         if q.out_of_scope:

@@ -22,6 +22,17 @@ _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 
 
+# A day and a month as typed ("31/02", "29 Feb", "30th of February"): when no date can be read from such text,
+# the day does not exist in that month
+_DAY_AND_MONTH = re.compile(rf"\b\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b",
+                            re.I)
+
+
+def names_a_day(text: str) -> bool:
+    """Whether text gives a day of a month ("31/02/2025", "29 Feb"): if it reads as no date, there is no such day."""
+    return bool(_DAY_AND_MONTH.search(text))
+
+
 def format_uk(d: date) -> str:
     """1 March 2025."""
     return f"{d.day} {d.strftime('%B')} {d.year}"

@@ -15,7 +15,7 @@ from typing import Any
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
-from bot.dates import format_uk, parse_date, shift
+from bot.dates import format_uk, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.personal import REPORT_ACTION, PersonView
 from bot.storage.base import Person, Store, StoreError
@@ -725,9 +725,7 @@ class Router:
         if until is None:
             said = parse_date(rest, today=today) if rest.strip() else None
             why = (f"{format_uk(said)} has already passed. " if said is not None and said <= today else
-                   "There is no such date. " if re.search(r"\d", rest) and re.search(
-                       r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3}", rest, re.I)
-                   else "")
+                   "There is no such date. " if said is None and names_a_day(rest) else "")
             return Reply(title="Until when shall I snooze your reminders?",
                          blocks=[Block(text=f"{why}For example: “snooze until 5 January” or “snooze for 2 weeks”.")],
                          choices=[Choice("1 week", {"action": "reminders", "what": "snooze",

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.conversation import Block, Reply
-from bot.dates import parse_date
+from bot.dates import names_a_day, parse_date
 from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, start_choice
 from dialogs.self_assessment import level_label, split_code, time_in_level_text
 from dialogs.words import format_date, yes_no
@@ -30,10 +30,6 @@ _NO_MONTH = re.compile(r"\b(?:last|this|the) year\b|\b(?:19|20)\d\d\b|\bsummer|\
 NEED_MONTH = "I need the month too, because the month decides when you can go for the next level."
 
 
-_DAY_AND_MONTH = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
-                            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
-
-
 def date_problem(said: str, today: date, *, future: bool = False) -> str:
     """Why a start date could not be used, in words: no such day, only a year, in the future, or unreadable."""
     said = said.strip()
@@ -41,7 +37,7 @@ def date_problem(said: str, today: date, *, future: bool = False) -> str:
     years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", said)]
     if future or years and min(years) > today.year:
         return f"“{said}” is in the future. Please give the date you started the level, for example “March 2025”."
-    if _DAY_AND_MONTH.search(said):
+    if names_a_day(said):
         return (f"There is no such date as “{said}”. Please check the day and month, for example “1 March 2025” "
                 "or “01/03/2025”.")
     if _NO_MONTH.search(said):

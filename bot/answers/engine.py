@@ -52,6 +52,7 @@ TOPIC_TITLES = {
 ROLE_WIDE_TOPICS = ("overview", "duties", "values", "competencies", "special_conditions")
 MAX_BULLETS_BEFORE_ASKING = 40
 ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
+FOLLOW_UP_MAX_WORDS = 12  # a longer message is read on its own, never against the conversation's last answer
 GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|help|thanks|thank you|cheers|"
     r"what can you do|what do you do|who are you|what are you|are you (?:a bot|a robot|real|human|a person)|"
@@ -223,24 +224,21 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         # without it, so a follow-up context does not cost every later question its cached answer.
         plain = replace(context, last_role=None, last_level=None, last_topic=None,
                         last_variant=None) if context else None
-        # A short message after an answer may lean on it ("and 6?", "how do I progress to senior?" after the PO3
-        # post): it is looked up and kept with the conversation's context only, never under the plain key
-        may_follow = bool(context and context != plain and len((question or "").split()) <= 12)
-        keys = [(question, context, True)] if may_follow else [(question, plain, False), (question, context, True)]
-        cached = None
+        # Only a short message can lean on the conversation's last answer ("and 6?", "how do I progress to
+        # senior?" after the PO3 post); a longer one is answered, and kept, without it. A short one asked after
+        # an answer is looked up and kept with the conversation's context only, never under the plain key.
+        if len((question or "").split()) > FOLLOW_UP_MAX_WORDS:
+            context = plain
+        key = (question, context)
         with self._cache_lock:
-            for key in keys:
-                cached = self._cache.get(key)
-                if cached is not None:
-                    self._cache.move_to_end(key)
-                    break
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
         if cached is not None:
             return cached.copy()
         reply = self._answer(question, context=context)
-        followed = reply.meta.pop("follow_up", False)
         if reply.status == "error":
             return reply  # never kept: the next asker gets a fresh attempt
-        key = (question, context, True) if followed or may_follow else (question, plain, False)
         with self._cache_lock:
             self._cache[key] = reply.copy()
             while len(self._cache) > ANSWER_CACHE_SIZE:
@@ -255,7 +253,6 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         else:
             q = parse(text)
             try:
-                followable = self._followable(q)
                 reply = self._route(q, context)
                 about = reply.meta.get("role")
                 if (about in self.k.roles and reply.meta.get("level") is None
@@ -264,8 +261,6 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     reply.notes += [n for n, _src in self.k.roles[about].notes if n not in reply.notes]
                 if q.variant:  # the table answered from, for a follow-up ("what about level C?")
                     reply.meta.setdefault("variant", q.variant)
-                if followable:  # its answer may depend on the conversation's last one: cached with it
-                    reply.meta["follow_up"] = True
                 degree = _HIGHER_DEGREE.search(q.lower)
                 if degree and reply.status == "answered" and not self._mentioned(degree.group(0)):
                     # "Do I need a master's for SW4?": no document asks for one; say so before what they do ask

@@ -137,6 +137,8 @@ _WHEN_ALONE = re.compile(r"^\s*(?:so |and |ok,? )?when(?: then| is that| would t
                          r"\s*[?!.]*\s*$")
 # Before a role the person holds: "I'm on KR9", "a Kent social worker on KR9", "I've been a KR9"
 _HELD_BEFORE = re.compile(r"\b(?:i'?m|i am|im|been|currently|now|on|as)\s+(?:an?\s+|level\s+)?$")
+# "Do team managers need to be social workers?": what one role asks, not a move to the other
+_NEEDS_TO_BE = re.compile(r"^\s*(?:do|does|must|should)\b[^?]*\bneeds? to be\b")
 # Answers about a role as a whole carry the framework data's notes on that role
 _ROLE_NOTE_TOPICS = ("overview", "duties", "person_spec", "values", "competencies", "special_conditions",
                      "grade", "comparison", "role_change")
@@ -215,6 +217,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         self._role_words_cache: dict[str, frozenset[str]] = {}
         self._kent_roles = tuple(r for r, info in knowledge.roles.items()
                                  if any("kent" in o.lower() for o in info.organisations))
+        # grade labels that are not role codes ("Range 4"), as typed, and the role each belongs to
+        codes = {r.lower() for r in knowledge.roles}
+        self._grade_labels = [(re.compile(rf"\b{re.escape(g.lower())}\b"), r) for r, info in knowledge.roles.items()
+                              for g in info.grades if g.lower() not in codes]
 
     # ------------------------------------------------------------------------------------------
     def answer(self, question: str, *, context: Context | None = None) -> Reply:
@@ -288,9 +294,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
     def _route(self, q: Query, ctx: Context) -> Reply:
         if q.unknown_codes:
             return self._unknown_level(q)
-        graded = [r for r, info in self.k.roles.items() for g in info.grades
-                  if g.lower() not in {r.lower() for r in self.k.roles} and re.search(rf"\b{re.escape(g.lower())}\b",
-                                                                                     q.lower)]
+        graded = [r for rx, r in self._grade_labels if rx.search(q.lower)]
         if len(graded) == 1 and not q.levels:  # "what is range 4?": a grade label, the role it belongs to
             return self._grade(graded[0])
         if q.mapping:
@@ -345,7 +349,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
         levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
-        if len(roles) >= 2 and re.search(r"^\s*(?:do|does|must|should)\b[^?]*\bneeds? to be\b", q.lower):
+        if len(roles) >= 2 and _NEEDS_TO_BE.search(q.lower):
             # "do team managers need to be social workers?": what the first role's entry level asks for
             first = next(iter(self.k.roles[roles[0]].levels), None)
             roles, q.topics = roles[:1], ["qualifications"]
@@ -1268,7 +1272,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if "time_in_level" in q.topics and all(r in ONE_LADDER for r in roles):
             return None  # "how long from SW2A to SW3A?": a path up the one ladder, with its times
         mentions = [(r, p) for r, p in q.mentions if r in self.k.roles]
-        if re.search(r"^\s*(?:do|does|must|should)\b[^?]*\bneeds? to be\b", q.lower):
+        if _NEEDS_TO_BE.search(q.lower):
             return None  # "do team managers need to be social workers?": what the one asks, not a move
         m = re.search(r"\b(?:progress|move|moving|go|get|step|transfer|switch|apply)\w*\b[^?]*?\bto\b|"
                       r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b|\bto be (?:an?\s+)?|\bneed(?:ed)? for\b", q.lower)

@@ -165,6 +165,14 @@ _WHATS_LEFT = re.compile(
     r"|what am i (?:still )?(?:missing|lacking)|what else is (?:needed|left|missing)|what have i (?:still )?got to do"
     r")(?:\s+(?:still|now|next|then|else|for me|for (?:it|that|the next (?:one|level)|next level|my next level|"
     r"promotion|the next step)))?\s*[?.!]*\s*$", re.I)
+def _role_knowledge(text: str) -> bool:
+    """"Is GDPR knowledge needed for team managers?": the words GDPR or data protection as something a role asks,
+    not a question about who sees the person's own answers."""
+    return bool(_ABOUT_A_ROLE.search(text) and re.search(r"\b(?:gdpr|data protection)\b", text, re.I)
+                and not re.search(r"\b(?:see|read|access|shared?|private|confidential|my (?:data|answers|notes))\b",
+                                  text, re.I))
+
+
 # "How can I use the framework with my team?": a question about the framework, not the team's milestones
 _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|this|these|our)\s+frameworks?\b|"
                             r"\bframeworks?\s+(?:for|with)\s+(?:\w+\s+){0,3}?in my team\b", re.I)
@@ -214,6 +222,11 @@ FOLLOW_UP_SECONDS = 30 * 60  # a follow-up ("what about C?") refers to an answer
 FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a few hundred bytes each)
 
 _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "question": "what do I need for SW3B?"})
+
+
+def _own_id(msg: Incoming) -> str:
+    """The id careerbot gives a person it first meets on a channel (Slack and Teams ids carry the channel)."""
+    return f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
 
 
 def _kept_private(what: str) -> Reply:
@@ -329,19 +342,17 @@ class Router:
             found = self.store.find_person(teams_user_id=msg.user_id)
         else:
             found = None
-        own_id = f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
-        return found or self.store.get_person(own_id)
+        return found or self.store.get_person(_own_id(msg))
 
     def person_for(self, msg: Incoming) -> Person:
         """The person behind a message; created on first contact so preferences and dialogs have a home.
 
         No lock: two first messages at once both upsert the same id with the same values.
         """
-        own_id = f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
         person = self._known_person(msg)
         if person is None:
             person = Person(
-                id=own_id,
+                id=_own_id(msg),
                 display_name=msg.display_name or msg.user_id,
                 slack_user_id=msg.user_id if msg.channel == "slack" else None,
                 teams_user_id=msg.user_id if msg.channel == "teams" else None,
@@ -400,10 +411,7 @@ class Router:
 
     def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
         """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
-        about_a_role = (_ABOUT_A_ROLE.search(text) and re.search(r"\b(?:gdpr|data protection)\b", text, re.I)
-                        and not re.search(r"\b(?:see|read|access|shared?|private|confidential|my (?:data|answers|"
-                                          r"notes))\b", text, re.I)) if text else False
-        if text and self.dialogs is not None and _PRIVACY.search(text) and not about_a_role:
+        if text and self.dialogs is not None and _PRIVACY.search(text) and not _role_knowledge(text):
             return [self._privacy_help()]
         if self.dialogs is not None:
             from dialogs import detect_start
@@ -475,9 +483,10 @@ class Router:
             return [self.people.new_starter(person, private=msg.is_direct)]
         if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text):
             return [self.people.team(person)]
-        asked = parse(text)
-        if _MY_MILESTONE.search(text) and not asked.levels and not (asked.roles and not person.level_code):
-            return [self.people.my_milestone(person)]
+        if _MY_MILESTONE.search(text):
+            asked = parse(text)  # only when it could be about their own milestone: this is every message's path
+            if not asked.levels and not (asked.roles and not person.level_code):
+                return [self.people.my_milestone(person)]
         if _WHATS_LEFT.match(text):
             return [self.people.whats_left(person)]
         return [self._answer(text, person, key=msg.conversation_key, private=msg.is_direct)]

@@ -217,6 +217,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         self._role_words_cache: dict[str, frozenset[str]] = {}
         self._kent_roles = tuple(r for r, info in knowledge.roles.items()
                                  if any("kent" in o.lower() for o in info.organisations))
+        self._role_order = {r: i for i, r in enumerate(knowledge.roles)}  # the documents' order of roles
         # grade labels that are not role codes ("Range 4"), as typed, and the role each belongs to
         codes = {r.lower() for r in knowledge.roles}
         self._grade_labels = [(re.compile(rf"\b{re.escape(g.lower())}\b"), r) for r, info in knowledge.roles.items()

@@ -121,12 +121,13 @@ class SearchReplies:
     def _said_elsewhere(self, q: Query, role: str, level: str | None, *, where: str | None = None) -> Reply | None:
         """"Do I need a driving licence for SW2?": the Social Worker documents never mention driving. Say so, and
         quote where the framework does (the SCO table, the PO3 post), so nobody reads one role's rule as another's."""
-        content = [t for t in terms(self._expand_terms(" ".join(self._content_words(q, role))))
+        words = self._content_words(q, role)
+        content = [t for t in terms(self._expand_terms(" ".join(words)))
                    if t not in _FRAME_STEMS and len(t) >= 3 and not LEVEL_TOKEN.fullmatch(t)]
         own = self._role_stems(role)
         if not content or any(_stem_in(t, own) for t in content):
             return None  # the role's documents do speak of it (or the question names nothing): answered elsewhere
-        candidates = [w for w in self._content_words(q, role)
+        candidates = [w for w in words
                       if terms(w) and terms(w)[0] not in _FRAME_STEMS and not re.fullmatch(r"(?:sw|sco|kr|po)\d*s?", w)]
         unknown = set(self.retriever.unknown_words(" ".join(candidates)))  # stopwords, "now", "straight" left out
         nowhere = [w for w in candidates if w in unknown or (len(w) == 3 and w.isalpha() and not self.retriever.known(w)
@@ -144,8 +145,7 @@ class SearchReplies:
         elsewhere = [c for c in dict.fromkeys(elsewhere) if c.role and not c.is_comment and c.variant is None]
         if not elsewhere:
             return self._not_mentioned(typed or absent)
-        order = {r: i for i, r in enumerate(self.k.roles)}
-        elsewhere.sort(key=lambda c: (order.get(c.role, 99), c.level or ""))
+        elsewhere.sort(key=lambda c: (self._role_order.get(c.role, 99), c.level or ""))
         roles = list(dict.fromkeys(c.role for c in elsewhere))
         reply = self._reply(
             title=f"The framework doesn't mention {shown} for {where}",

@@ -122,10 +122,9 @@ class TermReplies:
             pattern = "|".join(re.escape(w) for w in words)
             rx = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", 0 if len(entry.term) <= 3 else re.I)
             # a level's own lines first, then role-wide ones, then reference frameworks (the PCF)
-            order = {r: i for i, r in enumerate(self.k.roles)}
             found = sorted((c for c in self.k.criteria if c.role and rx.search(c.text)),
                            key=lambda c: (self.k.roles[c.role].kind != "role" if c.role in self.k.roles else True,
-                                          not c.level, order.get(c.role, 99), c.level or "",
+                                          not c.level, self._role_order.get(c.role, 99), c.level or "",
                                           c.source.document_id))
             self._mention_cache[entry.term] = found
         return found

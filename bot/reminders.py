@@ -144,7 +144,8 @@ def _day_bounds(day: date, person: Person) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _day_closed(day: date, person: Person) -> str | None:
+def day_closed(day: date, person: Person) -> str | None:
+    """Why nothing is sent to the person on this day ("weekend", "bank holiday (Christmas Day)"), or None."""
     if day.weekday() not in person.prefs.working_days:
         return "weekend" if day.weekday() >= 5 else f"not a working day ({WEEKDAYS[day.weekday()]})"
     name = bank_holiday(day, region=person.holiday_region)
@@ -160,7 +161,7 @@ def blocked_reason(now: datetime, person: Person) -> str | None:
     today = local_today(now, person)
     if prefs.snoozed_until and today < prefs.snoozed_until:
         return f"snoozed until {format_date(prefs.snoozed_until)}"
-    closed = _day_closed(today, person)
+    closed = day_closed(today, person)
     if closed:
         return closed
     start, end = _day_bounds(today, person)
@@ -178,7 +179,7 @@ def next_send_window(now: datetime, person: Person, *, policy: Policy = DEFAULT_
     if person.prefs.snoozed_until and person.prefs.snoozed_until > day:
         day = person.prefs.snoozed_until
     for _ in range(policy.horizon_days):
-        if _day_closed(day, person) is None:
+        if day_closed(day, person) is None:
             start, end = _day_bounds(day, person)
             if now < end:
                 return max(now, start)

@@ -378,11 +378,11 @@ def working_day_on_or_before(day: date, person: Person, *, not_before: date) -> 
     Also, when the day itself is closed, why, as words to follow its date: "" for a weekend (the weekday says
     it), ", a bank holiday (Christmas Day)", ", not one of your working days"; None when it is open.
     """
-    from bot.reminders import _day_closed  # the scheduler's rule, not a copy of it
+    from bot.reminders import day_closed  # the scheduler's rule, not a copy of it
 
     if day < not_before:
         return None, None
-    closed = _day_closed(day, person)
+    closed = day_closed(day, person)
     if closed is None:
         return day, None
     why = "" if closed == "weekend" else f", a {closed}" if closed.startswith("bank holiday") else \
@@ -391,6 +391,6 @@ def working_day_on_or_before(day: date, person: Person, *, not_before: date) -> 
         day -= timedelta(days=1)
         if day < not_before:
             return None, why
-        if _day_closed(day, person) is None:
+        if day_closed(day, person) is None:
             return day, why
     return None, why

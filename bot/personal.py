@@ -221,9 +221,9 @@ class PersonView:
 
     def _no_milestone_reminder(self, person: Person, today: date) -> str:
         """Why no time-in-level reminder is planned, truly: passed long ago, the top of the role, or unknown."""
-        from bot.reminders import DEFAULT_POLICY, _assess
+        from bot.reminders import DEFAULT_POLICY, person_milestone
 
-        result = _assess(self.k, person, today)
+        result = person_milestone(self.k, person, today)
         if result is not None and result.earliest_eligible_date and result.next_level:
             return (f"You have had the time in level for {result.next_level} since "
                     f"{format_uk(result.earliest_eligible_date)}; reminders about it stop "

@@ -213,7 +213,9 @@ def digest_key(manager_id: str, day: date) -> str:
     return f"{manager_id}|digest|week|{year}-W{week:02d}"
 
 
-def _assess(knowledge: Knowledge, person: Person, today: date) -> MilestoneResult | None:
+def person_milestone(knowledge: Knowledge, person: Person, today: date) -> MilestoneResult | None:
+    """A person's time-in-level milestone today, or None without a level and start date (or for a level the
+    framework does not know, logged)."""
     if not person.level_code or not person.level_since:
         return None
     try:
@@ -244,7 +246,7 @@ def _milestone_payload(result: MilestoneResult) -> dict[str, Any]:
 
 def _personal_reminders(knowledge: Knowledge, person: Person, today: date, policy: Policy) -> list[ReminderMessage]:
     out: list[ReminderMessage] = []
-    result = _assess(knowledge, person, today)
+    result = person_milestone(knowledge, person, today)
     if result is not None and result.earliest_eligible_date and result.milestone:
         earliest = result.earliest_eligible_date
         payload = _milestone_payload(result)
@@ -287,7 +289,7 @@ def reminder_plan(knowledge: Knowledge, person: Person, today: date,
     """The person's own reminders from today on, and any still due: the same rules as _personal_reminders,
     looking ahead instead of only at today. Whether one was sent already is the ledger's to say."""
     out: list[PlannedReminder] = []
-    result = _assess(knowledge, person, today)
+    result = person_milestone(knowledge, person, today)
     if result is not None and result.earliest_eligible_date and result.milestone and result.next_level:
         earliest = result.earliest_eligible_date
         weeks = person.prefs.heads_up_weeks
@@ -321,7 +323,7 @@ def _digest(knowledge: Knowledge, manager: Person, reports: list[Person], today:
     groups: dict[str, list[dict[str, Any]]] = {"upcoming": [], "eligible": [], "long": []}
     others: list[dict[str, Any]] = []  # reports none of the lists can hold, so the manager knows why
     for report in sorted(reports, key=lambda p: (p.display_name or p.id).lower()):
-        result = _assess(knowledge, report, today)
+        result = person_milestone(knowledge, report, today)
         name = report.display_name or report.id
         if result is None:
             others.append({"person_id": report.id, "name": name, "why": "level or start date not recorded"

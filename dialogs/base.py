@@ -135,7 +135,7 @@ class Flow:
         return 0
 
     def discard(self, ctx: Ctx, state: dict[str, Any]) -> None:
-        """Throw the answers away: a draft kept at an earlier pause is emptied (the store cannot delete one)."""
+        """Throw the answers away: a draft kept at an earlier pause is deleted."""
 
     def describe(self, state: dict[str, Any], today: date) -> str:
         return f"your {self.noun}"
@@ -178,6 +178,16 @@ def upsert_record(store: Store, state: dict[str, Any], person_id: str, kind: str
     rid = store.add_record(person_id, kind, data, shared=False)
     state["record_id"] = rid
     return rid
+
+
+def drop_draft(store: Store, person_id: str, state: dict[str, Any], kind: str) -> None:
+    """Delete the record a paused dialog kept, when the person discards their answers. A record that was
+    completed or shared is not a draft, and stays."""
+    rid = state.pop("record_id", None)
+    rec = find_record(store, person_id, rid, kind) if rid else None
+    if rec is None or rec["shared"] or (rec.get("data") or {}).get("status") == "complete":
+        return
+    store.delete_record(rid)
 
 
 def completed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,8 +9,19 @@ from typing import Any
 from bot.conversation import Block, Reply
 from bot.dates import parse_date
 from bot.storage.base import Person
-from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, completed, record_choice, upsert_record
-from dialogs.self_assessment import GAP_RATINGS, _date, rating_label, target_code
+from dialogs.base import (
+    Answer,
+    Ctx,
+    Flow,
+    NotUnderstood,
+    Out,
+    choice,
+    completed,
+    drop_draft,
+    record_choice,
+    upsert_record,
+)
+from dialogs.self_assessment import GAP_RATINGS, rating_label, saved_date, target_code
 from dialogs.words import FREE_TEXT_MAX, clip, days_text, format_date, is_skip_text, plural, tidy, yes_no
 
 MAX_GAPS = 8
@@ -57,7 +68,7 @@ class CheckIn(Flow):
                          "assessment": assessment, "next_supervision": None, "reminder_days": None}
         intro = "Let's get you ready for supervision: a few short questions, then a one-page note to bring along."
         if assessment:
-            when = _date(assessment.get("date"))
+            when = saved_date(assessment.get("date"))
             intro += (f" I'll also ask about the {plural(len(gaps), 'gap')} from your self-assessment for "
                       f"{assessment['target']}" + (f" on {format_date(when)}" if when else "") + ".")
             if more:
@@ -87,7 +98,7 @@ class CheckIn(Flow):
         return f"{data['pos'] + 1} of {len(data['slots'])}"
 
     def describe(self, state: dict[str, Any], today: date) -> str:
-        started = _date(state.get("started_at"))
+        started = saved_date(state.get("started_at"))
         return "your supervision check-in" + (f" from {format_date(started, today=today, short=True)}"
                                               if started else "")
 
@@ -126,7 +137,7 @@ class CheckIn(Flow):
             return Reply(title=f"{prog} · Your next supervision", blocks=[Block(text=text)],
                          choices=choices + nav, status="dialog", meta=meta)
         # reminder
-        when = _date(data.get("next_supervision"))
+        when = saved_date(data.get("next_supervision"))
         return Reply(title=f"{prog} · A reminder?",
                      blocks=[Block(text=f"Shall I remind you before your supervision on "
                                         f"{format_date(when) if when else 'that date'}?")],
@@ -282,13 +293,12 @@ class CheckIn(Flow):
     def discard(self, ctx: Ctx, state: dict[str, Any]) -> None:
         data = state.get("data") or {}
         data.update(answers={}, pos=0, next_supervision=None, reminder_days=None)
-        if state.get("record_id"):
-            upsert_record(ctx.store, state, ctx.person.id, "checkin", self._record_data(ctx, state, "cancelled"))
+        drop_draft(ctx.store, ctx.person.id, state, "checkin")
 
     def finish(self, ctx: Ctx, state: dict[str, Any], out: Out) -> Out:
         data = state["data"]
         notes: list[str] = []
-        when = _date(data.get("next_supervision"))
+        when = saved_date(data.get("next_supervision"))
         if when:
             fresh = ctx.store.get_person(ctx.person.id) or ctx.person
             days = data.get("reminder_days")
@@ -353,10 +363,10 @@ def checkin_blocks(record: dict[str, Any]) -> list[Block]:
             b.notes.append(f"{record['more_gaps']} more gaps are in the self-assessment.")
         blocks.append(b)
     blocks.append(Block(title="What I need from my manager", text=said(record.get("needs"))))
-    when = _date(record.get("next_supervision"))
+    when = saved_date(record.get("next_supervision"))
     if when:
         days = record.get("reminder_days")
-        remind_on = _date(record.get("reminder_on"))
+        remind_on = saved_date(record.get("reminder_on"))
         extra = (f" (reminder on {weekday_date(remind_on)})" if days and remind_on
                  else f" (reminder {plural(days, 'day')} before)" if days else "")
         blocks.append(Block(title="Next supervision", text=f"{format_date(when)}{extra}"))

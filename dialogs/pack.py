@@ -17,12 +17,12 @@ from dialogs.self_assessment import (
     CATEGORIES,
     CATEGORY_LABELS,
     GAP_RATINGS,
-    _date,
     counts,
     counts_text,
     development_routes,
     evidence_required,
     rating_label,
+    saved_date,
     target_code,
     time_in_level_text,
 )
@@ -54,16 +54,16 @@ def _complete_summary(data: dict[str, Any], person: Person, knowledge: Knowledge
         cats = [c for c in CATEGORIES if any(g.get("category") == c for g in data["gaps"])]
         data["routes"] = development_routes(knowledge, cats)
     if "time_in_level" not in data:
-        today = _date(data.get("date")) or date.today()
+        today = saved_date(data.get("date")) or date.today()
         data["time_in_level"] = time_in_level_text(knowledge, person, today, data.get("target"))
     return data
 
 
 def _header(record: dict[str, Any], data: dict[str, Any], person: Person) -> list[tuple[str, str]]:
-    when = _date(data.get("date"))
+    when = saved_date(data.get("date"))
     rows = [("Name", person.display_name or person.id), ("Date", format_date(when) if when else "not recorded")]
     level = data.get("person_level") or person.level_code
-    since = _date(data.get("person_level_since")) or (person.level_since if level == person.level_code else None)
+    since = saved_date(data.get("person_level_since")) or (person.level_since if level == person.level_code else None)
     if level:
         rows.append(("Current level", level + (f", since {format_date(since)}" if since else "")))
     if data.get("type") != "checkin":
@@ -123,7 +123,7 @@ def to_markdown(record: dict[str, Any], person: Person, knowledge: Knowledge) ->
     lines.append("")
     moved, prev = data.get("moved"), data.get("previous")
     if moved is not None and prev:
-        when = _date(prev.get("date"))
+        when = saved_date(prev.get("date"))
         lines += [f"### What moved since the last assessment{f' on {format_date(when)}' if when else ''}", ""]
         moves = [f"- {rating_label(m['from'])} → {rating_label(m['to'])}: {_md_escape(m['text'])}"
                  for m in moved.get("up", []) + moved.get("down", [])]
@@ -218,7 +218,7 @@ def to_docx(record: dict[str, Any], person: Person, knowledge: Knowledge) -> byt
                           style="List Bullet")
     moved, prev = data.get("moved"), data.get("previous")
     if moved is not None and prev:
-        when = _date(prev.get("date"))
+        when = saved_date(prev.get("date"))
         doc.add_heading(f"What moved since the last assessment{f' on {format_date(when)}' if when else ''}", level=2)
         moves = [f"{rating_label(m['from'])} → {rating_label(m['to'])}: {m['text']}"
                  for m in moved.get("up", []) + moved.get("down", [])]

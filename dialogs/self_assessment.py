@@ -11,7 +11,18 @@ from typing import Any
 from bot.conversation import Block, Reply
 from bot.knowledge.model import LEVEL_NAMES, LEVEL_ORDER, Criterion, Knowledge
 from bot.storage.base import Person
-from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, completed, record_choice, upsert_record
+from dialogs.base import (
+    Answer,
+    Ctx,
+    Flow,
+    NotUnderstood,
+    Out,
+    choice,
+    completed,
+    drop_draft,
+    record_choice,
+    upsert_record,
+)
 from dialogs.words import (
     NOTE_MAX,
     RATING_LABELS,
@@ -234,7 +245,7 @@ class SelfAssessment(Flow):
 
     def describe(self, state: dict[str, Any], today: date) -> str:
         data = state.get("data") or {}
-        started = _date(state.get("started_at"))
+        started = saved_date(state.get("started_at"))
         when = f" from {format_date(started, today=today, short=True)}" if started else ""
         target = f" for {target_code(data)}" if data.get("target") else ""
         return f"your self-assessment{target}{when}"
@@ -550,8 +561,7 @@ class SelfAssessment(Flow):
         data = state.get("data") or {}
         data["answers"] = {}
         data["pos"] = 0
-        if state.get("record_id") and data.get("target"):
-            upsert_record(ctx.store, state, ctx.person.id, "assessment", self._record_data(ctx, state, "cancelled"))
+        drop_draft(ctx.store, ctx.person.id, state, "assessment")
 
     def finish(self, ctx: Ctx, state: dict[str, Any], out: Out) -> Out:
         record = self._record_data(ctx, state, "complete")
@@ -752,7 +762,7 @@ def summary_blocks(record: dict[str, Any], *, limit: int | None = None) -> list[
     moved = record.get("moved")
     prev = record.get("previous")
     if moved is not None and prev:
-        when = _date(prev.get("date"))
+        when = saved_date(prev.get("date"))
         lines = [f"{rating_label(m['from'])} → {rating_label(m['to'])}: {m['text']}" for m in moved["up"]]
         lines += [f"{rating_label(m['from'])} → {rating_label(m['to'])} (moved back): {m['text']}"
                   for m in moved["down"]]
@@ -802,7 +812,8 @@ def _and(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _date(value: Any) -> date | None:
+def saved_date(value: Any) -> date | None:
+    """A date saved in dialog state (ISO text, perhaps with a time), or None."""
     if not isinstance(value, str) or not value:
         return None
     try:

@@ -203,6 +203,9 @@ class FakeStore(Store):
     def list_records(self, person_id: str, kind: str | None = None) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def delete_record(self, record_id: str) -> bool:
+        raise NotImplementedError
+
     def remember_event(self, channel: str, event_id: str) -> bool:
         raise NotImplementedError
 

@@ -343,6 +343,10 @@ def test_records(store: Store) -> None:
     with pytest.raises(StoreError):
         store.add_record("nobody", "assessment", {})
 
+    assert store.delete_record(third) is True
+    assert store.delete_record(third) is False  # already gone: nothing else is touched
+    assert [r["id"] for r in store.list_records("p1")] == [second, first]
+
 
 # -- incoming events -------------------------------------------------------------------------------------
 

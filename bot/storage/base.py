@@ -185,6 +185,10 @@ class Store(abc.ABC):
     def list_records(self, person_id: str, kind: str | None = None) -> list[dict[str, Any]]:
         """Newest first; each {"id", "person_id", "kind", "data", "shared", "created_at"}."""
 
+    @abc.abstractmethod
+    def delete_record(self, record_id: str) -> bool:
+        """Remove one record (a draft the person discarded); True if it was there."""
+
     # -- idempotency of incoming events ------------------------------------------------------------
     @abc.abstractmethod
     def remember_event(self, channel: str, event_id: str) -> bool:

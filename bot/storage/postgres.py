@@ -437,6 +437,9 @@ class PostgresStore(Store):
         rows = self._run(lambda conn: conn.execute(sql + " ORDER BY created_at DESC, seq DESC", params).fetchall())
         return [_record(r) for r in rows]
 
+    def delete_record(self, record_id: str) -> bool:
+        return self._run(lambda conn: conn.execute("DELETE FROM records WHERE id = %s", (record_id,)).rowcount) == 1
+
     # -- incoming events ---------------------------------------------------------------------------
     def remember_event(self, channel: str, event_id: str) -> bool:
         return self._run(

@@ -437,6 +437,10 @@ class SQLiteStore(Store):
             rows = conn.execute(sql + " ORDER BY created_at DESC, seq DESC", params).fetchall()
         return [_record(r) for r in rows]
 
+    def delete_record(self, record_id: str) -> bool:
+        with self._tx(write=True) as conn:
+            return conn.execute("DELETE FROM records WHERE id = ?", (record_id,)).rowcount == 1
+
     # -- incoming events ---------------------------------------------------------------------------
     def remember_event(self, channel: str, event_id: str) -> bool:
         # One statement is a transaction of its own: no BEGIN/COMMIT on a write that every message makes.

@@ -172,12 +172,8 @@ class TimingReplies:
                     "the details)."
                 )
             )
-        if _SKIP.search(q.lower):
-            blocks.append(
-                Block(
-                    text=_SKIP_NOTE
-                )
-            )
+        if _SKIP.search(q.lower):  # "can I skip SW3A?" is answered first, then the time it asks
+            blocks.insert(0, Block(text=_SKIP_NOTE))
         evidence = self.k.find(role=role, level=to, topic="evidence")
         blocks.append(
             Block(

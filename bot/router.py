@@ -310,6 +310,8 @@ class Router:
         self.people = PersonView(knowledge=knowledge, engine=engine, store=store, today=self._today)
         self._recent: OrderedDict[str, tuple[tuple[str | None, str | None, str | None, str | None], float]] = (
             OrderedDict())
+        # the start someone stated in a question ("I've been SW2A for 18 months"), so "when then?" still knows it
+        self._stated: OrderedDict[str, tuple[str, date, float]] = OrderedDict()
         self._recent_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------
@@ -520,7 +522,7 @@ class Router:
             self._remember_answer(key, (reply.meta.get("role") or "PCF", reply.meta.get("level"),
                                         reply.meta.get("topic"), reply.meta.get("variant")))
         # "I've been SW2A for 18 months, can I apply for B?": the time they said, worked out, before the rule
-        stated = self._stated_start(text, person, reply) if reply.meta.get("topic") == "time_in_level" else None
+        stated = self._stated_start(text, person, reply, key) if reply.meta.get("topic") == "time_in_level" else None
         if stated is not None:
             reply.blocks.insert(0, stated)
         # A time-in-level answer about the person's own next step gets their own date too.
@@ -532,14 +534,15 @@ class Router:
         reply.replaces_prompt = replaces_prompt
         return reply
 
-    def _stated_start(self, text: str, person: Person, reply: Reply) -> Block | None:
+    def _stated_start(self, text: str, person: Person, reply: Reply, key: str | None) -> Block | None:
         """The time at a level the question itself gives ("for 18 months", "since January 2024", "in September
         2023"), as that level's milestone from today: worked out here, where today is known, not in the cached
-        answer."""
+        answer. A follow-up about the same level ("when then?") uses the start said earlier in the conversation."""
         role, goal = reply.meta.get("role"), reply.meta.get("level")
         frm = self.k.previous_level(role, goal) if role in self.k.roles and goal else None
         if frm is None:
             return None
+        code = self.k.code(role, frm)
         today = self._today(person)
         span = _FOR_SPAN.search(text)
         if span:
@@ -547,13 +550,28 @@ class Router:
         else:
             m = _STATED_SINCE.search(text)
             since = parse_date(m.group(1), today=today, prefer_past=True) if m else None
+        if since is None:
+            since = self._said_since(key, code)
         if since is None or since > today:
             return None
+        if key:
+            with self._recent_lock:
+                self._stated[key] = (code, since, time.monotonic())
+                self._stated.move_to_end(key)
+                while len(self._stated) > FOLLOW_UP_CONVERSATIONS:
+                    self._stated.popitem(last=False)
         from bot.milestones import assess
 
-        code = self.k.code(role, frm)
         result = assess(self.k, level_code=code, since=since, today=today)
         return Block(title=f"From what you said: {code} since {format_uk(since)}", text=result.status())
+
+    def _said_since(self, key: str | None, code: str) -> date | None:
+        """The start at ``code`` this conversation stated recently, if it did."""
+        with self._recent_lock:
+            entry = self._stated.get(key) if key else None
+        if entry is None or entry[0] != code or time.monotonic() - entry[2] > FOLLOW_UP_SECONDS:
+            return None
+        return entry[1]
 
     def _last_answer(self, key: str | None) -> tuple[str | None, str | None, str | None, str | None]:
         """What this conversation's last answer was about, if it was recent: follow-ups ("what about C?") lean on

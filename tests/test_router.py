@@ -750,6 +750,15 @@ def test_the_time_a_question_states_is_worked_out(services, asked, since, says):
     assert services.store.get_person("u1").level_code is None  # worked out, not saved
 
 
+def test_a_follow_up_about_the_same_level_keeps_the_start_said_earlier(services):
+    chat = FakeChannel(services)
+    chat.say("I've been SW2A for 18 months, can I apply for B?")
+    when = chat.say("when then?")
+    assert "From what you said: SW2A since 25 May 2025" in when and "25 May 2027" in when
+    assert "From what you said" not in chat.say("how long at SW3A before SW3B?")  # another level: not theirs
+    assert FakeChannel(services, user="u2").say("when then?").count("From what you said") == 0  # nor anyone else's
+
+
 def test_a_button_label_typed_later_does_what_the_button_did(services):
     chat = FakeChannel(services)
     chat.say("check-in")

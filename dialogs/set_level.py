@@ -28,10 +28,12 @@ def _since(value: Any) -> date | None:
 _NO_MONTH = re.compile(r"\b(?:last|this|the) year\b|\b(?:19|20)\d\d\b|\bsummer|\bspring|\bautumn|\bwinter|"
                        r"\bchristmas|\beaster|\bnew year", re.I)
 NEED_MONTH = "I need the month too, because the month decides when you can go for the next level."
+NEED_MONTH_UNTIMED = "I need the month too, to keep the date you started."
 
 
-def date_problem(said: str, today: date, *, future: bool = False) -> str:
-    """Why a start date could not be used, in words: no such day, only a year, in the future, or unreadable."""
+def date_problem(said: str, today: date, *, future: bool = False, timed: bool = True) -> str:
+    """Why a start date could not be used, in words: no such day, only a year, in the future, or unreadable.
+    ``timed`` is False for a level the framework sets no time in level after (the month decides nothing)."""
     said = said.strip()
     said = said if len(said) <= 60 else said[:59].rsplit(" ", 1)[0] + "…"
     years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", said)]
@@ -41,7 +43,8 @@ def date_problem(said: str, today: date, *, future: bool = False) -> str:
         return (f"There is no such date as “{said}”. Please check the day and month, for example “1 March 2025” "
                 "or “01/03/2025”.")
     if _NO_MONTH.search(said):
-        return f"You said “{said}”. {NEED_MONTH} Which month was it? For example “June 2025”."
+        return (f"You said “{said}”. {NEED_MONTH if timed else NEED_MONTH_UNTIMED} Which month was it? "
+                "For example “June 2025”.")
     return f"I couldn't read “{said}” as a date. Please give it like “March 2025”, “1 March 2025” or “2025-03-01”."
 
 
@@ -49,6 +52,28 @@ def _not_in_future(since: date, today: date) -> date:
     if since > today:
         raise NotUnderstood("That date is in the future. Please give the date you started the level.")
     return since
+
+
+def _timed(ctx: Ctx, code: str) -> bool:
+    """Whether the framework sets a time in level after ``code`` (so its start month matters)."""
+    role, level = split_code(ctx.knowledge, code)
+    nxt = ctx.knowledge.next_level(role, level) if role and level else None
+    return bool(nxt and ctx.knowledge.rules_for(role, nxt))
+
+
+_ASKS = re.compile(r"\s*(?:what|what's|whats|how|when|why|which|who|where|can|could|do|does|did|is|are|should|would|"
+                   r"will|tell|explain|show|give)\b|.*\?\s*$", re.I | re.S)
+
+
+def _named_level(ctx: Ctx, text: str) -> str | None:
+    """The level a statement names ("I'm SW4B since June 2024", "actually SW4A"), as a code, or None. A question
+    ("what does SW4B need?") names no level of theirs: it is answered as a question."""
+    from bot.answers.questions import parse
+
+    if _ASKS.match(text):
+        return None
+    levels = [(r, lv) for r, lv, _ in parse(text).levels if lv and r in ctx.knowledge.roles]
+    return ctx.knowledge.code(*levels[0]) if levels else None
 
 
 def _unchanged() -> Reply:
@@ -94,7 +119,8 @@ class SetLevel(Flow):
         if not data.get("since"):
             said = data.get("said_when")
             if said:
-                text = date_problem(said, ctx.today, future=bool(data.get("said_future")))
+                text = date_problem(said, ctx.today, future=bool(data.get("said_future")),
+                                    timed=_timed(ctx, data["level_code"]))
             else:
                 text = ("For example “March 2025” or “1 March 2025”. With the date I can work out when you can go "
                         "for the next level.")
@@ -115,24 +141,22 @@ class SetLevel(Flow):
                      status="dialog", meta={"dialog": self.name, "dialog_id": state["id"], "step": state["step"]})
 
     def _correct(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
-        from bot.answers.questions import parse
-
         data = state["data"]
         text = ans.text or ""
         if ans.value == "leave" or yes_no(text) == "no" or re.fullmatch(r"\s*(?:leave it|nothing|never mind)\W*", text,
                                                                         re.I):
             state["done"] = True
             return Out(replies=[_unchanged()])
-        levels = [(r, lv) for r, lv, _ in parse(text).levels if lv and r in ctx.knowledge.roles]
+        code = _named_level(ctx, text)
         since = parse_date(text, today=ctx.today, prefer_past=True)
-        if not levels and since is None:
+        if code is None and since is None:
             raise NotUnderstood("Please give the level and the date, for example “SW2B since April 2025”, or say "
                                 "“leave it”.")
-        if levels:
-            data["level_code"] = ctx.knowledge.code(*levels[0])
+        if code:
+            data["level_code"] = code
         if since is not None:
             data["since"] = _not_in_future(since, ctx.today).isoformat()
-        elif levels:
+        elif code:
             data["since"], data["said_when"] = None, None  # a new level: since when?
         data["correcting"] = False
         return Out()  # then the confirmation, or the date first
@@ -148,12 +172,23 @@ class SetLevel(Flow):
         if state["data"].get("correcting"):
             return self._correct(ctx, state, ans)
         if not state["data"].get("since"):
+            # "I'm SW4B since June 2024" while asked since when for SW3B: the level they name now is the one
+            code = _named_level(ctx, ans.text or "")
+            if code:
+                state["data"]["level_code"] = code
             since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
             if since is None:
-                raise NotUnderstood(date_problem(ans.text or "", ctx.today))
+                if code:
+                    state["data"]["said_when"] = None
+                    return Out()  # the new level: since when?
+                raise NotUnderstood(date_problem(ans.text or "", ctx.today,
+                                                 timed=_timed(ctx, state["data"]["level_code"])))
             state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()
             return Out()  # then the confirmation
         said = ans.value if ans.value in ("yes", "no") else yes_no(ans.text)
+        if said is None and ans.text and (_named_level(ctx, ans.text)
+                                          or parse_date(ans.text, today=ctx.today, prefer_past=True)):
+            return self._correct(ctx, state, ans)  # "no, SW4B since June 2024" instead of yes or no: that, then
         if said is None:
             raise NotUnderstood("Please say “yes” to save it or “no” to leave it.")
         data = state["data"]

@@ -677,6 +677,29 @@ def test_a_start_date_without_a_month_asks_for_the_month(services):
     assert chat.say("June 2025").startswith("Set your level to SW2C since 1 June 2025?")
 
 
+def test_a_level_said_again_while_asked_for_the_date_or_the_yes_is_the_one_saved(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW3B since last year")
+    assert chat.say("I'm SW4B since June 2024").startswith("Set your level to SW4B since 1 June 2024?")
+    assert chat.say("actually SW4A since May 2024").startswith("Set your level to SW4A since 1 May 2024?")
+    chat.say("yes")
+    person = services.store.get_person("u1")
+    assert (person.level_code, person.level_since) == ("SW4A", date(2024, 5, 1))
+    chat.say("I'm SW2B")
+    assert chat.say("no, SW2C").startswith("Since when have you been SW2C?")  # a level alone: since when?
+    assert "Set your level" not in chat.say("what does SW3B need?")  # a question is answered, not taken as a level
+    assert services.store.get_person("u1").level_code == "SW4A"
+
+
+def test_the_month_is_asked_for_without_a_reason_that_does_not_apply(services):
+    chat = FakeChannel(services)
+    chat.say("I'm KR10 since 2023")  # the framework sets no time in level after KR10
+    text = chat.say("sometime in 2023")
+    assert "I need the month too, to keep the date you started." in text and "next level" not in text
+    assert "the month decides when you can go for the next level" in FakeChannel(services, user="u2").say(
+        "I'm SW2A since 2023")
+
+
 def test_no_to_a_level_asks_what_it_should_be(services):
     chat = FakeChannel(services)
     chat.say("I'm SW2B since March 2025")

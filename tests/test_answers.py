@@ -1166,3 +1166,32 @@ def test_notes_on_a_role_as_a_whole_are_shown_with_answers_about_the_role(engine
     assert result["text"].startswith("Social Care Officer (SCO): grade Range 4")
     assert 'the footnote that the marker points to is missing from the source document' in result["text"]
     assert "rows are shifted one column to the left" in ask(engine, "what does a senior social worker do?")["text"]
+
+
+# -- from the 26 November QA (second day) ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("asked", "title"), [
+    ("what is the difference between SW3B and C?", "What SW3C adds to SW3B"),
+    ("difference between sw4b and c", "What SW4C adds to SW4B"),
+    ("SW2B vs C", "What SW2C adds to SW2B"),
+    ("what is the difference between SCO level A and B?", "What SCO 4B adds to SCO 4A"),
+])
+def test_a_letter_joined_to_a_level_is_a_level_of_the_same_role(engine, asked, title):
+    assert engine.answer(asked).title == title
+
+
+@pytest.mark.parametrize(("asked", "starts"), [
+    ("I'm at SW3C, what do I need to progress further as a social worker?", "SW3C is the top level of Senior Social"),
+    ("I want to progress in my career as a social worker, what do I need for SW3C?",
+     "What the framework asks for SW3C (Accomplished)"),
+    ("I'm SW2B, how do I progress as a social worker?", "After SW2B comes SW2C (Accomplished)."),
+    ("I'm SW4A, how do I progress?", "After SW4A comes SW4B (Practising)."),
+])
+def test_progressing_as_a_social_worker_is_the_next_step_not_a_move_to_sw2(engine, asked, starts):
+    reply = engine.answer(asked)
+    assert reply.plain_text().startswith(starts)
+    assert "to Social Worker (SW2)" not in reply.title
+
+
+def test_how_do_i_progress_with_no_level_is_still_the_guides_development_routes(engine):
+    assert engine.answer("how do I progress?").title.startswith("Developing your career")

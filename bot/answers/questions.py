@@ -393,6 +393,11 @@ NEXT_WORDS = (
     "where can i go from",
     "where can i go next",
 )
+_AND_LETTER = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/|compared (?:to|with))\s*(?:level\s+)?([abcABC])\b(?!')")
+# "I'm SW2B, how do I progress?", "what do I need to progress further?": the next step from the level named
+_HOW_TO_PROGRESS = re.compile(r"\b(?:how (?:do|can|could|would|should|might) i|what do i need to|what's needed to|"
+                              r"what is needed to) (?:progress|move up|get promoted|go up)\b(?!\s+(?:to|into|onto)\b)|"
+                              r"\bprogress (?:further|from here)\b|\bfurther progression\b")
 GLOSSARY_WORDS = (
     "stand for",
     "stands for",
@@ -558,11 +563,14 @@ def parse(text: str) -> Query:
     childrens_post = bool(re.search(r"\bchild", lower))
     role_names = find_role_names(lower)
     posts = {c.role for c in codes} & {"KR9", "KR10", "PO3"}
-    for role, pos, _name in role_names:
+    for role, pos, name in role_names:
         if any(a <= pos < b for a, b in spans):
             continue
         if posts and role in ("SW2", "SW3"):
             continue  # "a Kent social worker on KR9": the post's own title, not Medway's Social Worker role
+        if (role == "SW2" and name.lower().startswith("social worker") and any(c.role in ("SW3", "SW4") for c in codes)
+                and re.search(r"\b(?:as|being) an? $", lower[:pos])):
+            continue  # "I'm SW3C, how do I progress as a social worker?": the profession, not the SW2 role
         # "senior social worker" in a children's services question means the PO3 profile
         if childrens_post and role in ("SW3", "SW2"):
             role = "PO3"
@@ -586,6 +594,13 @@ def parse(text: str) -> Query:
         level_words += [(m.group(1).upper(), m.start(1)), (m.group(2).upper(), m.start(2))]
     for m in re.finditer(r"\bwhat (?:does|would|do) (?:level )?([ABC])\b(?= (?:add|need|ask|require|involve))", typed):
         level_words.append((m.group(1), m.start(1)))  # "what does B add?": a capital letter alone is a level
+    # "SW3B and C", "SCO level A vs B": a letter joined to a level just named is a level of the same role
+    joined: set[int] = set()
+    for end in [b for _a, b in spans] + [p + 1 for _l, p in level_words]:
+        m = _AND_LETTER.match(typed, end)
+        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end():])):
+            level_words.append((m.group(1).upper(), m.start(1)))
+            joined.add(m.start(1))
     level_words = sorted(set(level_words), key=lambda x: x[1])
     for _role, pos, name in role_names:
         m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
@@ -606,7 +621,7 @@ def parse(text: str) -> Query:
                 q.levels.append((role, level, pos))
     # Level words ("level c", "accomplished", "to B") that are not part of an explicit code.
     for letter, pos in level_words:
-        if any(p <= pos <= p + 12 and lv is not None for _, lv, p in mentions):
+        if pos not in joined and any(p <= pos <= p + 12 and lv is not None for _, lv, p in mentions):
             continue
         q.bare_levels.append((letter, pos))
     if q.bare_levels:
@@ -690,7 +705,7 @@ def parse(text: str) -> Query:
         # "SW2B vs SW3A", "is SW2 the same as SW3?": levels of one framework's ladder, not grades of two
         # employers to map onto each other, so compared
         q.mapping, q.comparison = False, True
-    q.next_step = _has(lower, NEXT_WORDS)
+    q.next_step = _has(lower, NEXT_WORDS) or bool(codes and _HOW_TO_PROGRESS.search(lower))
     q.overview = _has(lower, OVERVIEW_WORDS)
     q.glossary_hint = _has(lower, GLOSSARY_WORDS)
     return q

@@ -87,9 +87,13 @@ class FileNotifier:
         data = line.encode("utf-8")
         try:
             with self._lock:
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX)
+                    size = os.fstat(fd).st_size
+                    if size and os.pread(fd, 1, size - 1) != b"\n":
+                        # a writer killed mid-line left a torn line: start on a line of our own
+                        data = b"\n" + line.encode("utf-8")
                     written = 0
                     while written < len(data):
                         written += os.write(fd, data[written:])

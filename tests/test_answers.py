@@ -1195,3 +1195,45 @@ def test_progressing_as_a_social_worker_is_the_next_step_not_a_move_to_sw2(engin
 
 def test_how_do_i_progress_with_no_level_is_still_the_guides_development_routes(engine):
     assert engine.answer("how do I progress?").title.startswith("Developing your career")
+
+
+@pytest.mark.parametrize("asked", ["sw3c time", "time for SW3C"])
+def test_a_code_and_time_alone_is_the_time_in_level(engine, asked):
+    assert engine.answer(asked).meta.get("topic") == "time_in_level"
+
+
+@pytest.mark.parametrize("asked", [
+    "I've been covering my manager's sick leave, does that count as evidence?",
+    "I have been covering some of my team manager's duties, does that count?",
+    "I cover for my manager when she's away, does that help?",
+])
+def test_covering_for_someone_quotes_the_guides_routes_not_leave_entitlements(engine, asked):
+    reply = engine.answer(asked)
+    text = reply.plain_text()
+    assert reply.title.startswith("Covering for") and "leave entitlements" not in text
+    assert "Stepping Up (covering an employee's annual or sick leave" in text
+    assert "Acting Up (covering the duties of a higher-graded post" in text
+    assert "Evidence of chairing meetings on behalf of team manager e.eg. meeting minutes." in text  # as written
+    assert "does not say whether cover you have done counts" in text
+
+
+@pytest.mark.parametrize("asked", ["does the framework cover sick leave?", "how much sick leave do I get?"])
+def test_leave_itself_is_still_out_of_scope(engine, asked):
+    assert engine.answer(asked).title == "The framework does not cover annual leave or other leave entitlements."
+
+
+@pytest.mark.parametrize(("asked", "grade"), [
+    ("how much is range 4 paid?", "Grade: Range 4"),
+    ("what is the pay for range 4", "Grade: Range 4"),
+    ("what's the hourly rate for an SCO", "Grade: Range 4"),
+    ("what's the hourly rate for a social worker", "Grade: SW2"),
+])
+def test_pay_asked_by_grade_or_hourly_rate_says_there_are_no_figures(engine, asked, grade):
+    reply = engine.answer(asked)
+    assert reply.title == "The framework does not cover pay or salary figures." and grade in reply.plain_text()
+
+
+def test_complaints_as_part_of_a_job_are_answered_from_the_framework(engine):
+    text = engine.answer("do team managers need to handle complaints?").plain_text()
+    assert "Provides professional complaint responses within specified timescale." in text
+    assert engine.answer("can I complain if my manager won't progress me?").status == "not_in_framework"

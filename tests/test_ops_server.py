@@ -177,6 +177,14 @@ def test_file_notifier_appends_one_whole_json_line_per_message(tmp_path):
     assert (path.stat().st_mode & 0o777) == 0o600
 
 
+def test_file_notifier_starts_a_new_line_after_one_a_killed_writer_tore(tmp_path):
+    path = tmp_path / "outbox.jsonl"
+    path.write_text('{"ts": "2026-11-26T08:29:09.483+00:00", "person_id": "p0", "key": "k0", "te')  # SIGKILL here
+    FileNotifier(path).send(Person(id="p1"), Reply(title="hello", meta={"reminder_key": "k1", "kind": "eligible"}))
+    torn, whole = path.read_text(encoding="utf-8").splitlines()
+    assert torn.endswith('"te') and json.loads(whole)["key"] == "k1"
+
+
 @pytest.mark.slow
 async def test_json_logs_of_a_real_conversation_hold_no_personal_data(tmp_path):
     connector = MockConnector()

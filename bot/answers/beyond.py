@@ -25,8 +25,33 @@ _DEVELOPMENT_WORDS = re.compile(r"\bstepping up\b|\bstep up\b|\bacting up\b|\bac
 _TRAINING_WORDS = re.compile(r"\btraining\b|\bcourses?\b|\bqualifications?\b|\bamhp\b|\bbia\b|"
                              r"\bpractice educator\b|\bstud(?:y|ying)\b")
 
+_COVER_CRITERIA = re.compile(r"\bon behalf of (?:the )?team manager\b|\bdeputise for\b|\bcover in the absence\b",
+                             re.I)
+
+
 class BeyondReplies:
     """Replies for questions the framework does not answer directly."""
+
+    def _covering(self, q: Query) -> Reply:
+        """"I've been covering my manager's sick leave, does it count?": the guide's Stepping Up and Acting Up, and
+        the levels that ask for experience of cover, in their own words. Whether it counts is not said."""
+        routes = [c for c in self.k.guidance() if re.match(r"(?:Stepping|Acting) Up \(", c.text)]
+        said = [c for c in self.k.criteria if c.role and c.level and _COVER_CRITERIA.search(c.text)]
+        blocks = [Block(text="The guide names covering for someone as a way to develop, and some levels ask for "
+                             "experience of it. It does not say whether cover you have done counts towards a level: "
+                             "that is for you and your manager to weigh against the evidence the level asks for.")]
+        if routes:
+            blocks.append(Block(title="Development routes in the guide", bullets=[c.text for c in routes]))
+        for c in said:
+            blocks.append(Block(title=self._where(c), bullets=[c.text],
+                                notes=[f"“{c.text[:60]}…”: {c.note}"] if c.note else []))
+        codes = list(dict.fromkeys(self.k.code(c.role, c.level) for c in said))
+        reply = Reply(title="Covering for " + ("your manager" if "manager" in q.lower else "someone")
+                            + ": what the framework says",
+                      blocks=blocks, sources=self._sources(routes + said),
+                      choices=[ch for code in codes[:2] for ch in self.evidence_choices(code)][:2])
+        reply.meta.update(role=None, level=None, topic="guidance")
+        return reply
 
     def _for_students(self) -> Reply:
         first = next(iter(self.k.roles["SW2"].levels))

@@ -297,9 +297,14 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._unknown_level(q)
         graded = [r for rx, r in self._grade_labels if rx.search(q.lower)]
         if len(graded) == 1 and not q.levels:  # "what is range 4?": a grade label, the role it belongs to
+            if q.out_of_scope == "pay":  # "how much is range 4 paid?": no pay figures, and whose grade it is
+                q.roles = [graded[0]]
+                return self._out_of_scope(q, ctx)
             return self._grade(graded[0])
         if q.mapping:
             return self._mapping(q)
+        if q.covering and not q.levels:
+            return self._covering(q)
         if q.out_of_scope:
             return self._out_of_scope(q, ctx)
         if _FEELINGS.search(q.lower):

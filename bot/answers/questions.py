@@ -211,6 +211,11 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "pay": (
         "salary",
         "salaries",
+        "hourly rate",
+        "rate of pay",
+        "pay rate",
+        "per hour",
+        "an hour?",
         "pay ",
         "pay?",
         "paid",
@@ -290,7 +295,8 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "application process", "who do i apply", "who do i send", "who do i give", "who assesses",
         "who will assess", "who checks my evidence", "where do i send", "where do i submit", "how do i submit",
         "not ready", "don't meet", "do not meet", "didn't meet", "did not meet", "don't pass", "fail", "unfair",
-        "complain", "grievance", "held back", "get promoted", "promote me", "how do i get a promotion",
+        "can i complain", "make a complaint", "raise a complaint", "complain about", "want to complain",
+        "i complain", "grievance", "held back", "get promoted", "promote me", "how do i get a promotion",
         "what happens if i don't", "what happens if i do not", "what if i don't",
         "says no", "say no", "said no", "saying no", "won't support", "will not support", "doesn't support",
         "does not support", "who do i talk to", "who should i talk to", "who can i talk to", "who do i speak to",
@@ -393,6 +399,12 @@ NEXT_WORDS = (
     "where can i go from",
     "where can i go next",
 )
+# Covering for someone (their leave, their duties, their post): the guide's Stepping Up and Acting Up
+_COVERING = re.compile(r"\b(?:covering|covered|cover for|stand(?:ing)? in for|stood in for|deputi[sz](?:ed|ing)|"
+                       r"deputi[sz]e for)\b[^.?!]{0,60}\b(?:manager'?s?|duties|leave|role|post|absence|off sick|job|"
+                       r"grade|senior)\b")
+_ABOUT_THE_DOCUMENTS = re.compile(r"\b(?:framework|documents?|guide)\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'?ve|i'?m|im|me|my)\b")
 _AND_LETTER = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/|compared (?:to|with))\s*(?:level\s+)?([abcABC])\b(?!')")
 # "I'm SW2B, how do I progress?", "what do I need to progress further?": the next step from the level named
 _HOW_TO_PROGRESS = re.compile(r"\b(?:how (?:do|can|could|would|should|might) i|what do i need to|what's needed to|"
@@ -450,6 +462,7 @@ class Query:
     topics: list[str] = field(default_factory=list)
     out_of_scope: str | None = None
     mapping: bool = False
+    covering: bool = False  # "I've been covering my manager's duties/sick leave": what the guide says of cover
     comparison: bool = False
     next_step: bool = False
     overview: bool = False
@@ -643,6 +656,9 @@ def parse(text: str) -> Query:
     for topic, words in TOPIC_WORDS.items():
         if _has(lower, words):
             q.topics.append(topic)
+    if "time_in_level" not in q.topics and codes and len(lower.split()) <= 4 and re.search(
+            r"\b(?:time|months|years)\b", lower):
+        q.topics.append("time_in_level")  # "sw3c time", "SW2B months?": the time in level, said briefly
     if "time_in_level" in q.topics and re.search(
             r"\bhow long (?:can|should|must|may|do|does|is|are) (?:it|they|them|the \w+|my \w+|each \w+|a \w+)"
             r"(?: \w+)? (?:be|run|go on)\b|\bhow many words\b|\bword (?:limit|count)\b", lower):
@@ -691,6 +707,8 @@ def parse(text: str) -> Query:
         if _has(lower, words):
             q.out_of_scope = kind
             break
+    if _COVERING.search(lower) and not (_ABOUT_THE_DOCUMENTS.search(lower) and not _FIRST_PERSON.search(lower)):
+        q.covering, q.out_of_scope = True, None  # covering someone's leave is a development route, not leave
     if q.out_of_scope == "process" and q.levels and re.search(r"\bapply|\bsubmit|\bsend\b", lower):
         # "how do I apply for SW3A?": the evidence for that level says how (application, interview, samples)
         q.out_of_scope = None

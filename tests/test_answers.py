@@ -1237,3 +1237,24 @@ def test_complaints_as_part_of_a_job_are_answered_from_the_framework(engine):
     text = engine.answer("do team managers need to handle complaints?").plain_text()
     assert "Provides professional complaint responses within specified timescale." in text
     assert engine.answer("can I complain if my manager won't progress me?").status == "not_in_framework"
+
+
+@pytest.mark.parametrize(("asked", "title"), [
+    ("what does KR stand for?", "“KR”: the letters of the grade codes KR9 and KR10"),
+    ("what does PO stand for?", "“PO”: the letters of the grade code PO3"),
+    ("what is SW short for?", "SW: Social Worker"),
+    ("what does sco stand for?", "SCO: Social Care Officer"),
+])
+def test_the_letters_of_a_grade_code_are_answered_without_a_guess(engine, asked, title):
+    reply = engine.answer(asked)
+    assert reply.title == title
+    assert "don't mention" not in reply.plain_text()
+
+
+def test_the_pcf_practitioner_level_is_said_to_be_named_only_by_the_kr10_specification(engine):
+    for asked in ("what is the PCF practitioner level?",
+                  "is the PCF practitioner level the same as experienced social worker?"):
+        text = engine.answer(asked).plain_text()
+        assert "Only the Kent KR10 person specification names a “Practitioner level”" in text
+        assert "Competent to work at the Practitioner level of the Professional Capabilities Framework" in text
+        assert "do not map" not in text

@@ -171,6 +171,8 @@ _IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b
                           r"needed|required)\b|\bdo i (?:still )?need (?:to meet )?(?:the )?(?:lower|previous|earlier) "
                           r"levels?\b")
 # "How long is the ASYE?", "does my ASYE year count towards the 24 months?"
+# "what does KR stand for?", "what is SW short for?": the letters of a grade code, asked about on their own
+_CODE_LETTERS = re.compile(r"\b([A-Za-z]{2,3})\b[\"”'’]?\s+(?:stands? for|short for|mean|means)\b")
 _ASYE_TIME = re.compile(r"\bhow long (?:is|does|will) (?:the |my |an )?asye\b|\basye\b.*\b(?:count|counts|counted|"
                         r"towards)\b|\basye\b.*\bpart of (?:the |my )?(?:24 months|time)\b|\b(?:count|counts)\b.*"
                         r"\basye\b")
@@ -301,6 +303,19 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 q.roles = [graded[0]]
                 return self._out_of_scope(q, ctx)
             return self._grade(graded[0])
+        if "practitioner level" in q.lower and not (set(q.roles) & {"KR9", "KR10"}):
+            said = [c for c in self.k.criteria if "Practitioner level" in c.text]
+            if said:  # "what is the PCF practitioner level?": a name only the KR10 specification uses
+                reply = self._reply(
+                    title="“Practitioner level” of the PCF: where the documents use it",
+                    criteria=said, role=None, level=None, topic="pcf_domain",
+                    choices=[self.ask_choice("The PCF level described", "what is the PCF experienced level?")])
+                reply.blocks.insert(0, Block(text=(
+                    "Only the Kent KR10 person specification names a “Practitioner level” of the Professional "
+                    "Capabilities Framework, and no document says which level that is. The PCF appendix held "
+                    "(Children's Services) describes the Experienced Social Worker level; nothing says the two are "
+                    "the same.")))
+                return reply
         if q.mapping:
             return self._mapping(q)
         if q.covering and not q.levels:
@@ -328,6 +343,15 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         other = _OTHER_TITLES.search(q.lower)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
             return self._other_title(other.group(0))
+        letters = _CODE_LETTERS.search(q.text)
+        if letters and (letters.group(1).isupper() or len(letters.group(1)) > 2):  # "it", "is": words, not letters
+            # "what does SW stand for?": the glossary's entry (SW and SCO are codes too, so looked up only when
+            # asked like this), else the letters of grade codes ("KR")
+            entry = self._glossary_terms.get(letters.group(1).lower())
+            reply = (self._glossary(entry, quotes=bool(_BEYOND_MEANING.search(q.lower))) if entry
+                     else self._code_letters(letters.group(1).upper()))
+            if reply is not None:
+                return reply
         term = self._glossary_term(q)
         if term and self._asks_meaning(q, term):
             return self._glossary(term, quotes=bool(_BEYOND_MEANING.search(q.lower)))

@@ -27,7 +27,8 @@ _NOT_A_SUBJECT = frozenset("""january february march april june july august sept
     december monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks month
     months year years count counts counted matter matters happen happens mean means thing things stuff really
     actually still maybe think guess okay sure many much now then yet already soon straight directly anything
-    something everything else just also instead""".split())
+    something everything else just also instead stand stands short abbreviation abbreviations acronym
+    acronyms""".split())
 
 
 def stem(word: str) -> str:

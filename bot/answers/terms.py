@@ -48,6 +48,20 @@ class TermReplies:
             return self._glossary_terms.get("pcf")
         return None
 
+    def _code_letters(self, letters: str) -> Reply | None:
+        """"What does KR stand for?": the letters of grade codes (KR9, SW3, PO3), which no document spells out."""
+        codes = [c for c, info in self.k.roles.items() if info.kind == "role" and re.fullmatch(rf"{letters}\d+", c)]
+        if not codes:
+            return None
+        named = " and ".join(self._role_name(c) for c in codes)
+        which = f"grade codes {', '.join(codes[:-1])} and {codes[-1]}" if len(codes) > 1 else f"grade code {codes[0]}"
+        reply = Reply(title=f"“{letters}”: the letters of the {which}",
+                      blocks=[Block(text=f"The documents use “{letters}” only in the {which}: {named}. They never "
+                                         "say what the letters stand for, so I won't guess.")],
+                      choices=[self.ask_choice(f"About {c}", f"what is {c}?") for c in codes[:3]])
+        reply.meta.update(role=None, level=None, topic="glossary")
+        return reply
+
     def _meaning_term(self, q: Query) -> str | None:
         """The spelt-out form asked about: "what does 'Making Safeguarding Personal' mean?" -> MSP."""
         for entry in self.k.glossary:

@@ -37,7 +37,7 @@ from dialogs.base import (
     start_choice,
 )
 from dialogs.checkin import CheckIn
-from dialogs.privacy import DeleteData, export_data_reply, latest_record, record_action, share_record
+from dialogs.privacy import DeleteData, export_data_reply, latest_record, record_action, share_record, unshare_all
 from dialogs.self_assessment import SelfAssessment
 from dialogs.set_level import SetLevel
 from dialogs.triggers import detect_start
@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 FLOWS: dict[str, Flow] = {f.name: f for f in (SelfAssessment(), CheckIn(), SetLevel(), DeleteData())}
-INSTANT = ("export_data", "share_latest", "pack_latest")  # one-shot actions, no dialog state
+INSTANT = ("export_data", "share_latest", "unshare_all", "pack_latest")  # one-shot actions, no dialog state
 # Requests understood even at a step that takes any text as its answer (a note, a check-in answer): short and
 # unmistakable. There, a message that is exactly a dialog command ("assess me", "check-in") or plainly a
 # question (ends with "?") is not kept as the answer either (see DialogRunner._free_text).
@@ -276,6 +276,8 @@ class DialogRunner:
         now = self._now()
         if name == "export_data":
             return [export_data_reply(self.store, person, now=now)]
+        if name == "unshare_all":
+            return [unshare_all(self.store, person)]
         if name == "share_latest":
             record = latest_record(self.store, person.id)
             if record is None:
@@ -285,6 +287,13 @@ class DialogRunner:
 
         if (args or {}).get("kind") == "checkin":  # "download my check-in note"
             record = latest_record(self.store, person.id, ("checkin",))
+            if record is None and latest_record(self.store, person.id, ("assessment",)):
+                return [Reply(title="You haven't done a check-in yet.",
+                              blocks=[Block(text="A check-in note comes from “prepare for supervision”. Your "
+                                                 "finished self-assessment makes a supervision pack.")],
+                              choices=[start_choice("Prepare for supervision", "checkin"),
+                                       start_choice("Download supervision pack", "pack_latest")],
+                              status="clarify")]
         else:
             record = latest_record(self.store, person.id, ("assessment",)) or latest_record(self.store, person.id)
         if record is None:

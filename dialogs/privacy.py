@@ -29,7 +29,9 @@ def shared_records_for_manager(store: Store, manager_id: str, report_id: str) ->
     report = store.get_person(report_id)
     if report is None or not manager_id or report.manager_id != manager_id:
         raise PermissionError(f"{manager_id!r} is not the manager of {report_id!r}")
-    return [r for r in store.list_records(report_id) if r["shared"] and r["kind"] in RECORD_KINDS]
+    # shared with the manager they chose: a new manager (the staff list changed) sees only what is shared anew
+    return [r for r in store.list_records(report_id) if r["shared"] and r["kind"] in RECORD_KINDS
+            and (r["data"] or {}).get("shared_with", manager_id) == manager_id]
 
 
 def _name(p: Person) -> str:
@@ -118,6 +120,23 @@ def unshare_record(store: Store, person: Person, record: dict[str, Any]) -> Repl
                  blocks=[Block(text="Your manager can no longer open it here. Anything already sent to them in "
                                     "a message stays in that message.")],
                  choices=follow_ups(record, shared=False))
+
+
+def unshare_all(store: Store, person: Person) -> Reply:
+    """"Don't share with my manager", "stop sharing": everything shared becomes private; nothing is shared."""
+    shared = [r for r in store.list_records(person.id) if r["shared"] and r["kind"] in RECORD_KINDS]
+    for record in shared:
+        data = {k: v for k, v in record["data"].items() if k not in ("shared_with", "shared_at")}
+        store.update_record(record["id"], shared=False, data=data)
+    if not shared:
+        return Reply(title="Nothing is shared with your manager.",
+                     blocks=[Block(text="Your self-assessments and check-ins stay private unless you choose “Share "
+                                        "with my manager” on one of them.")])
+    what = ", ".join(_what(r["data"]) for r in shared[:3]) + (f" and {len(shared) - 3} more" if len(shared) > 3 else "")
+    return Reply(title="Done: nothing is shared with your manager now.",
+                 blocks=[Block(text=f"Made private again: your {what}. Your manager can no longer open "
+                                    f"{'it' if len(shared) == 1 else 'them'} here; anything already sent to them in "
+                                    "a message stays in that message.")])
 
 
 def latest_record(store: Store, person_id: str, kinds: tuple[str, ...] = RECORD_KINDS) -> dict[str, Any] | None:

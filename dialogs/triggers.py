@@ -12,6 +12,11 @@ _EXPORT = re.compile(
     r"\b(?:export|download|send me|give me|get)\s+(?:a copy of\s+)?(?:all\s+)?(?:of\s+)?my\s+(?:data|information|"
     r"info|details|records)\b|\bsubject access\b|\bright of access\b|\bwhat (?:data|information) do you (?:hold|"
     r"have|keep) (?:on|about) me\b", re.I)
+# "Don't share with my manager", "stop sharing", "I don't want to share my self-assessment": never a share, and
+# never a new self-assessment: whatever is shared becomes private again
+_NOT_SHARE = re.compile(r"\b(?:don'?t|dont|do not|never|not|won'?t|will not|no longer|stop|rather not|unshare)\b"
+                        r"[^.?!]{0,40}?\bshar(?:e|ed|ing)\b|\bunshare\b|\b(?:withdraw|take back|revoke)\b[^.?!]{0,20}"
+                        r"\bshar|\bmake (?:it|them|that|this|my \S+(?: \S+)?) private\b", re.I)
 _SHARE = re.compile(r"\bshare\b.{0,40}\bwith my (?:manager|line manager|supervisor|team manager)\b", re.I)
 _PACK = re.compile(r"\bsupervision pack\b|\bdownload (?:my )?(?:pack|assessment|self[- ]?assessment)\b|"
                    r"\bmy pack\b", re.I)
@@ -44,7 +49,9 @@ def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
         return "delete_data", {}
     if _EXPORT.search(t):
         return "export_data", {}
-    if _SHARE.search(t):
+    if _NOT_SHARE.search(t) and not _ABOUT.search(t):  # "can I stop sharing?" too: it is done, and said
+        return "unshare_all", {}
+    if _SHARE.search(t) and not _NOT_SHARE.search(t):
         return "share_latest", {}
     if _CHECKIN_NOTE.search(t):
         return "pack_latest", {"kind": "checkin"}

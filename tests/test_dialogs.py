@@ -802,6 +802,22 @@ def test_manager_sees_only_what_was_shared(runner, store):
     assert ids == [second] and first not in ids
 
 
+def test_a_share_stays_with_the_manager_it_was_shared_with(runner, store, notified):
+    chat = Chat(runner)
+    rid = _finish_assessment(chat)
+    chat.press("Share with my manager")
+    person = store.get_person("u1")
+    person.manager_id = "m2"  # the staff list changes Jo's manager
+    store.upsert_person(person)
+    assert shared_records_for_manager(store, "m2", "u1") == []  # Jo never shared with m2
+    boss = Chat(runner, "m2", "dm-other")
+    boss.say("", notified.sent[0][1].choices[0].value)  # nor can m2 open the pack from m1's message
+    assert not boss.last[0].attachments
+    chat.say("", {"action": "dialog_record", "op": "unshare", "record_id": rid})
+    chat.say("", {"action": "dialog_record", "op": "share", "record_id": rid})  # shared anew: now with m2
+    assert [r["id"] for r in shared_records_for_manager(store, "m2", "u1")] == [rid]
+
+
 def test_share_without_manager(runner, store, notified):
     chat = Chat(runner, "u3")
     chat.start("self_assessment", level="SCOA")

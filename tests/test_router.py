@@ -516,6 +516,30 @@ def _complete_assessment(chat: FakeChannel, code: str) -> None:
     raise AssertionError("the self-assessment never finished")
 
 
+@pytest.mark.parametrize("said", ["please don't share with my manager", "never share with my manager",
+                                  "I don't want to share my self-assessment", "stop sharing", "unshare",
+                                  "can I stop sharing?"])
+def test_saying_not_to_share_never_shares_and_makes_shared_records_private(services, said):
+    services.store.upsert_people([Person(id="boss", display_name="Boss"),
+                                  Person(id="amy", display_name="Amy Archer", manager_id="boss")])
+    amy = FakeChannel(services, user="amy")
+    _complete_assessment(amy, "SW2C")
+    assert amy.say(said).startswith("Nothing is shared with your manager.")
+    assert not services.store.list_records("amy")[0]["shared"]
+    amy.say("share with my manager")
+    assert services.store.list_records("amy")[0]["shared"]
+    assert amy.say(said).startswith("Done: nothing is shared with your manager now.")
+    assert not services.store.list_records("amy")[0]["shared"]
+    assert services.store.load_dialog("test:dm-amy:amy") == (None, 0)  # and no self-assessment was started
+
+
+def test_a_check_in_note_asked_for_with_only_a_self_assessment_says_so(services):
+    amy = FakeChannel(services, user="amy")
+    _complete_assessment(amy, "SW2C")
+    assert amy.say("download my check-in note").startswith("You haven't done a check-in yet.")
+    assert [c.label for c in amy.last[0].choices] == ["Prepare for supervision", "Download supervision pack"]
+
+
 @pytest.mark.parametrize("asked", ["has Amy done a self-assessment?", "what does Amy need?", "how is Amy doing",
                                    "Amy's self-assessment"])
 def test_a_manager_asking_about_a_report_sees_only_what_the_report_shared(services, asked):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -9,9 +10,23 @@ from typing import Any, Protocol
 MAX_TEXT = 4000  # longer incoming text is cut (with a note) before any processing
 
 
+# Line and page breaks pasted from Word (Shift+Enter is a vertical tab) become new lines; other control characters
+# (NUL, escape, the C1 range) are dropped: nothing downstream (a Word document, a terminal) has to meet them.
+_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """Typed text without control characters (tabs and new lines stay)."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub("", _BREAKS.sub("\n", text))
+
+
 @dataclass(frozen=True)
 class Incoming:
-    """One message or button press from a person, whatever the platform."""
+    """One message or button press from a person, whatever the platform. Its text is cleaned of control
+    characters on the way in."""
 
     channel: str  # "slack" | "teams" | "console" | "test"
     user_id: str  # the platform's user id (Slack U..., Teams aad/29: id, console name)
@@ -22,6 +37,10 @@ class Incoming:
     event_id: str | None = None  # platform id for de-duplication of replays
     is_direct: bool = True  # DM/personal chat vs. a mention in a team channel
     timezone: str | None = None  # the platform's idea of the person's time zone, if it has one
+
+    def __post_init__(self) -> None:
+        if isinstance(self.text, str) and not self.text.isprintable():
+            object.__setattr__(self, "text", clean_text(self.text))
 
     @property
     def conversation_key(self) -> str:

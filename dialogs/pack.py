@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Any
 
-from bot.conversation import Attachment, Block, Reply
+from bot.conversation import Attachment, Block, Reply, clean_text
 from bot.knowledge.model import Knowledge
 from bot.storage.base import Person, Store
 from dialogs.base import completed, start_choice
@@ -186,9 +186,15 @@ def _md_block(b: Block) -> list[str]:
 # -- Word -----------------------------------------------------------------------------------------------
 
 def to_docx(record: dict[str, Any], person: Person, knowledge: Knowledge) -> bytes:
+    from dataclasses import replace
+
     from docx import Document
     from docx.shared import Pt
 
+    # a Word document cannot hold control characters; records kept before text was cleaned on the way in may
+    record = _cleaned(record)
+    if person.display_name and not person.display_name.isprintable():
+        person = replace(person, display_name=clean_text(person.display_name))
     data = _data(record)
     if data.get("type") != "checkin":
         data = _complete_summary(data, person, knowledge)
@@ -312,6 +318,17 @@ def render(record: dict[str, Any], person: Person, knowledge: Knowledge, fmt: st
     if fmt == "docx":
         return filename(record, "docx"), to_docx(record, person, knowledge)
     raise ValueError(f"unknown format {fmt!r}: use md or docx")
+
+
+def _cleaned(value: Any) -> Any:
+    """A record with every string cleaned of control characters, which a Word document cannot hold."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
 
 
 def _source(record: dict[str, Any], owner: Person, fmt: str) -> dict[str, Any]:

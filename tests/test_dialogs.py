@@ -852,6 +852,19 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(parts)
 
 
+def test_control_characters_pasted_into_a_note_reach_the_word_pack_as_line_breaks(runner, store, knowledge):
+    chat = Chat(runner)
+    chat.start("self_assessment", level="SW3B")
+    chat.say("met")
+    chat.say("first line\x0bsecond line\x00 with a NUL\x1b[31m and an escape")  # Word's Shift+Enter, NUL, ESC
+    answer_all(chat, ["partly"])
+    rec = store.list_records("u1", "assessment")[0]
+    assert rec["data"]["items"][0]["evidence"] == "first line\nsecond line with a NUL[31m and an escape"
+    # a record kept before text was cleaned on the way in still makes a Word pack
+    rec["data"]["items"][0]["evidence"] = "old\x0bnote\x07"
+    assert "old\nnote" in _docx_text(to_docx(rec, store.get_person("u1"), knowledge))
+
+
 def test_pack_markdown_and_docx(runner, store, knowledge):
     chat = Chat(runner)
     chat.start("self_assessment", level="SW3B")

@@ -149,6 +149,27 @@ _ABOUT_SOMEONE = re.compile(
     r"(?:done|do|shared|share|completed|complete|finished|finish|started|start|sent|send|had)\b"
     r"|how is (?!it\b|this\b|that\b|the\b|my\b)[a-z'-]+ (?:doing|getting on|progressing))",
     re.I)
+# Capitalised words in such a question that are not a person's name
+_NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december medway kent level
+    social senior team manager careerbot pcf amhp asye he she they someone somebody everyone anyone""".split())
+
+
+def _someone_named(text: str) -> str | None:
+    """The name in "when is Raj eligible?", "has Zed done a self-assessment?" (as typed, capitalised), or None."""
+    m = _ABOUT_SOMEONE.search(text)
+    if not m:
+        return None
+    for w in re.finditer(r"[A-Za-z][\w'-]*", text):
+        if not m.start() <= w.start() < m.end():
+            continue
+        bare = w.group(0).removesuffix("'s")
+        if bare[:1].isupper() and bare.lower() not in _NOT_A_NAME and bare != "I" and not re.search(r"\d", bare) \
+                and bare.lower() not in ("when", "what", "which", "how", "is", "has", "did"):
+            return bare
+    return None
+
+
 # "Have I done a self-assessment?", "my last assessment", "when did I last do a check-in?"
 _MY_RECORDS = re.compile(
     r"\b(?:have i|did i|when did i|have i ever|did i ever)\b.{0,30}\b(?:self[- ]?assess\w*|assessments?|"
@@ -465,6 +486,15 @@ class Router:
             return [self._reminder_setting(person, "opt_in")]
         # a manager asking about one of their reports by name (looked up once: it reads the store)
         named = self.people.named_reports(person, text) if _ABOUT_SOMEONE.search(text) else []
+        someone = _someone_named(text) if not named else None
+        if someone and someone.lower() in (person.display_name or "").lower().split():
+            someone = None  # their own name: about themselves
+        if someone:  # "when is Raj eligible?" from someone Raj does not report to: never their own record instead
+            return [Reply(title=f"I can't tell you about {someone}.",
+                          blocks=[Block(text="I can only tell you about yourself, or about people who report to you "
+                                             "in the staff list. Ask about yourself (“when am I eligible?”) or about "
+                                             "the framework (“how long before SW2B?”).")],
+                          status="clarify")]
         if not msg.is_direct:
             personal = self._personal_intent(text, named)
             if personal is not None:

@@ -462,7 +462,8 @@ def test_a_manager_asks_about_one_report_by_name_and_only_their_own(services):
     boss = FakeChannel(services, user="boss")
     text = boss.say("when is Amy eligible?")
     assert text.startswith("Amy Archer\n") and "31 January 2026" in text
-    assert "Ben" not in boss.say("when is Ben eligible?")  # not the boss's report: nothing about him
+    text = boss.say("when is Ben eligible?")  # not the boss's report: nothing about him
+    assert text.startswith("I can't tell you about Ben.") and "Brook" not in text and "SW3B" not in text
     assert "Your team's milestones (1)" in boss.say("who needs to gather evidence in my team?")
     # Someone who manages nobody asking about a colleague learns nothing about them
     assert "Archer" not in FakeChannel(services, user="ben").say("when is Amy eligible?")
@@ -533,6 +534,22 @@ def test_saying_not_to_share_never_shares_and_makes_shared_records_private(servi
     assert services.store.load_dialog("test:dm-amy:amy") == (None, 0)  # and no self-assessment was started
 
 
+@pytest.mark.parametrize("asked", ["when is Raj eligible?", "is Zed eligible?", "has Raj done a self-assessment?",
+                                   "what does Raj need?", "Raj's self-assessment"])
+def test_asking_about_someone_who_is_not_a_report_never_answers_with_ones_own_record(services, asked):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Boss Person"),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2B", level_since=date(2025, 6, 1),
+               manager_id="boss"),
+        Person(id="raj", display_name="Raj Rao", level_code="SW3A", level_since=date(2025, 1, 1), manager_id="x"),
+    ])
+    for user in ("amy", "boss"):  # a colleague, and a manager Raj does not report to: the same words
+        text = FakeChannel(services, user=user).say(asked)
+        assert text.startswith(f"I can't tell you about {'Zed' if 'Zed' in asked else 'Raj'}.")
+        assert "Rao" not in text and "1 June 2025" not in text and "1 January 2025" not in text
+    assert FakeChannel(services, user="amy").say("when is SW2B eligible?").startswith("At least 24 months")
+
+
 def test_a_check_in_note_asked_for_with_only_a_self_assessment_says_so(services):
     amy = FakeChannel(services, user="amy")
     _complete_assessment(amy, "SW2C")
@@ -561,7 +578,8 @@ def test_a_manager_asking_about_a_report_sees_only_what_the_report_shared(servic
     assert "Shared with you by Amy" in text and "Self-assessment for SW2C on 25 November 2026: Met" in text
     boss.press("Open the latest")
     assert boss.last[0].attachments  # the pack, through the same checks as the shared message's button
-    assert "Ben" not in boss.say("has Ben done a self-assessment?")  # not the boss's report
+    text = boss.say("has Ben done a self-assessment?")  # not the boss's report
+    assert text.startswith("I can't tell you about Ben.") and "Brook" not in text
 
 
 def test_have_i_done_a_self_assessment_lists_the_persons_own(services):

@@ -72,7 +72,8 @@ class CheckIn(Flow):
             intro += (f" I'll also ask about the {plural(len(gaps), 'gap')} from your self-assessment for "
                       f"{assessment['target']}" + (f" on {format_date(when)}" if when else "") + ".")
             if more:
-                intro += f" (There are {more} more; I've picked the first {MAX_GAPS}.)"
+                rest = "There is 1 more" if more == 1 else f"There are {more} more"
+                intro += f" ({rest}; I've picked the first {MAX_GAPS}.)"
         else:
             intro += " You haven't done a self-assessment yet; say “assess me” afterwards if you'd like to."
         intro += " Say “skip” to leave any question out."
@@ -360,7 +361,8 @@ def checkin_blocks(record: dict[str, Any]) -> list[Block]:
                   bullets=[f"{g.get('text')} ({rating_label(g.get('rating'))}): {said(g.get('progress'))}"
                            for g in gaps])
         if record.get("more_gaps"):
-            b.notes.append(f"{record['more_gaps']} more gaps are in the self-assessment.")
+            more = record["more_gaps"]
+            b.notes.append(f"{more} more {'gap is' if more == 1 else 'gaps are'} in the self-assessment.")
         blocks.append(b)
     blocks.append(Block(title="What I need from my manager", text=said(record.get("needs"))))
     when = saved_date(record.get("next_supervision"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.answers.engine import AnswerEngine
@@ -114,13 +114,17 @@ class PersonView:
 
         return next_level_code(self.k, level_code)
 
-    def team(self, person: Person, named: list[Person] | None = None) -> Reply:
-        """The manager's reports' milestones: the whole team, or those the message named."""
+    def team(self, person: Person, named: list[Person] | None = None, *, only: str | None = None) -> Reply:
+        """The manager's reports' milestones: the whole team, or those the message named. ``only``: "eligible"
+        (who has the time in level for their next level) or "evidence" (who is within their heads-up weeks of it,
+        so gathering evidence now)."""
         reports = self.store.list_reports(person.id) if named is None else named
         if not reports:
             return Reply(title="I have no staff recorded as reporting to you.",
                          blocks=[Block(text="Managers see the milestones of their own reports only. HR can load "
                                             "reporting lines from the staff list (careerbot roster import).")])
+        if only and named is None:
+            return self._team_filtered(person, reports, only)
         bullets = [self.report_line(r, self.today(person))
                    for r in sorted(reports, key=lambda p: (p.display_name or p.id).lower())]
         if named is None:
@@ -137,6 +141,31 @@ class PersonView:
         if len(choices) < len(reports) and choices:
             blocks.append(Block(text="For anyone else, ask by name, for example “what does "
                                      f"{(ordered[-1].display_name or ordered[-1].id).split()[0]} need?”."))
+        return Reply(title=title, blocks=blocks, choices=choices,
+                     footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    def _team_filtered(self, person: Person, reports: list[Person], only: str) -> Reply:
+        from bot.reminders import person_milestone
+
+        today = self.today(person)
+        chosen = []
+        for r in sorted(reports, key=lambda p: (p.display_name or p.id).lower()):
+            res = person_milestone(self.k, r, today)
+            if res is None or not res.next_level or res.eligible is None or not res.earliest_eligible_date:
+                continue
+            soon = res.earliest_eligible_date - timedelta(weeks=r.prefs.heads_up_weeks) <= today
+            if (only == "eligible" and res.eligible) or (only == "evidence" and not res.eligible and soon):
+                chosen.append(r)
+        if only == "eligible":
+            title = f"Who has the time in level for their next level ({len(chosen)} of {len(reports)})"
+            none = "No one in your team has the time in level for their next level yet."
+        else:
+            title = f"Who is close to their time in level: time to gather evidence ({len(chosen)} of {len(reports)})"
+            none = "No one in your team is within a few weeks of the time in level for their next level."
+        blocks = [Block(bullets=[self.report_line(r, today) for r in chosen])] if chosen else [Block(text=none)]
+        blocks.append(Block(text="Say “my team” for everyone's milestones."))
+        choices = [Choice(f"About {r.display_name or r.id}", {"action": REPORT_ACTION, "person_id": r.id})
+                   for r in chosen[:5]]
         return Reply(title=title, blocks=blocks, choices=choices,
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 

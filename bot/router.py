@@ -202,6 +202,9 @@ _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team miles
                       r"(?:is )?any(?:one|body) (?:eligible|ready|due)|"
                       r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
+_GATHER_EVIDENCE = re.compile(r"\bwho needs to (?:gather|collect|get|build|start)\b", re.I)
+_WHO_IS_READY = re.compile(r"\bwho(?:'s| is| are) (?:eligible|ready|due|able)\b|\bwho can (?:progress|go for|apply|"
+                           r"move up)\b|\bany(?:one|body) (?:eligible|ready|due)\b", re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
                      r"[,!. ]*)?"
                      r"(?:thanks|thank you|thankyou|thx|ta|cheers|that helps|that'?s helpful|that'?s useful|"
@@ -514,7 +517,9 @@ class Router:
         if _NEW_STARTER.search(text) and not parse(text).levels:
             return [self.people.new_starter(person, private=msg.is_direct)]
         if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text):
-            return [self.people.team(person)]
+            only = ("evidence" if _GATHER_EVIDENCE.search(text) else
+                    "eligible" if _WHO_IS_READY.search(text) else None)
+            return [self.people.team(person, only=only)]
         if _MY_MILESTONE.search(text):
             asked = parse(text)  # only when it could be about their own milestone: this is every message's path
             if not asked.levels and not (asked.roles and not person.level_code):

@@ -464,7 +464,10 @@ def test_a_manager_asks_about_one_report_by_name_and_only_their_own(services):
     assert text.startswith("Amy Archer\n") and "31 January 2026" in text
     text = boss.say("when is Ben eligible?")  # not the boss's report: nothing about him
     assert text.startswith("I can't tell you about Ben.") and "Brook" not in text and "SW3B" not in text
-    assert "Your team's milestones (1)" in boss.say("who needs to gather evidence in my team?")
+    # Amy has had the time since January: ready, not gathering evidence for it
+    assert "No one in your team is within a few weeks" in boss.say("who needs to gather evidence in my team?")
+    text = boss.say("who is ready to progress?")
+    assert text.startswith("Who has the time in level for their next level (1 of 1)") and "Amy Archer" in text
     # Someone who manages nobody asking about a colleague learns nothing about them
     assert "Archer" not in FakeChannel(services, user="ben").say("when is Amy eligible?")
 
@@ -1155,3 +1158,21 @@ def test_get_my_check_in_gives_the_note(services):
         chat.say(said)
     chat.say("get my check-in")
     assert chat.last[0].attachments and services.store.load_dialog(KEY)[0] is None
+
+
+def test_who_is_ready_and_who_needs_evidence_are_the_team_filtered(services):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Boss"),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2A", level_since=date(2024, 1, 31),
+               manager_id="boss"),  # has the time for SW2B since 31 January 2026
+        Person(id="cat", display_name="Cat Cole", level_code="SW2B", level_since=date(2026, 6, 1),
+               manager_id="boss"),  # SW2C from 1 December 2026: within the heads-up weeks
+        Person(id="dan", display_name="Dan Dee", level_code="SW3C", level_since=date(2020, 1, 1),
+               manager_id="boss"),  # top of the role
+    ])
+    boss = FakeChannel(services, user="boss")
+    ready = boss.say("who is ready to progress?")
+    assert "(1 of 3)" in ready and "Amy Archer" in ready and "Cat" not in ready and "Dan" not in ready
+    gather = boss.say("who needs to gather evidence?")
+    assert "(1 of 3)" in gather and "Cat Cole" in gather and "Amy" not in gather
+    assert "Your team's milestones (3)" in boss.say("my team")

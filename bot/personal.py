@@ -216,11 +216,18 @@ class PersonView:
         else:
             state = "Your reminders are on."
         sent = {e.key: e for e in self.store.ledger(person_id=person.id)}
+        # what a snooze holds back: sent on the day it ends if it still applies then, else not at all
+        after = {p.key for p in reminder_plan(self.k, person, snoozed)} if snoozed else set()
         lines = []
         for p in reminder_plan(self.k, person, today):
             done = sent.get(p.key)
             if done is not None and done.status == "sent":
                 lines.append(f"{format_uk(p.due)}: {p.what} (sent)")
+            elif snoozed and p.due < snoozed:
+                lines.append(f"{format_uk(snoozed)}, when your snooze ends: {p.what} (due {format_uk(p.due)})"
+                             if p.key in after else
+                             f"Not sent: {p.what} (due {format_uk(p.due)}, inside your snooze, and no longer "
+                             "relevant when it ends)")
             elif p.due <= today:
                 lines.append(f"Due since {format_uk(p.due)}: {p.what} (it goes at the next working time)")
             else:
@@ -247,6 +254,15 @@ class PersonView:
         else:
             choices = reminder_choices()
         return Reply(title="Your reminders", blocks=blocks, choices=choices, status="answered")
+
+    def lost_to_snooze(self, person: Person, until: date) -> list[str]:
+        """The planned reminders a snooze until ``until`` means are never sent (they no longer apply then)."""
+        from bot.reminders import reminder_plan
+
+        today = self.today(person)
+        after = {p.key for p in reminder_plan(self.k, person, until)}
+        return [f"{p.what} (due {format_uk(p.due)})" for p in reminder_plan(self.k, person, today)
+                if p.due < until and p.key not in after]
 
     def _no_milestone_reminder(self, person: Person, today: date) -> str:
         """Why no time-in-level reminder is planned, truly: passed long ago, the top of the role, or unknown."""

@@ -786,7 +786,8 @@ class Router:
         until = parse_snooze(f"snooze {rest.strip()}", today) if rest.strip() else None
         if until is None:
             said = parse_date(rest, today=today) if rest.strip() else None
-            why = (f"{format_uk(said)} has already passed. " if said is not None and said <= today else
+            why = ("That's today. " if said == today else
+                   f"{format_uk(said)} has already passed. " if said is not None and said < today else
                    "There is no such date. " if said is None and names_a_day(rest) else "")
             return Reply(title="Until when shall I snooze your reminders?",
                          blocks=[Block(text=f"{why}For example: “snooze until 5 January” or “snooze for 2 weeks”.")],
@@ -804,11 +805,26 @@ class Router:
                 day = date.fromisoformat(str(until))
             except ValueError:
                 return Reply(title="I couldn't read that date.", status="clarify")
-            if day <= self._today(person):
-                return Reply(title="That date has already passed.",
-                             blocks=[Block(text="Please choose a date in the future.")], status="clarify")
+            today = self._today(person)
+            if day <= today:
+                return Reply(title="That's today." if day == today else "That date has already passed.",
+                             blocks=[Block(text="Please choose a date after today.")], status="clarify")
+            if day > today + timedelta(days=366):  # a snooze of years is an opt-out nobody would see coming back
+                return Reply(title=f"{format_uk(day)} is more than a year away.",
+                             blocks=[Block(text="I can snooze reminders for up to a year. To stop them altogether, "
+                                                "say “stop reminders” (you can start them again any time).")],
+                             choices=[Choice("Stop reminders", {"action": "reminders", "what": "opt_out"}),
+                                      Choice("Snooze for a year", {
+                                          "action": "reminders", "what": "snooze",
+                                          "until": (today + timedelta(days=365)).isoformat()})],
+                             status="clarify")
+            lost = self.people.lost_to_snooze(person, day)
             prefs.snoozed_until = day
             msg = f"Reminders snoozed until {format_uk(day)}. Say “resume reminders” to turn them back on sooner."
+            if lost:
+                self.store.upsert_person(person)
+                return Reply(title=msg, blocks=[Block(
+                    title="Not sent because of the snooze (no longer relevant when it ends)", bullets=lost)])
         elif what == "opt_out":
             prefs.opted_out = True
             msg = "You won't get any more reminders. Say “start reminders” if you change your mind."

@@ -1176,3 +1176,26 @@ def test_who_is_ready_and_who_needs_evidence_are_the_team_filtered(services):
     gather = boss.say("who needs to gather evidence?")
     assert "(1 of 3)" in gather and "Cat Cole" in gather and "Amy" not in gather
     assert "Your team's milestones (3)" in boss.say("my team")
+
+
+def test_a_snooze_says_what_it_holds_back_and_what_it_means_is_never_sent(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since 1 November 2026")
+    chat.press("Yes")  # SW2C from 1 May 2027; the heads-up 8 weeks before, on 6 March 2027
+    text = chat.say("snooze until 1 June 2027")
+    assert "Not sent because of the snooze" in text and "(due 6 March 2027)" in text
+    text = chat.say("my reminders")
+    assert "Not sent: a heads-up 8 weeks before" in text
+    assert "1 June 2027, when your snooze ends: the day you have the time in level for SW2C (due 1 May 2027)" in text
+    chat.say("snooze until 1 March 2027")  # ends before both: nothing lost
+    assert "Not sent" not in chat.last[0].plain_text()
+    assert "1 March 2027, when your snooze ends" not in chat.say("my reminders")
+
+
+def test_a_snooze_of_years_or_of_today_is_refused_with_a_way_on(services):
+    chat = FakeChannel(services)
+    text = chat.say("snooze until 1 March 2035")
+    assert text.startswith("1 March 2035 is more than a year away.")
+    assert [c.label for c in chat.last[0].choices] == ["Stop reminders", "Snooze for a year"]
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+    assert "That's today." in chat.say(f"snooze until {NOW.date().day} {NOW.strftime('%B %Y')}")

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -483,7 +483,7 @@ def test_no_activity_makes_a_500(background_bot, junk, kind):
 def _reminder() -> Reply:
     return Reply(title="You can go for SW2B from 1 March 2025", blocks=[Block(text="A reminder from careerbot.")],
                  choices=[Choice("Snooze for a week", {"action": "reminders", "what": "snooze",
-                                                       "until": "2099-01-01"})])
+                                                       "until": (date.today() + timedelta(days=7)).isoformat()})])
 
 
 async def test_proactive_reminder_after_a_restart(tmp_path, connector):

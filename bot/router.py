@@ -175,7 +175,8 @@ _MY_RECORDS = re.compile(
     r"\b(?:have i|did i|when did i|have i ever|did i ever)\b.{0,30}\b(?:self[- ]?assess\w*|assessments?|"
     r"check[- ]?ins?)\b|\bmy (?:last|latest|previous|past|old|earlier|saved) (?:self[- ]?assessments?|"
     r"assessments?|check[- ]?ins?|packs?)\b|\b(?:show|list|see) (?:me )?(?:all )?my (?:self[- ]?assessments|"
-    r"assessments|check[- ]?ins|records)\b", re.I)
+    r"assessments|check[- ]?ins|records)\b|^\s*my (?:self[- ]?assessments?|assessments?|check[- ]?ins?|records)"
+    r"\s*[?.!]*\s*$", re.I)
 # "What do I still need?", "what else do I need?", "what am I missing?", "what's left?": for the person's own
 # next level (whole message only: "what do I need for SW3B?" names its level and goes to the engine)
 _WHATS_LEFT = re.compile(
@@ -361,6 +362,18 @@ class Router:
         except StoreError:
             return None
 
+    def _with_paused(self, reply: Reply, msg: Incoming, person: Person) -> Reply:
+        """A reply with a paused dialog of this conversation said first, and its Resume button ("hello", "skip",
+        "have I done a self-assessment?" while a self-assessment is paused)."""
+        paused = self.dialogs.where_we_are(msg.conversation_key, person) if self.dialogs is not None else None
+        if paused is None or paused.meta.get("phase") not in ("paused", "expired"):
+            return reply
+        reply.blocks.insert(0, Block(title=paused.title.removeprefix("Paused. "),
+                                     text="Say “resume” to carry on where you were."))
+        reply.choices = [*paused.choices[:1], *[c for c in reply.choices if c.label not in (
+            "Start a self-assessment", paused.choices[0].label if paused.choices else "")]]
+        return reply
+
     def _known_person(self, msg: Incoming) -> Person | None:
         if msg.channel == "slack":
             found = self.store.find_person(slack_user_id=msg.user_id)
@@ -454,17 +467,13 @@ class Router:
                           blocks=[Block(text="Ask me a question, or say “help” to see what I can do.")],
                           status="clarify")]
         if not text or _HELP.match(text):
-            reply = self.engine.help_reply()
-            paused = self.dialogs.where_we_are(msg.conversation_key, person) if self.dialogs is not None else None
-            if paused is not None and paused.meta.get("phase") in ("paused", "expired"):
-                # "hello" with a self-assessment paused: say so, with its Resume button
-                reply.blocks.insert(0, Block(title=paused.title.removeprefix("Paused. "),
-                                             text="Say “resume” to carry on where you were."))
-                reply.choices = [*paused.choices[:1],
-                                 *[c for c in reply.choices if c.label != "Start a self-assessment"]]
-            return [reply]
+            return [self._with_paused(self.engine.help_reply(), msg, person)]
         for pattern, reply in _SMALL_TALK:
             if pattern.match(text):
+                if pattern is _DIALOG_WORD_ALONE and self.dialogs is not None:  # "skip", "back" with one paused
+                    paused = self.dialogs.where_we_are(msg.conversation_key, person)
+                    if paused is not None and paused.meta.get("phase") in ("paused", "expired"):
+                        return [paused]
                 return [reply()]
         m = next(filter(None, (p.match(text) for p in _LEVEL_STATEMENTS)), None)
         if m:
@@ -507,7 +516,7 @@ class Router:
         if named:
             return [self.people.team(person, named)]
         if _MY_RECORDS.search(text):
-            return [self.people.my_records(person)]
+            return [self._with_paused(self.people.my_records(person), msg, person)]
         if _MY_REMINDERS.search(text):
             return [self.people.my_reminders(person)]
         if _MY_MANAGER.search(text):
@@ -525,7 +534,7 @@ class Router:
             if not asked.levels and not (asked.roles and not person.level_code):
                 return [self.people.my_milestone(person)]
         if _WHATS_LEFT.match(text):
-            return [self.people.whats_left(person)]
+            return [self._with_paused(self.people.whats_left(person), msg, person)]
         return [self._answer(text, person, key=msg.conversation_key, private=msg.is_direct)]
 
     @staticmethod

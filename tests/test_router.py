@@ -1199,3 +1199,18 @@ def test_a_snooze_of_years_or_of_today_is_refused_with_a_way_on(services):
     assert [c.label for c in chat.last[0].choices] == ["Stop reminders", "Snooze for a year"]
     assert services.store.get_person("u1").prefs.snoozed_until is None
     assert "That's today." in chat.say(f"snooze until {NOW.date().day} {NOW.strftime('%B %Y')}")
+
+
+def test_a_paused_self_assessment_is_said_wherever_the_person_looks_for_it(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW3A since June 2025")
+    chat.press("Yes")
+    chat.say("self-assessment for SW3B")
+    chat.say("met")
+    chat.say("pause")
+    assert chat.say("back").startswith("Paused. Your self-assessment for SW3B")
+    for asked in ("have I done a self-assessment?", "what do I still need?", "my assessments"):
+        text = chat.say(asked)
+        assert "Your self-assessment for SW3B from 25 November is saved, with your answers so far." in text, asked
+        assert chat.last[0].choices[0].label == "Resume", asked
+    assert "Welcome back: picking up where you left off." in chat.press("Resume")

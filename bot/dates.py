@@ -78,6 +78,12 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         m = re.search(rf"\b{_MONTH}\s+(\d{{4}})\b", s)
         if m:
             return date(int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
+        m = re.search(rf"\b{_MONTH}\s*(?:-\s*|'|’|\s')(\d{{2}})\b", s)
+        if m:  # "Mar-25", "March '25": a month and a two-digit year
+            return date(2000 + int(m.group(2)), MONTHS[m.group(1)[:3] if m.group(1)[:4] != "sept" else "sep"], 1)
+        m = re.search(r"(?<![/.\d])\b(0?[1-9]|1[0-2])/(\d{2})\b(?![/.]\d)(?!\s*(?:days?|weeks?|hours?|of|time)\b)", s)
+        if m and int(m.group(2)) > 12:  # "03/25": no 25th month, so March 2025 (as on a card's expiry date)
+            return date(2000 + int(m.group(2)), int(m.group(1)), 1)
         # "5/1" or "05.01": 5 January, this year or the next; after the month names ("since January 2024, part
         # time 3/5 days" starts in January), and never a fraction of something ("3/5 days")
         m = re.search(r"\b(\d{1,2})/(\d{1,2})\b(?![/.]\d)(?!\s*(?:days?|weeks?|hours?|of|time)\b)"
@@ -92,6 +98,11 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
             if m.group(1) == "last" and month == today.month:
                 year -= 1  # "last November", said in November: a year ago
             return date(year, month, 1)
+        m = re.fullmatch(rf"\s*(?:snooze\s+)?(?:until|till|til|to|in|for)?\s*(?:(next|this)\s+)?{_MONTH}\s*[.!]?\s*",
+                         s)
+        if m and after_today:  # "until January": the 1st of the next such month to begin
+            month = MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"]
+            return date(today.year if month > today.month else today.year + 1, month, 1)
     except (ValueError, OverflowError):  # 31 February, or "in 12 years" at the end of the calendar
         return None
     return None
@@ -111,6 +122,17 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
     none of these words is there)."""
     if re.search(r"\btoday\b", s):
         return today
+    m = re.search(r"\b(after\s+)?(?:the\s+)?(christmas|xmas|boxing day|new year)(?:'?s)?(?:\s+day)?\b", s)
+    if m and (prefer_past or "after" in s or re.search(r"\b(?:until|till|til|to|over|snooze)\b", s)):
+        # "until Christmas" (25 December), "after Christmas" (27 December), "the new year" (1 January), "after
+        # the new year" (2 January); for a start ("since Christmas"), the latest one that has passed
+        month, day = {"christmas": (12, 25), "xmas": (12, 25), "boxing day": (12, 26), "new year": (1, 1)}[m.group(2)]
+        if m.group(1):
+            day += 2 if month == 12 else 1
+        candidate = date(today.year, month, day)
+        if prefer_past:
+            return candidate if candidate <= today else date(today.year - 1, month, day)
+        return candidate if candidate > today else date(today.year + 1, month, day)
     if re.search(r"\btomorrow\b", s):
         return today + timedelta(days=1)
     if re.search(r"\byesterday\b", s):

@@ -142,13 +142,24 @@ class SetLevel(Flow):
 
     def _correct(self, ctx: Ctx, state: dict[str, Any], ans: Answer) -> Out:
         data = state["data"]
-        text = ans.text or ""
+        # "no, April", "no, it was April 2025", "actually SW2C": the correction without its lead-in
+        text = re.sub(r"^\s*(?:no|nope|not quite|actually|sorry)\b[,.!]?\s*(?:it\s+(?:was|is)\s+|it'?s\s+|"
+                      r"i\s+meant\s+|make\s+it\s+)?", "", ans.text or "", flags=re.I) or (ans.text or "")
         if ans.value == "leave" or yes_no(text) == "no" or re.fullmatch(r"\s*(?:leave it|nothing|never mind)\W*", text,
                                                                         re.I):
             state["done"] = True
             return Out(replies=[_unchanged()])
         code = _named_level(ctx, text)
         since = parse_date(text, today=ctx.today, prefer_past=True)
+        proposed = _since(data.get("since"))
+        if since is not None and proposed and not re.search(r"\b(?:19|20)\d\d\b|\d+\s*/\s*\d+|'\d\d|-\d\d", text) \
+                and re.fullmatch(r"[\sA-Za-z.!]*", text):
+            # "no, April" to "since 1 March 2025?": April of that year, not the latest April
+            try:
+                moved = since.replace(year=proposed.year)
+            except ValueError:  # 29 February
+                moved = since
+            since = moved if moved <= ctx.today else since
         if code is None and since is None:
             raise NotUnderstood("Please give the level and the date, for example “SW2B since April 2025”, or say "
                                 "“leave it”.")
@@ -186,9 +197,11 @@ class SetLevel(Flow):
             state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()
             return Out()  # then the confirmation
         said = ans.value if ans.value in ("yes", "no") else yes_no(ans.text)
-        if said is None and ans.text and (_named_level(ctx, ans.text)
-                                          or parse_date(ans.text, today=ctx.today, prefer_past=True)):
-            return self._correct(ctx, state, ans)  # "no, SW4B since June 2024" instead of yes or no: that, then
+        if said != "yes" and ans.text and not ans.value and (
+                _named_level(ctx, ans.text) or parse_date(re.sub(r"^\s*(?:no|nope)\b[,.!]?\s*(?:it\s+was\s+)?", "",
+                                                                 ans.text, flags=re.I), today=ctx.today,
+                                                          prefer_past=True)):
+            return self._correct(ctx, state, ans)  # "no, April", "SW4B since June 2024" instead of yes or no
         if said is None:
             raise NotUnderstood("Please say “yes” to save it or “no” to leave it.")
         data = state["data"]

@@ -538,6 +538,12 @@ TODAY = date(2025, 11, 10)  # a Monday
     ("snooze until tomorrow", date(2025, 11, 11)),
     ("snooze until monday", date(2025, 11, 17)),
     ("snooze until Friday", date(2025, 11, 14)),
+    ("snooze until Christmas", date(2025, 12, 25)),
+    ("snooze till after Christmas", date(2025, 12, 27)),
+    ("snooze until the new year", date(2026, 1, 1)),
+    ("snooze until after the new year", date(2026, 1, 2)),
+    ("snooze until January", date(2026, 1, 1)),  # a month alone: its 1st
+    ("snooze until November", date(2026, 11, 1)),  # this month has begun: next year's
     ("snooze 2025-01-05", None),  # in the past
     ("snooze until 31 June", None),
     ("snooze please", None),

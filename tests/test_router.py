@@ -1214,3 +1214,20 @@ def test_a_paused_self_assessment_is_said_wherever_the_person_looks_for_it(servi
         assert "Your self-assessment for SW3B from 25 November is saved, with your answers so far." in text, asked
         assert chat.last[0].choices[0].label == "Resume", asked
     assert "Welcome back: picking up where you left off." in chat.press("Resume")
+
+
+@pytest.mark.parametrize(("said", "asks"), [
+    ("I'm SW2B since 03/25", "Set your level to SW2B since 1 March 2025?"),
+    ("I'm SW2B since Mar-25", "Set your level to SW2B since 1 March 2025?"),
+    ("I'm SW2B since March '25", "Set your level to SW2B since 1 March 2025?"),
+    ("I'm SW2B since Christmas", "Set your level to SW2B since 25 December 2025?"),
+])
+def test_more_ways_of_writing_a_start(services, said, asks):
+    assert FakeChannel(services).say(said).startswith(asks)
+
+
+def test_no_with_a_month_corrects_the_month_of_the_proposed_year(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since March 2025")
+    assert chat.say("no, April").startswith("Set your level to SW2B since 1 April 2025?")
+    assert chat.say("no, it was May 2024").startswith("Set your level to SW2B since 1 May 2024?")

@@ -395,11 +395,20 @@ class SelfAssessment(Flow):
             shown, _ = clip(ans.text, 40)
             return self._advance(ctx, state, Out(before=[Block(text=f"I've taken “{shown}” as no note. To add one, "
                                                                     "write a few words.")]))
+        entry = data["answers"].setdefault(item["uid"], {})
+        out = Out()
+        rated, rest = rating_with_note(ans.text)
+        if rated and rest and re.match(r"\s*\S+(?:\s+\S+)?\s*[:\-–—,]", ans.text):
+            # "Partly - did one audit" typed as the note: the rating it starts with, and the rest as the note
+            if rated != entry.get("rating"):
+                out.before.append(Block(text=f"I've changed your rating to {RATING_LABELS[rated]}, as your note "
+                                             "says, and kept the rest as the note."))
+                entry["rating"] = rated
+            ans = Answer(text=rest, value=None)
         note, cut = clip(ans.text, NOTE_MAX)
         if not re.search(r"\w", note):
             raise NotUnderstood("Type a note of your evidence, or say skip.")
-        data["answers"].setdefault(item["uid"], {})["evidence"] = note
-        out = Out()
+        entry["evidence"] = note
         if cut:
             out.before.append(Block(text=f"That was a long note: I kept the first {NOTE_MAX:,} characters."))
         return self._advance(ctx, state, out)

@@ -179,6 +179,21 @@ def test_a_note_typed_with_the_rating_is_kept_said_back_and_not_asked_for_again(
     assert "Add a note of your evidence" not in text
 
 
+@pytest.mark.parametrize(("rating", "typed", "expected", "said"), [
+    ("not yet", "Partly - did one audit", {"rating": "partly", "evidence": "did one audit"}, "changed your rating"),
+    ("partly", "Partly: did one audit", {"rating": "partly", "evidence": "did one audit"}, None),
+    ("met", "Met with my manager weekly", {"rating": "met", "evidence": "Met with my manager weekly"}, None),
+])
+def test_a_rating_typed_at_the_note_step_is_the_rating_and_the_rest_the_note(runner, rating, typed, expected, said):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    uid = _first_uid(chat)
+    chat.say(rating)
+    chat.say(typed)
+    assert chat.state()["data"]["answers"][uid] == expected
+    assert (said in chat.text()) if said else ("changed your rating" not in chat.text())
+
+
 def test_the_note_typed_with_the_rating_reaches_the_supervision_pack(runner, store, knowledge):
     chat = Chat(runner, "u3")
     _sw2c(chat)

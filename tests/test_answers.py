@@ -1258,3 +1258,13 @@ def test_the_pcf_practitioner_level_is_said_to_be_named_only_by_the_kr10_specifi
         assert "Only the Kent KR10 person specification names a “Practitioner level”" in text
         assert "Competent to work at the Practitioner level of the Professional Capabilities Framework" in text
         assert "do not map" not in text
+
+
+def test_just_qualified_is_sw2a(engine):
+    reply = engine.answer("I've just qualified, what level do I start at?")
+    assert (reply.meta.get("role"), reply.meta.get("level")) == ("SW2", "A")
+
+
+def test_a_word_limit_is_answered_from_the_evidence_that_sets_it(engine):
+    text = engine.answer("what is the word limit for the SW3C skills statement?").plain_text()
+    assert "(max 400 words)" in text and "(max 500 words)" in text

@@ -591,7 +591,7 @@ def parse(text: str) -> Query:
     if childrens_post and not any(r == "PO3" for r, _, _ in mentions) and re.search(r"senior|social work", lower):
         mentions.append(("PO3", None, 0))
     others = [r for r, _, _ in mentions if r not in ("SW2", "PCF")]
-    if (re.search(r"\bnqsw\b|newly qualified", lower) or re.search(r"\basye\b", lower) and not others) \
+    if (re.search(r"\bnqsw\b|newly qualified|\b(?:just|recently|only just|new(?:ly)?) qualified\b", lower) or re.search(r"\basye\b", lower) and not others) \
             and not any(lv for r, lv, _ in mentions if r == "SW2"):
         # "NQSW" means SW2A; so does "the ASYE", unless another post is asked about ("does KR9 require the ASYE?")
         pos = next((p for r, _, p in mentions if r == "SW2"), 0)
@@ -666,6 +666,9 @@ def parse(text: str) -> Query:
         q.topics.remove("time_in_level")
         if "evidence" not in q.topics:
             q.topics.insert(0, "evidence")
+    if re.search(r"\bword (?:limit|count)\b|\bhow many words\b|\bmax(?:imum)? (?:of )?(?:\d+ )?words\b", lower):
+        # "what is the word limit for the SW3C skills statement?": the evidence says how long statements are
+        q.topics = ["evidence", *[t for t in q.topics if t not in ("evidence", "time_in_level")]]
     if "values" in q.topics and q.topics[0] == "evidence" and not re.search(r"\bevidence\b|\bportfolio\b", lower):
         # "what are the values I need to show?": the values, not the evidence sections ("need to show")
         q.topics.remove("evidence")

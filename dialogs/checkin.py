@@ -139,12 +139,15 @@ class CheckIn(Flow):
                          choices=choices + nav, status="dialog", meta=meta)
         # reminder
         when = saved_date(data.get("next_supervision"))
-        return Reply(title=f"{prog} · A reminder?",
-                     blocks=[Block(text=f"Shall I remind you before your supervision on "
-                                        f"{format_date(when) if when else 'that date'}?")],
-                     choices=[choice(state, "1 day before", "days:1"), choice(state, "3 days before", "days:3",
-                                                                               "primary"),
-                              choice(state, "1 week before", "days:7"), choice(state, "No reminder", "days:0")] + nav,
+        left = (when - ctx.today).days if when else 60
+        # only reminders that fall after today: for a supervision in 5 days, "1 week before" has passed
+        offered = [choice(state, label, f"days:{d}", "primary" if d == DEFAULT_REMINDER_DAYS else None)
+                   for d, label in ((1, "1 day before"), (3, "3 days before"), (7, "1 week before")) if d < left]
+        text = f"Shall I remind you before your supervision on {format_date(when) if when else 'that date'}?"
+        if not offered:
+            text = "Your supervision is too soon for a reminder before it. Say “no reminder” to finish."
+        return Reply(title=f"{prog} · A reminder?", blocks=[Block(text=text)],
+                     choices=offered + [choice(state, "No reminder", "days:0")] + nav,
                      status="dialog", meta=meta)
 
     def help_text(self, ctx: Ctx, state: dict[str, Any]) -> str:
@@ -224,11 +227,20 @@ class CheckIn(Flow):
                 if days is None and yes_no(t) == "yes":
                     # "yes please": the middle button, said back (this is the last question, so the note that
                     # follows says the date; "back" would find the dialog finished)
-                    data["reminder_days"] = DEFAULT_REMINDER_DAYS
+                    when = saved_date(data.get("next_supervision"))
+                    left = (when - ctx.today).days if when else 60
+                    pick = DEFAULT_REMINDER_DAYS if DEFAULT_REMINDER_DAYS < left else 1 if left > 1 else 0
+                    data["reminder_days"] = pick or None
                     return self._advance(ctx, state, Out(before=[Block(
-                        text=f"I've taken that as {DEFAULT_REMINDER_DAYS} days before, the middle option.")]))
+                        text=f"I've taken that as {plural(pick, 'day')} before"
+                             + (", the middle option." if pick == DEFAULT_REMINDER_DAYS else ".")
+                        if pick else "Your supervision is too soon for a reminder before it, so there is none.")]))
         if days is None or not 0 <= days <= 60:
             raise NotUnderstood("Choose one of the options, or type a number of days such as “3 days”.")
+        when = saved_date(data.get("next_supervision"))
+        if days and when and when - timedelta(days=days) <= ctx.today:
+            raise NotUnderstood(f"{plural(days, 'day')} before {format_date(when)} is today or already past. Choose "
+                                "fewer days, or “no reminder”.", caught=True)
         data["reminder_days"] = days or None
         return self._advance(ctx, state, Out())
 

@@ -391,6 +391,21 @@ def _checkin_to_reminder(chat: Chat, when: str) -> None:
     assert "A reminder?" in chat.last[-1].title
 
 
+def test_only_reminders_after_today_are_offered_before_a_supervision_soon(runner):
+    chat = Chat(runner, "u3")
+    _checkin_to_reminder(chat, "1 December")  # in 5 days
+    assert [c.label for c in chat.last[-1].choices][:3] == ["1 day before", "3 days before", "No reminder"]
+    chat.say("7 days")
+    assert "7 days before 1 December 2026 is today or already past" in chat.text()
+    assert chat.state()["data"].get("reminder_days") is None
+    chat.say("yes please")  # the middle option, which fits
+    assert "3 days before, the middle option" in chat.text()
+    other = Chat(runner, "u1")
+    _checkin_to_reminder(other, "27 November")  # tomorrow: no day before it is after today
+    assert [c.label for c in other.last[-1].choices][:1] == ["No reminder"]
+    assert "too soon for a reminder" in other.last[-1].plain_text()
+
+
 def test_a_reminder_that_would_fall_on_a_saturday_is_promised_for_the_friday(runner, store, knowledge):
     chat = Chat(runner, "u3")
     _checkin_to_reminder(chat, "14 December")

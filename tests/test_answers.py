@@ -1268,3 +1268,9 @@ def test_just_qualified_is_sw2a(engine):
 def test_a_word_limit_is_answered_from_the_evidence_that_sets_it(engine):
     text = engine.answer("what is the word limit for the SW3C skills statement?").plain_text()
     assert "(max 400 words)" in text and "(max 500 words)" in text
+
+
+def test_training_for_a_level_also_quotes_the_training_its_evidence_asks_for(engine):
+    reply = engine.answer("what training do I need for SW2B?")
+    assert "Evidence a minimum of 3 training courses attended or briefing sessions" in reply.plain_text()
+    assert any("document 003" in s for s in reply.sources)

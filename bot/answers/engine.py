@@ -173,6 +173,7 @@ _IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b
 # "How long is the ASYE?", "does my ASYE year count towards the 24 months?"
 # "what does KR stand for?", "what is SW short for?": the letters of a grade code, asked about on their own
 _CODE_LETTERS = re.compile(r"\b([A-Za-z]{2,3})\b[\"”'’]?\s+(?:stands? for|short for|mean|means)\b")
+_TRAINING = re.compile(r"\btraining\b|\bcourses?\b|\bbriefing sessions?\b")
 _ASYE_TIME = re.compile(r"\bhow long (?:is|does|will) (?:the |my |an )?asye\b|\basye\b.*\b(?:count|counts|counted|"
                         r"towards)\b|\basye\b.*\bpart of (?:the |my )?(?:24 months|time)\b|\b(?:count|counts)\b.*"
                         r"\basye\b")
@@ -945,6 +946,14 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 )
             if level != "A" and self.k.find(role=role, level=self.k.previous_level(role, level) or "A"):
                 extra.insert(0, Block(text=f"These are in addition to the requirements of the levels below {code}."))
+        training: list[Criterion] = []
+        if topic == "qualifications" and "evidence" not in topics and _TRAINING.search(q.lower):
+            # "what training do I need for SW2B?": the evidence for the level says how many courses it asks
+            training = [c for c in self.k.find(role=role, level=level, topic="evidence")
+                        if _TRAINING.search(c.text.lower())]
+            if training:
+                extra.append(Block(title=f"The evidence for {code} also asks", bullets=[c.text for c in training],
+                                   notes=[f"“{_short(c.text)}”: {c.note}" for c in training if c.note]))
         if not criteria:
             what = " or ".join(TOPIC_TITLES.get(t, t).lower() for t in topics) or "criteria"
             mentioned = self._mentioned_at_level(role, level, topics)
@@ -990,6 +999,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         )
         if q.year and extra_first is not None:
             reply.blocks.insert(0, extra_first)
+        if training:
+            reply.sources = self._sources([*criteria, *rules, *training])
         return reply
 
     # -- a role without a level ---------------------------------------------------------------------------

@@ -405,6 +405,7 @@ _COVERING = re.compile(r"\b(?:covering|covered|cover for|stand(?:ing)? in for|st
                        r"grade|senior)\b")
 _ABOUT_THE_DOCUMENTS = re.compile(r"\b(?:framework|documents?|guide)\b")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?ve|i'?m|im|me|my)\b")
+_NEWLY_QUALIFIED = re.compile(r"\bnqsw\b|\b(?:just|recently|only just|new(?:ly)?) qualified\b")
 _AND_LETTER = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/|compared (?:to|with))\s*(?:level\s+)?([abcABC])\b(?!')")
 # "I'm SW2B, how do I progress?", "what do I need to progress further?": the next step from the level named
 _HOW_TO_PROGRESS = re.compile(r"\b(?:how (?:do|can|could|would|should|might) i|what do i need to|what's needed to|"
@@ -591,7 +592,7 @@ def parse(text: str) -> Query:
     if childrens_post and not any(r == "PO3" for r, _, _ in mentions) and re.search(r"senior|social work", lower):
         mentions.append(("PO3", None, 0))
     others = [r for r, _, _ in mentions if r not in ("SW2", "PCF")]
-    if (re.search(r"\bnqsw\b|newly qualified|\b(?:just|recently|only just|new(?:ly)?) qualified\b", lower) or re.search(r"\basye\b", lower) and not others) \
+    if (_NEWLY_QUALIFIED.search(lower) or re.search(r"\basye\b", lower) and not others) \
             and not any(lv for r, lv, _ in mentions if r == "SW2"):
         # "NQSW" means SW2A; so does "the ASYE", unless another post is asked about ("does KR9 require the ASYE?")
         pos = next((p for r, _, p in mentions if r == "SW2"), 0)

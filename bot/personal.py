@@ -373,7 +373,7 @@ class PersonView:
         for rec in records[:5]:
             what, when, counts = _record_summary(rec["data"])
             lines.append(what + (f", {when}" if when else "") + (f": {counts}" if counts else "")
-                         + (" (shared with your manager)" if rec["shared"] else " (private)"))
+                         + _sharing(rec, person))
         more = len(records) - 5
         return Reply(title="Your saved self-assessments and check-ins",
                      blocks=[Block(bullets=lines + ([f"…and {more} older"] if more > 0 else []))],
@@ -414,6 +414,15 @@ class PersonView:
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
+
+def _sharing(rec: dict[str, Any], person: Person) -> str:
+    """" (private)", " (shared with your manager)", or shared with someone who no longer manages them."""
+    if not rec["shared"]:
+        return " (private)"
+    if (rec.get("data") or {}).get("shared_with", person.manager_id) != person.manager_id:
+        return " (shared with a previous manager; say “share with my manager” to share it with your current one)"
+    return " (shared with your manager)"
+
 
 def _snoozed_until(person: Person, today: date) -> date | None:
     """The day reminders resume, while a snooze is still running."""

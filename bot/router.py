@@ -134,7 +134,9 @@ _PRIVACY = re.compile(
     r"anyone|anybody|hr|others?|other people|colleagues?) (?:see|read|access|get|be told)|"
     r"(?:is|are|will|does) (?:my |this |it |the )?(?:answers?|assessments?|self[- ]?assessments?|data|"
     r"check[- ]?ins?|ratings?|notes?|information|info|this|it)? ?(?:be )?(?:shared|private|confidential|visible|"
-    r"kept private|anonymous)|how (?:do|can) i (?:delete|remove|erase|export|download|get a copy of) "
+    r"kept private|anonymous)|(?:should|shall|do|can|could|would|why would) i share\b|how (?:do|can|would) i share\b|"
+    r"what happens (?:if|when|once) i share\b|is it (?:a good idea|wise|ok|okay|safe|worth it) to share\b|"
+    r"how (?:do|can) i (?:delete|remove|erase|export|download|get a copy of) "
     r"(?:my|all my|all of my)\b)", re.I)
 # "When is Alex eligible?", "is Sam ready for SW3B?", "how long has Jo been at SW2A?": about someone else
 _ABOUT_SOMEONE = re.compile(

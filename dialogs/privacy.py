@@ -79,9 +79,10 @@ def share_record(store: Store, person: Person, record: dict[str, Any], *, notify
                                         "(careerbot roster import); you can also download the pack and bring it "
                                         "yourself.")],
                      choices=follow_ups(record, shared=False)[1:], status="clarify")
-    if record["shared"]:
+    if record["shared"] and data.get("shared_with", manager.id) == manager.id:
         return Reply(title=f"Your {what} is already shared with {_name(manager)}.",
                      choices=follow_ups(record, shared=True))
+    # shared before with someone who is no longer their manager: shared now with the current one
     store.update_record(record["id"], shared=True,
                         data=dict(data, shared_with=manager.id, shared_at=now.isoformat()))
     record = dict(record, shared=True)

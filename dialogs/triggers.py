@@ -14,9 +14,18 @@ _EXPORT = re.compile(
     r"have|keep) (?:on|about) me\b", re.I)
 # "Don't share with my manager", "stop sharing", "I don't want to share my self-assessment": never a share, and
 # never a new self-assessment: whatever is shared becomes private again
-_NOT_SHARE = re.compile(r"\b(?:don'?t|dont|do not|never|not|won'?t|will not|no longer|stop|rather not|unshare)\b"
-                        r"[^.?!]{0,40}?\bshar(?:e|ed|ing)\b|\bunshare\b|\b(?:withdraw|take back|revoke)\b[^.?!]{0,20}"
-                        r"\bshar|\bmake (?:it|them|that|this|my \S+(?: \S+)?) private\b", re.I)
+_RECORD = r"(?:self[- ]?assessments?|assessments?|check[- ]?ins?|records?|notes?|packs?|answers?)"
+_NOT_SHARE = re.compile(
+    # a "share" that says what: with the manager, a record, "it"/"them"/"anything", or nothing more
+    r"\b(?:don'?t|dont|do not|never|not|won'?t|will not|no longer|stop|rather not)\b[^.?!]{0,40}?\bshar(?:e|ed|ing)\b"
+    r"(?=\s+(?:it|them|this|that|anything|everything|(?:my|the|this|that) (?:\w+ )?" + _RECORD
+    + r"|with (?:my|the|them|him|her)\b)|\s*(?:any ?more|again|now|please|thanks?)?\s*[.!?]*\s*$)|\bunshare\b|"
+    r"\b(?:withdraw|take back|revoke)\b[^.?!]{0,20}\b(?:shar|consent)|\bwithdraw\b[^.?!]{0,30}\b" + _RECORD + r"|"
+    r"\bmake (?:it|them|that|this|my \S+(?: \S+)?) private\b|\bhide\b[^.?!]{0,40}\bfrom (?:my|the|him|her|them)\b|"
+    r"\b(?:don'?t|do not|never) want (?:my (?:line |team )?manager|my boss|my supervisor|them|him|her|anyone|anybody)"
+    r" to (?:see|read|have|look at)\b", re.I)
+_NEGATED_SHARE = re.compile(r"\b(?:don'?t|dont|do not|never|not|won'?t|will not|stop|rather not)\b[^.?!]{0,40}\bshar",
+                            re.I)
 _SHARE = re.compile(r"\bshare\b.{0,40}\bwith my (?:manager|line manager|supervisor|team manager)\b", re.I)
 _PACK = re.compile(r"\bsupervision pack\b|\bdownload (?:my )?(?:pack|assessment|self[- ]?assessment)\b|"
                    r"\bmy pack\b", re.I)
@@ -51,8 +60,11 @@ def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
         return "export_data", {}
     if _NOT_SHARE.search(t) and not _ABOUT.search(t):  # "can I stop sharing?" too: it is done, and said
         return "unshare_all", {}
-    if _SHARE.search(t) and not _NOT_SHARE.search(t):
-        return "share_latest", {}
+    if _SHARE.search(t) and not _NEGATED_SHARE.search(t) and (
+            not t.endswith("?") or re.match(r"\s*(?:(?:can|could|would|will) you|please)\b", t, re.I)):
+        return "share_latest", {}  # "share it with my manager", "can you share it with my manager?": never a question
+    if _SHARE.search(t) or _NEGATED_SHARE.search(t):
+        return None  # a question or a remark about sharing starts nothing ("should I share my self-assessment…?")
     if _CHECKIN_NOTE.search(t):
         return "pack_latest", {"kind": "checkin"}
     if _PACK.search(t):

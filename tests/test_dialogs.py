@@ -813,9 +813,11 @@ def test_a_share_stays_with_the_manager_it_was_shared_with(runner, store, notifi
     boss = Chat(runner, "m2", "dm-other")
     boss.say("", notified.sent[0][1].choices[0].value)  # nor can m2 open the pack from m1's message
     assert not boss.last[0].attachments
-    chat.say("", {"action": "dialog_record", "op": "unshare", "record_id": rid})
     chat.say("", {"action": "dialog_record", "op": "share", "record_id": rid})  # shared anew: now with m2
+    assert "Shared with Other Manager." in chat.text()
     assert [r["id"] for r in shared_records_for_manager(store, "m2", "u1")] == [rid]
+    chat.say("", {"action": "dialog_record", "op": "share", "record_id": rid})
+    assert "already shared with Other Manager" in chat.text()
 
 
 def test_share_without_manager(runner, store, notified):

@@ -522,7 +522,8 @@ def _complete_assessment(chat: FakeChannel, code: str) -> None:
 
 @pytest.mark.parametrize("said", ["please don't share with my manager", "never share with my manager",
                                   "I don't want to share my self-assessment", "stop sharing", "unshare",
-                                  "can I stop sharing?"])
+                                  "can I stop sharing?", "I don't want my manager to see my self-assessment",
+                                  "hide my self-assessment from my manager", "withdraw my self-assessment"])
 def test_saying_not_to_share_never_shares_and_makes_shared_records_private(services, said):
     services.store.upsert_people([Person(id="boss", display_name="Boss"),
                                   Person(id="amy", display_name="Amy Archer", manager_id="boss")])
@@ -551,6 +552,24 @@ def test_asking_about_someone_who_is_not_a_report_never_answers_with_ones_own_re
         assert text.startswith(f"I can't tell you about {'Zed' if 'Zed' in asked else 'Raj'}.")
         assert "Rao" not in text and "1 June 2025" not in text and "1 January 2025" not in text
     assert FakeChannel(services, user="amy").say("when is SW2B eligible?").startswith("At least 24 months")
+
+
+@pytest.mark.parametrize("said", ["should I share my self-assessment with my manager?",
+                                  "how do I share with my manager?", "what happens if I share with my manager?",
+                                  "is it a good idea to share with my manager?",
+                                  "I don't share an office with my manager, does that matter?",
+                                  "stop sharing my screen"])
+def test_questions_and_remarks_about_sharing_change_nothing(services, said):
+    services.store.upsert_people([Person(id="boss", display_name="Boss"),
+                                  Person(id="amy", display_name="Amy Archer", manager_id="boss")])
+    amy = FakeChannel(services, user="amy")
+    _complete_assessment(amy, "SW2C")
+    amy.say(said)
+    assert not services.store.list_records("amy")[0]["shared"]
+    amy.say("share with my manager")
+    amy.say(said)
+    assert services.store.list_records("amy")[0]["shared"]
+    assert services.store.load_dialog("test:dm-amy:amy") == (None, 0)
 
 
 def test_a_check_in_note_asked_for_with_only_a_self_assessment_says_so(services):

@@ -13,7 +13,7 @@ MAX_TEXT = 4000  # longer incoming text is cut (with a note) before any processi
 # Line and page breaks pasted from Word (Shift+Enter is a vertical tab) become new lines; other control characters
 # (NUL, escape, the C1 range) are dropped: nothing downstream (a Word document, a terminal) has to meet them.
 _BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(text: str) -> str:

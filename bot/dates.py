@@ -78,7 +78,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         m = re.search(rf"\b{_MONTH}\s+(\d{{4}})\b", s)
         if m:
             return date(int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
-        m = re.search(rf"\b{_MONTH}\s*(?:-\s*|'|’|\s')(\d{{2}})\b", s)
+        m = re.search(rf"\b{_MONTH}(?:-|\s?['’])(\d{{2}})\b(?!\s*(?:months?|years?|weeks?|days?)\b)", s)
         if m:  # "Mar-25", "March '25": a month and a two-digit year
             return date(2000 + int(m.group(2)), MONTHS[m.group(1)[:3] if m.group(1)[:4] != "sept" else "sep"], 1)
         m = re.search(r"(?<![/.\d])\b(0?[1-9]|1[0-2])/(\d{2})\b(?![/.]\d)(?!\s*(?:days?|weeks?|hours?|of|time)\b)", s)
@@ -122,17 +122,9 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
     none of these words is there)."""
     if re.search(r"\btoday\b", s):
         return today
-    m = re.search(r"\b(after\s+)?(?:the\s+)?(christmas|xmas|boxing day|new year)(?:'?s)?(?:\s+day)?\b", s)
-    if m and (prefer_past or "after" in s or re.search(r"\b(?:until|till|til|to|over|snooze)\b", s)):
-        # "until Christmas" (25 December), "after Christmas" (27 December), "the new year" (1 January), "after
-        # the new year" (2 January); for a start ("since Christmas"), the latest one that has passed
-        month, day = {"christmas": (12, 25), "xmas": (12, 25), "boxing day": (12, 26), "new year": (1, 1)}[m.group(2)]
-        if m.group(1):
-            day += 2 if month == 12 else 1
-        candidate = date(today.year, month, day)
-        if prefer_past:
-            return candidate if candidate <= today else date(today.year - 1, month, day)
-        return candidate if candidate > today else date(today.year + 1, month, day)
+    festival = _festival(s, today, prefer_past=prefer_past)
+    if festival is not None:
+        return festival
     if re.search(r"\btomorrow\b", s):
         return today + timedelta(days=1)
     if re.search(r"\byesterday\b", s):
@@ -162,6 +154,36 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
             day += timedelta(days=7)
         return day
     return None
+
+
+_FESTIVAL = re.compile(r"\b(after\s+)?(?:the\s+)?(christmas|xmas|boxing day|new year)(?:'?s)?(?:\s+(day|eve))?\b"
+                       r"(?:\s+(\d{4}|next year|this year))?")
+_FESTIVAL_DAYS = {"christmas": (12, 25), "xmas": (12, 25), "boxing day": (12, 26), "new year": (1, 1)}
+
+
+def _festival(s: str, today: date, *, prefer_past: bool) -> date | None:
+    """"until Christmas" (25 December), "Christmas Eve" (24th), "after Christmas" (27th), "the new year" (1
+    January), "New Year's Eve" (31 December), "Christmas 2027"; for a start ("since Christmas"), the latest one
+    that has passed. Only where no other date is given ("Tuesday 5 January, after the new year" is 5 January)."""
+    m = _FESTIVAL.search(s)
+    if not m or re.search(rf"\d\s*[/.-]\s*\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b|\b{_MONTH}\s+\d", s):
+        return None
+    if not (prefer_past or m.group(1) or m.group(4) or re.search(r"\b(?:until|till|til|to|over|snooze|since)\b", s)):
+        return None
+    month, day = _FESTIVAL_DAYS[m.group(2)]
+    if m.group(3) == "eve":
+        month, day = (12, 24) if month == 12 else (12, 31)
+    elif m.group(1):
+        day += 2 if month == 12 else 1
+    year = m.group(4)
+    if year and year.isdigit():
+        return date(int(year), month, day)
+    if year == "next year":
+        return date(today.year + 1, month, day)
+    candidate = date(today.year, month, day)
+    if prefer_past:
+        return candidate if candidate <= today else date(today.year - 1, month, day)
+    return candidate if candidate > today else date(today.year + 1, month, day)
 
 
 def shift(today: date, count: str, unit: str, sign: int = 1) -> date:

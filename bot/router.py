@@ -157,19 +157,36 @@ _NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday
     social senior team manager careerbot pcf amhp asye he she they someone somebody everyone anyone""".split())
 
 
-def _someone_named(text: str) -> str | None:
-    """The name in "when is Raj eligible?", "has Zed done a self-assessment?" (as typed, capitalised), or None."""
+_ASKS_ABOUT_PROGRESS = re.compile(r"\b(?:eligible|ready|due|progress\w*|done|shared|completed|finished|need|needs|"
+                                  r"level|milestone|doing)\b", re.I)
+_A_COLLEAGUE = re.compile(r"\b(?:my|a) (?:colleague|co-?worker|team ?mate|friend|peer)\b", re.I)
+
+
+def _someone_named(text: str, known: Callable[[str], bool]) -> str | None:
+    """The name in "when is Raj eligible?", "has zed done a self-assessment?", "what does Jo need?", or None.
+    ``known`` says whether the documents use a word: "Practice", "Stepping", "Accomplished" are not names, nor
+    is anything in capitals ("BIA", "HR") or with a digit. A name in lower case counts only when the question
+    is about someone's progress ("when is raj eligible"), not "when is supervision"."""
+    if _A_COLLEAGUE.search(text) and _ASKS_ABOUT_PROGRESS.search(text) and not re.search(r"\b(?:i|my level)\b",
+                                                                                        text.lower()):
+        return "your colleague"
     m = _ABOUT_SOMEONE.search(text)
     if not m:
         return None
     for w in re.finditer(r"[A-Za-z][\w'-]*", text):
         if not m.start() <= w.start() < m.end():
             continue
-        bare = w.group(0).removesuffix("'s")
-        if bare[:1].isupper() and bare.lower() not in _NOT_A_NAME and bare != "I" and not re.search(r"\d", bare) \
-                and bare.lower() not in ("when", "what", "which", "how", "is", "has", "did"):
-            return bare
+        bare = w.group(0).removesuffix("'s").removesuffix("’s")
+        lower = bare.lower()
+        if (len(bare) < 2 or lower in _NOT_A_NAME or lower in _QUESTION_WORDS or re.search(r"\d", bare)
+                or (bare.isupper() and len(bare) > 1) or known(lower)):
+            continue
+        if bare[:1].isupper() or _ASKS_ABOUT_PROGRESS.search(text):
+            return bare[:1].upper() + bare[1:]
     return None
+
+
+_QUESTION_WORDS = frozenset("when what which how is has have did does do will can could should would was were".split())
 
 
 # "Have I done a self-assessment?", "my last assessment", "when did I last do a check-in?"
@@ -500,7 +517,7 @@ class Router:
             return [self._reminder_setting(person, "opt_in")]
         # a manager asking about one of their reports by name (looked up once: it reads the store)
         named = self.people.named_reports(person, text) if _ABOUT_SOMEONE.search(text) else []
-        someone = _someone_named(text) if not named else None
+        someone = _someone_named(text, self.engine.retriever.known) if not named else None
         if someone and someone.lower() in (person.display_name or "").lower().split():
             someone = None  # their own name: about themselves
         if someone:  # "when is Raj eligible?" from someone Raj does not report to: never their own record instead
@@ -596,8 +613,8 @@ class Router:
         else:
             m = _STATED_SINCE.search(text)
             since = parse_date(m.group(1), today=today, prefer_past=True) if m else None
-        if since is None:
-            since = self._said_since(key, code)
+        if since is None and not (person.level_code == code and person.level_since):
+            since = self._said_since(key, code)  # their saved start wins over one said earlier in passing
         if since is None or since > today:
             return None
         if key:

@@ -398,7 +398,7 @@ class SelfAssessment(Flow):
         entry = data["answers"].setdefault(item["uid"], {})
         out = Out()
         rated, rest = rating_with_note(ans.text)
-        if rated and rest and re.match(r"\s*\S+(?:\s+\S+)?\s*[:\-–—,]", ans.text):
+        if rated and rest and _RATING_LEAD.match(ans.text):
             # "Partly - did one audit" typed as the note: the rating it starts with, and the rest as the note
             if rated != entry.get("rating"):
                 out.before.append(Block(text=f"I've changed your rating to {RATING_LABELS[rated]}, as your note "
@@ -819,6 +819,11 @@ def _and(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# A note that starts with a rating's own name and a separator ("Partly - did one audit"); "No, I'll add it later"
+# is a note (a yes or no is not a rating here)
+_RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|not sure|unsure|n/?a)\s*[:\-–—,]", re.I)
 
 
 def saved_date(value: Any) -> date | None:

@@ -72,8 +72,18 @@ def _named_level(ctx: Ctx, text: str) -> str | None:
 
     if _ASKS.match(text):
         return None
-    levels = [(r, lv) for r, lv, _ in parse(text).levels if lv and r in ctx.knowledge.roles]
+    # the level the statement starts with ("SW4B since June 2024", "I'm SW4B"), not one said in passing
+    # ("March 2025, before that I was SW2C")
+    rest = _STATEMENT_LEAD.sub("", text, count=1)
+    levels = [(r, lv) for r, lv, pos in parse(rest).levels if lv and r in ctx.knowledge.roles and pos == 0]
     return ctx.knowledge.code(*levels[0]) if levels else None
+
+
+_STATEMENT_LEAD = re.compile(
+    r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops)\b[,.!]?\s*)*(?:(?:i'?m|im|i am|it'?s|it is|it was|i meant|"
+    r"make it|i'?ve been|i have been|my level is|i was)\s+)?(?:at\s+|on\s+)?(?:level\s+)?(?:an?\s+)?", re.I)
+_MONTH_ALONE = re.compile(r"\s*(?:in\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s*[.!]?\s*",
+                          re.I)
 
 
 def _unchanged() -> Reply:
@@ -152,8 +162,7 @@ class SetLevel(Flow):
         code = _named_level(ctx, text)
         since = parse_date(text, today=ctx.today, prefer_past=True)
         proposed = _since(data.get("since"))
-        if since is not None and proposed and not re.search(r"\b(?:19|20)\d\d\b|\d+\s*/\s*\d+|'\d\d|-\d\d", text) \
-                and re.fullmatch(r"[\sA-Za-z.!]*", text):
+        if since is not None and proposed and _MONTH_ALONE.fullmatch(text):
             # "no, April" to "since 1 March 2025?": April of that year, not the latest April
             try:
                 moved = since.replace(year=proposed.year)

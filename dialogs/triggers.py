@@ -15,15 +15,19 @@ _EXPORT = re.compile(
 # "Don't share with my manager", "stop sharing", "I don't want to share my self-assessment": never a share, and
 # never a new self-assessment: whatever is shared becomes private again
 _RECORD = r"(?:self[- ]?assessments?|assessments?|check[- ]?ins?|records?|notes?|packs?|answers?)"
+_WHAT = r"(?:it|them|this|that|anything|everything|(?:my|the|this|that) (?:\w+ )?" + _RECORD + r")"
+# Said as a command, never as part of a question or a remark ("what happens if I don't share it?", "don't forget
+# to share…", "never mind, share it", "my team does not share learning"): whatever is shared becomes private
 _NOT_SHARE = re.compile(
-    # a "share" that says what: with the manager, a record, "it"/"them"/"anything", or nothing more
-    r"\b(?:don'?t|dont|do not|never|not|won'?t|will not|no longer|stop|rather not)\b[^.?!]{0,40}?\bshar(?:e|ed|ing)\b"
-    r"(?=\s+(?:it|them|this|that|anything|everything|(?:my|the|this|that) (?:\w+ )?" + _RECORD
-    + r"|with (?:my|the|them|him|her)\b)|\s*(?:any ?more|again|now|please|thanks?)?\s*[.!?]*\s*$)|\bunshare\b|"
-    r"\b(?:withdraw|take back|revoke)\b[^.?!]{0,20}\b(?:shar|consent)|\bwithdraw\b[^.?!]{0,30}\b" + _RECORD + r"|"
-    r"\bmake (?:it|them|that|this|my \S+(?: \S+)?) private\b|\bhide\b[^.?!]{0,40}\bfrom (?:my|the|him|her|them)\b|"
-    r"\b(?:don'?t|do not|never) want (?:my (?:line |team )?manager|my boss|my supervisor|them|him|her|anyone|anybody)"
-    r" to (?:see|read|have|look at)\b", re.I)
+    r"^\s*(?:(?:ok(?:ay)?|no|actually|sorry|please|i(?:'ve| have)? changed my mind)[,.!]?\s+)*(?:"
+    r"(?:please\s+)?(?:stop sharing|unshare)\b(?!\s+(?:my )?(?:screen|desk|office|car|room|files?|calendar))"
+    r"|(?:please\s+)?(?:don'?t|dont|do not|never)\s+share(?:\s+" + _WHAT + r")?(?:\s+with (?:my|the) (?:line |team )?"
+    r"(?:manager|boss|supervisor))?\s*(?:any ?more|again|now|please|thanks?)?\s*[.!]*\s*$"
+    r"|i (?:don'?t|do not|no longer) want (?:to share|my (?:line |team )?manager to see|anyone to see)\b"
+    r"|(?:can|could) (?:i|you) (?:stop sharing|unshare)\b"
+    r"|make " + _WHAT + r" private\b"
+    r"|hide " + _WHAT + r" from\b"
+    r"|withdraw (?:my )?(?:consent|sharing|" + _WHAT + r")\b)", re.I)
 _NEGATED_SHARE = re.compile(r"\b(?:don'?t|dont|do not|never|not|won'?t|will not|stop|rather not)\b[^.?!]{0,40}\bshar",
                             re.I)
 _SHARE = re.compile(r"\bshare\b.{0,40}\bwith my (?:manager|line manager|supervisor|team manager)\b", re.I)

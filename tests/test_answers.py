@@ -1274,3 +1274,41 @@ def test_training_for_a_level_also_quotes_the_training_its_evidence_asks_for(eng
     reply = engine.answer("what training do I need for SW2B?")
     assert "Evidence a minimum of 3 training courses attended or briefing sessions" in reply.plain_text()
     assert any("document 003" in s for s in reply.sources)
+
+
+@pytest.mark.parametrize(("asked", "title"), [
+    ("What is covered in the Team Manager job description?", "Duties: Team Manager (SW4)"),
+    ("Is my time in level covered if I take maternity leave?",
+     "The framework does not cover annual leave or other leave entitlements."),
+    ("Does part time work get covered in the senior role?", "The framework does not cover hours of work."),
+])
+def test_covered_in_the_passive_is_not_covering_for_someone(engine, asked, title):
+    assert engine.answer(asked).title == title
+
+
+@pytest.mark.parametrize("asked", ["I'm covering for my manager, does that count towards SW3C?",
+                                   "can I cover a colleague's caseload while they're off sick?",
+                                   "does acting up for my manager count towards SW3C?"])
+def test_covering_with_a_level_or_a_colleague_is_the_cover_answer(engine, asked):
+    assert engine.answer(asked).title.startswith("Covering for")
+
+
+@pytest.mark.parametrize(("asked", "not_about"), [
+    ("I'm SW3A and just qualified as an AMHP, does that help for SW3B?", ("SW2", "A")),
+    ("what do I need to progress my SW3A evidence?", ("SW3", "B")),
+])
+def test_todays_patterns_leave_other_questions_alone(engine, asked, not_about):
+    reply = engine.answer(asked)
+    assert (reply.meta.get("role"), reply.meta.get("level")) != not_about
+
+
+def test_an_hour_is_not_pay(engine):
+    assert engine.answer("Is the interview for SW3A an hour?").meta.get("topic") != "out_of_scope"
+
+
+def test_a_capital_a_that_starts_a_word_is_not_a_level(engine):
+    assert "SW2A" not in engine.answer("I'm SW2B, A colleague is SW3A, what's the difference?").title
+
+
+def test_what_an_abbreviation_means_for_a_role_is_that_roles_answer(engine):
+    assert engine.answer("What does PCF mean for SW2?").title.startswith("What the Social Worker (SW2) documents")

@@ -480,3 +480,12 @@ def test_a_paused_dialog_is_described_once_as_paused(runner):
     title = chat.last[-1].title
     assert title == "You have your self-assessment for SW2C from 26 November paused at question 2 of 14."
     assert "open (paused)" not in chat.text()
+
+
+def test_a_yes_or_no_at_the_start_of_a_note_is_part_of_the_note(runner):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    uid = _first_uid(chat)
+    chat.say("met")
+    chat.say("No, I'll add it later")
+    assert chat.state()["data"]["answers"][uid] == {"rating": "met", "evidence": "No, I'll add it later"}

@@ -863,7 +863,7 @@ def test_control_characters_pasted_into_a_note_reach_the_word_pack_as_line_break
     rec = store.list_records("u1", "assessment")[0]
     assert rec["data"]["items"][0]["evidence"] == "first line\nsecond line with a NUL[31m and an escape"
     # a record kept before text was cleaned on the way in still makes a Word pack
-    rec["data"]["items"][0]["evidence"] = "old\x0bnote\x07"
+    rec["data"]["items"][0]["evidence"] = "old\x0bnote\x07\uffff"
     assert "old\nnote" in _docx_text(to_docx(rec, store.get_person("u1"), knowledge))
 
 

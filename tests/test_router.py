@@ -1250,3 +1250,55 @@ def test_no_with_a_month_corrects_the_month_of_the_proposed_year(services):
     chat.say("I'm SW2B since March 2025")
     assert chat.say("no, April").startswith("Set your level to SW2B since 1 April 2025?")
     assert chat.say("no, it was May 2024").startswith("Set your level to SW2B since 1 May 2024?")
+
+
+# -- from the second review of 26 November: ordinary messages today's new patterns must leave alone -------------
+
+@pytest.mark.parametrize("said", [
+    "What happens if I don't share it with my manager?", "don't forget to share my self-assessment with my manager",
+    "Never mind, share it with my manager", "I'm not sure whether to share",
+    "my team does not share learning, how do I show leadership?", "stop sharing my screen"])
+def test_remarks_that_mention_not_sharing_do_not_unshare(said):
+    from dialogs.triggers import detect_start
+
+    assert (detect_start(said) or ("",))[0] != "unshare_all"
+
+
+@pytest.mark.parametrize("asked", [
+    "When does Stepping Up start?", "How long does BIA training take?", "What does HR need from me?",
+    "When does CPD count?", "What does Accomplished need?", "what does SWE need?",
+    "How long does Practice Educator training take?", "when is MOSAIC training needed?", "what level is BIA?"])
+def test_framework_words_with_capitals_are_not_taken_for_names(services, asked):
+    assert not FakeChannel(services).say(asked).startswith("I can't tell you about")
+
+
+@pytest.mark.parametrize(("asked", "who"), [("when is raj eligible", "Raj"), ("has jo done a self-assessment", "Jo"),
+                                            ("when is my colleague eligible?", "your colleague")])
+def test_someone_else_in_lower_case_is_still_not_answered_with_ones_own_record(services, asked, who):
+    chat = FakeChannel(services)
+    chat.say("I'm SW3A since January 2025")
+    chat.press("Yes")
+    assert chat.say(asked).startswith(f"I can't tell you about {who}.")
+
+
+def test_a_level_said_in_passing_at_the_date_step_is_not_the_one_saved(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW3A")
+    assert chat.say("March 2025, before that I was SW2C").startswith("Set your level to SW3A since 1 March 2025?")
+    assert chat.say("no, last month").startswith("Set your level to SW3A since 1 October 2026?")  # not 2025
+
+
+def test_a_saved_start_wins_over_one_said_earlier_in_passing(services):
+    chat = FakeChannel(services)
+    chat.say("I've been SW2A for 18 months, can I apply for B?")
+    chat.say("I'm SW2A since January 2023")
+    chat.press("Yes")
+    assert "From what you said" not in chat.say("how long before SW2B?")
+
+
+@pytest.mark.parametrize(("said", "asks"), [
+    ("I'm SW2B since Christmas 2023", "Set your level to SW2B since 25 December 2023?"),
+    ("I'm SW2B since May - 18 months now", "Since when have you been SW2B?"),
+])
+def test_a_festival_with_a_year_and_a_span_after_a_month(services, said, asks):
+    assert FakeChannel(services).say(said).startswith(asks)

@@ -172,7 +172,7 @@ _IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b
                           r"levels?\b")
 # "How long is the ASYE?", "does my ASYE year count towards the 24 months?"
 # "what does KR stand for?", "what is SW short for?": the letters of a grade code, asked about on their own
-_CODE_LETTERS = re.compile(r"\b([A-Za-z]{2,3})\b[\"”'’]?\s+(?:stands? for|short for|mean|means)\b")
+_CODE_LETTERS = re.compile(r"\b([A-Za-z]{2,3})\b[\"”'’]?\s+(?:stands? for|short for|mean|means)\s*[?.!]*\s*$")
 _TRAINING = re.compile(r"\btraining\b|\bcourses?\b|\bbriefing sessions?\b")
 _ASYE_TIME = re.compile(r"\bhow long (?:is|does|will) (?:the |my |an )?asye\b|\basye\b.*\b(?:count|counts|counted|"
                         r"towards)\b|\basye\b.*\bpart of (?:the |my )?(?:24 months|time)\b|\b(?:count|counts)\b.*"
@@ -319,7 +319,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 return reply
         if q.mapping:
             return self._mapping(q)
-        if q.covering and not q.levels:
+        if q.covering:
             return self._covering(q)
         if q.out_of_scope:
             return self._out_of_scope(q, ctx)

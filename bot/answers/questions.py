@@ -214,8 +214,6 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         "hourly rate",
         "rate of pay",
         "pay rate",
-        "per hour",
-        "an hour?",
         "pay ",
         "pay?",
         "paid",
@@ -400,16 +398,22 @@ NEXT_WORDS = (
     "where can i go next",
 )
 # Covering for someone (their leave, their duties, their post): the guide's Stepping Up and Acting Up
-_COVERING = re.compile(r"\b(?:covering|covered|cover for|stand(?:ing)? in for|stood in for|deputi[sz](?:ed|ing)|"
-                       r"deputi[sz]e for)\b[^.?!]{0,60}\b(?:manager'?s?|duties|leave|role|post|absence|off sick|job|"
-                       r"grade|senior)\b")
-_ABOUT_THE_DOCUMENTS = re.compile(r"\b(?:framework|documents?|guide)\b")
+_COVERING = re.compile(
+    r"\b(?:covering|covered for|cover for|cover (?:a|my|the|her|his|their) (?:colleague|manager|team manager|senior)|"
+    r"stand(?:ing)? in for|stood in for|deputi[sz](?:ed|ing)|deputi[sz]e for)\b[^.?!]{0,60}\b(?:manager'?s?|duties|"
+    r"leave|role|post|absence|off sick|job|grade|senior|colleague'?s?|caseload|work)\b"
+    r"|\b(?:acting|stepping) up\b[^.?!]{0,60}\bcount")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?ve|i'?m|im|me|my)\b")
-_NEWLY_QUALIFIED = re.compile(r"\bnqsw\b|\b(?:just|recently|only just|new(?:ly)?) qualified\b")
-_AND_LETTER = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/|compared (?:to|with))\s*(?:level\s+)?([abcABC])\b(?!')")
+_NEWLY_QUALIFIED = re.compile(r"\bnqsw\b|\bnew(?:ly)? qualified\b")
+# "I've just qualified": newly qualified too, unless it is another qualification ("just qualified as an AMHP")
+_JUST_QUALIFIED = re.compile(r"\b(?:just|recently|only just) qualified\b"
+                             r"(?!\s+(?:as|in|for)\s+(?:an?\s+)?(?!social work))")
+_AND_LETTER = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/|compared (?:to|with))\s*(?:level\s+)?([abcABC])\b(?!')"
+                         r"(?=\s*$|\s*[?.!,;:)]|\s+(?:and|or|vs|level|for|in|at|please)\b)")
 # "I'm SW2B, how do I progress?", "what do I need to progress further?": the next step from the level named
 _HOW_TO_PROGRESS = re.compile(r"\b(?:how (?:do|can|could|would|should|might) i|what do i need to|what's needed to|"
-                              r"what is needed to) (?:progress|move up|get promoted|go up)\b(?!\s+(?:to|into|onto)\b)|"
+                              r"what is needed to) (?:progress|move up|get promoted|go up)\b"
+                              r"(?!\s+(?:to|into|onto|my|the|this|that|with|on|your|our|an?)\b)|"
                               r"\bprogress (?:further|from here)\b|\bfurther progression\b")
 GLOSSARY_WORDS = (
     "stand for",
@@ -592,7 +596,8 @@ def parse(text: str) -> Query:
     if childrens_post and not any(r == "PO3" for r, _, _ in mentions) and re.search(r"senior|social work", lower):
         mentions.append(("PO3", None, 0))
     others = [r for r, _, _ in mentions if r not in ("SW2", "PCF")]
-    if (_NEWLY_QUALIFIED.search(lower) or re.search(r"\basye\b", lower) and not others) \
+    if (_NEWLY_QUALIFIED.search(lower) or re.search(r"\basye\b", lower) and not others
+            or _JUST_QUALIFIED.search(lower) and not any(lv for _r, lv, _p in mentions)) \
             and not any(lv for r, lv, _ in mentions if r == "SW2"):
         # "NQSW" means SW2A; so does "the ASYE", unless another post is asked about ("does KR9 require the ASYE?")
         pos = next((p for r, _, p in mentions if r == "SW2"), 0)
@@ -711,7 +716,7 @@ def parse(text: str) -> Query:
         if _has(lower, words):
             q.out_of_scope = kind
             break
-    if _COVERING.search(lower) and not (_ABOUT_THE_DOCUMENTS.search(lower) and not _FIRST_PERSON.search(lower)):
+    if _COVERING.search(lower) and _FIRST_PERSON.search(lower):
         q.covering, q.out_of_scope = True, None  # covering someone's leave is a development route, not leave
     if q.out_of_scope == "process" and q.levels and re.search(r"\bapply|\bsubmit|\bsend\b", lower):
         # "how do I apply for SW3A?": the evidence for that level says how (application, interview, samples)

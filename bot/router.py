@@ -114,8 +114,9 @@ _FOR_SPAN = re.compile(_I_HAVE_BEEN + r"\bfor\s+(?:about\s+|around\s+|nearly\s+|
                        r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
                        r"(months?|years?)\b", re.I)
 _STATED_SINCE = re.compile(_I_STARTED + r"\b(?:since|from|in|on)\s+((?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
-                           r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|"
-                           r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|last\s+\w+)", re.I)
+                           r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4}|-\d{2}\b|"
+                           r"\s?['’]\d{2}\b)?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/\d{2}\b|"
+                           r"last\s+\w+)", re.I)
 # "Can I speak to a human?" ("are you a bot?" gets the help, which says what careerbot is)
 _HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |please (?:let me )?)?"
                     r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |someone |somebody )?(?:real )?"
@@ -217,14 +218,17 @@ def _role_knowledge(text: str) -> bool:
 # "How can I use the framework with my team?": a question about the framework, not the team's milestones
 _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|this|these|our)\s+frameworks?\b|"
                             r"\bframeworks?\s+(?:for|with)\s+(?:\w+\s+){0,3}?in my team\b", re.I)
-_MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who (?:is|are) eligible|"
+_MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
+                      r"who should be (?:gathering|collecting|getting|building)|"
                       r"who(?:'s| is| are) (?:ready|due|able) to|who can (?:progress|go for|apply|move up)|"
                       r"(?:is )?any(?:one|body) (?:eligible|ready|due)|"
                       r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
-_GATHER_EVIDENCE = re.compile(r"\bwho needs to (?:gather|collect|get|build|start)\b", re.I)
+_GATHER_EVIDENCE = re.compile(r"\bwho (?:needs|need|should be|has|have) to (?:gather|collect|get|build|start)\b|"
+                              r"\bwho should be (?:gathering|collecting|getting|building)\b", re.I)
 _WHO_IS_READY = re.compile(r"\bwho(?:'s| is| are) (?:eligible|ready|due|able)\b|\bwho can (?:progress|go for|apply|"
-                           r"move up)\b|\bany(?:one|body) (?:eligible|ready|due)\b", re.I)
+                           r"move up)\b|\bany(?:one|body) (?:eligible|ready|due)\b|\b(?:which|who) of my (?:staff|team|"
+                           r"reports|people) (?:is|are|can) (?:eligible|ready|due|able|progress)", re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
                      r"[,!. ]*)?"
                      r"(?:thanks|thank you|thankyou|thx|ta|cheers|that helps|that'?s helpful|that'?s useful|"

@@ -830,6 +830,8 @@ def test_exporting_before_deleting_gives_the_file_then_asks_again_without_other_
                                                                        "forward for SW2B is 25 May 2027"),
     ("i got sw2a in september 2023 when am i eligible for b", "1 September 2023", "SW2B"),
     ("how long at SW3B before SW3C? I've been there since jan 2024", "1 January 2024", "SW3C"),
+    ("I've been SW2A since Mar-25, can I apply for SW2B?", "1 March 2025", "1 March 2027"),
+    ("I've been SW2A since 03/25, can I apply for SW2B?", "1 March 2025", "1 March 2027"),
 ])
 def test_the_time_a_question_states_is_worked_out(services, asked, since, says):
     text = FakeChannel(services).say(asked)
@@ -1190,10 +1192,13 @@ def test_who_is_ready_and_who_needs_evidence_are_the_team_filtered(services):
                manager_id="boss"),  # top of the role
     ])
     boss = FakeChannel(services, user="boss")
-    ready = boss.say("who is ready to progress?")
-    assert "(1 of 3)" in ready and "Amy Archer" in ready and "Cat" not in ready and "Dan" not in ready
-    gather = boss.say("who needs to gather evidence?")
-    assert "(1 of 3)" in gather and "Cat Cole" in gather and "Amy" not in gather
+    for asked in ("who is ready to progress?", "who's eligible to progress?",
+                  "which of my staff are ready to progress?"):
+        ready = boss.say(asked)
+        assert "(1 of 3)" in ready and "Amy Archer" in ready and "Cat" not in ready and "Dan" not in ready, asked
+    for asked in ("who needs to gather evidence?", "who should be gathering evidence?"):
+        gather = boss.say(asked)
+        assert "(1 of 3)" in gather and "Cat Cole" in gather and "Amy" not in gather, asked
     assert "Your team's milestones (3)" in boss.say("my team")
 
 

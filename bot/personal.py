@@ -216,15 +216,23 @@ class PersonView:
         else:
             state = "Your reminders are on."
         sent = {e.key: e for e in self.store.ledger(person_id=person.id)}
-        # what a snooze holds back: sent on the day it ends if it still applies then, else not at all
+        # what a snooze holds back: sent on the first working day after it ends if it still applies, else never
         after = {p.key for p in reminder_plan(self.k, person, snoozed)} if snoozed else set()
+        resumes = snoozed
+        if snoozed:
+            from bot.reminders import day_closed
+
+            for _ in range(14):  # the first day a reminder can go: not a weekend or a bank holiday
+                if not day_closed(resumes, person):
+                    break
+                resumes += timedelta(days=1)
         lines = []
         for p in reminder_plan(self.k, person, today):
             done = sent.get(p.key)
             if done is not None and done.status == "sent":
                 lines.append(f"{format_uk(p.due)}: {p.what} (sent)")
             elif snoozed and p.due < snoozed:
-                lines.append(f"{format_uk(snoozed)}, when your snooze ends: {p.what} (due {format_uk(p.due)})"
+                lines.append(f"{format_uk(resumes)}, when your snooze ends: {p.what} (due {format_uk(p.due)})"
                              if p.key in after else
                              f"Not sent: {p.what} (due {format_uk(p.due)}, inside your snooze, and no longer "
                              "relevant when it ends)")

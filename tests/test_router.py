@@ -1307,3 +1307,11 @@ def test_a_saved_start_wins_over_one_said_earlier_in_passing(services):
 ])
 def test_a_festival_with_a_year_and_a_span_after_a_month(services, said, asks):
     assert FakeChannel(services).say(said).startswith(asks)
+
+
+def test_a_reminder_held_by_a_snooze_is_promised_for_the_first_working_day_after_it(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW3A since 20 December 2025")
+    chat.press("Yes")
+    chat.say("snooze until Christmas")  # 25 December 2026: Christmas Day, Boxing Day (Monday 28th), then Tuesday
+    assert "29 December 2026, when your snooze ends" in chat.say("my reminders")

@@ -1312,3 +1312,12 @@ def test_a_capital_a_that_starts_a_word_is_not_a_level(engine):
 
 def test_what_an_abbreviation_means_for_a_role_is_that_roles_answer(engine):
     assert engine.answer("What does PCF mean for SW2?").title.startswith("What the Social Worker (SW2) documents")
+
+
+@pytest.mark.parametrize("asked", ["what's KR?", "KR meaning", "KR"])
+def test_the_letters_kr_alone_are_the_grade_codes_letters(engine, asked):
+    assert engine.answer(asked).title == "“KR”: the letters of the grade codes KR9 and KR10"
+
+
+def test_a_contraction_is_not_a_word_the_documents_lack(engine):
+    assert "doesn" not in engine.answer("my manager doesn't give feedback").title

@@ -174,6 +174,8 @@ _IN_ADDITION = re.compile(r"\bin addition to (?:y2 )?(?:all previous )?levels?\b
 # "what does KR stand for?", "what is SW short for?": the letters of a grade code, asked about on their own
 _CODE_LETTERS = re.compile(r"\b([A-Za-z]{2,3})\b[\"”'’]?\s+(?:stands? for|short for|mean|means)\s*[?.!]*\s*$")
 _TRAINING = re.compile(r"\btraining\b|\bcourses?\b|\bbriefing sessions?\b")
+# "what's KR?", "KR meaning": the letters alone, in capitals
+_LETTERS_ALONE = re.compile(r"\s*(?:what'?s|what is|whats)?\s*([A-Z]{2,3})(?:\s+meaning)?\s*\??\s*$")
 _ASYE_TIME = re.compile(r"\bhow long (?:is|does|will) (?:the |my |an )?asye\b|\basye\b.*\b(?:count|counts|counted|"
                         r"towards)\b|\basye\b.*\bpart of (?:the |my )?(?:24 months|time)\b|\b(?:count|counts)\b.*"
                         r"\basye\b")
@@ -344,6 +346,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         other = _OTHER_TITLES.search(q.lower)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
             return self._other_title(other.group(0))
+        alone = _LETTERS_ALONE.match(q.text)
+        if alone and not self._glossary_terms.get(alone.group(1).lower()):  # "what's KR?": grade code letters
+            reply = self._code_letters(alone.group(1))
+            if reply is not None:
+                return reply
         letters = _CODE_LETTERS.search(q.text)
         if letters and (letters.group(1).isupper() or len(letters.group(1)) > 2):  # "it", "is": words, not letters
             # "what does SW stand for?": the glossary's entry (SW and SCO are codes too, so looked up only when

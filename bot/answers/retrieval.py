@@ -28,7 +28,7 @@ _NOT_A_SUBJECT = frozenset("""january february march april june july august sept
     months year years count counts counted matter matters happen happens mean means thing things stuff really
     actually still maybe think guess okay sure many much now then yet already soon straight directly anything
     something everything else just also instead stand stands short abbreviation abbreviations acronym
-    acronyms""".split())
+    acronyms doesn didn isn wasn aren weren haven hasn couldn wouldn shouldn""".split())
 
 
 def stem(word: str) -> str:

@@ -1321,3 +1321,14 @@ def test_the_letters_kr_alone_are_the_grade_codes_letters(engine, asked):
 
 def test_a_contraction_is_not_a_word_the_documents_lack(engine):
     assert "doesn" not in engine.answer("my manager doesn't give feedback").title
+
+
+@pytest.mark.parametrize(("asked", "answered", "button"), [
+    ("qualifications for SW3A and C", "SW3A", "Qualifications for SW3C"),
+    ("what do I need for SW2B and C?", "SW2B", "What SW2C needs"),
+    ("evidence for SW2B and SW2C", "SW2B", "Evidence for SW2C"),
+])
+def test_a_second_level_asked_is_said_and_a_button_away(engine, asked, answered, button):
+    reply = engine.answer(asked)
+    assert f"this answer is for {answered} only" in reply.plain_text()
+    assert reply.choices[0].label == button

@@ -273,6 +273,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     reply.notes += [n for n, _src in self.k.roles[about].notes if n not in reply.notes]
                 if q.variant:  # the table answered from, for a follow-up ("what about level C?")
                     reply.meta.setdefault("variant", q.variant)
+                self._other_levels_asked(q, reply)
                 degree = _HIGHER_DEGREE.search(q.lower)
                 if degree and reply.status == "answered" and not self._mentioned(degree.group(0)):
                     # "Do I need a master's for SW4?": no document asks for one; say so before what they do ask
@@ -599,6 +600,27 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         )
         reply.meta.update(role=self._public_role(role), level=level, topic=topic)
         return reply
+
+    def _other_levels_asked(self, q: Query, reply: Reply) -> None:
+        """"Qualifications for SW3A and SW3C": one level is answered; the other is said and a button away, never
+        silently dropped (comparisons and paths answer both already)."""
+        role, level = reply.meta.get("role"), reply.meta.get("level")
+        if not role or not level or reply.status != "answered" or q.comparison or reply.meta.get("topic") in (
+                "time_in_level", "role_change", "comparison", "path"):
+            return
+        asked = list(dict.fromkeys((r, lv) for r, lv, _ in q.levels if r in self.k.roles))
+        others = [self.k.code(r, lv) for r, lv in asked if (r, lv) != (role, level)]
+        if len(asked) < 2 or not others or (role, level) not in asked:
+            return
+        topic = reply.meta.get("topic")
+        what = ("evidence" if topic == "evidence" else
+                TOPIC_TITLES.get(topic, "").lower() if topic in LEVEL_TOPICS else "")
+        reply.blocks.append(Block(text=f"You also asked about {' and '.join(others)}: this answer is for "
+                                       f"{self.k.code(role, level)} only. Choose below for the other."))
+        for code in others[:2]:
+            reply.choices.insert(0, self.ask_choice(f"{what.capitalize() or 'What'} for {code}" if what else
+                                                    f"What {code} needs",
+                                                    f"{what or 'what do I need'} for {code}"))
 
     def _public_role(self, role: str | None) -> str | None:
         info = self.k.roles.get(role) if role else None

@@ -391,7 +391,14 @@ class SelfAssessment(Flow):
         if ans.value == "skip" or is_skip_text(ans.text):
             return self._advance(ctx, state, Out())
         if match_phrase(ans.text, RATING_WORDS, fuzzy=False):
-            # A bare "met" here is almost always meant for the next question, not a note of evidence.
+            # A bare "met" here is almost always meant for the next question, not a note of evidence. One that
+            # differs from the rating just given may be a change of mind: asked, not guessed, and nothing dropped.
+            said, _ = rating_with_note(ans.text)
+            current = (data["answers"].get(item["uid"]) or {}).get("rating")
+            if said and current and said != current:
+                raise NotUnderstood(f"You rated this one {RATING_LABELS[current]}. To change it to "
+                                    f"{RATING_LABELS[said]}, say “back”; otherwise type a note of your evidence, or "
+                                    "say skip.", caught=True)
             shown, _ = clip(ans.text, 40)
             return self._advance(ctx, state, Out(before=[Block(text=f"I've taken “{shown}” as no note. To add one, "
                                                                     "write a few words.")]))

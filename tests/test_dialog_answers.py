@@ -489,3 +489,15 @@ def test_a_yes_or_no_at_the_start_of_a_note_is_part_of_the_note(runner):
     chat.say("met")
     chat.say("No, I'll add it later")
     assert chat.state()["data"]["answers"][uid] == {"rating": "met", "evidence": "No, I'll add it later"}
+
+
+def test_a_bare_different_rating_at_the_note_step_is_asked_about_not_dropped(runner):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    uid = _first_uid(chat)
+    chat.say("met")
+    chat.say("partly")
+    assert "You rated this one Met. To change it to Partly, say “back”" in chat.text()
+    assert chat.state()["data"]["answers"][uid] == {"rating": "met"} and chat.state()["data"]["pos"] == 0
+    chat.say("met")  # the same rating again: no note, on to the next
+    assert chat.state()["data"]["pos"] == 1

@@ -163,15 +163,15 @@ _ASKS_ABOUT_PROGRESS = re.compile(r"\b(?:eligible|ready|due|progress\w*|done|sha
 _A_COLLEAGUE = re.compile(r"\b(?:my|a) (?:colleague|co-?worker|team ?mate|friend|peer)\b", re.I)
 
 
-def _someone_named(text: str, known: Callable[[str], bool]) -> str | None:
+def _someone_named(text: str, m: re.Match[str] | None, known: Callable[[str], bool]) -> str | None:
     """The name in "when is Raj eligible?", "has zed done a self-assessment?", "what does Jo need?", or None.
     ``known`` says whether the documents use a word: "Practice", "Stepping", "Accomplished" are not names, nor
     is anything in capitals ("BIA", "HR") or with a digit. A name in lower case counts only when the question
-    is about someone's progress ("when is raj eligible"), not "when is supervision"."""
+    is about someone's progress ("when is raj eligible"), not "when is supervision". ``m``: _ABOUT_SOMEONE's match
+    of the text, found once by the caller."""
     if _A_COLLEAGUE.search(text) and _ASKS_ABOUT_PROGRESS.search(text) and not re.search(r"\b(?:i|my level)\b",
                                                                                         text.lower()):
         return "your colleague"
-    m = _ABOUT_SOMEONE.search(text)
     if not m:
         return None
     for w in re.finditer(r"[A-Za-z][\w'-]*", text):
@@ -385,11 +385,16 @@ class Router:
         except StoreError:
             return None
 
-    def _with_paused(self, reply: Reply, msg: Incoming, person: Person) -> Reply:
-        """A reply with a paused dialog of this conversation said first, and its Resume button ("hello", "skip",
-        "have I done a self-assessment?" while a self-assessment is paused)."""
+    def _paused(self, msg: Incoming, person: Person) -> Reply | None:
+        """The note about a paused (or expired) dialog of this conversation, with its Resume button, or None."""
         paused = self.dialogs.where_we_are(msg.conversation_key, person) if self.dialogs is not None else None
-        if paused is None or paused.meta.get("phase") not in ("paused", "expired"):
+        return paused if paused is not None and paused.meta.get("phase") in ("paused", "expired") else None
+
+    def _with_paused(self, reply: Reply, msg: Incoming, person: Person) -> Reply:
+        """A reply with a paused dialog of this conversation said first, and its Resume button ("hello",
+        "have I done a self-assessment?" while a self-assessment is paused)."""
+        paused = self._paused(msg, person)
+        if paused is None:
             return reply
         reply.blocks.insert(0, Block(title=paused.title.removeprefix("Paused. "),
                                      text="Say “resume” to carry on where you were."))
@@ -493,11 +498,8 @@ class Router:
             return [self._with_paused(self.engine.help_reply(), msg, person)]
         for pattern, reply in _SMALL_TALK:
             if pattern.match(text):
-                if pattern is _DIALOG_WORD_ALONE and self.dialogs is not None:  # "skip", "back" with one paused
-                    paused = self.dialogs.where_we_are(msg.conversation_key, person)
-                    if paused is not None and paused.meta.get("phase") in ("paused", "expired"):
-                        return [paused]
-                return [reply()]
+                paused = self._paused(msg, person) if pattern is _DIALOG_WORD_ALONE else None
+                return [paused or reply()]  # "skip", "back" with a self-assessment paused: that, to resume
         m = next(filter(None, (p.match(text) for p in _LEVEL_STATEMENTS)), None)
         if m:
             when = m.group("when") if "when" in m.re.groupindex else f"{m.group('for')} ago"
@@ -520,8 +522,9 @@ class Router:
         if _OPT_IN.search(text):
             return [self._reminder_setting(person, "opt_in")]
         # a manager asking about one of their reports by name (looked up once: it reads the store)
-        named = self.people.named_reports(person, text) if _ABOUT_SOMEONE.search(text) else []
-        someone = _someone_named(text, self.engine.retriever.known) if not named else None
+        about = _ABOUT_SOMEONE.search(text)
+        named = self.people.named_reports(person, text) if about else []
+        someone = _someone_named(text, about, self.engine.retriever.known) if not named else None
         if someone and someone.lower() in (person.display_name or "").lower().split():
             someone = None  # their own name: about themselves
         if someone:  # "when is Raj eligible?" from someone Raj does not report to: never their own record instead

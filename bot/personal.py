@@ -425,9 +425,11 @@ class PersonView:
 
 def _sharing(rec: dict[str, Any], person: Person) -> str:
     """" (private)", " (shared with your manager)", or shared with someone who no longer manages them."""
+    from dialogs.privacy import shared_with
+
     if not rec["shared"]:
         return " (private)"
-    if (rec.get("data") or {}).get("shared_with", person.manager_id) != person.manager_id:
+    if not shared_with(rec, person.manager_id):
         return " (shared with a previous manager; say “share with my manager” to share it with your current one)"
     return " (shared with your manager)"
 

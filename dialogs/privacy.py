@@ -29,9 +29,13 @@ def shared_records_for_manager(store: Store, manager_id: str, report_id: str) ->
     report = store.get_person(report_id)
     if report is None or not manager_id or report.manager_id != manager_id:
         raise PermissionError(f"{manager_id!r} is not the manager of {report_id!r}")
-    # shared with the manager they chose: a new manager (the staff list changed) sees only what is shared anew
-    return [r for r in store.list_records(report_id) if r["shared"] and r["kind"] in RECORD_KINDS
-            and (r["data"] or {}).get("shared_with", manager_id) == manager_id]
+    return [r for r in store.list_records(report_id) if r["kind"] in RECORD_KINDS and shared_with(r, manager_id)]
+
+
+def shared_with(record: dict[str, Any], manager_id: str | None) -> bool:
+    """Whether the record is shared with this manager: a share is given to a person, so a new manager (the staff
+    list changed) sees only what is shared anew. Records shared before careerbot noted with whom count as theirs."""
+    return bool(record["shared"]) and (record.get("data") or {}).get("shared_with", manager_id) == manager_id
 
 
 def _name(p: Person) -> str:
@@ -79,7 +83,7 @@ def share_record(store: Store, person: Person, record: dict[str, Any], *, notify
                                         "(careerbot roster import); you can also download the pack and bring it "
                                         "yourself.")],
                      choices=follow_ups(record, shared=False)[1:], status="clarify")
-    if record["shared"] and data.get("shared_with", manager.id) == manager.id:
+    if shared_with(record, manager.id):
         return Reply(title=f"Your {what} is already shared with {_name(manager)}.",
                      choices=follow_ups(record, shared=True))
     # shared before with someone who is no longer their manager: shared now with the current one
@@ -113,10 +117,14 @@ def follow_ups(record: dict[str, Any], *, shared: bool, pack: bool = True) -> li
     return out
 
 
+def _make_private(store: Store, record: dict[str, Any]) -> None:
+    data = {k: v for k, v in record["data"].items() if k not in ("shared_with", "shared_at")}
+    store.update_record(record["id"], shared=False, data=data)
+
+
 def unshare_record(store: Store, person: Person, record: dict[str, Any]) -> Reply:
     if record["shared"]:
-        data = {k: v for k, v in record["data"].items() if k not in ("shared_with", "shared_at")}
-        store.update_record(record["id"], shared=False, data=data)
+        _make_private(store, record)
     return Reply(title="Done: it's private again.",
                  blocks=[Block(text="Your manager can no longer open it here. Anything already sent to them in "
                                     "a message stays in that message.")],
@@ -127,8 +135,7 @@ def unshare_all(store: Store, person: Person) -> Reply:
     """"Don't share with my manager", "stop sharing": everything shared becomes private; nothing is shared."""
     shared = [r for r in store.list_records(person.id) if r["shared"] and r["kind"] in RECORD_KINDS]
     for record in shared:
-        data = {k: v for k, v in record["data"].items() if k not in ("shared_with", "shared_at")}
-        store.update_record(record["id"], shared=False, data=data)
+        _make_private(store, record)
     if not shared:
         return Reply(title="Nothing is shared with your manager.",
                      blocks=[Block(text="Your self-assessments and check-ins stay private unless you choose “Share "

@@ -139,7 +139,7 @@ class CheckIn(Flow):
                          choices=choices + nav, status="dialog", meta=meta)
         # reminder
         when = saved_date(data.get("next_supervision"))
-        left = (when - ctx.today).days if when else 60
+        left = _days_left(ctx, data)
         # only reminders that fall after today: for a supervision in 5 days, "1 week before" has passed
         offered = [choice(state, label, f"days:{d}", "primary" if d == DEFAULT_REMINDER_DAYS else None)
                    for d, label in ((1, "1 day before"), (3, "3 days before"), (7, "1 week before")) if d < left]
@@ -227,8 +227,7 @@ class CheckIn(Flow):
                 if days is None and yes_no(t) == "yes":
                     # "yes please": the middle button, said back (this is the last question, so the note that
                     # follows says the date; "back" would find the dialog finished)
-                    when = saved_date(data.get("next_supervision"))
-                    left = (when - ctx.today).days if when else 60
+                    left = _days_left(ctx, data)
                     pick = DEFAULT_REMINDER_DAYS if DEFAULT_REMINDER_DAYS < left else 1 if left > 1 else 0
                     data["reminder_days"] = pick or None
                     return self._advance(ctx, state, Out(before=[Block(
@@ -358,6 +357,13 @@ class CheckIn(Flow):
             meta={"dialog": self.name, "record_id": rid},
         )
         return Out(replies=[reply])
+
+
+def _days_left(ctx: Ctx, data: dict[str, Any]) -> int:
+    """Days from today to the next supervision: a reminder that many days before it or more would be today or
+    past (60, the most a reminder may be set before, when no date is known)."""
+    when = saved_date(data.get("next_supervision"))
+    return (when - ctx.today).days if when else 60
 
 
 def checkin_blocks(record: dict[str, Any]) -> list[Block]:

@@ -69,7 +69,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
             return date(year, int(m.group(2)), int(m.group(1)))
         m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:,?\s+(\d{{4}}))?", s)
         if m:
-            return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"],
+            return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3]],
                               m.group(3), today, prefer_future, prefer_past, after_today)
         m = re.search(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", s)
         if m and not (m.group(3) is None and len(m.group(2)) == 4):
@@ -80,7 +80,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
             return date(int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
         m = re.search(rf"\b{_MONTH}(?:-|\s?['’])(\d{{2}})\b(?!\s*(?:months?|years?|weeks?|days?)\b)", s)
         if m:  # "Mar-25", "March '25": a month and a two-digit year
-            return date(2000 + int(m.group(2)), MONTHS[m.group(1)[:3] if m.group(1)[:4] != "sept" else "sep"], 1)
+            return date(2000 + int(m.group(2)), MONTHS[m.group(1)[:3]], 1)
         m = re.search(r"(?<![/.\d])\b(0?[1-9]|1[0-2])/(\d{2})\b(?![/.]\d)(?!\s*(?:days?|weeks?|hours?|of|time)\b)", s)
         if m and int(m.group(2)) > 12:  # "03/25": no 25th month, so March 2025 (as on a card's expiry date)
             return date(2000 + int(m.group(2)), int(m.group(1)), 1)
@@ -93,7 +93,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
             return _with_year(int(day), int(month), None, today, prefer_future, prefer_past, after_today)
         m = re.fullmatch(rf"\s*(?:in\s+|since\s+|from\s+)?(?:(last|this)\s+)?{_MONTH}\s*[.!]?\s*", s)
         if m and prefer_past:
-            month = MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"]
+            month = MONTHS[m.group(2)[:3]]
             year = today.year if month <= today.month else today.year - 1
             if m.group(1) == "last" and month == today.month:
                 year -= 1  # "last November", said in November: a year ago
@@ -101,7 +101,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         m = re.fullmatch(rf"\s*(?:snooze\s+)?(?:until|till|til|to|in|for)?\s*(?:(next|this)\s+)?{_MONTH}\s*[.!]?\s*",
                          s)
         if m and after_today:  # "until January": the 1st of the next such month to begin
-            month = MONTHS[m.group(2)[:3] if m.group(2)[:4] != "sept" else "sep"]
+            month = MONTHS[m.group(2)[:3]]
             return date(today.year if month > today.month else today.year + 1, month, 1)
     except (ValueError, OverflowError):  # 31 February, or "in 12 years" at the end of the calendar
         return None
@@ -166,7 +166,7 @@ def _festival(s: str, today: date, *, prefer_past: bool) -> date | None:
     January), "New Year's Eve" (31 December), "Christmas 2027"; for a start ("since Christmas"), the latest one
     that has passed. Only where no other date is given ("Tuesday 5 January, after the new year" is 5 January)."""
     m = _FESTIVAL.search(s)
-    if not m or re.search(rf"\d\s*[/.-]\s*\d|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b|\b{_MONTH}\s+\d", s):
+    if not m or names_a_day(s) or re.search(rf"\b{_MONTH}\s+\d", s):
         return None
     if not (prefer_past or m.group(1) or m.group(4) or re.search(r"\b(?:until|till|til|to|over|snooze|since)\b", s)):
         return None

@@ -64,10 +64,11 @@ def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
         return "export_data", {}
     if _NOT_SHARE.search(t) and not _ABOUT.search(t):  # "can I stop sharing?" too: it is done, and said
         return "unshare_all", {}
-    if _SHARE.search(t) and not _NEGATED_SHARE.search(t) and (
+    share, negated = _SHARE.search(t), _NEGATED_SHARE.search(t)
+    if share and not negated and (
             not t.endswith("?") or re.match(r"\s*(?:(?:can|could|would|will) you|please)\b", t, re.I)):
         return "share_latest", {}  # "share it with my manager", "can you share it with my manager?": never a question
-    if _SHARE.search(t) or _NEGATED_SHARE.search(t):
+    if share or negated:
         return None  # a question or a remark about sharing starts nothing ("should I share my self-assessment…?")
     if _CHECKIN_NOTE.search(t):
         return "pack_latest", {"kind": "checkin"}

@@ -308,17 +308,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 return self._out_of_scope(q, ctx)
             return self._grade(graded[0])
         if "practitioner level" in q.lower and not (set(q.roles) & {"KR9", "KR10"}):
-            said = [c for c in self.k.criteria if "Practitioner level" in c.text]
-            if said:  # "what is the PCF practitioner level?": a name only the KR10 specification uses
-                reply = self._reply(
-                    title="“Practitioner level” of the PCF: where the documents use it",
-                    criteria=said, role=None, level=None, topic="pcf_domain",
-                    choices=[self.ask_choice("The PCF level described", "what is the PCF experienced level?")])
-                reply.blocks.insert(0, Block(text=(
-                    "Only the Kent KR10 person specification names a “Practitioner level” of the Professional "
-                    "Capabilities Framework, and no document says which level that is. The PCF appendix held "
-                    "(Children's Services) describes the Experienced Social Worker level; nothing says the two are "
-                    "the same.")))
+            reply = self._pcf_practitioner()  # "what is the PCF practitioner level?"
+            if reply is not None:
                 return reply
         if q.mapping:
             return self._mapping(q)

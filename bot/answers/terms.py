@@ -62,6 +62,21 @@ class TermReplies:
         reply.meta.update(role=None, level=None, topic="glossary")
         return reply
 
+    def _pcf_practitioner(self) -> Reply | None:
+        """"What is the PCF practitioner level?": a name only the KR10 specification uses, quoted with its note;
+        never answered as the Experienced level the appendix describes."""
+        said = [c for c in self.k.criteria if "Practitioner level" in c.text]
+        if not said:
+            return None
+        reply = self._reply(title="“Practitioner level” of the PCF: where the documents use it",
+                            criteria=said, role=None, level=None, topic="pcf_domain",
+                            choices=[self.ask_choice("The PCF level described", "what is the PCF experienced level?")])
+        reply.blocks.insert(0, Block(text=(
+            "Only the Kent KR10 person specification names a “Practitioner level” of the Professional Capabilities "
+            "Framework, and no document says which level that is. The PCF appendix held (Children's Services) "
+            "describes the Experienced Social Worker level; nothing says the two are the same.")))
+        return reply
+
     def _meaning_term(self, q: Query) -> str | None:
         """The spelt-out form asked about: "what does 'Making Safeguarding Personal' mean?" -> MSP."""
         for entry in self.k.glossary:

@@ -1332,3 +1332,17 @@ def test_a_second_level_asked_is_said_and_a_button_away(engine, asked, answered,
     reply = engine.answer(asked)
     assert f"this answer is for {answered} only" in reply.plain_text()
     assert reply.choices[0].label == button
+
+
+# -- a word with its number ("conversation 3") is a phrase the search keeps ------------------------------------
+@pytest.mark.parametrize("question", ["what does conversation 3 involve?", "what's conversation 3?",
+                                      "Conversation 3 - what is it"])
+def test_a_numbered_phrase_finds_the_line_that_says_it(engine, question):
+    first = ask(engine, question)["text"].split("\n\n")[1]
+    assert "completing conversation 3" in first
+
+
+def test_the_number_alone_does_not_decide(engine):
+    # "conversation 2" is a different line: the phrase must match with its own number
+    first = ask(engine, "what is conversation 2?")["text"].split("\n\n")[1]
+    assert "conversation 2" in first and "conversation 3" not in first

@@ -42,6 +42,13 @@ def stem(word: str) -> str:
     return word
 
 
+_PHRASE = re.compile(r"\b([a-z]{3,}) (\d{1,4})\b")
+
+
+def _phrases(text: str) -> list[str]:
+    return [f"{stem(w)} {n}" for w, n in _PHRASE.findall(text.lower()) if w not in STOPWORDS]
+
+
 def terms(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
 
@@ -74,6 +81,12 @@ class Retriever:
         self.postings = {t: frozenset(ids) for t, ids in postings.items()}
         self.idf = {t: math.log(1 + n / len(ids)) for t, ids in postings.items()}
         self.vocab = list(self.postings)
+        # "conversation 3", "Act 2014": a word with its number, which single terms lose (digits alone say little)
+        phrases: dict[str, set[int]] = defaultdict(set)
+        for i, c in enumerate(self.criteria):
+            for p in set(_phrases(c.text)):
+                phrases[p].add(i)
+        self.phrases = {p: (frozenset(ids), math.log(1 + n / len(ids))) for p, ids in phrases.items()}
         self._expand_cache: dict[str, list[tuple[str, float]]] = {}
 
     def _expand(self, term: str) -> list[tuple[str, float]]:
@@ -121,6 +134,10 @@ class Retriever:
                         continue
                     matched[i].add(qt)
                     scores[i] += self.idf[word] * weight
+        for p in set(_phrases(query)):
+            ids, idf = self.phrases.get(p, ((), 0.0))
+            for i in ids:
+                scores[i] += idf
         hits = []
         for i, s in scores.items():
             c = self.criteria[i]

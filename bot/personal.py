@@ -14,9 +14,28 @@ from typing import Any
 
 from bot.answers.engine import AnswerEngine
 from bot.conversation import Block, Choice, HomeSummary, Reply
-from bot.dates import format_uk
+from bot.dates import format_uk, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
+from bot.milestones import add_months, months_between
 from bot.storage.base import Person, Store, StoreError
+
+# When someone says they qualified: "I qualified in July 2023", "qualified in 2022", "I've been qualified for 2
+# years", "qualified 4 years ago", "I have 3 years post qualifying experience". Never another qualification ("I
+# qualified as an AMHP in 2022") and never a figure asked about ("is it 3 years post qualifying for SW3?").
+_COUNT = r"(\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten)"
+_ABOUT = r"(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|over\s+|just over\s+|just under\s+)?"
+_QUALIFIED_ON = re.compile(
+    r"\b(?:i|i'?ve|i have)\s+(?:only\s+|just\s+|first\s+)?qualified(?:\s+as\s+an?\s+social\s+worker)?\s+"
+    r"(?:in|on|back in|during|around)\s+((?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+    r"nov|dec)[a-z]*\.?\s+(?:\d{4}|['’]\d{2})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|(?:19|20)\d{2})\b", re.I)
+_QUALIFIED_FOR = re.compile(
+    r"\b(?:i'?ve been|i have been|been|i'?m|i am)\s+qualified\s+(?:for\s+)?" + _ABOUT + _COUNT
+    + r"\s+(years?|months?)\b|(?:^\W*|\bi\s+|\bi'?ve\s+|\bi have\s+)qualified\s+" + _ABOUT + _COUNT
+    + r"\s+(years?|months?)\s+ago\b|\b(?:i have|i'?ve got|i'?ve|i have got|i'?ve had|with)\s+" + _ABOUT + _COUNT
+    + r"\s+(years?|yrs?|months?)['’]?\s+(?:of\s+)?(?:relevant\s+)?(?:post[- ]?qualif\w*|pqe\b|qualified\b)", re.I)
+# A figure of post-qualifying experience in a criterion: "2-3 years relevant post qualifying experience"
+_PQE_FIGURE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?\s+years?\s+(?:relevant\s+)?"
+                         r"(?:post[- ]?qualif\w*|qualified social work)", re.I)
 
 REPORT_ACTION = "report"  # a manager's button for one of their reports: {"action": "report", "person_id": ...}
 
@@ -40,6 +59,46 @@ class PersonView:
             return None
         result = assess(self.k, level_code=person.level_code, since=person.level_since, today=self.today(person))
         return Block(title="For you", text=result.status() if short else result.describe())
+
+    def qualified_block(self, text: str, role: str | None, level: str | None, today: date) -> Block | None:
+        """'I qualified in July 2023, can I go for SW3A?': the time since qualifying, worked out from what the
+        question says, and when it reaches each figure of post-qualifying experience the documents give for
+        the level asked about (the answer below quotes them). Nothing when the question says no such date."""
+        stated = stated_qualification(text, today)
+        if stated is None:
+            return None
+        since, said, precision = stated
+        if since > today:
+            return None
+        about = "about " if precision == "about" else ""
+        if precision == "year":
+            low, high = months_between(date(since.year, 12, 31), today), months_between(since, today)
+            span = (f"{_years_months(max(low, 0))} to {_years_months(high)} since qualifying, depending on the "
+                    "month" if low != high else f"{_years_months(high)} since qualifying")
+        else:
+            span = f"{about}{_years_months(months_between(since, today))} since qualifying"
+        lines = [] if precision == "experience" else [f"That is {span}, as of {format_uk(today)}."]
+        if role in self.k.roles and role is not None:
+            levels = self.k.roles[role].levels
+            level = level or next((lv for lv in "ABC" if lv in levels), None)  # a role: its first level
+            code = self.k.code(role, level)
+            first = level is None or self.k.previous_level(role, level) is None
+            figures = sorted({round(float(x) * 12) for c in self.k.criteria if c.role == role
+                              and (c.level == level or (first and c.level is None))
+                              for m in _PQE_FIGURE.finditer(c.text) for x in m.groups() if x})
+            if figures:
+                lines.append(f"The figures the documents give for {code} (quoted below): " + "; ".join(
+                    _figure_reached(since, n, today, precision) for n in figures) + ".")
+                lines.append("The other requirements below apply too." if precision == "experience" else
+                             "This counts the time since qualifying; the documents ask for post-qualifying "
+                             "experience, and the other requirements below apply too.")
+            else:
+                lines.append(f"No document gives a figure for post-qualifying experience at {code}; what the "
+                             "framework does ask is below.")
+        if not lines:
+            return None
+        return Block(title=f"From what you said: {'' if precision == 'experience' else 'qualified '}{said}",
+                     text="\n".join(lines))
 
     def my_milestone(self, person: Person) -> Reply:
         if not (person.level_code and person.level_since):
@@ -422,6 +481,63 @@ class PersonView:
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
+
+def stated_qualification(text: str, today: date) -> tuple[date, str, str] | None:
+    """When the text says its writer qualified: (the date, as said, how precise: day, month, year or about)."""
+    m = _QUALIFIED_ON.search(text)
+    if m:
+        said = m.group(1)
+        if re.fullmatch(r"(?:19|20)\d{2}", said):
+            return date(int(said), 1, 1), f"in {said}", "year"
+        found = parse_date(said, today=today, prefer_past=True)
+        if found is None:
+            return None
+        return (found, f"on {format_uk(found)}", "day") if names_a_day(said) or "-" in said or said.count("/") == 2 \
+            else (found, f"in {found.strftime('%B %Y')}", "month")
+    m = _QUALIFIED_FOR.search(text)
+    if not m:
+        return None
+    count, unit = next((m.group(i), m.group(i + 1)) for i in (1, 3, 5) if m.group(i))
+    unit = "years" if unit.lower().startswith(("year", "yr")) else "months"
+    count = count.lower()
+    n = int(count) if count.isdigit() else None
+    if n == 0 or n is not None and n > 60:
+        return None
+    said = f"{count} {unit[:-1] if count in ('1', 'a', 'an', 'one') else unit}"
+    if m.group(5):
+        return shift(today, count, unit, -1), f"{said} of post-qualifying experience", "experience"
+    return shift(today, count, unit, -1), f"{said} ago", "about"
+
+
+def _years_months(months: int) -> str:
+    years, rest = divmod(months, 12)
+    parts = ([f"{years} year{'s' if years != 1 else ''}"] if years else []) + \
+        ([f"{rest} month{'s' if rest != 1 else ''}"] if rest or not years else [])
+    return " and ".join(parts)
+
+
+def _figure_reached(since: date, months: int, today: date, precision: str) -> str:
+    """'2 years, reached in July 2025' / '3 years, in July 2026 (8 months from now)'."""
+    figure = _years_months(months) if months % 12 else f"{months // 12} year{'s' if months != 12 else ''}"
+    if precision == "experience":  # "I have 3 years' post-qualifying experience": what they said, against it
+        have = months_between(since, today)
+        return f"{figure}, which you have" if have >= months else f"{figure}, {_years_months(months - have)} more"
+    if precision == "year":
+        end = add_months(date(since.year, 12, 31), months)
+        if end <= today:
+            return f"{figure}, reached by {end.year} at the latest"
+        return f"{figure}, reached during {add_months(since, months).year}" + (
+            f" (by {format_uk(end)} at the latest)" if add_months(since, months) <= today else "")
+    when = add_months(since, months)
+    shown = format_uk(when) if precision == "day" else when.strftime("%B %Y")
+    about = "about " if precision == "about" else ""
+    if precision == "about" and abs(months_between(when, today)) < 1 and abs(months_between(today, when)) < 1:
+        return f"{figure}, about now"
+    if when <= today:
+        return f"{figure}, reached {'on' if precision == 'day' else 'in'} {about}{shown}"
+    return f"{figure}, {'on' if precision == 'day' else 'in'} {about}{shown} " \
+           f"({_years_months(max(months_between(today, when), 1))} from now)"
+
 
 def _sharing(rec: dict[str, Any], person: Person) -> str:
     """" (private)", " (shared with your manager)", or shared with someone who no longer manages them."""

@@ -601,6 +601,11 @@ class Router:
             personal = self.people.milestone_block(person, short=True)  # the answer shows the rule and its notes
             if personal:
                 reply.blocks.insert(0, personal)
+        # "I qualified in July 2023, can I be a senior?": the time since then, worked out here, where today is known
+        qualified = self.people.qualified_block(text, reply.meta.get("role"), reply.meta.get("level"),
+                                                self._today(person)) if reply.status == "answered" else None
+        if qualified is not None:
+            reply.blocks.insert(0, qualified)
         reply.replaces_prompt = replaces_prompt
         return reply
 

@@ -1315,3 +1315,42 @@ def test_a_reminder_held_by_a_snooze_is_promised_for_the_first_working_day_after
     chat.press("Yes")
     chat.say("snooze until Christmas")  # 25 December 2026: Christmas Day, Boxing Day (Monday 28th), then Tuesday
     assert "29 December 2026, when your snooze ends" in chat.say("my reminders")
+
+
+# -- "I qualified in July 2023, can I be a senior?": the time since qualifying, against the documents' figures --------
+@pytest.mark.parametrize("said, shows", [
+    ("I qualified in July 2023, when can I go for senior?",
+     ["From what you said: qualified in July 2023", "3 years and 4 months since qualifying",
+      "The figures the documents give for SW3A", "2 years, reached in July 2025", "3 years, reached in July 2026"]),
+    ("I qualified in 2022, can I be a senior?",
+     ["qualified in 2022", "3 years and 10 months to 4 years and 10 months since qualifying",
+      "3 years, reached by 2025 at the latest"]),
+    ("I've been qualified for 2 years, can I be a senior?",
+     ["qualified 2 years ago", "2 years, about now", "3 years, in about November 2027 (1 year from now)"]),
+    ("I qualified on 14/09/2021 can i apply for SW4?",
+     ["qualified on 14 September 2021", "5 years and 2 months", "4 years, reached on 14 September 2025"]),
+    ("qualified 4 years ago, can I be a senior?", ["qualified 4 years ago", "3 years, reached in about November 2025"]),
+    ("I've got 2 years PQE, can I be a senior?",
+     ["From what you said: 2 years of post-qualifying experience", "2 years, which you have; 3 years, 1 year more"]),
+    ("with 5 years post-qualifying experience can I be a team manager", ["for SW4A", "4 years, which you have"]),
+    ("I qualified in march 2024, what about SW2C?",
+     ["2 years and 8 months since qualifying", "No document gives a figure for post-qualifying experience at SW2C"]),
+    ("I qualified in 2022, what level should I be?",
+     ["The framework does not set a level by years qualified", "qualified in 2022"]),
+])
+def test_a_qualification_date_in_a_question_is_worked_out(services, said, shows):
+    text = FakeChannel(services).say(said)
+    for part in shows:
+        assert part in text, part
+
+
+@pytest.mark.parametrize("said", [
+    "I qualified as an AMHP in 2022, does it count for SW3C?",  # another qualification
+    "is it 3 years post qualifying for SW3B?",  # a figure asked about
+    "she qualified 2 years ago, can she be a senior?",  # someone else
+    "how many years post qualifying experience for SW4?",
+    "I qualified in 2030, can I be a senior?",  # not yet
+    "I will have 3 years post qualifying experience next year, can I apply for SW3B then?",
+])
+def test_what_is_not_a_qualification_date_of_the_asker_is_left_alone(services, said):
+    assert "From what you said" not in FakeChannel(services).say(said)

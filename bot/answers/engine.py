@@ -157,7 +157,8 @@ _TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirem
                        r"criteria)\b")
 # "I've been qualified 3 years, what level should I be?", "which level for 5 years' experience?"
 _YEARS_QUALIFIED = re.compile(
-    r"^(?=.*\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:years?|yrs?)\b)"
+    r"^(?=.*\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:years?|yrs?)\b|.*\bqualified (?:in|on) "
+    r"(?:\w+ )?(?:19|20)\d{2}\b)"
     r"(?=.*\b(?:qualified|post[- ]?qualif\w*|pqe|experience)\b)"
     r"(?=.*\b(?:(?:what|which) (?:level|grade)|level should i be|grade should i be|where should i be)\b)")
 # "How do managers use the framework?", "how do I support someone going for SW3?"

@@ -1346,3 +1346,51 @@ def test_the_number_alone_does_not_decide(engine):
     # "conversation 2" is a different line: the phrase must match with its own number
     first = ask(engine, "what is conversation 2?")["text"].split("\n\n")[1]
     assert "conversation 2" in first and "conversation 3" not in first
+
+
+# -- "I'm SW3B, how long before c?": a small letter after "before", "apply for", "go for" is the next level ---------
+@pytest.mark.parametrize("question, says", [
+    ("im a sw3b, how long before c", "18 months at SW3B before SW3C"),
+    ("im a sw2b, how long before c", "6-12 months at SW2B before SW2C"),
+    ("im sw4b how long before c", "24 months at SW4B before SW4C"),
+    ("how long do i have to be a senior b before going to c", "18 months at SW3B before SW3C"),
+    ("been a senior b for a year, can i apply for c now?", "18 months at SW3B before SW3C"),
+])
+def test_a_small_letter_after_before_or_apply_for_is_a_level(engine, question, says):
+    assert says in ask(engine, question)["text"].split("\n")[0]
+
+
+@pytest.mark.parametrize("text", ["can I apply for a job in another team?", "I want to go for a promotion",
+                                  "before a panel, what do I need?", "sign up to a course",
+                                  "apply for cpd funding"])
+def test_articles_after_apply_for_are_not_levels(text):
+    assert parse(text).bare_levels == [] and parse(text).levels == []
+
+
+# -- "my TM says…", "my senior told me…": someone's words, not a role asked about ------------------------------------
+@pytest.mark.parametrize("question, first_line", [
+    ("my TM says i need to do a 500 word statement for sw2c, is that actually in the framework?",
+     "What the framework says on this for SW2C"),
+    ("my team manager told me i need a written statement for sw2c", "What the framework says on this for SW2C"),
+    ("my senior says i need to chair meetings for sw2c, is that true?",
+     "Not at SW2C: the framework asks for this at SW3B and SW3C"),
+])
+def test_someones_words_are_not_a_move_between_roles(engine, question, first_line):
+    text = ask(engine, question)["text"]
+    assert text.split("\n")[0] == first_line and "From Team Manager" not in text and "From Senior" not in text
+
+
+def test_a_team_manager_asked_about_is_still_the_role(engine):
+    assert parse("what does a team manager need?").roles == ["SW4"]
+    assert parse("my team manager role: what does it need at level B?").roles == ["SW4"]
+
+
+# -- asked at one role, asked for only by a later one: say where ----------------------------------------------------
+def test_a_thing_only_a_later_role_asks_for_is_said_to_be_there(engine):
+    text = ask(engine, "do i need to chair meetings for sw2c?")["text"]
+    assert text.startswith("Not at SW2C: the framework asks for this at SW3B")
+    assert "Nothing in SW2C's requirements asks for it." in text
+    assert "Experience of chairing meetings e.g. team meetings" in text
+    # where the level itself asks for it, that is the answer, as before
+    assert ask(engine, "do i need to chair meetings for sw3b?")["text"].startswith(
+        "What the framework says on this for SW3B")

@@ -128,12 +128,16 @@ def find_role_names(text: str) -> list[tuple[str, int, str]]:
             continue
         if m.group(0) in ("manager", "managers") and _SOMEONES_MANAGER.search(text, 0, m.start()):
             continue  # "my manager says I'm not ready": the person's own line manager, not the Team Manager role
+        if _SOMEONES_MANAGER.search(text, 0, m.start()) and _SAYS.match(text, m.end()):
+            continue  # "my TM says I need…", "my senior told me…": someone's words, not a role asked about
         taken.append(span)
         hits.append((ROLE_NAMES[m.group(0)], m.start(), m.group(0)))
     return sorted(hits, key=lambda h: h[1])
 
 
 _SOMEONES_MANAGER = re.compile(r"\b(?:my|our|your|his|her|their|line|operations|service|area)\s+$")
+_SAYS = re.compile(r"\s+(?:has\s+|have\s+|keeps\s+|is\s+|was\s+)?(?:says?|said|saying|told|tells|thinks?|reckons?|"
+                   r"wants?|mentioned|suggested|asked|insists?|insisted|advised)\b")
 
 # Longest names first, so "senior social worker" wins over "social worker" at the same place.
 _ROLE_PATTERN = re.compile("|".join(rf"(?<![a-z]){re.escape(n)}(?![a-z])" for n in _ROLE_CHOICES))
@@ -176,13 +180,18 @@ _SMALL_LEVEL_AFTER_MOVE = re.compile(
     r"(?i:\bget\s+to|\bgo\s+(?:up\s+)?to|\bmove\s+(?:up\s+)?to|\bprogress\s+to|\breach|\bstep\s+up\s+to)\s+"
     r"(?P<l>[bc])(?![A-Za-z0-9'])"
     # "what do i need for c?": a small b or c ending the question after "for"
-    r"|(?i:\bneed\s+for|\bask\s+for|\brequired\s+for|\bneeded\s+for)\s+(?:level\s+)?(?P<l2>[bc])\s*[?.!]*\s*$")
+    r"|(?i:\bneed\s+for|\bask\s+for|\brequired\s+for|\bneeded\s+for)\s+(?:level\s+)?(?P<l2>[bc])\s*[?.!]*\s*$"
+    # "how long before c", "can I apply for c now?", "put her forward for c", "before going to c"
+    r"|(?i:\bbefore(?:\s+(?:going|moving|getting)\s+(?:up\s+)?to|\s+(?:i|you|we|they|he|she)\s+(?:can\s+)?"
+    r"(?:go|move|get|apply)\s+(?:up\s+)?(?:to|for))?|\bapply(?:ing)?\s+for|\bgo(?:ing)?\s+for|\bforward\s+for|"
+    r"\bgoing\s+(?:up\s+)?to|\bup\s+to)\s+(?:level\s+)?(?P<l3>[bc])(?![A-Za-z0-9'])")
 
 
 def level_after_to(typed: str) -> list[tuple[str, int]]:
     """Bare capital letters after 'to'/'for' in the text as typed ('before I can go to B'), and a small b or c
     after a verb of moving up ('to get to c')."""
     found = [(m.group("l"), m.start("l")) for m in _LEVEL_AFTER_TO.finditer(typed)]
-    found += [((m.group("l") or m.group("l2")).upper(), m.start("l") if m.group("l") else m.start("l2"))
-              for m in _SMALL_LEVEL_AFTER_MOVE.finditer(typed)]
+    for m in _SMALL_LEVEL_AFTER_MOVE.finditer(typed):
+        group = next(g for g in ("l", "l2", "l3") if m.group(g))
+        found.append((m.group(group).upper(), m.start(group)))
     return found

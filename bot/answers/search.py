@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.answers.levels import ROLE_NAMES
-from bot.answers.questions import Query
+from bot.answers.questions import LADDER, Query
 from bot.answers.retrieval import terms
 from bot.answers.shared import _heading_with_group
 from bot.conversation import Block, Reply
@@ -76,7 +76,7 @@ class SearchReplies:
         if later and all(h.criterion.is_comment for h in hits):
             return self._asked_later(role, level, later[:4])
         if not hits:
-            return None
+            return self._in_a_later_role(q, role, level, content)
         top = hits[0].score
         chosen = [h.criterion for h in hits if h.score >= top * 0.5][:8]
         chosen = self._with_list_items(chosen)
@@ -98,13 +98,31 @@ class SearchReplies:
             reply.blocks.append(Block(text=f"Requirements of the levels below {code} also apply at {code}."))
         return reply
 
+    def _in_a_later_role(self, q: Query, role: str, level: str, content: list[str]) -> Reply | None:
+        """"Do I need to chair meetings for SW2C?": nothing in the Social Worker role asks for it, and the
+        Senior Social Worker role does (SW3B): say where, so the answer is not the whole of SW2C."""
+        if role not in LADDER:
+            return None
+        later_roles = set(LADDER[LADDER.index(role) + 1:])
+        rare = set(self._rare_terms(q, role))
+        if not later_roles or not rare:
+            return None
+        found = [h.criterion for h in self.retriever.search(self._expand_terms(" ".join(content)), roles=later_roles,
+                                                            limit=30)
+                 if h.score >= 3.0 and not h.criterion.is_comment and rare <= set(terms(h.criterion.text))]
+        if not found:
+            return None
+        first = min(found, key=lambda c: LADDER.index(c.role)).role
+        later = sorted((c for c in found if c.role == first), key=lambda c: c.level or "")[:4]
+        return self._asked_later(role, level, later)
+
     def _asked_later(self, role: str, level: str, later: list[Criterion]) -> Reply:
         code = self.k.code(role, level)
-        where = list(dict.fromkeys(self.k.code(role, c.level) for c in later))
+        where = list(dict.fromkeys(self.k.code(c.role, c.level) for c in later))
         reply = self._reply(
             title=f"Not at {code}: the framework asks for this at {' and '.join(where)}",
             criteria=later, role=role, level=level, topic="search",
-            key=lambda c: f"{self.k.code(role, c.level)} – {_heading_with_group(c)}",
+            key=lambda c: f"{self.k.code(c.role, c.level)} – {_heading_with_group(c)}",
             choices=[self.ask_choice(f"Everything for {code}", f"what do I need for {code}"),
                      *[self.ask_choice(f"What {w} needs", f"what do I need for {w}") for w in where[:2]]])
         reply.blocks.insert(0, Block(text=f"Nothing in {code}'s requirements asks for it (a reviewer's comment in "

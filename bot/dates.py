@@ -62,15 +62,26 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", s)
         if m:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        m = re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b", s)
+        m = re.search(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})\b", s)  # "05/05/2025", "05-05-2025", "5.5.25"
         if m:
-            year = int(m.group(3))
+            year = int(m.group(4))
             year += 2000 if year < 100 else 0
-            return date(year, int(m.group(2)), int(m.group(1)))
-        m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:,?\s+(\d{{4}}))?", s)
+            return date(year, int(m.group(3)), int(m.group(1)))
+        # "2nd Jan 2024", "2nd Jan '24", "2 Jan 24": after a day and a month, two digits are a year
+        m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b\.?(?:,?\s+(\d{{4}}|['’]\d{{2}}\b|"
+                      rf"\d{{2}}\b(?!\s*(?:days?|weeks?|months?|years?|hours?|mins?|minutes?)\b)))?", s)
         if m:
+            year = m.group(3)
+            if year and len(year.lstrip("'’")) == 2:
+                year = f"20{year[-2:]}"
             return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3]],
-                              m.group(3), today, prefer_future, prefer_past, after_today)
+                              year, today, prefer_future, prefer_past, after_today)
+        # "in Sept 24", "in March 25": a month and two digits after "in" are a month and a year, as people write a
+        # start ("I became a senior in sept 24"); a day would be "on 24 September". So are two digits over 31.
+        m = re.search(rf"(?:\bin\s+{_MONTH}\s+(\d{{2}})|\b{_MONTH}\s+(3[2-9]|[4-9]\d))\b(?!\s*(?:st|nd|rd|th|"
+                      rf"days?|weeks?|months?|years?|hours?)\b)(?!\s*[/:.]\d)", s)
+        if m:
+            return date(2000 + int(m.group(2) or m.group(4)), MONTHS[(m.group(1) or m.group(3))[:3]], 1)
         m = re.search(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", s)
         if m and not (m.group(3) is None and len(m.group(2)) == 4):
             return _with_year(int(m.group(2)), MONTHS[m.group(1)[:3]], m.group(3), today, prefer_future,
@@ -91,7 +102,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         if m:
             day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
             return _with_year(int(day), int(month), None, today, prefer_future, prefer_past, after_today)
-        m = re.fullmatch(rf"\s*(?:in\s+|since\s+|from\s+)?(?:(last|this)\s+)?{_MONTH}\s*[.!]?\s*", s)
+        m = re.fullmatch(rf"\s*(?:in\s+|back in\s+|since\s+|from\s+)?(?:(last|this)\s+)?{_MONTH}\s*[.!]?\s*", s)
         if m and prefer_past:
             month = MONTHS[m.group(2)[:3]]
             year = today.year if month <= today.month else today.year - 1

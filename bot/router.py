@@ -39,7 +39,8 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
     r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
     r"became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
-    r"(?:(?:in|on|since|from|as of|back in)\s+|(?=(?:last|this|early|late)\s))(?P<when>.+)$",
+    # "in" stays with the date: "in sept 24" is September 2024, where "sept 24" alone is a day
+    r"(?:(?:on|since|from|as of)\s+|(?=(?:in|back in|last|this|early|late)\s))(?P<when>.+)$",
     r"^\s*my start date (?:at|for|as|on) (?P<code>.+?) (?:was|is) (?P<when>.+)$",
     rf"^\s*(?P<code>{_CODE})\s+(?:since|from)\s+(?P<when>.+)$",
     # "I started SW2B 3 months ago", "I've been SW3A for two years", "became SW2C a year ago"

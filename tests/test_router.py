@@ -373,7 +373,7 @@ def test_the_ways_people_say_their_level_and_start(services, said, asks):
 def test_a_start_without_its_month_asks_for_the_month_then_confirms(services):
     chat = FakeChannel(services)
     text = chat.say("I started SW2A in 2023")
-    assert "You said “2023”. I need the month too" in text
+    assert "You said “in 2023”. I need the month too" in text
     assert "I need the month too" in chat.say("sometime in 2023")
     assert chat.say("June 2023").startswith("Set your level to SW2A since 1 June 2023?")
     chat.press("Yes")
@@ -1354,3 +1354,22 @@ def test_a_qualification_date_in_a_question_is_worked_out(services, said, shows)
 ])
 def test_what_is_not_a_qualification_date_of_the_asker_is_left_alone(services, said):
     assert "From what you said" not in FakeChannel(services).say(said)
+
+
+# -- start dates with two-digit years ("2nd Jan '24", "in sept 24") and dashes ("05-05-2025") ---------------------
+@pytest.mark.parametrize("said, asks", [
+    ("Im SW 3 A since 2nd Jan '24", "Set your level to SW3A since 2 January 2024?"),
+    ("I'm SW2B since 2 Jan 24", "Set your level to SW2B since 2 January 2024?"),
+    ("I'm SW2B since 05-05-2025", "Set your level to SW2B since 5 May 2025?"),
+    ("I started SW2B in sept 24", "Set your level to SW2B since 1 September 2024?"),
+    ("I started SW2B back in March 25", "Set your level to SW2B since 1 March 2025?"),
+    ("I'm SW2B since March 24th", "Set your level to SW2B since 24 March 2026?"),  # a day, said as one
+])
+def test_two_digit_years_and_dashes_in_a_start(services, said, asks):
+    assert FakeChannel(services).say(said).startswith(asks)
+
+
+def test_a_role_then_its_level_keeps_a_two_digit_year(services):
+    chat = FakeChannel(services)
+    assert "Which level of Senior Social Worker are you?" in chat.say("i became a senior in sept 24")
+    assert chat.press("SW3B").startswith("Set your level to SW3B since 1 September 2024?")

@@ -38,11 +38,14 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"^\s*(?:/career\s+)?(?:(?:i'?m|i am|my level is|i'?ve been|i have been|set my level(?: to)?|level)\s+)"
     r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
     r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
-    r"became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
+    r"promoted|became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
     # "in" stays with the date: "in sept 24" is September 2024, where "sept 24" alone is a day
     r"(?:(?:on|since|from|as of)\s+|(?=(?:in|back in|last|this|early|late)\s))(?P<when>.+)$",
     r"^\s*my start date (?:at|for|as|on) (?P<code>.+?) (?:was|is) (?P<when>.+)$",
     rf"^\s*(?P<code>{_CODE})\s+(?:since|from)\s+(?P<when>.+)$",
+    # "since April 2025 I've been SW2B": the date first
+    r"^\s*(?:since|from)\s+(?P<when>[^,;]+?)\s*[,;]?\s*(?:i'?ve been|i have been|i'?m|i am)\s+(?:an?\s+|at\s+|on\s+)?"
+    rf"(?P<code>{_CODE})\s*[.!]?$",
     # "I started SW2B 3 months ago", "I've been SW3A for two years", "became SW2C a year ago"
     r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|became|joined|"
     r"i'?ve been|i have been|been)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?"
@@ -55,6 +58,17 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"(?P<when>(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|last\b|this\b|early\b|late\b)[^?]*?)"
     r"\s*[.!]?$",
 ))
+# "actually I started SW2B in April 2025", "sorry, I'm SW2C since May": a statement after a correction's lead-in
+_CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake)\b[,.!:;-]?\s*)+",
+                              re.I)
+# "no, it was April", "sorry, April 2025", "actually it was 3 March 2025": a new start for the level on record
+_CORRECTED_START = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oops|wait|correction)\b[,.!:;-]?\s*)+"
+                              r"(?:it\s+was\s+|it'?s\s+|it\s+is\s+|i\s+meant\s+|make\s+it\s+|(?:i\s+)?started\s+)?"
+                              r"(?:in\s+|on\s+|from\s+|since\s+)?(?P<when>[\w ,/.'’-]{3,30}?)\s*[.!]?$", re.I)
+# "change my start date to April 2025", "update my start date to 1/4/2025": the level on record, a new start
+_NEW_START_DATE = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend|move)\s+my\s+start(?:ing)?\s+date\s+"
+                             r"(?:to|as|for)\s+(?P<when>.+?)\s*[.!]?$|\bmy start date (?:is wrong|should be)[,.;:]?\s*"
+                             r"(?:it\s+(?:was|is|should be)\s+|it'?s\s+)?(?P<when2>.+?)\s*[.!]?$", re.I)
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
     r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at)\s+"
@@ -501,7 +515,8 @@ class Router:
             if pattern.match(text):
                 paused = self._paused(msg, person) if pattern is _DIALOG_WORD_ALONE else None
                 return [paused or reply()]  # "skip", "back" with a self-assessment paused: that, to resume
-        m = next(filter(None, (p.match(text) for p in _LEVEL_STATEMENTS)), None)
+        stated = _CORRECTION_LEAD.sub("", text, count=1)
+        m = next(filter(None, (p.match(stated) for p in _LEVEL_STATEMENTS)), None)
         if m:
             when = m.group("when") if "when" in m.re.groupindex else f"{m.group('for')} ago"
             reply = self._set_level(msg, person, m.group("code"), when)
@@ -548,6 +563,9 @@ class Router:
             return [self.people.my_reminders(person)]
         if _MY_MANAGER.search(text):
             return [self.people.my_manager(person)]
+        new_start = self._new_start(msg, person, text)
+        if new_start is not None:
+            return new_start
         if _CHANGE_LEVEL.search(text) and not parse(text).levels:
             return [self.people.change_level(person)]
         if _NEW_STARTER.search(text) and not parse(text).levels:
@@ -786,6 +804,36 @@ class Router:
         updated = replace(person, level_code=code, level_since=since)
         self.store.upsert_person(updated)
         return [Reply(title=f"Done: your level is {code}, since {format_uk(since)}.")]
+
+    def _new_start(self, msg: Incoming, person: Person, text: str) -> list[Reply] | None:
+        """"Change my start date to April 2025", "no, it was April": a new start for the level on record, confirmed
+        like any other (a month alone is taken in the year of the start on record: "no, April" to March 2025)."""
+        if not person.level_code or self.dialogs is None:
+            return None
+        m = _NEW_START_DATE.search(text)
+        when = (m.group("when") or m.group("when2")) if m else None
+        if when is None:
+            m = _CORRECTED_START.match(text)
+            when = m.group("when") if m else None
+            today = self._today(person)
+            if when is None or parse(when).levels or not re.search(
+                    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", when, re.I) or (
+                    parse_date(when, today=today, prefer_past=True) is None
+                    and not re.search(r"\b(?:19|20)\d\d\b", when)):
+                return None  # "no, thanks", "sorry, what about SW3B?", "nope, monday": not a start date
+        since = parse_date(when, today=self._today(person), prefer_past=True)
+        if since is not None and person.level_since and re.fullmatch(
+                r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s*", when, re.I):
+            try:
+                since = since.replace(year=person.level_since.year)
+            except ValueError:  # 29 February
+                pass
+        if since is not None and since <= self._today(person):
+            return self.dialogs.start("set_level", msg=msg, person=person,
+                                      args={"level_code": person.level_code, "since": since.isoformat()})
+        return self.dialogs.start("set_level", msg=msg, person=person,
+                                  args={"level_code": person.level_code, "said_when": when[:60],
+                                        "said_future": since is not None})
 
     def _which_level_of(self, role_text: str, when_text: str) -> Reply | None:
         """"I'm a senior social worker since May": a role, not a level. Which of its levels, with the date kept."""

@@ -86,6 +86,10 @@ _MONTH_ALONE = re.compile(r"\s*(?:in\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|
                           re.I)
 
 
+# "leave it", "no thanks" (after the "no" is taken off), "it's fine": nothing to change after all
+_LEAVE_IT = re.compile(r"\s*(?:leave it|nothing|never ?mind|thanks|thank you|it'?s fine|that'?s fine|fine)\W*", re.I)
+
+
 def _unchanged() -> Reply:
     return Reply(title="OK, I haven't changed your level.",
                  blocks=[Block(text="You can tell me any time, for example “I'm SW2B since March 2025”.")])
@@ -155,8 +159,7 @@ class SetLevel(Flow):
         # "no, April", "no, it was April 2025", "actually SW2C": the correction without its lead-in
         text = re.sub(r"^\s*(?:no|nope|not quite|actually|sorry)\b[,.!]?\s*(?:it\s+(?:was|is)\s+|it'?s\s+|"
                       r"i\s+meant\s+|make\s+it\s+)?", "", ans.text or "", flags=re.I) or (ans.text or "")
-        if ans.value == "leave" or yes_no(text) == "no" or re.fullmatch(r"\s*(?:leave it|nothing|never mind)\W*", text,
-                                                                        re.I):
+        if ans.value == "leave" or yes_no(text) == "no" or _LEAVE_IT.fullmatch(text):
             state["done"] = True
             return Out(replies=[_unchanged()])
         code = _named_level(ctx, text)

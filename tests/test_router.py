@@ -1373,3 +1373,44 @@ def test_a_role_then_its_level_keeps_a_two_digit_year(services):
     chat = FakeChannel(services)
     assert "Which level of Senior Social Worker are you?" in chat.say("i became a senior in sept 24")
     assert chat.press("SW3B").startswith("Set your level to SW3B since 1 September 2024?")
+
+
+# -- a new start for the level on record, said outside the confirmation ----------------------------------------------
+def _with_level(services, code="SW2B", since=date(2025, 3, 1)):
+    chat = FakeChannel(services)
+    chat.say(f"I'm {code} since {since.isoformat()}")
+    chat.press("Yes")
+    assert services.store.get_person("u1").level_since == since
+    return chat
+
+
+@pytest.mark.parametrize("said, asks", [
+    ("no, it was April", "Set your level to SW2B since 1 April 2025?"),  # the year of the start on record
+    ("actually I started SW2B in May 2025", "Set your level to SW2B since 1 May 2025?"),
+    ("change my start date to 1 June 2025", "Set your level to SW2B since 1 June 2025?"),
+    ("my start date is wrong, it was 03/04/2025", "Set your level to SW2B since 3 April 2025?"),
+    ("since april 2025 I've been SW2B", "Set your level to SW2B since 1 April 2025?"),
+    ("promoted to SW3B last month", "Set your level to SW3B since 1 October 2026?"),
+    ("sorry, I'm SW2C since May 2025", "Set your level to SW2C since 1 May 2025?"),
+])
+def test_a_new_start_is_confirmed_before_it_is_saved(services, said, asks):
+    chat = _with_level(services)
+    text = chat.say(said)
+    assert text.startswith(asks) and "At the moment I have you as SW2B since 1 March 2025" in text
+    assert services.store.get_person("u1").level_since == date(2025, 3, 1)  # nothing changes before the yes
+    chat.press("Yes")
+    assert services.store.get_person("u1").level_since != date(2025, 3, 1)
+
+
+@pytest.mark.parametrize("said", ["no, thanks", "sorry, wrong chat", "nope, monday", "actually, what about SW3B?",
+                                  "wait, 5 minutes"])
+def test_other_corrections_are_not_a_new_start(services, said):
+    chat = _with_level(services)
+    assert "Set your level" not in chat.say(said)
+
+
+def test_no_thanks_when_asked_what_it_should_be_leaves_it(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since March 2025")
+    chat.press("No")
+    assert chat.say("no thanks").startswith("OK, I haven't changed your level.")

@@ -213,20 +213,41 @@ class PersonView:
             if res is None or not res.next_level or res.eligible is None or not res.earliest_eligible_date:
                 continue
             soon = res.earliest_eligible_date - timedelta(weeks=r.prefs.heads_up_weeks) <= today
-            if (only == "eligible" and res.eligible) or (only == "evidence" and not res.eligible and soon):
+            # evidence: everyone close to or past the time in level (the time alone is not a promotion)
+            if (only == "eligible" and res.eligible) or (only == "evidence" and (res.eligible or soon)):
                 chosen.append(r)
         if only == "eligible":
             title = f"Who has the time in level for their next level ({len(chosen)} of {len(reports)})"
             none = "No one in your team has the time in level for their next level yet."
+            bullets = [self.report_line(r, today) for r in chosen]
         else:
-            title = f"Who is close to their time in level: time to gather evidence ({len(chosen)} of {len(reports)})"
-            none = "No one in your team is within a few weeks of the time in level for their next level."
-        blocks = [Block(bullets=[self.report_line(r, today) for r in chosen])] if chosen else [Block(text=none)]
+            title = (f"Who should be gathering evidence: close to or past their time in level ({len(chosen)} of "
+                     f"{len(reports)})")
+            none = "No one in your team is close to or past the time in level for their next level."
+            bullets = [f"{self.report_line(r, today)} · {self._shared_evidence(person, r)}" for r in chosen]
+        blocks = [Block(bullets=bullets)] if chosen else [Block(text=none)]
         blocks.append(Block(text="Say “my team” for everyone's milestones."))
         choices = [Choice(f"About {r.display_name or r.id}", {"action": REPORT_ACTION, "person_id": r.id})
                    for r in chosen[:5]]
         return Reply(title=title, blocks=blocks, choices=choices,
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    def _shared_evidence(self, manager: Person, r: Person) -> str:
+        """What the report has shared towards their next level, in a few words (only what they chose to share)."""
+        from dialogs.privacy import shared_records_for_manager
+        from dialogs.self_assessment import target_code
+
+        try:
+            shared = shared_records_for_manager(self.store, manager.id, r.id)
+        except PermissionError:
+            shared = []
+        nxt = self.next_code(r.level_code) if r.level_code else None
+        for rec in shared:
+            data = rec.get("data") or {}
+            if data.get("type") != "checkin" and nxt and target_code(data) == nxt:
+                when = _record_date(data)
+                return f"shared a self-assessment for {nxt}" + (f" ({when})" if when else "")
+        return f"no self-assessment for {nxt} shared with you" if nxt else "nothing shared with you"
 
     def report(self, manager: Person, r: Person) -> Reply:
         """One report, asked about by name: their milestone, what their next level asks (buttons), and what they
@@ -468,16 +489,17 @@ class PersonView:
     def named_reports(self, person: Person, text: str) -> list[Person]:
         """The manager's own reports named in the message ("when is Alex eligible?"), by full or first name."""
         lower = text.lower()
-        named = []
+        named, in_full = [], []
         for r in self.store.list_reports(person.id):
-            name = (r.display_name or "").strip().lower()
+            name = " ".join((r.display_name or "").lower().split())
             if not name:
                 continue
             first = name.split()[0]
-            if re.search(rf"\b{re.escape(name)}\b", lower) or (len(first) > 1 and re.search(
-                    rf"\b{re.escape(first)}(?:'s)?\b", lower)):
+            if re.search(rf"\b{re.escape(name)}(?:'s)?\b", lower):
+                in_full.append(r)
+            if len(first) > 1 and re.search(rf"\b{re.escape(first)}(?:'s)?\b", lower):
                 named.append(r)
-        return named
+        return in_full or named  # "Jo Smith" is the Jo Smith, even with another Jo in the team
 
 
 # -- helpers --------------------------------------------------------------------------------------------------

@@ -157,15 +157,15 @@ _PRIVACY = re.compile(
 # "When is Alex eligible?", "is Sam ready for SW3B?", "how long has Jo been at SW2A?": about someone else
 _ABOUT_SOMEONE = re.compile(
     r"\b(?:when (?:is|will|can|could|does|did) (?!i\b|you\b|we\b|it\b|the\b|my\b|a\b)[a-z'-]+"
-    r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)[a-z'-]+ (?:eligible|ready|due|at|on)\b"
+    r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)[a-z'-]+(?: [a-z'-]+)? (?:eligible|ready|due|at|on)\b"
     r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b)[a-z'-]+"
     r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility|"
     r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence)"
     r"|what (?:does|do|should|would|will) (?!i\b|you\b|we\b|they\b|the\b|an?\b|my\b|it\b|this\b|that\b|team\b|"
-    r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)[a-z'-]+ (?:still )?(?:need|have to|work on|do next)"
-    r"|(?:has|did) (?!i\b|you\b|my\b|the\b|an?\b|anyone\b|anybody\b|everyone\b)[a-z'-]+ "
+    r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)[a-z'-]+(?: [a-z'-]+)? (?:still )?(?:need|have to|work on|do next)"
+    r"|(?:has|did) (?!i\b|you\b|my\b|the\b|an?\b|anyone\b|anybody\b|everyone\b)[a-z'-]+(?: [a-z'-]+)? "
     r"(?:done|do|shared|share|completed|complete|finished|finish|started|start|sent|send|had)\b"
-    r"|how is (?!it\b|this\b|that\b|the\b|my\b)[a-z'-]+ (?:doing|getting on|progressing))",
+    r"|how is (?!it\b|this\b|that\b|the\b|my\b)[a-z'-]+(?: [a-z'-]+)? (?:doing|getting on|progressing))",
     re.I)
 # Capitalised words in such a question that are not a person's name
 _NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday thursday friday saturday sunday
@@ -235,15 +235,20 @@ _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|thi
                             r"\bframeworks?\s+(?:for|with)\s+(?:\w+\s+){0,3}?in my team\b", re.I)
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
                       r"who should be (?:gathering|collecting|getting|building)|"
-                      r"who(?:'s| is| are) (?:ready|due|able) to|who can (?:progress|go for|apply|move up)|"
+                      r"who(?:'s|s| is| are) (?:ready|due|able) to|"
+                      r"who can (?:progress|go for|apply|move up|be promoted)|"
+                      r"who(?:'s|s| is| are) (?:ready|due|eligible|up) for (?:promotion|progression|the next level|"
+                      r"their next level|a move up)|"
                       r"(?:is )?any(?:one|body) (?:eligible|ready|due)|"
                       r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
 _GATHER_EVIDENCE = re.compile(r"\bwho (?:needs|need|should be|has|have) to (?:gather|collect|get|build|start)\b|"
                               r"\bwho should be (?:gathering|collecting|getting|building)\b", re.I)
-_WHO_IS_READY = re.compile(r"\bwho(?:'s| is| are) (?:eligible|ready|due|able)\b|\bwho can (?:progress|go for|apply|"
-                           r"move up)\b|\bany(?:one|body) (?:eligible|ready|due)\b|\b(?:which|who) of my (?:staff|team|"
-                           r"reports|people) (?:is|are|can) (?:eligible|ready|due|able|progress)", re.I)
+_WHO_IS_READY = re.compile(r"\bwho(?:'s|s| is| are) (?:eligible|ready|due|able|up for promotion)\b|"
+                           r"\bwho can (?:progress|go for|apply|move up|be promoted)\b|"
+                           r"\bany(?:one|body) (?:eligible|ready|due)\b|"
+                           r"\b(?:which|who) of my (?:staff|team|reports|people) (?:is|are|can) "
+                           r"(?:eligible|ready|due|able|progress)", re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
                      r"[,!. ]*)?"
                      r"(?:thanks|thank you|thankyou|thx|ta|cheers|that helps|that'?s helpful|that'?s useful|"

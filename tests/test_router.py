@@ -464,8 +464,9 @@ def test_a_manager_asks_about_one_report_by_name_and_only_their_own(services):
     assert text.startswith("Amy Archer\n") and "31 January 2026" in text
     text = boss.say("when is Ben eligible?")  # not the boss's report: nothing about him
     assert text.startswith("I can't tell you about Ben.") and "Brook" not in text and "SW3B" not in text
-    # Amy has had the time since January: ready, not gathering evidence for it
-    assert "No one in your team is within a few weeks" in boss.say("who needs to gather evidence in my team?")
+    # Amy has had the time since January: she needs her evidence too (the time alone is not a promotion)
+    text = boss.say("who needs to gather evidence in my team?")
+    assert "(1 of 1)" in text and "Amy Archer" in text and "no self-assessment for SW2B shared with you" in text
     text = boss.say("who is ready to progress?")
     assert text.startswith("Who has the time in level for their next level (1 of 1)") and "Amy Archer" in text
     # Someone who manages nobody asking about a colleague learns nothing about them
@@ -1197,9 +1198,40 @@ def test_who_is_ready_and_who_needs_evidence_are_the_team_filtered(services):
         ready = boss.say(asked)
         assert "(1 of 3)" in ready and "Amy Archer" in ready and "Cat" not in ready and "Dan" not in ready, asked
     for asked in ("who needs to gather evidence?", "who should be gathering evidence?"):
-        gather = boss.say(asked)
-        assert "(1 of 3)" in gather and "Cat Cole" in gather and "Amy" not in gather, asked
+        gather = boss.say(asked)  # close to the time (Cat) or past it (Amy); never the top of a role (Dan)
+        assert "(2 of 3)" in gather and "Cat Cole" in gather and "Amy Archer" in gather and "Dan" not in gather, asked
+    for asked in ("whos ready to progress", "who's ready for promotion?", "who can be promoted?"):
+        assert "(1 of 3)" in boss.say(asked), asked
     assert "Your team's milestones (3)" in boss.say("my team")
+
+
+def test_who_should_gather_evidence_says_what_each_has_shared(services):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Boss"),
+        Person(id="u1", display_name="Amy Archer", level_code="SW2A", level_since=date(2024, 1, 31),
+               manager_id="boss"),
+    ])
+    amy = FakeChannel(services)  # u1
+    amy.say("self-assessment for SW2B")
+    while services.store.load_dialog(KEY)[0] is not None and amy.last and amy.last[0].status == "dialog":
+        amy.say("met") if "note" not in amy.last[0].title.lower() else amy.say("skip")
+    amy.say("share with my manager")
+    text = FakeChannel(services, user="boss").say("who needs to gather evidence?")
+    assert "Amy Archer" in text and "shared a self-assessment for SW2B (25 November 2026)" in text
+
+
+def test_full_names_pick_the_report(services):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Boss"),
+        Person(id="j1", display_name="Jo Bloggs", level_code="SW2A", level_since=date(2024, 9, 1), manager_id="boss"),
+        Person(id="j2", display_name="Jo Smith", level_code="SW3A", level_since=date(2023, 3, 1), manager_id="boss"),
+    ])
+    boss = FakeChannel(services, user="boss")
+    assert boss.say("what does Jo Bloggs need?").startswith("Jo Bloggs\n")
+    assert boss.say("what does jo smith need").startswith("Jo Smith\n")
+    assert boss.say("has Jo Smith done a self-assessment?").startswith("Jo Smith\n")
+    assert boss.say("what does Jo need?").startswith("Milestones: Jo Bloggs, Jo Smith")
+    assert FakeChannel(services, user="zed").say("what does Jo Smith need?").startswith("I can't tell you about Jo")
 
 
 def test_a_snooze_says_what_it_holds_back_and_what_it_means_is_never_sent(services):

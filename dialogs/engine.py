@@ -88,6 +88,23 @@ DISCARD_WORDS = ("discard", "discard them", "discard it", "discard my answers", 
                  "bin them", "bin it", "don't keep them", "dont keep them", "do not keep them", "cancel anyway",
                  "yes discard", "yes discard them", "scrap it", "scrap them", "lose them", "get rid of them")
 _LOCK_STRIPES = 64
+# "yes", "yes cancel it", "ok stop": stop, keeping the answers (nothing is lost; discarding is only ever said).
+# A bare "cancel" is not among them: said again to a paused dialog, it would only ask the same question again.
+_STOP_KEEPING = re.compile(r"\s*(?:yes|yeah|yep|yup|ok|okay|sure)\b[\s,.!]*(?:please\s+)?(?:cancel|stop|end|quit)?"
+                           r"(?:\s+(?:it|this|that|now|the (?:assessment|check-?in|self-?assessment)))?[\s,.!]*"
+                           r"(?:please)?[\s.!]*", re.I)
+
+
+def _yes_or_no_then(text: str) -> str | None:
+    """"no, carry on", "yes", "yes cancel it" to "keep, discard or carry on?": what a yes or no leads into."""
+    m = re.match(r"\s*(?:no|nope|nah)\b[\s,.!-]*(?P<rest>.*)$", text, re.I)
+    if m:
+        rest = m.group("rest")
+        return "carry_on" if not tidy(rest) else (match_phrase(rest, CANCEL_WORDS) or
+                                                  ("discard" if tidy(rest) in DISCARD_WORDS else None))
+    if re.search(r"\w", text) and _STOP_KEEPING.fullmatch(text):
+        return "keep"
+    return None
 
 
 @dataclass
@@ -652,6 +669,8 @@ class DialogRunner:
                         "“Keep my answers” saves what you've answered so you can carry on later. “Discard my answers” "
                         "throws them away. “Carry on” goes back to the question you were on."))])], state,
                         save=False)
+            if said is None:
+                said = _yes_or_no_then(text)
             if said is None and looks_like_request(text):
                 return Turn(Aside([self._cancel_question(ctx, flow, state)]), state, save=False)
         if said is None:

@@ -402,6 +402,15 @@ class SelfAssessment(Flow):
             shown, _ = clip(ans.text, 40)
             return self._advance(ctx, state, Out(before=[Block(text=f"I've taken “{shown}” as no note. To add one, "
                                                                     "write a few words.")]))
+        if _NO_EVIDENCE.fullmatch(ans.text or ""):
+            # "nah not really", "no evidence yet", "I haven't": no note, and after Met or Partly perhaps a change
+            # of mind about the rating: asked, never kept as the evidence for a Met
+            current = (data["answers"].get(item["uid"]) or {}).get("rating")
+            shown, _ = clip(ans.text.strip(), 40)
+            if current in ("met", "partly"):
+                raise NotUnderstood(f"You rated this one {RATING_LABELS[current]}, and said “{shown}”. To change "
+                                    "the rating, say “back”; if you have no note to add, say skip.", caught=True)
+            return self._advance(ctx, state, Out(before=[Block(text=f"I've taken “{shown}” as no note.")]))
         entry = data["answers"].setdefault(item["uid"], {})
         out = Out()
         rated, rest = rating_with_note(ans.text)
@@ -830,6 +839,10 @@ def _and(words: list[str]) -> str:
 
 # A note that starts with a rating's own name and a separator ("Partly - did one audit"); "No, I'll add it later"
 # is a note (a yes or no is not a rating here)
+# A note that says there is no evidence: only words of refusal ("nah not really", "no evidence yet", "I haven't")
+_NO_EVIDENCE = re.compile(r"\s*(?:(?:nah|no|nope|not|really|yet|evidence|any|none|nothing|i|have|haven'?t|havent|"
+                          r"don'?t|dont|got|at|all|sorry|afraid|i'?m|note|notes|to|add|for|this|one|it)\b[\s,.!]*)+",
+                          re.I)
 _RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|not sure|unsure|n/?a)\s*[:\-–—,]", re.I)
 
 

@@ -194,6 +194,31 @@ def test_a_rating_typed_at_the_note_step_is_the_rating_and_the_rest_the_note(run
     assert (said in chat.text()) if said else ("changed your rating" not in chat.text())
 
 
+@pytest.mark.parametrize("rating", ["met", "partly"])
+@pytest.mark.parametrize("typed", ["nah not really", "no evidence yet", "I haven't got any"])
+def test_a_no_at_the_note_step_after_met_is_asked_about_never_kept_as_evidence(runner, rating, typed):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    uid = _first_uid(chat)
+    chat.say(rating)
+    chat.say(typed)
+    st = chat.state()
+    assert "evidence" not in st["data"]["answers"][uid] and st["data"]["phase"] == "note"  # still at the note
+    assert "To change the rating, say “back”; if you have no note to add, say skip." in chat.text()
+    chat.say("skip")
+    assert chat.state()["data"]["answers"][uid] == {"rating": rating}
+
+
+def test_a_no_at_the_note_step_after_not_yet_is_no_note(runner):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    uid = _first_uid(chat)
+    chat.say("not yet")
+    chat.say("no evidence yet")
+    assert chat.state()["data"]["answers"][uid] == {"rating": "not_yet"} and "as no note" in chat.text()
+    assert chat.state()["data"]["pos"] == 1
+
+
 def test_the_note_typed_with_the_rating_reaches_the_supervision_pack(runner, store, knowledge):
     chat = Chat(runner, "u3")
     _sw2c(chat)
@@ -359,6 +384,23 @@ def test_the_cancel_question_survives_a_restart_and_cancel_again_discards_nothin
     again.press("Carry on")
     again.say("", stale)  # a button from the earlier question does nothing
     assert again.state()["data"]["answers"] == {"went_well": "a good month"}
+
+
+@pytest.mark.parametrize("typed, status, answers_kept", [
+    ("no, carry on", "active", True), ("no", "active", True), ("nope, keep going", "active", True),
+    ("yes", "paused", True), ("yes cancel it", "paused", True), ("ok, stop please", "paused", True),
+    ("no, discard them", None, False),
+])
+def test_a_yes_or_no_to_the_cancel_question(runner, store, typed, status, answers_kept):
+    chat = Chat(runner, "u3")
+    chat.start("checkin")
+    chat.say("a good month")
+    chat.say("cancel")
+    chat.say(typed)
+    st = chat.state()
+    assert (st["status"] if st else None) == status, chat.text()
+    if st:
+        assert "confirm_cancel" not in st and (st["data"]["answers"] == {"went_well": "a good month"}) is answers_kept
 
 
 def test_discard_after_a_pause_deletes_the_saved_draft(runner, store):

@@ -877,6 +877,14 @@ class Router:
                          blocks=[Block(text="Say “start reminders” to turn them back on.")],
                          choices=[Choice("Start reminders", {"action": "reminders", "what": "opt_in"})])
         rest = re.sub(r"^\s*(?:later|again|another time|some other time)\b", "", rest, flags=re.I)
+        if re.search(r"(?:^|\s)-\s*\d", rest):  # "snooze for -3 days": not a time to wait, whatever it means
+            return Reply(title="A snooze needs a time after today.",
+                         blocks=[Block(text="For example: “snooze until 5 January” or “snooze for 2 weeks”. To turn "
+                                            "reminders off, say “stop reminders”.")], status="clarify")
+        year = re.fullmatch(r"\s*(?:until|till|til|to|for)?\s*(?:the (?:start|beginning) of\s+)?((?:19|20)\d\d)"
+                            r"\s*[.!]?\s*", rest, re.I)
+        if year:  # "snooze until 2027": until that year begins (more than a year away is said so, as for any date)
+            return self._reminder_setting(person, "snooze", date(int(year.group(1)), 1, 1).isoformat())
         until = parse_snooze(f"snooze {rest.strip()}", today) if rest.strip() else None
         if until is None:
             said = parse_date(rest, today=today) if rest.strip() else None

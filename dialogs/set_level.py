@@ -204,6 +204,10 @@ class SetLevel(Flow):
                 if code:
                     state["data"]["said_when"] = None
                     return Out()  # the new level: since when?
+                if re.search(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", ans.text or "", re.I):
+                    # "oops, I meant 2024" after "2027 is in the future": the new date's problem replaces the old
+                    state["data"]["said_when"], state["data"]["said_future"] = (ans.text or "").strip()[:80], False
+                    return Out()
                 raise NotUnderstood(date_problem(ans.text or "", ctx.today,
                                                  timed=_timed(ctx, state["data"]["level_code"])))
             state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()

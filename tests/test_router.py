@@ -1446,3 +1446,28 @@ def test_no_thanks_when_asked_what_it_should_be_leaves_it(services):
     chat.say("I'm SW2B since March 2025")
     chat.press("No")
     assert chat.say("no thanks").startswith("OK, I haven't changed your level.")
+
+
+@pytest.mark.parametrize("said, title", [
+    ("snooze for -3 days", "A snooze needs a time after today."),
+    ("snooze until 2030", "1 January 2030 is more than a year away."),
+    ("snooze until 2026", "That date has already passed."),
+])
+def test_odd_snoozes_are_explained_and_change_nothing(services, said, title):
+    chat = FakeChannel(services)
+    assert chat.say(said).startswith(title)
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+
+
+def test_snooze_until_next_year_is_until_it_begins(services):
+    chat = FakeChannel(services)
+    assert "1 January 2027" in chat.say("snooze until 2027")
+    assert services.store.get_person("u1").prefs.snoozed_until == date(2027, 1, 1)
+
+
+def test_a_second_unusable_start_replaces_the_first_ones_problem(services):
+    chat = FakeChannel(services)
+    assert "“2027” is in the future" in chat.say("I am SW2B since 2027")
+    text = chat.say("oops i meant 2024")
+    assert "You said “oops i meant 2024”. I need the month too" in text and "2027" not in text
+    assert chat.say("March 2024").startswith("Set your level to SW2B since 1 March 2024?")

@@ -1394,3 +1394,40 @@ def test_a_thing_only_a_later_role_asks_for_is_said_to_be_there(engine):
     # where the level itself asks for it, that is the answer, as before
     assert ask(engine, "do i need to chair meetings for sw3b?")["text"].startswith(
         "What the framework says on this for SW3B")
+
+
+# -- a role's levels: the top one, how many -----------------------------------------------------------------------
+@pytest.mark.parametrize("question, first", [
+    ("is sw4c the highest level?", "SW4C is the top level of Team Manager."),
+    ("what's the top level for a senior", "SW3C is the top level of Senior Social Worker."),
+    ("how many levels are there for social workers",
+     "Social Worker (SW2) has 3 levels in the framework: SW2A (Developing), SW2B (Practising), SW2C (Accomplished)."),
+])
+def test_the_top_level_and_how_many_levels(engine, question, first):
+    assert ask(engine, question)["text"].split("\n")[0] == first
+
+
+def test_a_level_that_is_not_the_top_is_said_so(engine):
+    text = ask(engine, "is SW3B the top level?")["text"]
+    assert "No: SW3C is the top level of Senior Social Worker." in text
+
+
+@pytest.mark.parametrize("question, code", [("compare sco 4b and 4c", "SCO 4C adds to SCO 4B"),
+                                            ("sco 4a vs 4b?", "SCO 4B adds to SCO 4A")])
+def test_sco_levels_written_with_their_4(engine, question, code):
+    assert code in ask(engine, question)["text"].split("\n")[0]
+
+
+def test_and_social_worker_is_not_a_typo_of_a_senior(engine):
+    assert parse("what's the difference between SCO and social worker").roles == ["SCO", "SW2"]
+
+
+def test_basw_is_in_the_glossary_with_the_words_the_documents_use(engine):
+    text = ask(engine, "what does BASW stand for?")["text"]
+    assert text.startswith("BASW: British Association of Social Workers")
+    assert "does not say whether membership of BASW is required" in text
+
+
+def test_years_qualified_is_post_qualifying_experience(engine):
+    assert "A minimum of 4 years relevant post qualifying experience." in ask(
+        engine, "how many years qualified for sw4")["text"]

@@ -155,6 +155,10 @@ _TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirem
                        r"\b(?:and|also|plus)\b.*\bhow long\b|"
                        r"\bhow long\b.*\b(?:and|also|plus)\b.*\b(?:what (?:do|does|else)\b.{0,30}\bneed|requirements?|"
                        r"criteria)\b")
+# "is SW4C the highest level?", "what's the top level for a senior?", "how many levels are there for SWs?"
+_TOP_OR_HOW_MANY = re.compile(r"\b(?:highest|top|last|final|maximum|max|most senior)\s+(?:level|grade|band)\b|"
+                              r"\bhow many (?:levels|grades|bands|stages)\b|"
+                              r"\b(?:as high|as far) as (?:you|i|one) can go\b")
 # "I've been qualified 3 years, what level should I be?", "which level for 5 years' experience?"
 _YEARS_QUALIFIED = re.compile(
     r"^(?=.*\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:years?|yrs?)\b|.*\bqualified (?:in|on) "
@@ -474,6 +478,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 if label not in [c.label for c in reply.choices]:
                     reply.choices.insert(0, self.ask_choice(label, f"what do I need for {code}"))
             return reply
+        if roles and roles[0] in self.k.roles and self.k.roles[roles[0]].levels and _TOP_OR_HOW_MANY.search(q.lower) \
+                and len({r for r, _lv in levels}) <= 1:
+            # "is SW4C the highest level?", "what's the top level for a senior?", "how many levels do SWs have?"
+            return self._levels_of(roles[0], levels[-1][1] if levels else None,
+                                   how_many=bool(re.search(r"\bhow many\b", q.lower)))
         if q.next_step and roles:
             current = levels[-1][1] if levels else ctx.level if ctx.role == roles[0] else None
             if len(levels) > 1:  # "how do SCOs progress from A to B?": the step starts at the level left
@@ -1165,6 +1174,25 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         return reply
 
     # -- no role named ------------------------------------------------------------------------------------
+    def _levels_of(self, role: str, asked: str | None, *, how_many: bool = False) -> Reply:
+        """A role's levels, and whether the level asked about is its top one (with the next step from there)."""
+        info = self.k.roles[role]
+        ordered = [lv for lv in "ABC" if lv in info.levels]
+        top = ordered[-1]
+        listed = ", ".join(f"{self.k.code(role, lv)} ({info.levels[lv] or LEVEL_NAMES.get(lv, '')})" for lv in ordered)
+        said = Block(text=f"{info.title} ({role}) has {len(ordered)} levels in the framework: {listed}.")
+        if asked is None or asked == top:
+            reply = self._next_step(role, top)
+            if how_many:
+                reply.title = said.text
+            else:
+                reply.blocks.insert(0, said)
+            return reply
+        reply = self._next_step(role, asked)
+        reply.blocks.insert(0, Block(text=f"No: {self.k.code(role, top)} is the top level of {info.title}. "
+                                          + said.text))
+        return reply
+
     def _framework_overview(self) -> Reply:
         blocks = []
         for code, info in self.k.roles.items():

@@ -157,7 +157,8 @@ def _fuzzy_names(text: str) -> list[tuple[str, int, int, str]]:
             if window in ROLE_NAMES:
                 continue
             match = process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=88)
-            if match:
+            # the first word must be a typo of the name's own: "and social worker" is not "snr social worker"
+            if match and fuzz.ratio(words[i].group(0), match[0].split()[0]) >= 60:
                 found.append((ROLE_NAMES[match[0]], start, end, match[0]))
     return found
 

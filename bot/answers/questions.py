@@ -408,7 +408,8 @@ _NEWLY_QUALIFIED = re.compile(r"\bnqsw\b|\bnew(?:ly)? qualified\b")
 # "I've just qualified": newly qualified too, unless it is another qualification ("just qualified as an AMHP")
 _JUST_QUALIFIED = re.compile(r"\b(?:just|recently|only just) qualified\b"
                              r"(?!\s+(?:as|in|for)\s+(?:an?\s+)?(?!social work))")
-_AND_LETTER = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/|compared (?:to|with))\s*(?:level\s+)?([abcABC])\b(?!')"
+_AND_LETTER = re.compile(r"\s*(?:,|and|or|vs\.?|versus|&|/|compared (?:to|with))\s*(?:level\s+)?(4\s?)?([abcABC])"
+                         r"\b(?!')"
                          r"(?=\s*$|\s*[?.!,;:)]|\s+(?:and|or|vs|level|for|in|at|please)\b)")
 # "I'm SW2B, how do I progress?", "what do I need to progress further?": the next step from the level named
 _HOW_TO_PROGRESS = re.compile(r"\b(?:how (?:do|can|could|would|should|might) i|what do i need to|what's needed to|"
@@ -617,9 +618,11 @@ def parse(text: str) -> Query:
     joined: set[int] = set()
     for end in [b for _a, b in spans] + [p + 1 for _l, p in level_words]:
         m = _AND_LETTER.match(typed, end)
-        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end():])):
-            level_words.append((m.group(1).upper(), m.start(1)))
-            joined.add(m.start(1))
+        if m and m.group(1) and not re.search(r"sco", typed[max(0, end - 12):end], re.I):
+            m = None  # "SCO 4B and 4C": the Social Care Officer table writes its levels with the 4
+        if m and (m.group(2).isupper() or m.group(1) or re.match(r"\s*$|\s*[?.!,]", typed[m.end():])):
+            level_words.append((m.group(2).upper(), m.start(2)))
+            joined.add(m.start(2))
     level_words = sorted(set(level_words), key=lambda x: x[1])
     for _role, pos, name in role_names:
         m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
@@ -703,7 +706,10 @@ def parse(text: str) -> Query:
         r"examples?|portfolios?|supervision|interviews?|applications?)", lower):
         q.topics.remove("time_in_level")
     # "how many years of post-qualifying experience" asks about experience, not time in level
-    if re.search(r"post[- ]?qualif|\bpqe\b", lower) and "time_in_level" in q.topics:
+    # so do "how many years qualified for SW4?", "how long do I need to be qualified for a senior?"
+    if re.search(r"post[- ]?qualif|\bpqe\b|\byears?\s+(?:of\s+being\s+)?qualified\b|\byears? since qualifying\b|"
+                 r"\bhow long (?:do|would|will|must|should) (?:i|you|we|people|someone) (?:need to |have to )?be "
+                 r"qualified\b", lower) and "time_in_level" in q.topics:
         q.topics.remove("time_in_level")
         if "experience" in q.topics:
             q.topics.remove("experience")

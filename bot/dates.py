@@ -144,6 +144,11 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
         return add_months(today.replace(day=1), -1)
     if prefer_past and re.search(r"\b(?:this|earlier this) month\b", s):
         return today.replace(day=1)
+    # "April last year", "March of this year", "June two years ago": that month of that year
+    m = re.search(rf"\b{_MONTH}\s+(?:of\s+)?(?:(last|this|next)\s+year|{_COUNT}\s+years?\s+ago)\b", s)
+    if m:
+        n = {"last": -1, "this": 0, "next": 1}[m.group(2)] if m.group(2) else -_count_value(m.group(3))
+        return date(today.year + n, MONTHS[m.group(1)[:3]], 1)
     m = re.search(rf"\bin\s+{_COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
     if m:
         return shift(today, m.group(1), m.group(2), +1)
@@ -197,9 +202,14 @@ def _festival(s: str, today: date, *, prefer_past: bool) -> date | None:
     return candidate if candidate > today else date(today.year + 1, month, day)
 
 
+def _count_value(count: str) -> int:
+    """A count as typed ("2", "two", "a couple of") as a number."""
+    return int(count) if count.isdigit() else _NUMBER_WORDS[count]
+
+
 def shift(today: date, count: str, unit: str, sign: int = 1) -> date:
     """today moved by a span as typed: ("2", "weeks"), ("a couple of", "months"), ("one", "fortnight")."""
-    n = int(count) if count.isdigit() else _NUMBER_WORDS[count]
+    n = _count_value(count)
     unit = unit.rstrip("s")
     if unit in ("day", "week", "fortnight"):
         return today + sign * timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit])

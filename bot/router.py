@@ -128,7 +128,7 @@ _I_STARTED = (r"\b(?:i'?ve been|i have been|i'?m|i am|i started|i began|i got|i 
 _FOR_SPAN = re.compile(_I_HAVE_BEEN + r"\bfor\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
                        r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
                        r"(months?|years?)\b", re.I)
-_STATED_SINCE = re.compile(_I_STARTED + r"\b(?:since|from|in|on)\s+((?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
+_STATED_SINCE = re.compile(_I_STARTED + r"(?:\b(?:since|from|in|on)\s+|(?=\blast\s))((?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
                            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4}|-\d{2}\b|"
                            r"\s?['’]\d{2}\b)?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/\d{2}\b|"
                            r"last\s+\w+)", re.I)
@@ -618,7 +618,13 @@ class Router:
         # "I've been SW2A for 18 months, can I apply for B?": the time they said, worked out, before the rule
         stated = self._stated_start(text, person, reply, key) if reply.meta.get("topic") == "time_in_level" else None
         if stated is not None:
-            reply.blocks.insert(0, stated)
+            block, code, since = stated
+            reply.blocks.insert(0, block)
+            if private and self.dialogs is not None and (person.level_code, person.level_since) != (code, since):
+                from dialogs.base import start_choice  # "I was promoted to SW3A last April, …": saved on a press
+
+                reply.choices.insert(0, start_choice(f"Save {code} since {format_uk(since)}", "set_level",
+                                                     {"level_code": code, "since": since.isoformat()}))
         # A time-in-level answer about the person's own next step gets their own date too.
         elif (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
                 and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
@@ -633,7 +639,8 @@ class Router:
         reply.replaces_prompt = replaces_prompt
         return reply
 
-    def _stated_start(self, text: str, person: Person, reply: Reply, key: str | None) -> Block | None:
+    def _stated_start(self, text: str, person: Person, reply: Reply,
+                      key: str | None) -> tuple[Block, str, date] | None:
         """The time at a level the question itself gives ("for 18 months", "since January 2024", "in September
         2023"), as that level's milestone from today: worked out here, where today is known, not in the cached
         answer. A follow-up about the same level ("when then?") uses the start said earlier in the conversation."""
@@ -662,7 +669,7 @@ class Router:
         from bot.milestones import assess
 
         result = assess(self.k, level_code=code, since=since, today=today)
-        return Block(title=f"From what you said: {code} since {format_uk(since)}", text=result.status())
+        return Block(title=f"From what you said: {code} since {format_uk(since)}", text=result.status()), code, since
 
     def _said_since(self, key: str | None, code: str) -> date | None:
         """The start at ``code`` this conversation stated recently, if it did."""
@@ -775,8 +782,11 @@ class Router:
         return self.k.code(role, level)
 
     def _set_level(self, msg: Incoming, person: Person, code_text: str, when_text: str) -> list[Reply] | None:
-        if len(when_text.split()) > 8 or "?" in when_text:
-            return None  # "I've been SW2A since 2024 but I was on leave for 9 months, when can I apply?": a question
+        if len(when_text.split()) > 8 or "?" in when_text or re.search(
+                r"[,;]\s*(?:so\s+|and\s+)?(?:when|how|what|can|could|do|does|is|will|should|am)\b", when_text, re.I):
+            # "I've been SW2A since 2024 but I was on leave for 9 months, when can I apply?", "I was promoted to
+            # SW3A last April, when can I go for B": a question (answered with the start it states)
+            return None
         moved = re.search(rf"\bfrom\s+{_CODE}\s+(?:to|into|up to)\s+(?P<to>{_CODE})\s*$", code_text, re.I)
         if moved:  # "I moved from SW2A to SW2B in March": the level moved to
             code_text = moved.group("to")

@@ -1471,3 +1471,25 @@ def test_a_second_unusable_start_replaces_the_first_ones_problem(services):
     text = chat.say("oops i meant 2024")
     assert "You said “oops i meant 2024”. I need the month too" in text and "2027" not in text
     assert chat.say("March 2024").startswith("Set your level to SW2B since 1 March 2024?")
+
+
+def test_a_start_stated_in_a_question_is_worked_out_and_can_be_saved(services):
+    chat = FakeChannel(services)
+    text = chat.say("i was promoted to senior a last april, when can i go for b")
+    assert "From what you said: SW3A since 1 April 2026" in text and "1 April 2027" in text
+    assert services.store.get_person("u1").level_code is None  # a question: nothing saved unasked
+    assert chat.press("Save SW3A since 1 April 2026").startswith("Set your level to SW3A since 1 April 2026?")
+    chat.press("Yes")
+    assert services.store.get_person("u1").level_since == date(2026, 4, 1)
+    # once saved, the same question offers no button (and a cached answer never carries another person's)
+    chat.say("i was promoted to senior a last april, when can i go for b")
+    assert not any(c.label.startswith("Save") for r in chat.last for c in r.choices)
+    other = FakeChannel(services, user="u2")
+    other.say("i was promoted to senior a last april, when can i go for b")
+    assert [c.label for r in other.last for c in r.choices if c.label.startswith("Save")] == [
+        "Save SW3A since 1 April 2026"]
+
+
+def test_april_last_year_is_a_start(services):
+    assert FakeChannel(services).say("I'm SW3A since april last year").startswith(
+        "Set your level to SW3A since 1 April 2025?")

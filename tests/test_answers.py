@@ -489,7 +489,8 @@ def test_a_kent_social_worker_is_the_kent_posts_not_medways_sw2(engine):
                                    "does sickness absence count towards time in level"])
 def test_absence_is_out_of_scope_not_a_missing_word(engine, asked):
     reply = engine.answer(asked)
-    assert reply.status == "not_in_framework" and reply.meta.get("topic") == "out_of_scope"
+    assert reply.status == "not_in_framework" and reply.title == (
+        "The framework does not say whether sickness absence counts towards time in level.")
     assert "don't mention “count”" not in reply.plain_text()
 
 
@@ -1431,3 +1432,32 @@ def test_basw_is_in_the_glossary_with_the_words_the_documents_use(engine):
 def test_years_qualified_is_post_qualifying_experience(engine):
     assert "A minimum of 4 years relevant post qualifying experience." in ask(
         engine, "how many years qualified for sw4")["text"]
+
+
+# -- what counts towards time in level: the framework never says; the rule, and who can say --------------------------
+@pytest.mark.parametrize("question, what, quoted", [
+    ("im on secondment to the hospital team, does that count as time at sw3a", "secondment",
+     "A minimum of 12 months experience at level SW3A"),
+    ("i work part time, does my time in level at sw2a count pro rata?", "part-time working",
+     "Minimum of 24 months experience at Level SW2A"),
+    ("i was on maternity leave for 9 months, does that count towards the 24 months", "maternity leave",
+     "Minimum of 24 months experience at Level SW2A"),
+    ("is acting up counted towards SW3B?", "acting up", "A minimum of 12 months experience at level SW3A"),
+])
+def test_what_counts_towards_time_in_level_is_not_said_and_the_rule_is_quoted(engine, question, what, quoted):
+    text = ask(engine, question)["text"]
+    assert text.startswith(f"The framework does not say whether {what} counts towards time in level.")
+    assert quoted in text and "evidenced by HR records”, so HR (or your manager) can tell you" in text
+
+
+def test_what_counts_uses_the_askers_own_level(engine):
+    from bot.answers.shared import Context
+
+    text = engine.answer("does sick leave count towards my time?", context=Context(role="SW2", level="B")).plain_text()
+    assert "What it says about the time at SW2B before SW2C" in text
+
+
+@pytest.mark.parametrize("question", ["can i go on secondment as a sw2?", "what is acting up?",
+                                      "how long is maternity leave?", "does SW3B count as a senior?"])
+def test_other_questions_about_these_things_are_not_about_counting_time(engine, question):
+    assert "counts towards time in level" not in ask(engine, question)["text"]

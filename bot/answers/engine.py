@@ -316,6 +316,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             reply = self._pcf_practitioner()  # "what is the PCF practitioner level?"
             if reply is not None:
                 return reply
+        counted = self._what_counts(q, ctx)  # "does maternity leave count towards my time at SW2A?"
+        if counted is not None:
+            return counted
         if q.mapping:
             return self._mapping(q)
         if q.covering:

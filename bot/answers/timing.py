@@ -17,8 +17,79 @@ from bot.knowledge.model import LEVEL_NAMES, Criterion, TimeRule
 _TIME_OR_PQE = re.compile(r"\byears?\b|\bmonths?\b|post qualifying", re.I)
 
 
+# "Does maternity leave count towards my time at SW2A?", "is time in level pro rata for part-timers?", "does my
+# experience at my previous council count?": what might or might not count towards the time at a level
+_COUNTED_THING = re.compile(
+    r"\b(?:part[- ]?time(?:rs?| work(?:ing)?| hours| contract)?|pro[- ]?rata|maternity(?: leave)?|paternity(?: leave)?|"
+    r"(?:shared )?parental leave|adoption leave|sick(?:ness)?(?: leave)?|long[- ]term sick(?:ness)?|career break|"
+    r"secondments?|seconded|acting up|agency (?:work|social work|experience)|agency|locum(?: work)?|"
+    r"(?:time|experience|years?|months?) (?:at|in|from|with) (?:my |a |an )?(?:previous|last|old|other|another|"
+    r"former) (?:local authority|council|authority|employer|job|la)|(?:my )?(?:previous|last|old|former) "
+    r"(?:local authority|council|authority|employer|la)|another (?:local authority|council|authority))\b", re.I)
+_COUNTED_NAMES = ((r"part[- ]?time.*|pro[- ]?rata", "part-time working"), (r"sick(?:ness)?", "sickness absence"),
+                  (r"seconded|secondments", "secondment"), (r"agency", "agency work"), (r"locum", "locum work"))
+_COUNTING = re.compile(r"\b(?:counts?|counted|counting|pro[- ]?rata|towards|included|include|reset|resets|"
+                       r"stop the clock|clock stops?|pause the clock|carry (?:over|across)|transfer(?:s|red)?)\b", re.I)
+_ABOUT_TIME = re.compile(r"\btime (?:in|at) (?:level|sw|sco|my)|\btime[- ]in[- ]level\b|\bmonths?\b|\byears?\b|"
+                         r"\bclock\b|\btime at\b|\btime\b", re.I)
+
+
+def _by_step(rules: list[TimeRule]) -> dict[tuple[str, str], list[TimeRule]]:
+    steps: dict[tuple[str, str], list[TimeRule]] = {}
+    for r in rules:
+        steps.setdefault((r.role, r.to_level), []).append(r)
+    return steps
+
+
 class TimingReplies:
     """Time in level, paths and next steps."""
+
+    def _what_counts(self, q: Query, ctx: Context) -> Reply | None:
+        """'Does maternity leave count towards the 24 months?': the framework never says what counts towards
+        time in level. Say so, quote the rule for the level (the person's, or the one named), and who can say:
+        the rules themselves say the time is evidenced by HR records."""
+        thing = _COUNTED_THING.search(q.lower)
+        if not thing or q.covering or not _COUNTING.search(q.lower) or not (
+                _ABOUT_TIME.search(q.lower) or q.levels or len(q.lower.split()) <= 6):
+            return None  # covering a manager ("does acting up for my manager count?") has its own answer
+        what = re.sub(r"\bmy\b", "your", thing.group(0))
+        for pattern, name in _COUNTED_NAMES:
+            if re.fullmatch(pattern, what):
+                what = name
+        role = level = None
+        if q.levels:
+            role, named = q.levels[-1][0], q.levels[-1][1]
+            towards = re.search(r"\b(?:towards|for|before|to)\s+(?:level\s+)?(?:sw|sco)", q.lower)
+            level = named if towards and self.k.previous_level(role, named) else self.k.next_level(role, named)
+        elif ctx.role in self.k.roles and ctx.level:
+            role, level = ctx.role, self.k.next_level(ctx.role, ctx.level)
+        rules = self.k.rules_for(role, level) if role and level else []
+        months = re.search(r"\b(?:the|my|those|these|your) (\d{1,2}) months?\b", q.lower)
+        if not rules and months:  # "does it count towards the 24 months?": the steps that ask for 24 months
+            rules = [r for r in self.k.time_rules if r.min_months == int(months.group(1))]
+            role, level = (rules[0].role, rules[0].to_level) if rules else (None, None)
+        blocks = []
+        for (r_role, to), step in _by_step(rules).items():
+            frm = self.k.previous_level(r_role, to)
+            blocks.append(Block(title=f"What it says about the time at {self.k.code(r_role, frm)} before "
+                                      f"{self.k.code(r_role, to)}",
+                                bullets=[f"“{r.text}” (document {r.source.document_id})" for r in step],
+                                notes=[r.note for r in step if r.note]))
+        hr = any("hr records" in r.text.lower() for r in rules)
+        blocks.append(Block(text=(f"The time is “evidenced by HR records”, so HR (or your manager) can tell you how "
+                                  f"{what} is counted." if hr else
+                                  f"HR or your manager can tell you how {what} is counted.")
+                                 + ("" if rules else " Name your level for the rule the framework gives, for "
+                                                     "example “does it count towards time at SW2A?”.")))
+        choices = []
+        if rules and role and level:
+            before = self.k.code(role, self.k.previous_level(role, level))
+            choices.append(self.ask_choice(f"Time needed at {before}", f"how long before {self.k.code(role, level)}"))
+        reply = Reply(title=f"The framework does not say whether {what} counts towards time in level.",
+                      blocks=blocks, sources=self._sources(rules), status="answered" if rules else "not_in_framework",
+                      choices=choices)
+        reply.meta.update(role=role, level=level, topic="time_in_level")
+        return reply
 
     def _asye_time(self) -> Reply:
         """'How long is the ASYE?', 'does my ASYE year count towards the 24 months?': what the framework does say

@@ -1461,3 +1461,28 @@ def test_what_counts_uses_the_askers_own_level(engine):
                                       "how long is maternity leave?", "does SW3B count as a senior?"])
 def test_other_questions_about_these_things_are_not_about_counting_time(engine, question):
     assert "counts towards time in level" not in ask(engine, question)["text"]
+
+
+# -- moving into a role above its first level, skipping, "SW" alone ----------------------------------------------
+def test_a_move_into_a_later_level_of_another_role_says_what_comes_first(engine):
+    text = ask(engine, "can an sco go straight to sw2b if they get their degree")["text"]
+    assert "SW2B comes after SW2A" in text and "no way into Social Worker (SW2) at SW2B" in text
+    assert "Minimum of 24 months experience at Level SW2A" in text and "2 years post qualifying experience" in text
+
+
+def test_a_move_from_below_the_top_of_a_role_that_skips_says_so(engine):
+    text = ask(engine, "can i go from sw2a straight to sw3a if i have 4 years pqe")["text"]
+    assert "The framework does not describe skipping a level" in text
+    assert "skipping" not in ask(engine, "can I move from SW2C to SW3A?")["text"]
+
+
+@pytest.mark.parametrize("question, roles", [("what do i need to move from sco to sw", ["SCO", "SW2"]),
+                                             ("do sws need a driving licence", ["SW2"]),
+                                             ("what do I need for SW3B?", ["SW3"])])
+def test_sw_alone_is_the_social_worker_role(question, roles):
+    assert parse(question).roles == roles
+
+
+def test_an_agency_social_worker_is_told_contracts_are_not_covered(engine):
+    assert ask(engine, "im an agency sw, can i use this framework")["text"].startswith(
+        "The framework does not cover contract terms")

@@ -1395,7 +1395,25 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             reply = self._level(parse(f"{wanted} for {code}"), target, level)
             intro = (f"{target} is a different role from {source}, and the framework sets no time in level for "
                      f"moving between roles. What it asks of someone starting at {code} is below, in its own words.")
+            before = self.k.previous_level(target, level)
+            if before is not None:  # "can an SCO go straight to SW2B?": B comes after A, with its own time and years
+                rules = self.k.rules_for(target, level)
+                years = [c for c in self.k.find(role=target, level=level, topic="experience")
+                         if re.search(r"\byears?\b|post[- ]?qualif", c.text, re.I)]
+                lines = [f"“{r.text}” (document {r.source.document_id})" for r in rules]
+                lines += [f"“{c.text}” ({c.source.heading}, document {c.source.document_id})" for c in years]
+                reply.blocks.insert(0, Block(
+                    title=f"{code} comes after {self.k.code(target, before)}",
+                    text=f"The framework describes no way into {self._role_name(target)} at {code}: each level "
+                         "builds on the one below, and the documents ask for this before it:",
+                    bullets=lines) if lines else Block(
+                    text=f"The framework describes no way into {self._role_name(target)} at {code}: each level "
+                         f"builds on the one below ({self.k.code(target, before)})."))
         reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
+        left = next((lv for r, lv in levels if r == source and lv), None)
+        if left and self.k.next_level(source, left) and _SKIP.search(q.lower):
+            # "can I go from SW2A straight to SW3A?": SW2B and SW2C come first in the framework
+            reply.blocks.insert(0, Block(text=_SKIP_NOTE))
         reply.blocks.insert(0, Block(text=f"{intro} Your manager or HR can say how a move works in practice."))
         reply.meta.update(topic="role_change")
         return reply

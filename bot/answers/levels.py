@@ -24,6 +24,8 @@ ROLE_NAMES: dict[str, str] = {
     "scos": "SCO",
     "social worker": "SW2",
     "social workers": "SW2",
+    "sw": "SW2",  # "from SCO to SW", "as an agency SW" (a code such as "SW3B" is read as the code)
+    "sws": "SW2",
     "newly qualified social worker": "SW2",
     "newly qualified": "SW2",
     "nqsw": "SW2",

@@ -274,7 +274,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "pension": ("pension",),
     "working_place": ("hybrid", "home working", "work from home", "working from home", "wfh", "remote"),
     "allowances": ("mileage", "car allowance", "allowance", "expenses", "lease car"),
-    "contract": ("notice period", "probation", "contract", "redundan", "agency worker", "agency staff",
+    "contract": ("notice period", "probation", "contract", "redundan", "agency worker", "agency staff", "agency sw",
                  "agency social worker", "locum", "bank staff", "zero hours", "temp worker"),
     # changing team, post or employer: what happens to one's level or time is not in the documents
     "moves": ("different team", "change team", "changing team", "change teams", "move team", "moving team",

@@ -1486,3 +1486,10 @@ def test_sw_alone_is_the_social_worker_role(question, roles):
 def test_an_agency_social_worker_is_told_contracts_are_not_covered(engine):
     assert ask(engine, "im an agency sw, can i use this framework")["text"].startswith(
         "The framework does not cover contract terms")
+
+
+@pytest.mark.parametrize("question", ["do i need to be a social worker to be a team manager, im an OT",
+                                      "do you have to be a senior before you can become a team manager?"])
+def test_need_to_be_one_role_to_be_another_answers_for_the_goal(engine, question):
+    text = ask(engine, question)["text"]
+    assert "SW4A" in text.split("\n")[0] and "Occupational Therapy" in text and "SW2A" not in text

@@ -139,6 +139,9 @@ _WHEN_ALONE = re.compile(r"^\s*(?:so |and |ok,? )?when(?: then| is that| would t
 _HELD_BEFORE = re.compile(r"\b(?:i'?m|i am|im|been|currently|now|on|as)\s+(?:an?\s+|level\s+)?$")
 # "Do team managers need to be social workers?": what one role asks, not a move to the other
 _NEEDS_TO_BE = re.compile(r"^\s*(?:do|does|must|should)\b[^?]*\bneeds? to be\b")
+# "do I need to be a social worker to be a team manager?", "do you have to be a senior before you can become a TM?"
+_TO_BE_TO_BE = re.compile(r"\b(?:need|needs|have|has|got) to be (?:an? )?[a-z' ]{2,40}? (?:to|before (?:i|you|they|we|"
+                          r"someone) can) (?:be|become|apply for|go for|get) (?:an? )?")
 # Answers about a role as a whole carry the framework data's notes on that role
 _ROLE_NOTE_TOPICS = ("overview", "duties", "person_spec", "values", "competencies", "special_conditions",
                      "grade", "comparison", "role_change")
@@ -387,7 +390,13 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._pcf(q)
         roles = [r for r in q.roles if r in self.k.roles]
         levels = [(r, lv) for r, lv, _ in q.levels if r in self.k.roles]
-        if len(roles) >= 2 and _NEEDS_TO_BE.search(q.lower):
+        to_be = _TO_BE_TO_BE.search(q.lower) if len(roles) >= 2 else None
+        goal = next((r for r, p in q.mentions if to_be and p >= to_be.end() and r in self.k.roles), None)
+        if goal and self.k.roles[goal].levels:
+            # "do I need to be a social worker to be a team manager?": what the goal's entry level asks for
+            roles, q.topics = [goal], ["qualifications"]
+            levels = [(goal, next(iter(self.k.roles[goal].levels)))]
+        elif len(roles) >= 2 and _NEEDS_TO_BE.search(q.lower):
             # "do team managers need to be social workers?": what the first role's entry level asks for
             first = next(iter(self.k.roles[roles[0]].levels), None)
             roles, q.topics = roles[:1], ["qualifications"]

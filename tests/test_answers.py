@@ -1493,3 +1493,16 @@ def test_an_agency_social_worker_is_told_contracts_are_not_covered(engine):
 def test_need_to_be_one_role_to_be_another_answers_for_the_goal(engine, question):
     text = ask(engine, question)["text"]
     assert "SW4A" in text.split("\n")[0] and "Occupational Therapy" in text and "SW2A" not in text
+
+
+@pytest.mark.parametrize("question", ["moving from kent cc as a KR10, what level would i come in at medway",
+                                      "i'm a KR9 at Kent, what level would I be at Medway?"])
+def test_coming_in_from_kent_at_medway_is_not_mapped(engine, question):
+    assert ask(engine, question)["text"].startswith("The framework does not say how these grades compare.")
+
+
+def test_a_blank_part_of_the_table_still_shows_what_the_evidence_lists_under_it(engine):
+    text = ask(engine, "qualifications for sw2c")["text"]
+    assert text.startswith("The framework lists no qualifications for SW2C.")
+    assert "The evidence for progression to SW2C does list, under Qualifications" in text
+    assert "Certificate of training attendance" in text and "document 003" in text

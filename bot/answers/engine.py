@@ -187,6 +187,8 @@ _LETTERS_ALONE = re.compile(r"\s*(?:what'?s|what is|whats)?\s*([A-Z]{2,3})(?:\s+
 _ASYE_TIME = re.compile(r"\bhow long (?:is|does|will) (?:the |my |an )?asye\b|\basye\b.*\b(?:count|counts|counted|"
                         r"towards)\b|\basye\b.*\bpart of (?:the |my )?(?:24 months|time)\b|\b(?:count|counts)\b.*"
                         r"\basye\b")
+_COME_IN_AT = re.compile(r"\b(?:come|coming|go|going|start|starting|join|joining|be|end up|slot|placed|put)\s+"
+                         r"(?:in\s+)?(?:at|on|as)\b|\b(?:what|which) (?:level|grade)\b|\bequivalent\b")
 _KENT_EQUIVALENT = re.compile(r"\bequivalent\b|\bsame as\b|\bmatch(?:es)?\b|\bcompares?\b|\bmaps? to\b")
 _ASKS_WHAT_IS_NEEDED = re.compile(r"\b(?:need|needs|needed|require|required|requirements?|have to|must|should i)\b")
 # "I'm a student social worker": the framework starts at the first level of Social Worker
@@ -322,6 +324,12 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         counted = self._what_counts(q, ctx)  # "does maternity leave count towards my time at SW2A?"
         if counted is not None:
             return counted
+        if q.kent and q.medway and not q.mapping and _COME_IN_AT.search(q.lower) and any(
+                r in self._kent_roles for r in q.roles):
+            # "moving from Kent as a KR10, what level would I come in at Medway?": no document maps the two
+            q.roles = [*[r for r in q.roles if r in self._kent_roles],
+                       *[r for r in ("SW2", "SW3") if r in self.k.roles]]
+            return self._mapping(q)
         if q.mapping:
             return self._mapping(q)
         if q.covering:
@@ -1004,13 +1012,23 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     title=f"{code} has no {what} section in the framework, but these lines of {code} mention it",
                     criteria=mentioned, role=role, level=level, topic=topic,
                     choices=self._level_choices(role, level))
+            blocks = [Block(text=(
+                "That part of the table is blank in the source documents."
+                if any(self.k.find(role=role, topic=t) for t in topics)
+                else f"The {info.title} documents have no such section at any level."
+            ))]
+            # "what about the qualifications?" for SW2C: the level's table is blank there, but the evidence for
+            # progression to it has a Qualifications part; saying only "blank" would read as "nothing needed"
+            in_evidence = [c for c in self.k.find(role=role, level=level, topic="evidence")
+                           if any(TOPIC_TITLES.get(t, t).lower() in (c.group or "").lower() for t in topics)]
+            if in_evidence:
+                blocks.append(Block(title=f"The evidence for progression to {code} does list, under "
+                                          f"{in_evidence[0].group}", bullets=[c.text for c in in_evidence],
+                                    notes=[f"“{_short(c.text)}”: {c.note}" for c in in_evidence if c.note]))
             reply = Reply(
                 title=f"The framework lists no {what} for {code}.",
-                blocks=[Block(text=(
-                    "That part of the table is blank in the source documents."
-                    if any(self.k.find(role=role, topic=t) for t in topics)
-                    else f"The {info.title} documents have no such section at any level."
-                ))],
+                blocks=blocks,
+                sources=self._sources(in_evidence),
                 choices=self._level_choices(role, level),
                 status="answered",
             )

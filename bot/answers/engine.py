@@ -154,10 +154,11 @@ _TIME_WORD = re.compile(r"\b(?:the )?time\b|\bhow long\b")
 _DOMAIN_FOLLOW = re.compile(r"^\s*(?:and|what about|how about)?\s*(?:domain\s*)?(\d{1,2})\s*[?.!]*\s*$")
 _YES_NO = re.compile(r"(?:do|does|is|are|will|would|must|should|can|have|has)\b")
 # "What do I need for SW3B and how long does it take?": requirements and time in one message
-_TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirements?|criteria)\b.*"
+_TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirements?|criteria|"
+                       r"what (?P<first>evidence|qualifications?|training)\b)\b.*"
                        r"\b(?:and|also|plus)\b.*\bhow long\b|"
                        r"\bhow long\b.*\b(?:and|also|plus)\b.*\b(?:what (?:do|does|else)\b.{0,30}\bneed|requirements?|"
-                       r"criteria)\b")
+                       r"criteria|what (?P<second>evidence|qualifications?|training)\b)\b")
 # "is SW4C the highest level?", "what's the top level for a senior?", "how many levels are there for SWs?"
 _TOP_OR_HOW_MANY = re.compile(r"\b(?:highest|top|last|final|maximum|max|most senior)\s+(?:level|grade|band)\b|"
                               r"\bhow many (?:levels|grades|bands|stages)\b|"
@@ -415,6 +416,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if not roles and q.variant == "Deaf services" and "SCO" in self.k.roles:
             roles = ["SCO"]
             levels = [("SCO", lv) for lv, _ in q.bare_levels if lv in self.k.roles["SCO"].levels]
+            if not levels and ctx.last_role == "SCO" and ctx.last_level and _FOLLOW_UP_LEAD.match(q.lower):
+                # "what about the deaf team?" after SCO 4B's skills: the deaf services table's, at the same level
+                levels = [("SCO", ctx.last_level)]
+                if not q.topics and ctx.last_topic in (*LEVEL_TOPICS, "evidence"):
+                    q.topics.insert(0, ctx.last_topic)
         if q.kent and not levels and not any(r in self._kent_roles for r in roles):
             # "Kent social worker requirements": the Kent posts, not Medway's Social Worker (SW2)
             roles = list(self._kent_roles)
@@ -488,15 +494,23 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             if _SKIP.search(q.lower) and not any(b.text == _SKIP_NOTE for b in reply.blocks):
                 reply.blocks.insert(0, Block(text=_SKIP_NOTE))
             goal = reply.meta.get("level")
-            if goal and reply.meta.get("role") and _TWO_ASKS.search(q.lower):
-                # "what do I need for SW3B and how long does it take?": the time is answered; the rest is a
-                # button away, and said so rather than silently dropped
+            two = _TWO_ASKS.search(q.lower) if goal and reply.meta.get("role") else None
+            if two:
+                # "what do I need for SW3B and how long does it take?", "how long at SW2A and what evidence for
+                # SW2B?": the time is answered; the rest is a button away, and said so rather than silently dropped
                 code = self.k.code(reply.meta["role"], goal)
-                reply.blocks.insert(0, Block(text=f"You asked two things. This is the time; for what {code} asks, "
-                                                  f"choose “What {code} needs” below."))
-                label = f"What {code} needs"
+                other = two.group("first") or two.group("second")
+                if other == "evidence":
+                    label, asked, what = f"Evidence for {code}", f"evidence for {code}", f"the evidence {code} asks for"
+                elif other:
+                    label, asked, what = (f"{other.capitalize()} for {code}", f"{other} for {code}",
+                                          f"the {other} {code} asks for")
+                else:
+                    label, asked, what = f"What {code} needs", f"what do I need for {code}", f"what {code} asks"
+                reply.blocks.insert(0, Block(text=f"You asked two things. This is the time; for {what}, "
+                                                  f"choose “{label}” below."))
                 if label not in [c.label for c in reply.choices]:
-                    reply.choices.insert(0, self.ask_choice(label, f"what do I need for {code}"))
+                    reply.choices.insert(0, self.ask_choice(label, asked))
             return reply
         if roles and roles[0] in self.k.roles and self.k.roles[roles[0]].levels and _TOP_OR_HOW_MANY.search(q.lower) \
                 and len({r for r, _lv in levels}) <= 1:
@@ -737,7 +751,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             q.topics.append("time_in_level")  # "and the time?" after the evidence for SW2C
         inherit_topic = ctx.last_topic in (*LEVEL_TOPICS, "evidence", "time_in_level", "overview")
         if roles:
-            if lead and levels and not q.topics and inherit_topic and ctx.last_topic != "overview":
+            if lead and not q.topics and inherit_topic and ctx.last_topic != "overview" and (
+                    levels or ctx.last_topic == "time_in_level"):
                 q.topics.insert(0, ctx.last_topic)  # "what about SW2C?" after the evidence for SW3C
             return None
         known = KNOWN_LEVELS.get(role, "")
@@ -771,9 +786,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if len(q.lower.split()) > 8:
             return False
         lead = _FOLLOW_UP_LEAD.match(q.lower)
-        if q.roles:
-            return bool(lead and q.levels and not q.topics)
         words = len(q.lower.split())
+        if q.roles:  # "what about SW2C?"; "what about SW4?" (kept to the last answer's topic if it was the time)
+            return bool(lead and not q.topics and (q.levels or words <= 5))
         return bool(q.bare_levels or _LONE_LETTER.match(q.text) or (q.topics and (lead or words <= 6))
                     or (lead and _TIME_WORD.search(q.lower)) or _WHEN_ALONE.match(q.lower)
                     or (not q.topics and words <= 7 and _SHORT_ASK.match(q.lower)))

@@ -17,10 +17,10 @@ _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe
 
 
 def clean_text(text: str) -> str:
-    """Typed text without control characters (tabs and new lines stay)."""
+    """Typed text without control characters (tabs and new lines stay; a carriage return is a new line)."""
     if text.isprintable():
         return text
-    return _CONTROLS.sub("", _BREAKS.sub("\n", text))
+    return _CONTROLS.sub("", _BREAKS.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 @dataclass(frozen=True)

@@ -621,7 +621,8 @@ class DialogRunner:
             choices.append(start_choice("Start again", state["dialog"], args))
         gone = f" and discarded your {plural(n, 'answer')}" if confirmed and n else ""
         reply = Reply(title=f"OK, I've stopped {what}{gone}.",
-                      blocks=[Block(text="Nothing was shared. Ask me anything, or start again whenever you like.")],
+                      blocks=[Block(text=("Nothing was shared. " if flow.keeps_partial else "")  # records only
+                                    + "Ask me anything, or start again whenever you like.")],
                       choices=choices, replaces_prompt=pressed)
         return Turn([reply], None)
 

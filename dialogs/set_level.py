@@ -49,8 +49,13 @@ def date_problem(said: str, today: date, *, future: bool = False, timed: bool = 
 
 
 def _not_in_future(since: date, today: date) -> date:
+    """The start date, if it can be one: not after today, and not before anyone's working life (a typo for
+    "1 January 2019", say, rather than a level held since 1970)."""
     if since > today:
         raise NotUnderstood("That date is in the future. Please give the date you started the level.")
+    if since.year < today.year - 50:
+        raise NotUnderstood(f"{format_date(since)} is more than 50 years ago. Please check the date you started the "
+                            "level, for example “March 2025”.")
     return since
 
 
@@ -107,6 +112,9 @@ class SetLevel(Flow):
             known = ", ".join(ctx.knowledge.level_codes())
             raise NotUnderstood(f"“{str(code)[:40]}” is not a level in the framework. Known levels: {known}.")
         since = _since(args.get("since"))
+        too_old = None
+        if since is not None and since.year < ctx.today.year - 50:
+            too_old, since = since, None  # "since 1 January 1970": the level is kept, the date asked again
         if since is not None:
             _not_in_future(since, ctx.today)
         said = args.get("said_when")  # the date as they typed it: read here, or said back if it cannot be used
@@ -119,6 +127,8 @@ class SetLevel(Flow):
         if since is None and isinstance(said, str) and said.strip():
             state["data"]["said_when"] = said.strip()[:80]
             state["data"]["said_future"] = bool(args.get("said_future"))
+        if too_old is not None:
+            state["data"]["too_old"] = too_old.isoformat()
         return Out()
 
     def question(self, ctx: Ctx, state: dict[str, Any]) -> Reply:
@@ -132,7 +142,10 @@ class SetLevel(Flow):
                                                 "phase": "correct"})
         if not data.get("since"):
             said = data.get("said_when")
-            if said:
+            if data.get("too_old"):
+                text = (f"{format_date(date.fromisoformat(data['too_old']))} is more than 50 years ago. Please check "
+                        "the date you started the level, for example “March 2025”.")
+            elif said:
                 text = date_problem(said, ctx.today, future=bool(data.get("said_future")),
                                     timed=_timed(ctx, data["level_code"]))
             else:
@@ -207,10 +220,12 @@ class SetLevel(Flow):
                 if re.search(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", ans.text or "", re.I):
                     # "oops, I meant 2024" after "2027 is in the future": the new date's problem replaces the old
                     state["data"]["said_when"], state["data"]["said_future"] = (ans.text or "").strip()[:80], False
+                    state["data"].pop("too_old", None)
                     return Out()
                 raise NotUnderstood(date_problem(ans.text or "", ctx.today,
                                                  timed=_timed(ctx, state["data"]["level_code"])))
             state["data"]["since"] = _not_in_future(since, ctx.today).isoformat()
+            state["data"].pop("too_old", None)
             return Out()  # then the confirmation
         said = ans.value if ans.value in ("yes", "no") else yes_no(ans.text)
         if said != "yes" and ans.text and not ans.value and (

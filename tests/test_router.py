@@ -1493,3 +1493,23 @@ def test_a_start_stated_in_a_question_is_worked_out_and_can_be_saved(services):
 def test_april_last_year_is_a_start(services):
     assert FakeChannel(services).say("I'm SW3A since april last year").startswith(
         "Set your level to SW3A since 1 April 2025?")
+
+
+def test_a_carriage_return_in_typed_text_is_a_new_line():
+    msg = Incoming(channel="test", user_id="u1", conversation_id="c", text="line1\rline2\r\nline3")
+    assert msg.text == "line1\nline2\nline3"
+
+
+def test_a_start_more_than_50_years_ago_is_asked_again_keeping_the_level(services):
+    chat = FakeChannel(services)
+    text = chat.say("I'm SW2B since 1 January 1970")
+    assert text.startswith("Since when have you been SW2B?") and "1 January 1970 is more than 50 years ago" in text
+    assert "50 years" not in chat.say("in 2020")  # the new answer's own problem (no month), not the old one
+    assert chat.say("March 2020").startswith("Set your level to SW2B since 1 March 2020?")
+
+
+def test_cancelling_a_level_change_does_not_talk_of_sharing(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B")
+    text = chat.say("cancel")
+    assert "stopped" in text and "shared" not in text

@@ -570,3 +570,25 @@ def test_cards_are_kept_replaced_and_pruned(store):  # noqa: F811
     assert store.prune_cards(older_than=datetime.now(UTC) - timedelta(days=1)) == 0
     assert store.prune_cards(older_than=datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert store.get_card("act-1") is None
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path) -> None:
+    old = os.umask(0o022)
+    try:
+        store = SQLiteStore(tmp_path / "data" / "careerbot.db")
+        store.migrate()
+        store.upsert_person(Person(id="u1", display_name="U"))
+        store.close()
+    finally:
+        os.umask(old)
+    for f in (tmp_path / "data").iterdir():
+        if f.name.startswith("careerbot.db"):
+            assert f.stat().st_mode & 0o077 == 0, f.name
+
+
+def test_an_existing_database_keeps_the_permissions_its_operator_gave_it(tmp_path) -> None:
+    path = tmp_path / "careerbot.db"
+    SQLiteStore(path).close()
+    path.chmod(0o640)
+    SQLiteStore(path).close()
+    assert path.stat().st_mode & 0o777 == 0o640

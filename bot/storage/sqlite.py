@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -116,8 +117,11 @@ class SQLiteStore(Store):
         if not self._memory:
             try:
                 Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+                # people's records: readable by careerbot's own user only (SQLite gives its -wal and -shm files
+                # the same permissions), whatever the umask; an empty file is an empty database
+                os.close(os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600))
             except OSError as exc:
-                raise StoreError(f"cannot create the folder for the database {self._path}: {exc}") from exc
+                raise StoreError(f"cannot create the database {self._path} (or its folder): {exc}") from exc
 
     # -- connections and transactions --------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:

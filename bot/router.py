@@ -38,7 +38,7 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"^\s*(?:/career\s+)?(?:(?:i'?m|i am|my level is|i'?ve been|i have been|set my level(?: to)?|level)\s+)"
     r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
     r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
-    r"promoted|became|joined)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
+    r"promoted|became|joined|got my|got)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"
     # "in" stays with the date: "in sept 24" is September 2024, where "sept 24" alone is a day
     r"(?:(?:on|since|from|as of)\s+|(?=(?:in|back in|last|this|early|late)\s))(?P<when>.+)$",
     r"^\s*my start date (?:at|for|as|on) (?P<code>.+?) (?:was|is) (?P<when>.+)$",
@@ -165,7 +165,9 @@ _ABOUT_SOMEONE = re.compile(
     r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)[a-z'-]+(?: [a-z'-]+)? (?:still )?(?:need|have to|work on|do next)"
     r"|(?:has|did) (?!i\b|you\b|my\b|the\b|an?\b|anyone\b|anybody\b|everyone\b)[a-z'-]+(?: [a-z'-]+)? "
     r"(?:done|do|shared|share|completed|complete|finished|finish|started|start|sent|send|had)\b"
-    r"|how is (?!it\b|this\b|that\b|the\b|my\b)[a-z'-]+(?: [a-z'-]+)? (?:doing|getting on|progressing))",
+    r"|how is (?!it\b|this\b|that\b|the\b|my\b)[a-z'-]+(?: [a-z'-]+)? (?:doing|getting on|progressing)"
+    r"|^\s*tell me about (?!me\b|it\b|this\b|that\b|the\b|my\b|an?\b|sw\d|sco\b|kr\d|po\d)"
+    r"[a-z'-]+(?: [a-z'-]+)?\s*[?.!]*$)",
     re.I)
 # Capitalised words in such a question that are not a person's name
 _NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday thursday friday saturday sunday
@@ -863,7 +865,7 @@ class Router:
         from bot.answers.levels import ROLE_NAMES
 
         names = "|".join(sorted((re.escape(n) for n in ROLE_NAMES), key=len, reverse=True))
-        if not re.fullmatch(rf"\s*(?:an?\s+|the\s+)?(?:{names})\s*", role_text.lower()):
+        if not re.fullmatch(rf"\s*(?:an?\s+|the\s+)?(?:{names}|(?:sw|sco)\s*\d)\s*", role_text.lower()):
             return None
         today = self.clock().date()
         if parse_date(when_text, today=today, prefer_past=True) is None and not re.search(r"\b(?:19|20)\d\d\b",

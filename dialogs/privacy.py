@@ -236,7 +236,8 @@ def export_data_reply(store: Store, person: Person, *, now: datetime) -> Reply:
         "Your details: name, level and start date, manager, time zone and reminder settings",
         f"Self-assessments and check-ins: {len(records)}",
         f"Conversations in progress: {len(data.get('dialogs') or [])}",
-        f"Reminders sent or planned: {len(data.get('reminders') or [])}",
+        f"Reminders already sent: {len(data.get('reminders') or [])} (the ones still to come are worked out "
+        "from your level, your check-in and your reminder settings, which are in your details)",
     ]
     return Reply(title="Here is a copy of everything careerbot holds about you.",
                  blocks=[Block(text="It's a JSON file you can keep or pass on (your right of access under UK "

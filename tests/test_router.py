@@ -1513,3 +1513,22 @@ def test_cancelling_a_level_change_does_not_talk_of_sharing(services):
     chat.say("I'm SW2B")
     text = chat.say("cancel")
     assert "stopped" in text and "shared" not in text
+
+
+def test_got_my_role_in_a_month_asks_which_level_keeping_the_date(services):
+    chat = FakeChannel(services)
+    assert chat.say("got my SW4 in feb").startswith("Which level of Team Manager are you?")
+    assert chat.press("SW4B").startswith("Set your level to SW4B since 1 February 2026?")
+
+
+@pytest.mark.parametrize("said, refused", [("tell me about Sam Smith", True), ("tell me about supervision", False),
+                                           ("tell me about kent", False), ("tell me about AMHP", False),
+                                           ("tell me about stepping up", False)])
+def test_tell_me_about_someone_is_refused_but_not_about_a_subject(services, said, refused):
+    assert FakeChannel(services).say(said).startswith("I can't tell you about") is refused
+
+
+def test_the_data_export_says_reminders_sent_not_planned(services):
+    chat = FakeChannel(services)
+    text = chat.say("export my data")
+    assert "Reminders already sent: 0" in text and "planned" not in text

@@ -62,9 +62,15 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
 _CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake)\b[,.!:;-]?\s*)+",
                               re.I)
 # "no, it was April", "sorry, April 2025", "actually it was 3 March 2025": a new start for the level on record
+_MONTH_WORD = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+               r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+# a date and nothing else: "April", "3 March 2025", "April last year", "03/04/2025", "2025-04-03"
+_BARE_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_MONTH_WORD}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
+              rf"(?:,?\s+(?:\d{{4}}|['’]\d{{2}}|(?:of\s+)?(?:last|this)\s+year))?|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|"
+              rf"\d{{4}}-\d{{2}}-\d{{2}}|(?:19|20)\d\d)")
 _CORRECTED_START = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oops|wait|correction)\b[,.!:;-]?\s*)+"
                               r"(?:it\s+was\s+|it'?s\s+|it\s+is\s+|i\s+meant\s+|make\s+it\s+|(?:i\s+)?started\s+)?"
-                              r"(?:in\s+|on\s+|from\s+|since\s+)?(?P<when>[\w ,/.'’-]{3,30}?)\s*[.!]?$", re.I)
+                              rf"(?:in\s+|on\s+|from\s+|since\s+)?(?P<when>{_BARE_DATE})\s*[.!]?$", re.I)
 # "change my start date to April 2025", "update my start date to 1/4/2025": the level on record, a new start
 _NEW_START_DATE = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend|move)\s+my\s+start(?:ing)?\s+date\s+"
                              r"(?:to|as|for)\s+(?P<when>.+?)\s*[.!]?$|\bmy start date (?:is wrong|should be)[,.;:]?\s*"
@@ -128,10 +134,18 @@ _I_STARTED = (r"\b(?:i'?ve been|i have been|i'?m|i am|i started|i began|i got|i 
 _FOR_SPAN = re.compile(_I_HAVE_BEEN + r"\bfor\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
                        r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
                        r"(months?|years?)\b", re.I)
-_STATED_SINCE = re.compile(_I_STARTED + r"(?:\b(?:since|from|in|on)\s+|(?=\blast\s))((?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
-                           r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4}|-\d{2}\b|"
-                           r"\s?['’]\d{2}\b)?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/\d{2}\b|"
-                           r"last\s+\w+)", re.I)
+# The dates such a statement gives, as dates.py reads them: "March 2025", "March '25", "in sept 24", "April last
+# year", "June two years ago", "03/25", "last June"
+_STATED_DATE = (r"((?:in\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+                r"[a-z]*\.?(?:\s+\d{4}|-\d{2}\b|\s?['’]\d{2}\b|\s+\d{2}\b|\s+(?:of\s+)?(?:last|this)\s+year|"
+                r"\s+(?:\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+years?\s+ago)?|"
+                r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/\d{2}\b|last\s+\w+)")
+# A verb of starting ("I was promoted to SW3A last April") may give its date without "in"; "I'm SW2A and had my
+# appraisal last month" may not
+_I_STARTED_VERB = (r"\b(?:i started|i began|i got|i became|i moved|i went|i joined|i (?:was|got|have been) promoted)"
+                   r"\b[^.?!,;]{0,40}?")
+_STATED_SINCE = re.compile(_I_STARTED + r"\b(?:since|from|on|(?=in\s))\s*" + _STATED_DATE + "|"
+                           + _I_STARTED_VERB + r"(?=\blast\s)" + _STATED_DATE, re.I)
 # "Can I speak to a human?" ("are you a bot?" gets the help, which says what careerbot is)
 _HUMAN = re.compile(r"^\s*(?:can i |could i |i want to |i'?d like to |let me |please (?:let me )?)?"
                     r"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |someone |somebody )?(?:real )?"
@@ -238,7 +252,7 @@ _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|thi
 _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
                       r"who should be (?:gathering|collecting|getting|building)|"
                       r"who(?:'s|s| is| are) (?:ready|due|able) to|"
-                      r"who can (?:progress|go for|apply|move up|be promoted)|"
+                      r"who can (?:progress|go for|apply|move up)|"
                       r"who(?:'s|s| is| are) (?:ready|due|eligible|up) for (?:promotion|progression|the next level|"
                       r"their next level|a move up)|"
                       r"(?:is )?any(?:one|body) (?:eligible|ready|due)|"
@@ -247,7 +261,7 @@ _MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team miles
 _GATHER_EVIDENCE = re.compile(r"\bwho (?:needs|need|should be|has|have) to (?:gather|collect|get|build|start)\b|"
                               r"\bwho should be (?:gathering|collecting|getting|building)\b", re.I)
 _WHO_IS_READY = re.compile(r"\bwho(?:'s|s| is| are) (?:eligible|ready|due|able|up for promotion)\b|"
-                           r"\bwho can (?:progress|go for|apply|move up|be promoted)\b|"
+                           r"\bwho can (?:progress|go for|apply|move up)\b|"
                            r"\bany(?:one|body) (?:eligible|ready|due)\b|"
                            r"\b(?:which|who) of my (?:staff|team|reports|people) (?:is|are|can) "
                            r"(?:eligible|ready|due|able|progress)", re.I)
@@ -622,8 +636,11 @@ class Router:
         if stated is not None:
             block, code, since = stated
             reply.blocks.insert(0, block)
-            if private and self.dialogs is not None and (person.level_code, person.level_since) != (code, since):
-                from dialogs.base import start_choice  # "I was promoted to SW3A last April, …": saved on a press
+            said_level = any(self.k.code(r, lv) == code for r, lv, _ in parse(text).levels if r in self.k.roles)
+            if (private and self.dialogs is not None and said_level
+                    and (person.level_code, person.level_since) != (code, since)):
+                # "I was promoted to SW3A last April, …": saved on a press (only a start said of that level)
+                from dialogs.base import start_choice
 
                 reply.choices.insert(0, start_choice(f"Save {code} since {format_uk(since)}", "set_level",
                                                      {"level_code": code, "since": since.isoformat()}))
@@ -657,7 +674,7 @@ class Router:
             since = shift(today, span.group(1).lower(), span.group(2).lower(), -1)
         else:
             m = _STATED_SINCE.search(text)
-            since = parse_date(m.group(1), today=today, prefer_past=True) if m else None
+            since = parse_date(m.group(1) or m.group(2), today=today, prefer_past=True) if m else None
         if since is None and not (person.level_code == code and person.level_since):
             since = self._said_since(key, code)  # their saved start wins over one said earlier in passing
         if since is None or since > today:
@@ -825,21 +842,24 @@ class Router:
     def _new_start(self, msg: Incoming, person: Person, text: str) -> list[Reply] | None:
         """"Change my start date to April 2025", "no, it was April": a new start for the level on record, confirmed
         like any other (a month alone is taken in the year of the start on record: "no, April" to March 2025)."""
-        if not person.level_code or self.dialogs is None:
+        if self.dialogs is None:
             return None
         m = _NEW_START_DATE.search(text)
         when = (m.group("when") or m.group("when2")) if m else None
         if when is None:
             m = _CORRECTED_START.match(text)
-            when = m.group("when") if m else None
-            today = self._today(person)
-            if when is None or parse(when).levels or not re.search(
-                    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", when, re.I) or (
-                    parse_date(when, today=today, prefer_past=True) is None
-                    and not re.search(r"\b(?:19|20)\d\d\b", when)):
-                return None  # "no, thanks", "sorry, what about SW3B?", "nope, monday": not a start date
+            when = m.group("when") if m else None  # "no, thanks", "no, until 5 January": not a start date
+        if when is None:
+            return None
+        named = [self.k.code(r, lv) for r, lv, _ in parse(text).levels if r in self.k.roles]
+        code = named[-1] if named else person.level_code  # "change my start date for SW2B to May 2025"
+        if code is None:
+            return None
+        if named:  # "for SW2B to May 2025", "I moved to SW2B in June": the date after the level
+            when = re.sub(r"^.*\b(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc]?\b\s*(?:(?:to|as|in|on|from|since)\s+)?", "",
+                          when, flags=re.I) or when
         since = parse_date(when, today=self._today(person), prefer_past=True)
-        if since is not None and person.level_since and re.fullmatch(
+        if since is not None and person.level_since and code == person.level_code and re.fullmatch(
                 r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s*", when, re.I):
             try:
                 since = since.replace(year=person.level_since.year)
@@ -847,9 +867,9 @@ class Router:
                 pass
         if since is not None and since <= self._today(person):
             return self.dialogs.start("set_level", msg=msg, person=person,
-                                      args={"level_code": person.level_code, "since": since.isoformat()})
+                                      args={"level_code": code, "since": since.isoformat()})
         return self.dialogs.start("set_level", msg=msg, person=person,
-                                  args={"level_code": person.level_code, "said_when": when[:60],
+                                  args={"level_code": code, "said_when": when[:60],
                                         "said_future": since is not None})
 
     def _which_level_of(self, role_text: str, when_text: str) -> Reply | None:
@@ -889,7 +909,7 @@ class Router:
                          blocks=[Block(text="Say “start reminders” to turn them back on.")],
                          choices=[Choice("Start reminders", {"action": "reminders", "what": "opt_in"})])
         rest = re.sub(r"^\s*(?:later|again|another time|some other time)\b", "", rest, flags=re.I)
-        if re.search(r"(?:^|\s)-\s*\d", rest):  # "snooze for -3 days": not a time to wait, whatever it means
+        if re.search(r"(?:^|\s)-\d|\bminus\b", rest):  # "snooze for -3 days": not a time to wait, whatever it means
             return Reply(title="A snooze needs a time after today.",
                          blocks=[Block(text="For example: “snooze until 5 January” or “snooze for 2 weeks”. To turn "
                                             "reminders off, say “stop reminders”.")], status="clarify")
@@ -921,7 +941,7 @@ class Router:
                 return Reply(title="I couldn't read that date.", status="clarify")
             today = self._today(person)
             if day <= today:
-                return Reply(title="That's today." if day == today else "That date has already passed.",
+                return Reply(title="That's today." if day == today else f"{format_uk(day)} has already passed.",
                              blocks=[Block(text="Please choose a date after today.")], status="clarify")
             if day > today + timedelta(days=366):  # a snooze of years is an opt-out nobody would see coming back
                 return Reply(title=f"{format_uk(day)} is more than a year away.",

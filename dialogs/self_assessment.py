@@ -837,12 +837,13 @@ def _and(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-# A note that starts with a rating's own name and a separator ("Partly - did one audit"); "No, I'll add it later"
-# is a note (a yes or no is not a rating here)
 # A note that says there is no evidence: only words of refusal ("nah not really", "no evidence yet", "I haven't")
-_NO_EVIDENCE = re.compile(r"\s*(?:(?:nah|no|nope|not|really|yet|evidence|any|none|nothing|i|have|haven'?t|havent|"
+_NO_EVIDENCE = re.compile(r"(?=.*\b(?:nah|no|not|nope|none|nothing|haven'?t|havent|don'?t|dont)\b)"
+                          r"\s*(?:(?:nah|no|nope|not|really|yet|evidence|any|none|nothing|i|have|haven'?t|havent|"
                           r"don'?t|dont|got|at|all|sorry|afraid|i'?m|note|notes|to|add|for|this|one|it)\b[\s,.!]*)+",
                           re.I)
+# A note that starts with a rating's own name and a separator ("Partly - did one audit"); "No, I'll add it later"
+# is a note (a yes or no is not a rating here)
 _RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|not sure|unsure|n/?a)\s*[:\-–—,]", re.I)
 
 

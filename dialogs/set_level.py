@@ -217,7 +217,9 @@ class SetLevel(Flow):
                 if code:
                     state["data"]["said_when"] = None
                     return Out()  # the new level: since when?
-                if re.search(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", ans.text or "", re.I):
+                if "?" not in (ans.text or "") and re.search(
+                        r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                        r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b", ans.text or "", re.I):
                     # "oops, I meant 2024" after "2027 is in the future": the new date's problem replaces the old
                     state["data"]["said_when"], state["data"]["said_future"] = (ans.text or "").strip()[:80], False
                     state["data"].pop("too_old", None)

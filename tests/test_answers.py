@@ -1538,3 +1538,27 @@ def test_the_deaf_team_after_an_sco_answer_is_the_same_part_of_its_table(engine)
     reply = engine.answer("what about the deaf team", context=Context(last_role="SCO", last_level="B",
                                                                       last_topic="skills"))
     assert reply.title == "Skills: Social Care Officer, SCO 4B (Practising) – Deaf services"
+
+
+# -- the review of 26 November: ordinary questions the day's new patterns must leave alone --------------------------
+@pytest.mark.parametrize("question, not_first", [
+    ("what is the last level before team manager?", "top level of Team Manager"),
+    ("do I need a top grade in my degree for SW2A?", "top level"),
+    ("what does SW3B need at the highest level of safeguarding?", "top level"),
+    ("how many levels of supervision does a SW3A give?", "has 3 levels"),
+])
+def test_top_and_how_many_leave_other_questions_alone(engine, question, not_first):
+    assert not_first not in ask(engine, question)["text"].split("\n\n")[0]
+
+
+@pytest.mark.parametrize("question", [
+    "do secondments count as evidence for SW3B?", "does acting up count as experience for SW4A?",
+    "does agency experience count towards the post qualifying experience for SW3A?",
+    "I'm part time, what's included in SW2B?", "I work towards SW2B part time, what evidence do I need?",
+])
+def test_counting_as_evidence_or_experience_is_not_time_in_level(engine, question):
+    assert "counts towards time in level" not in ask(engine, question)["text"]
+
+
+def test_counting_towards_the_top_of_a_role_says_it_is_the_top(engine):
+    assert "top level" in ask(engine, "does sick leave count towards my time at SW4C?")["text"].split("\n")[0]

@@ -543,3 +543,13 @@ def test_a_bare_different_rating_at_the_note_step_is_asked_about_not_dropped(run
     assert chat.state()["data"]["answers"][uid] == {"rating": "met"} and chat.state()["data"]["pos"] == 0
     chat.say("met")  # the same rating again: no note, on to the next
     assert chat.state()["data"]["pos"] == 1
+
+
+@pytest.mark.parametrize("typed", ["I have evidence for this", "got it", "I have one"])
+def test_a_positive_note_after_met_is_kept(runner, typed):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    uid = _first_uid(chat)
+    chat.say("met")
+    chat.say(typed)
+    assert chat.state()["data"]["answers"][uid] == {"rating": "met", "evidence": typed}

@@ -160,9 +160,10 @@ _TWO_ASKS = re.compile(r"\b(?:what (?:do|does|would|will) .{0,30}\bneed|requirem
                        r"\bhow long\b.*\b(?:and|also|plus)\b.*\b(?:what (?:do|does|else)\b.{0,30}\bneed|requirements?|"
                        r"criteria|what (?P<second>evidence|qualifications?|training)\b)\b")
 # "is SW4C the highest level?", "what's the top level for a senior?", "how many levels are there for SWs?"
-_TOP_OR_HOW_MANY = re.compile(r"\b(?:highest|top|last|final|maximum|max|most senior)\s+(?:level|grade|band)\b|"
-                              r"\bhow many (?:levels|grades|bands|stages)\b|"
-                              r"\b(?:as high|as far) as (?:you|i|one) can go\b")
+_TOP_OR_HOW_MANY = re.compile(
+    r"(?:\bis\b.*|\b(?:what|which)(?:'s|s| is| are)? (?:the )?)(?:highest|top|last|final|maximum|max|most senior) "
+    r"(?:level|grade|band)s?\b(?!\s+(?:before|below|under|of|on|at)\b)"
+    r"|\bhow many (?:levels|grades|bands|stages)\b(?!\s+of\b)|\b(?:as high|as far) as (?:you|i|one) can go\b")
 # "I've been qualified 3 years, what level should I be?", "which level for 5 years' experience?"
 _YEARS_QUALIFIED = re.compile(
     r"^(?=.*\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:years?|yrs?)\b|.*\bqualified (?:in|on) "

@@ -28,10 +28,14 @@ _COUNTED_THING = re.compile(
     r"(?:local authority|council|authority|employer|la)|another (?:local authority|council|authority))\b", re.I)
 _COUNTED_NAMES = ((r"part[- ]?time.*|pro[- ]?rata", "part-time working"), (r"sick(?:ness)?", "sickness absence"),
                   (r"seconded|secondments", "secondment"), (r"agency", "agency work"), (r"locum", "locum work"))
-_COUNTING = re.compile(r"\b(?:counts?|counted|counting|pro[- ]?rata|towards|included|include|reset|resets|"
-                       r"stop the clock|clock stops?|pause the clock|carry (?:over|across)|transfer(?:s|red)?)\b", re.I)
+_COUNTING = re.compile(r"\b(?:counts?|counted|counting|pro[- ]?rata|reset|resets|stop the clock|clock stops?|"
+                       r"pause the clock|carry (?:over|across)|transfer(?:s|red)?)\b|"
+                       r"\b(?:included|include) in (?:my |the )?(?:time|\d+ months)", re.I)
 _ABOUT_TIME = re.compile(r"\btime (?:in|at) (?:level|sw|sco|my)|\btime[- ]in[- ]level\b|\bmonths?\b|\byears?\b|"
-                         r"\bclock\b|\btime at\b|\btime\b", re.I)
+                         r"\bclock\b|\btime at\b|(?<!part[- ])(?<!full[- ])\btime\b", re.I)
+# "does acting up count as evidence?", "towards the post qualifying experience": not time in level
+_NOT_TIME = re.compile(r"\b(?:as|for|towards|in) (?:my |the |your )?(?:evidence|experience|portfolio|"
+                       r"post[- ]?qualif\w*|pqe|qualifications?)\b", re.I)
 
 
 def _by_step(rules: list[TimeRule]) -> dict[tuple[str, str], list[TimeRule]]:
@@ -49,7 +53,7 @@ class TimingReplies:
         time in level. Say so, quote the rule for the level (the person's, or the one named), and who can say:
         the rules themselves say the time is evidenced by HR records."""
         thing = _COUNTED_THING.search(q.lower)
-        if not thing or q.covering or not _COUNTING.search(q.lower) or not (
+        if not thing or q.covering or not _COUNTING.search(q.lower) or _NOT_TIME.search(q.lower) or not (
                 _ABOUT_TIME.search(q.lower) or q.levels or len(q.lower.split()) <= 6):
             return None  # covering a manager ("does acting up for my manager count?") has its own answer
         what = re.sub(r"\bmy\b", "your", thing.group(0))
@@ -75,6 +79,8 @@ class TimingReplies:
                                       f"{self.k.code(r_role, to)}",
                                 bullets=[f"“{r.text}” (document {r.source.document_id})" for r in step],
                                 notes=[r.note for r in step if r.note]))
+        if not rules and role and level is None and q.levels:  # "…towards my time at SW4C?": the top of a role
+            return self._top_level(role, q.levels[-1][1], topic="time_in_level")
         hr = any("hr records" in r.text.lower() for r in rules)
         blocks.append(Block(text=(f"The time is “evidenced by HR records”, so HR (or your manager) can tell you how "
                                   f"{what} is counted." if hr else

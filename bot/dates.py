@@ -73,7 +73,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         if m:
             year = m.group(3)
             if year and len(year.lstrip("'’")) == 2:
-                year = f"20{year[-2:]}"
+                year = str(_century(int(year[-2:]), today))
             return _with_year(int(m.group(1)), MONTHS[m.group(2)[:3]],
                               year, today, prefer_future, prefer_past, after_today)
         # "in Sept 24", "in March 25": a month and two digits after "in" are a month and a year, as people write a
@@ -81,7 +81,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
         m = re.search(rf"(?:\bin\s+{_MONTH}\s+(\d{{2}})|\b{_MONTH}\s+(3[2-9]|[4-9]\d))\b(?!\s*(?:st|nd|rd|th|"
                       rf"days?|weeks?|months?|years?|hours?)\b)(?!\s*[/:.]\d)", s)
         if m:
-            return date(2000 + int(m.group(2) or m.group(4)), MONTHS[(m.group(1) or m.group(3))[:3]], 1)
+            return date(_century(int(m.group(2) or m.group(4)), today), MONTHS[(m.group(1) or m.group(3))[:3]], 1)
         m = re.search(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", s)
         if m and not (m.group(3) is None and len(m.group(2)) == 4):
             return _with_year(int(m.group(2)), MONTHS[m.group(1)[:3]], m.group(3), today, prefer_future,
@@ -145,10 +145,11 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
     if prefer_past and re.search(r"\b(?:this|earlier this) month\b", s):
         return today.replace(day=1)
     # "April last year", "March of this year", "June two years ago": that month of that year
-    m = re.search(rf"\b{_MONTH}\s+(?:of\s+)?(?:(last|this|next)\s+year|{_COUNT}\s+years?\s+ago)\b", s)
-    if m:
-        n = {"last": -1, "this": 0, "next": 1}[m.group(2)] if m.group(2) else -_count_value(m.group(3))
-        return date(today.year + n, MONTHS[m.group(1)[:3]], 1)
+    m = re.search(rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_MONTH}\s+(?:of\s+)?(?:(last|this|next)\s+year|"
+                  rf"{_COUNT}\s+years?\s+ago)\b", s)
+    if m:  # with its day if it has one ("3rd April last year"); 29 February of a year without one is no date
+        n = {"last": -1, "this": 0, "next": 1}[m.group(3)] if m.group(3) else -_count_value(m.group(4))
+        return date(today.year + n, MONTHS[m.group(2)[:3]], int(m.group(1) or 1))
     m = re.search(rf"\bin\s+{_COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
     if m:
         return shift(today, m.group(1), m.group(2), +1)
@@ -200,6 +201,12 @@ def _festival(s: str, today: date, *, prefer_past: bool) -> date | None:
     if prefer_past:
         return candidate if candidate <= today else date(today.year - 1, month, day)
     return candidate if candidate > today else date(today.year + 1, month, day)
+
+
+def _century(yy: int, today: date) -> int:
+    """A two-digit year as a year: this century's, unless that is more than ten years ahead ("dec 99" is 1999)."""
+    year = today.year - today.year % 100 + yy
+    return year - 100 if year > today.year + 10 else year
 
 
 def _count_value(count: str) -> int:

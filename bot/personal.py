@@ -31,7 +31,7 @@ _QUALIFIED_ON = re.compile(
 _QUALIFIED_FOR = re.compile(
     r"\b(?:i'?ve been|i have been|been|i'?m|i am)\s+qualified\s+(?:for\s+)?" + _ABOUT + _COUNT
     + r"\s+(years?|months?)\b|(?:^\W*|\bi\s+|\bi'?ve\s+|\bi have\s+)qualified\s+" + _ABOUT + _COUNT
-    + r"\s+(years?|months?)\s+ago\b|\b(?:i have|i'?ve got|i'?ve|i have got|i'?ve had|with)\s+" + _ABOUT + _COUNT
+    + r"\s+(years?|months?)\s+ago\b|(?:\b(?:i have|i'?ve got|i'?ve|i have got|i'?ve had)|^\W*with)\s+" + _ABOUT + _COUNT
     + r"\s+(years?|yrs?|months?)['’]?\s+(?:of\s+)?(?:relevant\s+)?(?:post[- ]?qualif\w*|pqe\b|qualified\b)", re.I)
 # A figure of post-qualifying experience in a criterion: "2-3 years relevant post qualifying experience"
 _PQE_FIGURE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?\s+years?\s+(?:relevant\s+)?"
@@ -507,6 +507,8 @@ class PersonView:
 def stated_qualification(text: str, today: date) -> tuple[date, str, str] | None:
     """When the text says its writer qualified: (the date, as said, how precise: day, month, year or about)."""
     m = _QUALIFIED_ON.search(text)
+    if m and re.match(r"\s*,?\s*as\s+an?\s+(?!social\s+worker)", text[m.end():], re.I):
+        m = None  # "I qualified in 2022 as an AMHP": another qualification
     if m:
         said = m.group(1)
         if re.fullmatch(r"(?:19|20)\d{2}", said):

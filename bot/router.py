@@ -168,20 +168,24 @@ _PRIVACY = re.compile(
     r"what happens (?:if|when|once) i share\b|is it (?:a good idea|wise|ok|okay|safe|worth it) to share\b|"
     r"how (?:do|can) i (?:delete|remove|erase|export|download|get a copy of) "
     r"(?:my|all my|all of my)\b)", re.I)
+# A name of one or two words ("Raj", "Jo Bloggs"); the second is never a word such as "really" or "senior"
+_NAME = (r"[a-z'-]+(?: (?!(?:really|actually|still|even|just|also|senior|seniors|social|team|staff|workers?|"
+         r"managers?|officers?|sw\d|sco)\b)[a-z'-]+)?")
 # "When is Alex eligible?", "is Sam ready for SW3B?", "how long has Jo been at SW2A?": about someone else
 _ABOUT_SOMEONE = re.compile(
     r"\b(?:when (?:is|will|can|could|does|did) (?!i\b|you\b|we\b|it\b|the\b|my\b|a\b)[a-z'-]+"
-    r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)[a-z'-]+(?: [a-z'-]+)? (?:eligible|ready|due|at|on)\b"
+    r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)" + _NAME + r" (?:eligible|ready|due|at|on)\b"
     r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b)[a-z'-]+"
     r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility|"
     r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence)"
     r"|what (?:does|do|should|would|will) (?!i\b|you\b|we\b|they\b|the\b|an?\b|my\b|it\b|this\b|that\b|team\b|"
-    r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)[a-z'-]+(?: [a-z'-]+)? (?:still )?(?:need|have to|work on|do next)"
-    r"|(?:has|did) (?!i\b|you\b|my\b|the\b|an?\b|anyone\b|anybody\b|everyone\b)[a-z'-]+(?: [a-z'-]+)? "
+    r"every\b|each\b|most\b|all\b|some\b|any\b|new\b|newly\b|other\b|our\b|your\b|their\b|"
+    r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)" + _NAME + r" (?:still )?(?:need|have to|work on|do next)"
+    r"|(?:has|did) (?!i\b|you\b|my\b|the\b|an?\b|anyone\b|anybody\b|everyone\b)" + _NAME + r" "
     r"(?:done|do|shared|share|completed|complete|finished|finish|started|start|sent|send|had)\b"
-    r"|how is (?!it\b|this\b|that\b|the\b|my\b)[a-z'-]+(?: [a-z'-]+)? (?:doing|getting on|progressing)"
+    r"|how is (?!it\b|this\b|that\b|the\b|my\b)" + _NAME + r" (?:doing|getting on|progressing)"
     r"|^\s*tell me about (?!me\b|it\b|this\b|that\b|the\b|my\b|an?\b|sw\d|sco\b|kr\d|po\d)"
-    r"[a-z'-]+(?: [a-z'-]+)?\s*[?.!]*$)",
+    + _NAME + r"\s*[?.!]*$)",
     re.I)
 # Capitalised words in such a question that are not a person's name
 _NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday thursday friday saturday sunday

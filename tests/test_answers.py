@@ -1472,8 +1472,8 @@ def test_a_move_into_a_later_level_of_another_role_says_what_comes_first(engine)
 
 def test_a_move_from_below_the_top_of_a_role_that_skips_says_so(engine):
     text = ask(engine, "can i go from sw2a straight to sw3a if i have 4 years pqe")["text"]
-    assert "The framework does not describe skipping a level" in text
-    assert "skipping" not in ask(engine, "can I move from SW2C to SW3A?")["text"]
+    assert "does not describe leaving Social Worker (SW2) before its top level: SW2B and SW2C come after SW2A" in text
+    assert "before its top level" not in ask(engine, "can I move from SW2C to SW3A?")["text"]
 
 
 @pytest.mark.parametrize("question, roles", [("what do i need to move from sco to sw", ["SCO", "SW2"]),
@@ -1562,3 +1562,18 @@ def test_counting_as_evidence_or_experience_is_not_time_in_level(engine, questio
 
 def test_counting_towards_the_top_of_a_role_says_it_is_the_top(engine):
     assert "top level" in ask(engine, "does sick leave count towards my time at SW4C?")["text"].split("\n")[0]
+
+
+def test_a_later_role_must_ask_for_every_word_of_it(engine):
+    # "manage a budget": SW3B only "considers budget implications"; SW4 manages one
+    assert ask(engine, "do I need to manage a budget for SW2B?")["text"].startswith(
+        "Not at SW2B: the framework asks for this at SW4B")
+
+
+def test_an_agency_past_does_not_stop_a_level_question(engine):
+    assert "contract terms" not in ask(engine, "I used to be an agency SW, what does SW2B need?")["text"]
+
+
+@pytest.mark.parametrize("question", ["do I have to be SW3C to be a team manager?"])
+def test_need_to_be_a_level_to_be_a_role_answers_for_the_role(engine, question):
+    assert "SW4A" in ask(engine, question)["text"].split("\n")[0]

@@ -1576,3 +1576,28 @@ def test_who_can_be_promoted_to_a_role_is_a_framework_question(services):
 def test_a_snooze_range_is_not_a_negative_number(services):
     chat = FakeChannel(services)
     assert "needs a time after today" not in chat.say("snooze for 1 - 2 weeks")
+
+
+@pytest.mark.parametrize("said", ["what does every senior need?", "what do most seniors need?",
+                                  "what does Ofsted really need from a team manager?"])
+def test_ordinary_words_are_not_taken_for_a_name(services, said):
+    assert not FakeChannel(services).say(said).startswith("I can't tell you about")
+
+
+@pytest.mark.parametrize("said", ["can a social worker with 3 years post qualifying experience apply for SW3A?",
+                                  "I qualified in 2022 as an AMHP, can I go for SW3B?"])
+def test_a_third_person_or_another_qualification_is_not_the_askers_qualifying(services, said):
+    assert "From what you said" not in FakeChannel(services).say(said)
+
+
+@pytest.mark.parametrize("said, asks", [
+    ("I started SW2B on 3rd April last year", "Set your level to SW2B since 3 April 2025?"),
+    ("I'm SW2B since 2 Jan 98", "Set your level to SW2B since 2 January 1998?"),
+])
+def test_days_with_last_year_and_last_century(services, said, asks):
+    assert FakeChannel(services).say(said).startswith(asks)
+
+
+def test_29_february_last_year_is_no_date(services):
+    assert "Set your level to SW2B since 1 February" not in FakeChannel(services).say(
+        "I started SW2B on 29 Feb last year")

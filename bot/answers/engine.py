@@ -140,8 +140,8 @@ _HELD_BEFORE = re.compile(r"\b(?:i'?m|i am|im|been|currently|now|on|as)\s+(?:an?
 # "Do team managers need to be social workers?": what one role asks, not a move to the other
 _NEEDS_TO_BE = re.compile(r"^\s*(?:do|does|must|should)\b[^?]*\bneeds? to be\b")
 # "do I need to be a social worker to be a team manager?", "do you have to be a senior before you can become a TM?"
-_TO_BE_TO_BE = re.compile(r"\b(?:need|needs|have|has|got) to be (?:an? )?[a-z' ]{2,40}? (?:to|before (?:i|you|they|we|"
-                          r"someone) can) (?:be|become|apply for|go for|get) (?:an? )?")
+_TO_BE_TO_BE = re.compile(r"\b(?:need|needs|have|has|got) to be (?:an? )?[a-z0-9' ]{2,40}? "
+                          r"(?:to|before (?:i|you|they|we|someone) can) (?:be|become|apply for|go for|get) (?:an? )?")
 # Answers about a role as a whole carry the framework data's notes on that role
 _ROLE_NOTE_TOPICS = ("overview", "duties", "person_spec", "values", "competencies", "special_conditions",
                      "grade", "comparison", "role_change")
@@ -1456,7 +1456,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         left = next((lv for r, lv in levels if r == source and lv), None)
         if left and self.k.next_level(source, left) and _SKIP.search(q.lower):
             # "can I go from SW2A straight to SW3A?": SW2B and SW2C come first in the framework
-            reply.blocks.insert(0, Block(text=_SKIP_NOTE))
+            rest = [self.k.code(source, lv) for lv in "ABC" if lv in self.k.roles[source].levels and lv > left]
+            reply.blocks.insert(0, Block(text=f"The framework does not describe leaving {self._role_name(source)} "
+                                              f"before its top level: {' and '.join(rest)} come after "
+                                              f"{self.k.code(source, left)}, each with its own minimum time. Your "
+                                              "manager or HR can say whether exceptions are ever made."))
         reply.blocks.insert(0, Block(text=f"{intro} Your manager or HR can say how a move works in practice."))
         reply.meta.update(topic="role_change")
         return reply

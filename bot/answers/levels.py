@@ -24,7 +24,6 @@ ROLE_NAMES: dict[str, str] = {
     "scos": "SCO",
     "social worker": "SW2",
     "social workers": "SW2",
-    "sw": "SW2",  # "from SCO to SW", "as an agency SW" (a code such as "SW3B" is read as the code)
     "sws": "SW2",
     "newly qualified social worker": "SW2",
     "newly qualified": "SW2",
@@ -134,9 +133,14 @@ def find_role_names(text: str) -> list[tuple[str, int, str]]:
             continue  # "my TM says I need…", "my senior told me…": someone's words, not a role asked about
         taken.append(span)
         hits.append((ROLE_NAMES[m.group(0)], m.start(), m.group(0)))
+    for m in _SW_ALONE.finditer(text):  # "from SCO to SW", "as an agency SW": the role, where no code follows
+        if not any(a <= m.start(1) < b for a, b in taken):
+            hits.append(("SW2", m.start(1), "sw"))
     return sorted(hits, key=lambda h: h[1])
 
 
+_SW_ALONE = re.compile(r"\b(?:to|into|an?|as|agency|become)\s+(sw)\s*(?=[?.!,;]|$|\s+(?:and|or|but|so|role|post|job|"
+                       r"level|can|what|how|do|does)\b)")
 _SOMEONES_MANAGER = re.compile(r"\b(?:my|our|your|his|her|their|line|operations|service|area)\s+$")
 _SAYS = re.compile(r"\s+(?:has\s+|have\s+|keeps\s+|is\s+|was\s+)?(?:says?|said|saying|told|tells|thinks?|reckons?|"
                    r"wants?|mentioned|suggested|asked|insists?|insisted|advised)\b")

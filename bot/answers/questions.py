@@ -729,6 +729,8 @@ def parse(text: str) -> Query:
         q.out_of_scope = None
         if "evidence" not in q.topics:
             q.topics.insert(0, "evidence")
+    if q.out_of_scope == "contract" and q.levels and re.search(r"\bneeds?\b|\brequir|\bask", lower):
+        q.out_of_scope = None  # "I used to be an agency SW, what does SW2B need?": what SW2B needs
     q.mapping = _has(lower, MAPPING_WORDS) and len({r for r in q.roles}) >= 2
     q.comparison = _has(lower, COMPARISON_WORDS) or bool(re.search(
         r"\bmore senior than\b|\bsenior to\b|\bhigher than\b|\blower than\b|\b(?:need|needs|ask|asks|have|has) "

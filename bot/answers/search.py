@@ -107,9 +107,14 @@ class SearchReplies:
         rare = set(self._rare_terms(q, role))
         if not later_roles or not rare:
             return None
+        # every word the question is about, not only its rarest: "manage a budget" is not "budget implications"
+        wanted = [t for t in terms(q.lower) if t in self.retriever.postings  # words no document uses ("says") aside
+                  and t not in _FRAME_STEMS and t not in self._role_words(role)
+                  and not re.fullmatch(r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|need|requir|level", t)]
         found = [h.criterion for h in self.retriever.search(self._expand_terms(" ".join(content)), roles=later_roles,
                                                             limit=30)
-                 if h.score >= 3.0 and not h.criterion.is_comment and rare <= set(terms(h.criterion.text))]
+                 if h.score >= 3.0 and not h.criterion.is_comment and rare <= set(terms(h.criterion.text))
+                 and all(_stem_in(t, frozenset(terms(h.criterion.text))) for t in wanted)]
         if not found:
             return None
         first = min(found, key=lambda c: LADDER.index(c.role)).role

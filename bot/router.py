@@ -595,7 +595,9 @@ class Router:
             return [self.people.change_level(person)]
         if _NEW_STARTER.search(text) and not parse(text).levels:
             return [self.people.new_starter(person, private=msg.is_direct)]
-        if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text):
+        # "who can apply for SW3A?" from someone with no team is a question about SW3A, answered below
+        if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text) and not (
+                parse(text).levels and not self.store.list_reports(person.id)):
             only = ("evidence" if _GATHER_EVIDENCE.search(text) else
                     "eligible" if _WHO_IS_READY.search(text) else None)
             return [self.people.team(person, only=only)]

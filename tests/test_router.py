@@ -1601,3 +1601,8 @@ def test_days_with_last_year_and_last_century(services, said, asks):
 def test_29_february_last_year_is_no_date(services):
     assert "Set your level to SW2B since 1 February" not in FakeChannel(services).say(
         "I started SW2B on 29 Feb last year")
+
+
+def test_who_can_apply_for_a_level_from_someone_with_no_team_is_about_the_level(services):
+    text = FakeChannel(services).say("who can apply for SW3A?")
+    assert "staff recorded" not in text and "SW3A" in text

@@ -450,11 +450,19 @@ class PersonView:
         from dialogs.base import completed, start_choice
         from dialogs.privacy import follow_ups
 
-        records = completed([r for r in self.store.list_records(person.id) if r["kind"] in ("assessment", "checkin")])
+        mine = [r for r in self.store.list_records(person.id) if r["kind"] in ("assessment", "checkin")]
+        records = completed(mine)
+        # abandoned or expired ones were said to "stay saved as unfinished": they are listed as such (a paused one
+        # is offered to resume instead)
+        unfinished = [r for r in mine if (r.get("data") or {}).get("status") in ("cancelled", "expired")]
+        summaries = [_record_summary(r["data"]) for r in unfinished[:3]]
+        kept = Block(title="Unfinished, kept as they were",
+                     bullets=[what + (f" ({when})" if when else "") for what, when, _ in summaries])
         if not records:
             return Reply(title="You haven't completed a self-assessment or check-in yet.",
                          blocks=[Block(text="A self-assessment goes through the criteria of the level you're working "
-                                            "towards; a check-in is a one-page note for supervision.")],
+                                            "towards; a check-in is a one-page note for supervision.")]
+                         + ([kept] if unfinished else []),
                          choices=[start_choice("Start a self-assessment", "self_assessment", style="primary"),
                                   start_choice("Prepare for supervision", "checkin")])
         lines = []
@@ -464,7 +472,8 @@ class PersonView:
                          + _sharing(rec, person))
         more = len(records) - 5
         return Reply(title="Your saved self-assessments and check-ins",
-                     blocks=[Block(bullets=lines + ([f"…and {more} older"] if more > 0 else []))],
+                     blocks=[Block(bullets=lines + ([f"…and {more} older"] if more > 0 else []))]
+                     + ([kept] if unfinished else []),
                      choices=follow_ups(records[0], shared=records[0]["shared"])[:2],
                      footer="The buttons are for the latest one.")
 

@@ -1606,3 +1606,17 @@ def test_29_february_last_year_is_no_date(services):
 def test_who_can_apply_for_a_level_from_someone_with_no_team_is_about_the_level(services):
     text = FakeChannel(services).say("who can apply for SW3A?")
     assert "staff recorded" not in text and "SW3A" in text
+
+
+def test_an_abandoned_self_assessment_is_listed_as_unfinished(services):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW2C")
+    chat.say("met")
+    chat.say("skip")
+    chat.say("pause")
+    text = chat.say("prepare for supervision")
+    assert "stay saved as an unfinished self-assessment" in text or "stays saved as an unfinished" in text
+    chat.press("Start the new one")
+    chat.say("cancel")
+    text = chat.say("have I done a self-assessment?")
+    assert "Unfinished, kept as they were" in text and "Self-assessment for SW2C" in text

@@ -79,8 +79,7 @@ class PersonView:
             span = f"{about}{_years_months(months_between(since, today))} since qualifying"
         lines = [] if precision == "experience" else [f"That is {span}, as of {format_uk(today)}."]
         if role in self.k.roles and role is not None:
-            levels = self.k.roles[role].levels
-            level = level or next((lv for lv in "ABC" if lv in levels), None)  # a role: its first level
+            level = level or next(iter(self.k.ordered_levels(role)), None)  # a role: its first level
             code = self.k.code(role, level)
             first = level is None or self.k.previous_level(role, level) is None
             figures = sorted({round(float(x) * 12) for c in self.k.criteria if c.role == role

@@ -15,7 +15,7 @@ from typing import Any
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
-from bot.dates import format_uk, names_a_day, parse_date, shift
+from bot.dates import MONTH_WORD, format_uk, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.personal import REPORT_ACTION, PersonView
 from bot.storage.base import Person, Store, StoreError
@@ -62,10 +62,8 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
 _CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake)\b[,.!:;-]?\s*)+",
                               re.I)
 # "no, it was April", "sorry, April 2025", "actually it was 3 March 2025": a new start for the level on record
-_MONTH_WORD = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-               r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 # a date and nothing else: "April", "3 March 2025", "April last year", "03/04/2025", "2025-04-03"
-_BARE_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_MONTH_WORD}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
+_BARE_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{MONTH_WORD}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
               rf"(?:,?\s+(?:\d{{4}}|['’]\d{{2}}|(?:of\s+)?(?:last|this)\s+year))?|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|"
               rf"\d{{4}}-\d{{2}}-\d{{2}}|(?:19|20)\d\d)")
 _CORRECTED_START = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oops|wait|correction)\b[,.!:;-]?\s*)+"

@@ -390,11 +390,11 @@ class SelfAssessment(Flow):
         # note
         if ans.value == "skip" or is_skip_text(ans.text):
             return self._advance(ctx, state, Out())
+        current = (data["answers"].get(item["uid"]) or {}).get("rating")  # the rating just given
         if match_phrase(ans.text, RATING_WORDS, fuzzy=False):
             # A bare "met" here is almost always meant for the next question, not a note of evidence. One that
             # differs from the rating just given may be a change of mind: asked, not guessed, and nothing dropped.
             said, _ = rating_with_note(ans.text)
-            current = (data["answers"].get(item["uid"]) or {}).get("rating")
             if said and current and said != current:
                 raise NotUnderstood(f"You rated this one {RATING_LABELS[current]}. To change it to "
                                     f"{RATING_LABELS[said]}, say “back”; otherwise type a note of your evidence, or "
@@ -405,7 +405,6 @@ class SelfAssessment(Flow):
         if _NO_EVIDENCE.fullmatch(ans.text or ""):
             # "nah not really", "no evidence yet", "I haven't": no note, and after Met or Partly perhaps a change
             # of mind about the rating: asked, never kept as the evidence for a Met
-            current = (data["answers"].get(item["uid"]) or {}).get("rating")
             shown, _ = clip(ans.text.strip(), 40)
             if current in ("met", "partly"):
                 raise NotUnderstood(f"You rated this one {RATING_LABELS[current]}, and said “{shown}”. To change "

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.conversation import Block, Reply
-from bot.dates import names_a_day, parse_date
+from bot.dates import MONTH_WORD, names_a_day, parse_date
 from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, start_choice
 from dialogs.self_assessment import level_label, split_code, time_in_level_text
 from dialogs.words import format_date, yes_no
@@ -53,10 +53,18 @@ def _not_in_future(since: date, today: date) -> date:
     "1 January 2019", say, rather than a level held since 1970)."""
     if since > today:
         raise NotUnderstood("That date is in the future. Please give the date you started the level.")
-    if since.year < today.year - 50:
-        raise NotUnderstood(f"{format_date(since)} is more than 50 years ago. Please check the date you started the "
-                            "level, for example “March 2025”.")
+    if _too_old(since, today):
+        raise NotUnderstood(_too_old_text(since))
     return since
+
+
+def _too_old(since: date, today: date) -> bool:
+    return since.year < today.year - 50
+
+
+def _too_old_text(since: date) -> str:
+    return (f"{format_date(since)} is more than 50 years ago. Please check the date you started the level, for "
+            "example “March 2025”.")
 
 
 def _timed(ctx: Ctx, code: str) -> bool:
@@ -113,7 +121,7 @@ class SetLevel(Flow):
             raise NotUnderstood(f"“{str(code)[:40]}” is not a level in the framework. Known levels: {known}.")
         since = _since(args.get("since"))
         too_old = None
-        if since is not None and since.year < ctx.today.year - 50:
+        if since is not None and _too_old(since, ctx.today):
             too_old, since = since, None  # "since 1 January 1970": the level is kept, the date asked again
         if since is not None:
             _not_in_future(since, ctx.today)
@@ -143,8 +151,7 @@ class SetLevel(Flow):
         if not data.get("since"):
             said = data.get("said_when")
             if data.get("too_old"):
-                text = (f"{format_date(date.fromisoformat(data['too_old']))} is more than 50 years ago. Please check "
-                        "the date you started the level, for example “March 2025”.")
+                text = _too_old_text(date.fromisoformat(data["too_old"]))
             elif said:
                 text = date_problem(said, ctx.today, future=bool(data.get("said_future")),
                                     timed=_timed(ctx, data["level_code"]))
@@ -217,9 +224,7 @@ class SetLevel(Flow):
                 if code:
                     state["data"]["said_when"] = None
                     return Out()  # the new level: since when?
-                if "?" not in (ans.text or "") and re.search(
-                        r"\d|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-                        r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b", ans.text or "", re.I):
+                if "?" not in (ans.text or "") and re.search(rf"\d|\b{MONTH_WORD}\b", ans.text or "", re.I):
                     # "oops, I meant 2024" after "2027 is in the future": the new date's problem replaces the old
                     state["data"]["said_when"], state["data"]["said_future"] = (ans.text or "").strip()[:80], False
                     state["data"].pop("too_old", None)

@@ -501,9 +501,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 # SW2B?": the time is answered; the rest is a button away, and said so rather than silently dropped
                 code = self.k.code(reply.meta["role"], goal)
                 other = two.group("first") or two.group("second")
-                if other == "evidence":
-                    label, asked, what = f"Evidence for {code}", f"evidence for {code}", f"the evidence {code} asks for"
-                elif other:
+                if other:
                     label, asked, what = (f"{other.capitalize()} for {code}", f"{other} for {code}",
                                           f"the {other} {code} asks for")
                 else:
@@ -1223,7 +1221,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
     def _levels_of(self, role: str, asked: str | None, *, how_many: bool = False) -> Reply:
         """A role's levels, and whether the level asked about is its top one (with the next step from there)."""
         info = self.k.roles[role]
-        ordered = [lv for lv in "ABC" if lv in info.levels]
+        ordered = self.k.ordered_levels(role)
         top = ordered[-1]
         listed = ", ".join(f"{self.k.code(role, lv)} ({info.levels[lv] or LEVEL_NAMES.get(lv, '')})" for lv in ordered)
         said = Block(text=f"{info.title} ({role}) has {len(ordered)} levels in the framework: {listed}.")
@@ -1456,7 +1454,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         left = next((lv for r, lv in levels if r == source and lv), None)
         if left and self.k.next_level(source, left) and _SKIP.search(q.lower):
             # "can I go from SW2A straight to SW3A?": SW2B and SW2C come first in the framework
-            rest = [self.k.code(source, lv) for lv in "ABC" if lv in self.k.roles[source].levels and lv > left]
+            rest = [self.k.code(source, lv) for lv in self.k.ordered_levels(source) if lv > left]
             reply.blocks.insert(0, Block(text=f"The framework does not describe leaving {self._role_name(source)} "
                                               f"before its top level: {' and '.join(rest)} come after "
                                               f"{self.k.code(source, left)}, each with its own minimum time. Your "

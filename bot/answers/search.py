@@ -111,10 +111,12 @@ class SearchReplies:
         wanted = [t for t in terms(q.lower) if t in self.retriever.postings  # words no document uses ("says") aside
                   and t not in _FRAME_STEMS and t not in self._role_words(role)
                   and not re.fullmatch(r"(?:sw|sco|kr|po)\d*[a-d]?|\d[a-d]?|[a-d]|need|requir|level", t)]
-        found = [h.criterion for h in self.retriever.search(self._expand_terms(" ".join(content)), roles=later_roles,
-                                                            limit=30)
-                 if h.score >= 3.0 and not h.criterion.is_comment and rare <= set(terms(h.criterion.text))
-                 and all(_stem_in(t, frozenset(terms(h.criterion.text))) for t in wanted)]
+        found = []
+        for h in self.retriever.search(self._expand_terms(" ".join(content)), roles=later_roles, limit=30):
+            said = frozenset(terms(h.criterion.text))
+            if h.score >= 3.0 and not h.criterion.is_comment and rare <= said and all(_stem_in(t, said)
+                                                                                     for t in wanted):
+                found.append(h.criterion)
         if not found:
             return None
         first = min(found, key=lambda c: LADDER.index(c.role)).role

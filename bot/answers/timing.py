@@ -72,6 +72,8 @@ class TimingReplies:
         if not rules and months:  # "does it count towards the 24 months?": the steps that ask for 24 months
             rules = [r for r in self.k.time_rules if r.min_months == int(months.group(1))]
             role, level = (rules[0].role, rules[0].to_level) if rules else (None, None)
+        if not rules and role and level is None and q.levels:  # "…towards my time at SW4C?": the top of a role
+            return self._top_level(role, q.levels[-1][1], topic="time_in_level")
         blocks = []
         for (r_role, to), step in _by_step(rules).items():
             frm = self.k.previous_level(r_role, to)
@@ -79,8 +81,6 @@ class TimingReplies:
                                       f"{self.k.code(r_role, to)}",
                                 bullets=[f"“{r.text}” (document {r.source.document_id})" for r in step],
                                 notes=[r.note for r in step if r.note]))
-        if not rules and role and level is None and q.levels:  # "…towards my time at SW4C?": the top of a role
-            return self._top_level(role, q.levels[-1][1], topic="time_in_level")
         hr = any("hr records" in r.text.lower() for r in rules)
         blocks.append(Block(text=(f"The time is “evidenced by HR records”, so HR (or your manager) can tell you how "
                                   f"{what} is counted." if hr else

@@ -147,21 +147,20 @@ class Knowledge:
     def role_codes(self, *, kind: str | None = "role") -> list[str]:
         return [c for c, r in self.roles.items() if kind is None or r.kind == kind]
 
-    def next_level(self, role: str, level: str) -> str | None:
+    def ordered_levels(self, role: str) -> list[str]:
+        """A role's levels in order ("A", "B", "C"); none for an unknown role or a one-grade post."""
         info = self.roles.get(role)
-        if not info:
-            return None
-        ordered = [lv for lv in LEVEL_ORDER if lv in info.levels]
+        return [lv for lv in LEVEL_ORDER if lv in info.levels] if info else []
+
+    def next_level(self, role: str, level: str) -> str | None:
+        ordered = self.ordered_levels(role)
         if level not in ordered:
             return None
         i = ordered.index(level)
         return ordered[i + 1] if i + 1 < len(ordered) else None
 
     def previous_level(self, role: str, level: str) -> str | None:
-        info = self.roles.get(role)
-        if not info:
-            return None
-        ordered = [lv for lv in LEVEL_ORDER if lv in info.levels]
+        ordered = self.ordered_levels(role)
         if level not in ordered:
             return None
         i = ordered.index(level)

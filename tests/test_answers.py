@@ -1277,6 +1277,14 @@ def test_training_for_a_level_also_quotes_the_training_its_evidence_asks_for(eng
     assert any("document 003" in s for s in reply.sources)
 
 
+def test_the_evidence_quoted_beside_training_keeps_its_section_note(engine):
+    # the SW3B evidence section carries a note (its Knowledge and Skills cells are blank): quoting part of that
+    # section must show the note, as the full evidence answer does
+    text = engine.answer("what training do I need for SW3B?").plain_text()
+    assert "Evidence a minimum of 3 training courses" in text
+    assert "The Knowledge and Skills cells for SW3B are blank in the table" in text
+
+
 @pytest.mark.parametrize(("asked", "title"), [
     ("What is covered in the Team Manager job description?", "Duties: Team Manager (SW4)"),
     ("Is my time in level covered if I take maternity leave?",

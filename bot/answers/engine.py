@@ -1016,8 +1016,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             training = [c for c in self.k.find(role=role, level=level, topic="evidence")
                         if _TRAINING.search(c.text.lower())]
             if training:
-                extra.append(Block(title=f"The evidence for {code} also asks", bullets=[c.text for c in training],
-                                   notes=[f"“{_short(c.text)}”: {c.note}" for c in training if c.note]))
+                extra += self._blocks(training, key=lambda c: f"The evidence for {code} also asks")[0]
         if not criteria:
             what = " or ".join(TOPIC_TITLES.get(t, t).lower() for t in topics) or "criteria"
             mentioned = self._mentioned_at_level(role, level, topics)
@@ -1036,9 +1035,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             in_evidence = [c for c in self.k.find(role=role, level=level, topic="evidence")
                            if any(TOPIC_TITLES.get(t, t).lower() in (c.group or "").lower() for t in topics)]
             if in_evidence:
-                blocks.append(Block(title=f"The evidence for progression to {code} does list, under "
-                                          f"{in_evidence[0].group}", bullets=[c.text for c in in_evidence],
-                                    notes=[f"“{_short(c.text)}”: {c.note}" for c in in_evidence if c.note]))
+                title = f"The evidence for progression to {code} does list, under {in_evidence[0].group}"
+                blocks += self._blocks(in_evidence, key=lambda c: title)[0]
             reply = Reply(
                 title=f"The framework lists no {what} for {code}.",
                 blocks=blocks,

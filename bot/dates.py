@@ -18,11 +18,17 @@ MONTHS = {
     )
     for name in names
 }
-# A month's name as people type it, as a word, for patterns that find a date in a message ("no, it was April")
-MONTH_WORD = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-              r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|" \
-         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+# A month's name as people type it, as a word, for patterns that find a date in a message ("no, it was April"):
+# the usual abbreviations and the misspellings people make in a hurry ("Febuary", "Sepember"); each keeps its
+# month's first three letters, which MONTHS reads
+_MONTH_SPELLINGS = (
+    "jan", "january", "janurary", "feb", "february", "febuary", "feburary", "febrary", "mar", "march", "apr",
+    "april", "may", "jun", "june", "jul", "july", "aug", "august", "augest", "sep", "sept", "september",
+    "sepember", "septmber", "oct", "october", "octber", "nov", "november", "novemeber", "novmber",
+    "dec", "december", "decemeber", "decmber",
+)
+MONTH_WORD = "(?:" + "|".join(sorted(_MONTH_SPELLINGS, key=len, reverse=True)) + ")"
+_MONTH = f"({MONTH_WORD})"
 
 
 # A day and a month as typed ("31/02", "29 Feb", "30th of February"): when no date can be read from such text,

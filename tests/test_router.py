@@ -1396,6 +1396,10 @@ def test_what_is_not_a_qualification_date_of_the_asker_is_left_alone(services, s
     ("I started SW2B in sept 24", "Set your level to SW2B since 1 September 2024?"),
     ("I started SW2B back in March 25", "Set your level to SW2B since 1 March 2025?"),
     ("I'm SW2B since March 24th", "Set your level to SW2B since 24 March 2026?"),  # a day, said as one
+    # months misspelt in a hurry are read, not refused as no date
+    ("I'm SW2B since febuary 2025", "Set your level to SW2B since 1 February 2025?"),
+    ("I started SW3A on 1st sepember 2024", "Set your level to SW3A since 1 September 2024?"),
+    ("I'm SW2C since Novemeber 2023", "Set your level to SW2C since 1 November 2023?"),
 ])
 def test_two_digit_years_and_dashes_in_a_start(services, said, asks):
     assert FakeChannel(services).say(said).startswith(asks)

@@ -31,6 +31,20 @@ MONTH_WORD = "(?:" + "|".join(sorted(_MONTH_SPELLINGS, key=len, reverse=True)) +
 _MONTH = f"({MONTH_WORD})"
 
 
+# A month said alone, as a correction of a date ("no, April", "in June."): see in_year_of
+MONTH_ALONE = re.compile(rf"\s*(?:in\s+)?{MONTH_WORD}\s*[.!]?\s*", re.I)
+
+
+def in_year_of(found: date, anchor: date, today: date) -> date:
+    """A month said alone to correct anchor ("no, April" to "since 1 March 2025?"): that month in anchor's year,
+    not the latest such month; unless that is still to come, when found (the latest one) stands."""
+    try:
+        moved = found.replace(year=anchor.year)
+    except ValueError:  # 29 February
+        return found
+    return moved if moved <= today else found
+
+
 # A day and a month as typed ("31/02", "29 Feb", "30th of February"): when no date can be read from such text,
 # the day does not exist in that month
 _DAY_AND_MONTH = re.compile(rf"\b\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b",
@@ -131,7 +145,7 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2}
-_COUNT = r"(\d{1,3}|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+COUNT = r"(\d{1,3}|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _UNIT = r"(days?|weeks?|fortnights?|months?|years?)"
 
 
@@ -155,14 +169,14 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
         return today.replace(day=1)
     # "April last year", "March of this year", "June two years ago": that month of that year
     m = re.search(rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_MONTH}\s+(?:of\s+)?(?:(last|this|next)\s+year|"
-                  rf"{_COUNT}\s+years?\s+ago)\b", s)
+                  rf"{COUNT}\s+years?\s+ago)\b", s)
     if m:  # with its day if it has one ("3rd April last year"); 29 February of a year without one is no date
         n = {"last": -1, "this": 0, "next": 1}[m.group(3)] if m.group(3) else -_count_value(m.group(4))
         return date(today.year + n, MONTHS[m.group(2)[:3]], int(m.group(1) or 1))
-    m = re.search(rf"\bin\s+{_COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
+    m = re.search(rf"\bin\s+{COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
     if m:
         return shift(today, m.group(1), m.group(2), +1)
-    m = re.search(rf"\b{_COUNT}\s+{_UNIT}\s+ago\b", s)
+    m = re.search(rf"\b{COUNT}\s+{_UNIT}\s+ago\b", s)
     if m:
         return shift(today, m.group(1), m.group(2), -1)
     m = re.search(r"\b(?:(next|this|last|on|coming)\s+)?(?:the\s+)?(" + "|".join(_WEEKDAYS) + r")(?:s)?\b"
@@ -233,7 +247,7 @@ def shift(today: date, count: str, unit: str, sign: int = 1) -> date:
 
 
 # A span of time as typed: "2 weeks", "a month", "two fortnights", "a couple of days"
-SPAN = re.compile(rf"\b{_COUNT}\s+{_UNIT}\b")
+SPAN = re.compile(rf"\b{COUNT}\s+{_UNIT}\b")
 
 
 def _with_year(day: int, month: int, year: str | None, today: date, prefer_future: bool,

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.answers.engine import AnswerEngine
 from bot.conversation import Block, Choice, HomeSummary, Reply
-from bot.dates import format_uk, names_a_day, parse_date, shift
+from bot.dates import COUNT, format_uk, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.milestones import add_months, months_between
 from bot.storage.base import Person, Store, StoreError
@@ -22,16 +22,15 @@ from bot.storage.base import Person, Store, StoreError
 # When someone says they qualified: "I qualified in July 2023", "qualified in 2022", "I've been qualified for 2
 # years", "qualified 4 years ago", "I have 3 years post qualifying experience". Never another qualification ("I
 # qualified as an AMHP in 2022") and never a figure asked about ("is it 3 years post qualifying for SW3?").
-_COUNT = r"(\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten)"
 _ABOUT = r"(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|over\s+|just over\s+|just under\s+)?"
 _QUALIFIED_ON = re.compile(
     r"\b(?:i|i'?ve|i have)\s+(?:only\s+|just\s+|first\s+)?qualified(?:\s+as\s+an?\s+social\s+worker)?\s+"
     r"(?:in|on|back in|during|around)\s+((?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
     r"nov|dec)[a-z]*\.?\s+(?:\d{4}|['’]\d{2})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|(?:19|20)\d{2})\b", re.I)
 _QUALIFIED_FOR = re.compile(
-    r"\b(?:i'?ve been|i have been|been|i'?m|i am)\s+qualified\s+(?:for\s+)?" + _ABOUT + _COUNT
-    + r"\s+(years?|months?)\b|(?:^\W*|\bi\s+|\bi'?ve\s+|\bi have\s+)qualified\s+" + _ABOUT + _COUNT
-    + r"\s+(years?|months?)\s+ago\b|(?:\b(?:i have|i'?ve got|i'?ve|i have got|i'?ve had)|^\W*with)\s+" + _ABOUT + _COUNT
+    r"\b(?:i'?ve been|i have been|been|i'?m|i am)\s+qualified\s+(?:for\s+)?" + _ABOUT + COUNT
+    + r"\s+(years?|months?)\b|(?:^\W*|\bi\s+|\bi'?ve\s+|\bi have\s+)qualified\s+" + _ABOUT + COUNT
+    + r"\s+(years?|months?)\s+ago\b|(?:\b(?:i have|i'?ve got|i'?ve|i have got|i'?ve had)|^\W*with)\s+" + _ABOUT + COUNT
     + r"\s+(years?|yrs?|months?)['’]?\s+(?:of\s+)?(?:relevant\s+)?(?:post[- ]?qualif\w*|pqe\b|qualified\b)", re.I)
 # A figure of post-qualifying experience in a criterion: "2-3 years relevant post qualifying experience"
 _PQE_FIGURE = re.compile(r"(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?\s+years?\s+(?:relevant\s+)?"

@@ -15,7 +15,7 @@ from typing import Any
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
-from bot.dates import MONTH_WORD, format_uk, names_a_day, parse_date, shift
+from bot.dates import MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.personal import REPORT_ACTION, PersonView
 from bot.storage.base import Person, Store, StoreError
@@ -863,12 +863,8 @@ class Router:
             when = re.sub(r"^.*\b(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc]?\b\s*(?:(?:to|as|in|on|from|since)\s+)?", "",
                           when, flags=re.I) or when
         since = parse_date(when, today=self._today(person), prefer_past=True)
-        if since is not None and person.level_since and code == person.level_code and re.fullmatch(
-                r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s*", when, re.I):
-            try:
-                since = since.replace(year=person.level_since.year)
-            except ValueError:  # 29 February
-                pass
+        if since is not None and person.level_since and code == person.level_code and MONTH_ALONE.fullmatch(when):
+            since = in_year_of(since, person.level_since, self._today(person))
         if since is not None and since <= self._today(person):
             return self.dialogs.start("set_level", msg=msg, person=person,
                                       args={"level_code": code, "since": since.isoformat()})

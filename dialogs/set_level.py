@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.conversation import Block, Reply
-from bot.dates import MONTH_WORD, names_a_day, parse_date
+from bot.dates import MONTH_ALONE, MONTH_WORD, in_year_of, names_a_day, parse_date
 from dialogs.base import Answer, Ctx, Flow, NotUnderstood, Out, choice, start_choice
 from dialogs.self_assessment import level_label, split_code, time_in_level_text
 from dialogs.words import format_date, yes_no
@@ -95,10 +95,6 @@ def _named_level(ctx: Ctx, text: str) -> str | None:
 _STATEMENT_LEAD = re.compile(
     r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops)\b[,.!]?\s*)*(?:(?:i'?m|im|i am|it'?s|it is|it was|i meant|"
     r"make it|i'?ve been|i have been|my level is|i was)\s+)?(?:at\s+|on\s+)?(?:level\s+)?(?:an?\s+)?", re.I)
-_MONTH_ALONE = re.compile(r"\s*(?:in\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s*[.!]?\s*",
-                          re.I)
-
-
 # "leave it", "no thanks" (after the "no" is taken off), "it's fine": nothing to change after all
 _LEAVE_IT = re.compile(r"\s*(?:leave it|nothing|never ?mind|thanks|thank you|it'?s fine|that'?s fine|fine)\W*", re.I)
 
@@ -185,13 +181,8 @@ class SetLevel(Flow):
         code = _named_level(ctx, text)
         since = parse_date(text, today=ctx.today, prefer_past=True)
         proposed = _since(data.get("since"))
-        if since is not None and proposed and _MONTH_ALONE.fullmatch(text):
-            # "no, April" to "since 1 March 2025?": April of that year, not the latest April
-            try:
-                moved = since.replace(year=proposed.year)
-            except ValueError:  # 29 February
-                moved = since
-            since = moved if moved <= ctx.today else since
+        if since is not None and proposed and MONTH_ALONE.fullmatch(text):
+            since = in_year_of(since, proposed, ctx.today)  # "no, April" to "since 1 March 2025?": April 2025
         if code is None and since is None:
             raise NotUnderstood("Please give the level and the date, for example “SW2B since April 2025”, or say "
                                 "“leave it”.")

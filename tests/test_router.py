@@ -1365,6 +1365,10 @@ def test_a_reminder_held_by_a_snooze_is_promised_for_the_first_working_day_after
     ("I've got 2 years PQE, can I be a senior?",
      ["From what you said: 2 years of post-qualifying experience", "2 years, which you have; 3 years, 1 year more"]),
     ("with 5 years post-qualifying experience can I be a team manager", ["for SW4A", "4 years, which you have"]),
+    # counts read as the date parser reads them
+    ("I've been qualified for a couple of years, can I be a senior?", ["qualified a couple of years ago"]),
+    ("I have eleven years post qualifying experience, can I be a team manager?",
+     ["eleven years of post-qualifying experience", "4 years, which you have"]),
     ("I qualified in march 2024, what about SW2C?",
      ["2 years and 8 months since qualifying", "No document gives a figure for post-qualifying experience at SW2C"]),
     ("I qualified in 2022, what level should I be?",
@@ -1436,6 +1440,13 @@ def test_a_new_start_is_confirmed_before_it_is_saved(services, said, asks):
     assert services.store.get_person("u1").level_since == date(2025, 3, 1)  # nothing changes before the yes
     chat.press("Yes")
     assert services.store.get_person("u1").level_since != date(2025, 3, 1)
+
+
+def test_a_month_alone_that_would_be_still_to_come_in_the_year_on_record_is_the_latest_one(services):
+    # SW2B since 1 March 2026, then "no, it was December" (on 26 November 2026): December 2025, as in the level
+    # dialog, not "December is in the future"
+    chat = _with_level(services, since=date(2026, 3, 1))
+    assert chat.say("no, it was December").startswith("Set your level to SW2B since 1 December 2025?")
 
 
 @pytest.mark.parametrize("said", ["no, thanks", "sorry, wrong chat", "nope, monday", "actually, what about SW3B?",

@@ -1277,6 +1277,14 @@ def test_training_for_a_level_also_quotes_the_training_its_evidence_asks_for(eng
     assert any("document 003" in s for s in reply.sources)
 
 
+@pytest.mark.parametrize("question", ["what is the consolidation year?", "what do I need in my consolidation year"])
+def test_a_sub_heading_that_names_its_items_finds_them(engine, question):
+    # Medway's SW2A evidence: "Year 2: Consolidation year • Evidence of ASYE pass" (003:172); the name is only in
+    # the heading
+    text = engine.answer(question).plain_text()
+    assert "Year 2: Consolidation year" in text and "Evidence of ASYE pass" in text and "document 003" in text
+
+
 def test_the_evidence_quoted_beside_training_keeps_its_section_note(engine):
     # the SW3B evidence section carries a note (its Knowledge and Skills cells are blank): quoting part of that
     # section must show the note, as the full evidence answer does

@@ -62,6 +62,13 @@ def intended(note: str | None) -> str:
     return " ".join(g for m in _INTENDED.finditer(note or "") for g in m.groups() if g)
 
 
+def _subheading(c: Criterion) -> str:
+    """A heading's part below the item's group, which names the items ("Qualifications – Year 2: Consolidation
+    year"): people ask for it by name ("what is the consolidation year?")."""
+    head, group = c.source.heading, c.group
+    return head.split(f"{group} – ", 1)[1] if group and f"{group} – " in head else ""
+
+
 @dataclass(frozen=True)
 class Hit:
     criterion: Criterion
@@ -75,7 +82,7 @@ class Retriever:
         self.criteria = knowledge.criteria
         postings: dict[str, set[int]] = defaultdict(set)
         for i, c in enumerate(self.criteria):
-            for t in set(terms(f"{c.text} {c.title or ''} {intended(c.note)}")):
+            for t in set(terms(f"{c.text} {c.title or ''} {intended(c.note)} {_subheading(c)}")):
                 postings[t].add(i)
         n = max(len(self.criteria), 1)
         self.postings = {t: frozenset(ids) for t, ids in postings.items()}

@@ -1285,6 +1285,25 @@ def test_a_sub_heading_that_names_its_items_finds_them(engine, question):
     assert "Year 2: Consolidation year" in text and "Evidence of ASYE pass" in text and "document 003" in text
 
 
+@pytest.mark.parametrize("question", ["what's the difference between AMHP and BIA?", "AMHP vs BIA",
+                                      "compare BIA and AMHP"])
+def test_two_terms_compared_get_both_meanings_and_no_invented_comparison(engine, question):
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert "AMHP: Approved Mental Health Professional" in text and "BIA: Best Interest Assessor" in text
+    assert "The documents do not compare" in text
+
+
+def test_a_comparison_with_a_level_is_not_a_glossary_comparison(engine):
+    assert "The documents do not compare" not in engine.answer("AMHP or BIA, which one for SW3C?").plain_text()
+
+
+def test_a_short_terms_spelt_out_form_is_found_in_any_case(engine):
+    # PE must be in capitals (it is a word in lower case), but "Practice Educator" is found however it is written
+    text = engine.answer("what does PE stand for?").plain_text()
+    assert "SW3B" in text.split("The framework mentions PE at:")[1].split("\n")[0]
+
+
 def test_the_evidence_quoted_beside_training_keeps_its_section_note(engine):
     # the SW3B evidence section carries a note (its Knowledge and Skills cells are blank): quoting part of that
     # section must show the note, as the full evidence answer does

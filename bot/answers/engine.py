@@ -374,6 +374,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             if reply is not None:
                 return reply
         term = self._glossary_term(q)
+        if term and q.comparison and not q.levels and not q.roles and len(named := self._terms_named(q)) >= 2:
+            return self._compared_terms(named)  # "AMHP vs BIA?"
         if term and self._asks_meaning(q, term):
             return self._glossary(term, quotes=bool(_BEYOND_MEANING.search(q.lower)))
         spelt_out = self._meaning_term(q)

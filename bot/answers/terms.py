@@ -28,7 +28,9 @@ class TermReplies:
                 out[t.lower()] = e.term
         return out
 
-    def _glossary_term(self, q: Query) -> str | None:
+    def _terms_named(self, q: Query) -> list[str]:
+        """The glossary's terms the question names, in order, each once (never a grade code)."""
+        found = []
         for token in re.findall(r"[A-Za-z0-9/&]+", q.text):
             term = self._glossary_terms.get(token.lower())
             if not term or term.lower() in {"sw2", "sw3", "sw4", "kr9", "kr10", "po3", "sco", "pcf", "sw"}:
@@ -36,7 +38,34 @@ class TermReplies:
             # Two-letter terms (IT, UK, OP, PE, OT...) are ordinary words in lower case: require capitals.
             if len(token) <= 2 and token != token.upper():
                 continue
-            return term
+            if term not in found:
+                found.append(term)
+        return found
+
+    def _compared_terms(self, terms: list[str]) -> Reply:
+        """"What's the difference between AMHP and BIA?": each term's meaning and where the framework names it,
+        side by side; the documents compare no two of them, so nothing more is said."""
+        blocks: list[Block] = []
+        sources: list[str] = []
+        notes: list[str] = []
+        for term in terms[:3]:
+            one = self._glossary(term, quotes=False)
+            blocks.append(Block(title=one.title, text=" ".join(b.text for b in one.blocks if b.text)))
+            sources += [s for s in one.sources if s not in sources]
+            notes += [n for n in one.notes if n not in notes]
+        names = [self.k.glossary_entry(t).term for t in terms[:3]]
+        blocks.append(Block(text=f"The documents do not compare {' and '.join(names)}; each is described above "
+                                 "as the documents give it."))
+        reply = Reply(title=f"{' and '.join(names)}: what the framework documents say", blocks=blocks, notes=notes,
+                      sources=sources, choices=[self.ask_choice(f"Where {t} is asked for", f"where is {t} needed?")
+                                                for t in names])
+        reply.meta.update(role=None, level=None, topic="glossary")
+        return reply
+
+    def _glossary_term(self, q: Query) -> str | None:
+        named = self._terms_named(q)
+        if named:
+            return named[0]
         if (
             "pcf" in q.lower.split()
             and q.glossary_hint
@@ -147,9 +176,12 @@ class TermReplies:
         found = self._mention_cache.get(entry.term)
         if found is None:
             words = [w for w in (entry.term, *entry.aliases, entry.meaning or "") if len(w) >= 2]
-            # short terms are ordinary words in lower case ("OT", "IT"): those must match in capitals
-            pattern = "|".join(re.escape(w) for w in words)
-            rx = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", 0 if len(entry.term) <= 3 else re.I)
+            # short terms are ordinary words in lower case ("OT", "IT"): those must match in capitals; longer
+            # ones, and the spelt-out form, in any case ("Practice Educator", "Practice educator")
+            exact = "|".join(re.escape(w) for w in words if len(w) <= 3)
+            any_case = "|".join(re.escape(w) for w in words if len(w) > 3)
+            pattern = "|".join(p for p in (exact, any_case and f"(?i:{any_case})") if p)
+            rx = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)")
             # a level's own lines first, then role-wide ones, then reference frameworks (the PCF)
             found = sorted((c for c in self.k.criteria if c.role and rx.search(c.text)),
                            key=lambda c: (self.k.roles[c.role].kind != "role" if c.role in self.k.roles else True,

@@ -91,6 +91,12 @@ _OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out 
                       r"^\s*(?:please\s+)?(?:stop|quit) (?:reminding|nudging|messaging|pestering|chasing) me\b|"
                       r"^\s*(?:please\s+)?(?:don'?t|do not) (?:remind|nudge|message) me(?: any ?more| again)?\s*[.!]*$|"
                       r"^\s*unsubscribe\s*[.!]*$", re.I)
+# "stop Jo's reminders", "snooze reminders for my team", "turn them off for her": someone else's (the manager's
+# reports' names are looked up in the store as well)
+_OTHERS_REMINDERS = re.compile(
+    r"\b(?!my\b|your\b)[a-z]+['’]s\s+(?:reminders?|nudges?|notifications?)\b|"
+    r"\bfor\s+(?:him|her|them|my (?:whole )?team|the (?:whole )?team|my staff|my reports|everyone|everybody|"
+    r"all of them|(?:my|the) social workers)\b", re.I)
 # "When's my next reminder?", "what reminders will I get?", "my reminder settings"
 _MY_REMINDERS = re.compile(r"\b(?:my (?:next )?reminders?|next reminder|reminder settings|what reminders|"
                            r"when (?:will|do|are) you (?:remind|message|nudge) me|am i getting reminders|"
@@ -313,6 +319,14 @@ _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "questi
 def _own_id(msg: Incoming) -> str:
     """The id careerbot gives a person it first meets on a channel (Slack and Teams ids carry the channel)."""
     return f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
+
+
+def _not_your_reminders() -> Reply:
+    return Reply(title="I can only change your own reminders.",
+                 blocks=[Block(text="Everyone's reminders are theirs to change: they can say “stop reminders” or "
+                                    "“snooze for 2 weeks” to me themselves. Nothing has changed, for them or for "
+                                    "you (your own reminders and any team digest stay as they were).")],
+                 status="clarify")
 
 
 def _kept_private(what: str) -> Reply:
@@ -554,6 +568,9 @@ class Router:
             if code:
                 return self.dialogs.start("set_level", msg=msg, person=person, args={"level_code": code})
         m = _SNOOZE.match(text)
+        if (m or _OPT_OUT.search(text) or _OPT_IN.search(text)) and (
+                _OTHERS_REMINDERS.search(text) or self.people.named_reports(person, text)):
+            return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
         if m:
             return [self._snooze(person, m.group("rest"))]
         if _OPT_OUT.search(text):

@@ -185,6 +185,31 @@ def test_manager_sees_own_reports_only(services):
     assert "no staff recorded" in FakeChannel(services, user="amy").say("my team")
 
 
+@pytest.mark.parametrize("said", ["stop reminders for amy", "snooze Amy's reminders for 2 weeks",
+                                  "turn off reminders for my team", "pause reminders for her",
+                                  "start reminders for Amy"])
+def test_a_manager_cannot_change_a_reports_reminders_nor_loses_their_own(services, said):
+    store = services.store
+    store.upsert_people([
+        Person(id="boss", display_name="Sam Boss"),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2A", level_since=date(2024, 1, 31),
+               manager_id="boss"),
+    ])
+    boss = FakeChannel(services, user="boss")
+    assert boss.say(said).startswith("I can only change your own reminders.")
+    for who in ("boss", "amy"):
+        prefs = store.get_person(who).prefs
+        assert not prefs.opted_out and prefs.snoozed_until is None
+
+
+@pytest.mark.parametrize("said", ["stop reminders for now", "snooze reminders for a month",
+                                  "pause my reminders for 2 weeks"])
+def test_ones_own_reminders_said_with_for_are_still_ones_own(services, said):
+    FakeChannel(services).say(said)
+    prefs = services.store.get_person("u1").prefs
+    assert prefs.opted_out or prefs.snoozed_until is not None
+
+
 def test_replayed_event_is_answered_once(services):
     chat = FakeChannel(services)
     assert chat.say("SW2B skills", event_id="Ev1")

@@ -156,11 +156,10 @@ def to_markdown(record: dict[str, Any], person: Person, knowledge: Knowledge) ->
         lines.append("- The framework lists no specific evidence for this level.")
     lines += [f"- Note: {_md_escape(n)}" for n in data.get("evidence_notes") or []]
     lines += ["", "## Time in level", "", _md_escape(data.get("time_in_level") or "Not known."), ""]
-    lines += ["## Development routes", ""]
+    lines += ["## Development routes", "", "The guide's ways to develop; it does not say which suits which gap.", ""]
     routes = data.get("routes") or []
     for r in routes:
-        lines.append(f"- **{_md_escape(r['title'])}**: “{_md_escape(r['text'])}” (for {', '.join(r['for'])}; "
-                     f"{_md_escape(r['source'])})")
+        lines.append(f"- **{_md_escape(r['title'])}**: “{_md_escape(r['text'])}” ({_md_escape(r['source'])})")
     if not routes:
         lines.append("- No gaps to suggest routes for.")
     caveat = data.get("routes_caveat")
@@ -266,11 +265,13 @@ def to_docx(record: dict[str, Any], person: Person, knowledge: Knowledge) -> byt
         if para.strip():
             doc.add_paragraph(para.strip().lstrip("• ").strip())
     doc.add_heading("Development routes", level=1)
+    if data.get("routes"):
+        doc.add_paragraph("The guide's ways to develop; it does not say which suits which gap.")
     routes = data.get("routes") or []
     for r in routes:
         p = doc.add_paragraph(style="List Bullet")
         p.add_run(r["title"]).bold = True
-        p.add_run(f": “{r['text']}” (for {', '.join(r['for'])})")
+        p.add_run(f": “{r['text']}”")
         p.add_run(f" {r['source']}").italic = True
     if not routes:
         doc.add_paragraph("No gaps to suggest routes for.")

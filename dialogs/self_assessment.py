@@ -45,14 +45,8 @@ CATEGORY_LABELS = {c: c.capitalize() for c in CATEGORIES}
 GAP_RATINGS = ("partly", "not_yet", "not_sure")
 _RANK = {"not_yet": 0, "partly": 1, "met": 2}
 
-# Which of the guide's development routes suit a gap in each category.
-ROUTES_FOR = {
-    "qualifications": ("Formal learning",),
-    "knowledge": ("Formal learning", "Learning from others"),
-    "experience": ("On the job learning", "Stepping Up", "Acting Up", "Secondments"),
-    "skills": ("Learning from others", "On the job learning"),
-    "safeguarding": ("Learning from others", "Formal learning"),
-}
+# The guide's ways to develop (Medway guide, "Personal and Professional Development"), in its order. The guide
+# does not say which suits which gap, so none is paired with one.
 ROUTE_ORDER = ("On the job learning", "Learning from others", "Formal learning", "Stepping Up", "Acting Up",
                "Secondments")
 
@@ -649,24 +643,18 @@ def time_in_level_text(knowledge: Knowledge, person: Person, today: date, target
 
 
 def development_routes(knowledge: Knowledge, gap_categories: list[str]) -> list[dict[str, Any]]:
-    """The guide's routes that suit the categories with gaps: title, the guide's line, its source."""
-    wanted: dict[str, list[str]] = {}
-    for cat in gap_categories:
-        for title in ROUTES_FOR.get(cat, ()):
-            wanted.setdefault(title.lower(), [])
-            if cat not in wanted[title.lower()]:
-                wanted[title.lower()].append(cat)
+    """The guide's ways to develop, as it lists them (title, its line, its source), when there are gaps. The
+    guide pairs none with a kind of gap, so neither does this: they are choices to talk over in supervision."""
+    if not gap_categories:
+        return []
     routes: list[dict[str, Any]] = []
     guide = knowledge.guidance()
     for title in ROUTE_ORDER:
-        cats = wanted.get(title.lower())
-        if not cats:
-            continue
         c = next((g for g in guide if (g.title or "").lower() == title.lower()), None)
         if c is None:
             continue
         section = dataclasses.replace(c.source, heading=c.source.heading.split(" – ")[0]).cite()
-        routes.append({"title": c.title, "text": c.text, "source": c.source.cite(), "section": section, "for": cats})
+        routes.append({"title": c.title, "text": c.text, "source": c.source.cite(), "section": section})
     return routes
 
 
@@ -812,8 +800,9 @@ def summary_blocks(record: dict[str, Any], *, limit: int | None = None) -> list[
         blocks.append(Block(title="Time in level", text=record["time_in_level"]))
     routes = record.get("routes") or []
     if routes:
-        b = Block(title="Development routes the guide suggests for your gaps",
-                  bullets=[f"{r['title']}: “{r['text']}” (for {_and(r['for'])})" for r in routes])
+        b = Block(title="Ways to develop that the guide describes",
+                  text="The guide does not say which suits which gap: choose with your manager in supervision.",
+                  bullets=[f"{r['title']}: “{r['text']}”" for r in routes])
         caveat = record.get("routes_caveat")
         if caveat:
             b.notes.append(f"The guide says: “{caveat['text']}”")

@@ -265,8 +265,10 @@ def test_complete_self_assessment_typed_and_buttons(runner, store, knowledge):
     assert n == SW3B_TOTAL
     summary = chat.text()
     for heading in ("Strengths", "Gaps to work on", "Evidence the framework asks for, for SW3B", "Time in level",
-                    "Development routes the guide suggests"):
+                    "Ways to develop that the guide describes"):
         assert heading in summary
+    # the guide pairs none of its ways to develop with a kind of gap: nor does the summary
+    assert "The guide does not say which suits which gap" in summary and "(for experience" not in summary
     assert "A minimum of 12 months experience at level SW3A" in summary  # evidence from 003's table
     assert "You have been at SW3A" in summary  # time-in-level status from milestones
     assert "Stepping Up" in summary and "document 003" in summary  # a route, quoted, with its source

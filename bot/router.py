@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.answers.engine import AnswerEngine, Context
-from bot.answers.questions import parse
+from bot.answers.questions import in_full, parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
 from bot.dates import MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
@@ -98,7 +98,8 @@ _OTHERS_REMINDERS = re.compile(
     r"\bfor\s+(?:him|her|them|my (?:whole )?team|the (?:whole )?team|my staff|my reports|everyone|everybody|"
     r"all of them|(?:my|the) social workers)\b", re.I)
 # "When's my next reminder?", "what reminders will I get?", "my reminder settings"
-_MY_REMINDERS = re.compile(r"\b(?:my (?:next )?reminders?|next reminder|reminder settings|what reminders|"
+_MY_REMINDERS = re.compile(r"^\s*reminders?\s*[?.!]*\s*$|"
+                           r"\b(?:my (?:next )?reminders?|next reminder|reminder settings|what reminders|"
                            r"when (?:will|do|are) you (?:remind|message|nudge) me|am i getting reminders|"
                            r"are (?:my )?reminders (?:on|off)|when(?:'s| is) my (?:next )?reminder)\b", re.I)
 # "Who's my manager?", "who is my line manager?"
@@ -116,7 +117,7 @@ _OPT_IN = re.compile(r"^\s*(?:please\s+)?(?:start|resume|turn on|turn back on|sw
                      r"(?:\s+please)?\s*[.!]*\s*$|"
                      r"^\s*opt[- ]?in\b", re.I)
 _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|status|record)|"
-                           r"(?:what|which) (?:level|grade) am i\b|when (?:am|will) i "
+                           r"(?:what|which) (?:level|grade) (?:am i|i am|i'm)\b|when (?:am|will) i "
                            r"(?:be )?eligible|am i eligible|when can i (?:apply|progress|move up|go for the next))\b",
                            re.I)
 # "How do I prepare for supervision?", "what should I bring to supervision?" (asked, not "prepare me for ...")
@@ -235,7 +236,8 @@ _MY_RECORDS = re.compile(
     r"check[- ]?ins?)\b|\bmy (?:last|latest|previous|past|old|earlier|saved) (?:self[- ]?assessments?|"
     r"assessments?|check[- ]?ins?|packs?)\b|\b(?:show|list|see) (?:me )?(?:all )?my (?:self[- ]?assessments|"
     r"assessments|check[- ]?ins|records)\b|^\s*my (?:self[- ]?assessments?|assessments?|check[- ]?ins?|records)"
-    r"\s*[?.!]*\s*$", re.I)
+    r"\s*[?.!]*\s*$|\bwhere(?:'s| is| are| did)\s+(?:all\s+)?my\s+(?:last\s+|latest\s+|saved\s+)?"
+    r"(?:self[- ]?assess\w*|assessments?|check[- ]?ins?|records?)\b", re.I)
 # "What do I still need?", "what else do I need?", "what am I missing?", "what's left?": for the person's own
 # next level (whole message only: "what do I need for SW3B?" names its level and goes to the engine)
 _WHATS_LEFT = re.compile(
@@ -257,7 +259,8 @@ def _role_knowledge(text: str) -> bool:
 # "How can I use the framework with my team?": a question about the framework, not the team's milestones
 _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|this|these|our)\s+frameworks?\b|"
                             r"\bframeworks?\s+(?:for|with)\s+(?:\w+\s+){0,3}?in my team\b", re.I)
-_MY_TEAM = re.compile(r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
+_MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|^\s*who(?:'s|s| is| are) (?:ready|due|eligible)\s*[?.!]*\s*$|"
+                      r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
                       r"who should be (?:gathering|collecting|getting|building)|"
                       r"who(?:'s|s| is| are) (?:ready|due|able) to|"
                       r"who can (?:progress|go for|apply|move up)|"
@@ -523,7 +526,7 @@ class Router:
                 aside = list(replies)
             elif replies is not None:
                 return replies
-        replies = self._route(msg, person, text, action)
+        replies = self._route(msg, person, in_full(text), action)  # "whos my manager", "whats a BIA"
         if aside and not any(r.status == "dialog" for r in replies):  # not when it opened a dialog of its own
             replies += aside
         return replies

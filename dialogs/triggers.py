@@ -7,7 +7,9 @@ from typing import Any
 
 _DELETE = re.compile(
     r"\b(?:delete|erase|remove|wipe)\s+(?:all\s+)?(?:of\s+)?my\s+(?:personal\s+)?(?:data|details|information|"
-    r"info|account)\b|\bforget (?:about )?me\b|\bright to (?:erasure|be forgotten)\b", re.I)
+    r"info|account)\b|\bforget (?:about )?me\b|\bright to (?:erasure|be forgotten)\b|"
+    r"\b(?:delete|erase|remove|wipe)\s+(?:everything|all|anything|whatever)\s+(?:(?:that\s+)?you(?:'ve|\s+have)?\s+"
+    r"(?:got|have|hold|keep|know|store|saved?)\s+)?(?:on|about)\s+me\b", re.I)
 _EXPORT = re.compile(
     r"\b(?:export|download|send me|give me|get)\s+(?:a copy of\s+)?(?:all\s+)?(?:of\s+)?my\s+(?:data|information|"
     r"info|details|records)\b|\bsubject access\b|\bright of access\b|\bwhat (?:data|information) do you (?:hold|"
@@ -47,7 +49,7 @@ _ABOUT = re.compile(r"^\s*(?:what|how|why)(?:'s|\s+(?:is|are|does|do|did))\b", r
 # "Has Raj done a self-assessment?", "did I do a check-in last month?", "Jo's self-assessment": a question about
 # one (someone's, or the person's own), not a request to start a new one
 _QUESTION_ABOUT_ONE = re.compile(
-    r"^\s*(?:has|have|had|did|does|is|are|was|were|when|who|whose|which|how many|how often)\b|"
+    r"^\s*(?:has|have|had|did|does|is|are|was|were|when|where|who|whose|which|how many|how often)\b|"
     r"\b(?:his|her|their|[a-z]+'s)\s+(?:last\s+|latest\s+)?(?:self[- ]?assessments?|assessments?|check[- ]?ins?)\b|"
     r"\bmy (?:last|latest|previous|past|old|earlier) (?:self[- ]?assessments?|assessments?|check[- ]?ins?)\b",
     re.I)

@@ -1660,3 +1660,44 @@ def test_an_abandoned_self_assessment_is_listed_as_unfinished(services):
     chat.say("cancel")
     text = chat.say("have I done a self-assessment?")
     assert "Unfinished, kept as they were" in text and "Self-assessment for SW2C" in text
+
+
+# -- words typed in a hurry ("whats", "whos", "dont", "b4") and one-word asks ("reminders?", "team") --------------
+def _manager_and_report(services):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Sam Boss"),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2A", level_since=date(2024, 1, 31),
+               manager_id="boss"),
+    ])
+
+
+@pytest.mark.parametrize("said, starts", [
+    ("whos my manager", "Your manager in my records is Sam Boss."),
+    ("dont know what level i am", "Your level: SW2A, since 31 January 2024"),
+    ("reminders?", "Your reminders"),
+    ("where's my self-assessment?", "You haven't completed a self-assessment or check-in yet."),
+    ("wheres my self assessment", "You haven't completed a self-assessment or check-in yet."),
+    ("delete everything you have on me", "Delete everything careerbot holds about you?"),
+])
+def test_hurried_and_one_word_asks_of_ones_own(services, said, starts):
+    _manager_and_report(services)
+    assert FakeChannel(services, user="amy").say(said).startswith(starts)
+
+
+@pytest.mark.parametrize("said", ["whos ready", "who's ready?", "team", "Team?"])
+def test_a_managers_one_word_asks_about_the_team(services, said):
+    _manager_and_report(services)
+    assert "Amy Archer: SW2A since 31 January 2024" in FakeChannel(services, user="boss").say(said)
+
+
+def test_whats_is_read_as_what_is(services):
+    # "whats" was searched as a word no document uses: "The framework documents don't mention 'whats'"
+    assert "Inquiry Officer" in FakeChannel(services).say("whats an inquiry officer")
+
+
+@pytest.mark.parametrize("said", ["team manager", "what does a team manager need?", "its my team's turn",
+                                  "where do I find the framework?"])
+def test_words_near_the_one_word_asks_are_not_them(services, said):
+    _manager_and_report(services)
+    text = FakeChannel(services, user="amy").say(said)
+    assert not text.startswith(("Your team's milestones", "Your reminders", "You haven't completed"))

@@ -558,8 +558,27 @@ def correct_typos(lower: str) -> str:
     return re.sub(r"[a-z]+", fix, lower)
 
 
+# Words typed in a hurry, in full: contractions without their apostrophe ("whats", "dont") and text-speak ("b4",
+# "pls"). Only words that are nothing else ("its", "ill", "were", "wont" and "lets" are real words, and stay).
+_HURRIED = {
+    "whats": "what's", "wats": "what's", "wat": "what", "wot": "what", "whos": "who's", "wheres": "where's",
+    "whens": "when's", "hows": "how's", "thats": "that's", "theres": "there's", "dont": "don't", "cant": "can't",
+    "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
+    "havent": "haven't", "hasnt": "hasn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't", "couldnt": "couldn't",
+    "ive": "i've", "youre": "you're", "pls": "please", "plz": "please", "b4": "before", "u": "you", "ur": "your",
+    "abt": "about", "wanna": "want to", "gonna": "going to", "cos": "because", "coz": "because",
+}
+_HURRIED_WORD = re.compile(r"(?<![\w'’])(" + "|".join(sorted(_HURRIED, key=len, reverse=True)) + r")(?![\w'’])",
+                           re.I)
+
+
+def in_full(text: str) -> str:
+    """Text with words typed in a hurry written in full ("whats a BIA" -> "what's a BIA"); nothing else changes."""
+    return _HURRIED_WORD.sub(lambda m: _HURRIED[m.group(1).lower()], text) if _HURRIED_WORD.search(text) else text
+
+
 def parse(text: str) -> Query:
-    typed = re.sub(r"\s+", " ", text).strip()
+    typed = in_full(re.sub(r"\s+", " ", text).strip())
     lower = correct_typos(typed.lower().replace("’", "'").replace("‘", "'"))
     q = Query(text=typed, lower=lower)
 

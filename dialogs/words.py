@@ -52,7 +52,8 @@ RATING_WORDS: dict[str, tuple[str, ...]] = {
     "not_yet": ("not yet", "no", "n", "nope", "nah", "not really", "not met", "never", "none", "not at all",
                 "haven't", "have not", "i haven't", "not yet met", "no not yet", "❌", "✖", "👎", "no way",
                 "not so far", "no i haven't", "haven't met it", "haven't met this", "i haven't met it",
-                "i haven't met this", "not met yet", "don't think so", "i don't think so", "i wouldn't say so"),
+                "i haven't met this", "not met yet", "don't think so", "i don't think so", "i wouldn't say so",
+                "definitely not", "absolutely not", "certainly not", "of course not"),
     "not_sure": ("not sure", "unsure", "dunno", "don't know", "dont know", "do not know", "i don't know", "idk",
                  "no idea", "maybe", "perhaps", "not certain", "hard to say", "can't say", "cant say", "🤷",
                  "🤷‍♀️", "🤷‍♂️", "🤔", "unclear", "i'm not sure", "im not sure", "possibly", "not sure yet"),
@@ -139,11 +140,21 @@ _LEAVING = frozenset(("i have to go", "i've got to go", "i have got to go", "got
                       "got to run", "gotta run", "i have to run", "i'll come back to this later", "back later"))
 
 
+# Giving up on the dialog, not rating ("I don't want to do this any more" was once recorded as Not yet): a cancel,
+# which asks before anything is discarded and offers a pause instead
+_GIVING_UP = re.compile(
+    r"(?:i )?(?:don'?t|do not|no longer) want to (?:do|carry on with|continue with|continue|finish|go on with|be doing)"
+    r"(?: (?:this|it|the|this|my)(?: \w+)?)?(?: any ?more| now)?|i give up|i(?:'m| am) (?:done|finished) with "
+    r"(?:this|it)|i(?:'ve| have) had enough(?: of this)?|i can'?t be bothered(?: with this)?")
+
+
 def global_word(text: str) -> str | None:
     """help / back / skip / skip_category / pause / cancel / resume, or None."""
     s = tidy(text)
     if s.rstrip(".!") in _LEAVING:
         return "pause"
+    if _GIVING_UP.fullmatch(s.rstrip(".!")):
+        return "cancel"
     key = match_phrase(text, GLOBAL_WORDS)
     if key:
         return key

@@ -106,6 +106,30 @@ def test_the_qa_phrases_are_recorded_as_said(runner, typed, expected):
     assert st["data"]["phase"] == "note"
 
 
+@pytest.mark.parametrize("typed", ["i dont want to do this anymore", "I don't want to continue this assessment",
+                                   "i give up", "I'm done with this"])
+def test_giving_up_asks_before_discarding_and_records_no_rating(runner, typed):
+    # "i dont want to do this anymore" was recorded as Not yet
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    chat.say("met")
+    chat.say("skip")  # the note: one answer is kept, then the second criterion is asked
+    chat.say(typed)
+    answers = chat.state()["data"]["answers"]
+    assert [a["rating"] for a in answers.values()] == ["met"]  # the give-up was not recorded as a rating
+    assert "Keep my answers and pause" in chat.text() and "Discard my answers" in chat.text()
+
+
+@pytest.mark.parametrize("typed", ["definitely not", "absolutely not", "of course not"])
+def test_an_emphatic_no_is_not_yet(typed):
+    assert rating(typed) == "not_yet"
+
+
+@pytest.mark.parametrize("typed", ["I don't want to share it", "I don't want to do home visits alone yet"])
+def test_not_wanting_something_else_is_not_giving_up(typed):
+    assert global_word(typed) is None
+
+
 def test_i_have_to_go_pauses_and_records_nothing(runner):
     chat = Chat(runner, "u3")
     _sw2c(chat)

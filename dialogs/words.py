@@ -111,8 +111,12 @@ def match_phrase(text: str, vocab: dict[str, tuple[str, ...]], *, fuzzy: bool = 
     if not fuzzy or len(s) > 40 or len(s) < 3:
         return None
     best: dict[str, int] = {}
+    words = set(s.split())
     for key, phrases in vocab.items():
         for p in phrases:
+            said = set(p.split())
+            if {"met", "not"} <= words | said and not (said & words & {"met", "not"}):
+                continue  # "met" typed is never read as "not", nor "not" as "met" ("definitely met")
             limit = _fuzzy_limit(p.replace(" ", "").replace("'", ""), s.replace(" ", "").replace("'", ""))
             if not limit or abs(len(p) - len(s)) > limit:
                 continue

@@ -120,7 +120,8 @@ def test_the_citation_check_catches_an_invented_heading():
 @given(texts)
 def test_the_question_parser_never_crashes_and_keeps_its_shape(text):
     q = parse(text)
-    assert isinstance(q.text, str) and isinstance(q.lower, str) and len(q.text) <= len(text)
+    # words typed in a hurry are read in full ("u" -> "you"), so the text grows by a factor of three at most
+    assert isinstance(q.text, str) and isinstance(q.lower, str) and len(q.text) <= 3 * len(text)
     for role, level, position in q.levels:
         assert isinstance(role, str) and level in ("A", "B", "C") and 0 <= position <= len(q.lower)
     assert all(isinstance(c, str) and c for c in q.unknown_codes)

@@ -312,7 +312,9 @@ _NEW_STARTER = re.compile(r"\b(?:i'?ve just (?:started|joined)|i (?:just|only ju
                           r"new starter|just joined|"
                           r"(?:my )?first (?:day|week) (?:here|today|in the job)|"
                           r"where do i (?:start|begin)\s*[?.!]*\s*$|"
-                          r"i'?m (?:just )?starting out)", re.I)
+                          r"i'?m (?:just )?starting out|"
+                          r"i(?:'ve| have)? (?:just|only just|recently) qualified|i'?m (?:a )?newly qualified\b|"
+                          r"i'?m an? nqsw\b)", re.I)
 FOLLOW_UP_SECONDS = 30 * 60  # a follow-up ("what about C?") refers to an answer at most this old
 FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a few hundred bytes each)
 

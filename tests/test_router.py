@@ -676,6 +676,14 @@ def test_a_new_starter_is_welcomed_with_first_steps(services):
     assert chat.say("I'm new here, where do I start?").startswith("Welcome! Your level: SW2A")
 
 
+@pytest.mark.parametrize("said", ["i just qualified in july", "I've only just qualified", "i recently qualified"])
+def test_having_just_qualified_is_a_new_start(services, said):
+    # it was searched as free text and answered with senior and manager experience figures
+    text = FakeChannel(services).say(said)
+    assert text.startswith("Welcome! Here's how I can help you get started.")
+    assert "newly qualified social workers start at SW2A" in text
+
+
 def test_asking_about_the_supervision_pack_says_what_it_holds(services):
     text = FakeChannel(services).say("what's in my supervision pack?")
     assert "A supervision pack is made from a finished self-assessment" in text

@@ -613,7 +613,7 @@ class Router:
             return new_start
         if _CHANGE_LEVEL.search(text) and not parse(text).levels:
             return [self.people.change_level(person)]
-        if _NEW_STARTER.search(text) and not parse(text).levels:
+        if _NEW_STARTER.search(text) and (not (q := parse(text)).levels or q.inferred_level):  # "just qualified"
             return [self.people.new_starter(person, private=msg.is_direct)]
         # "who can apply for SW3A?" from someone with no team is a question about SW3A, answered below
         if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text) and not (

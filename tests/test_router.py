@@ -676,12 +676,19 @@ def test_a_new_starter_is_welcomed_with_first_steps(services):
     assert chat.say("I'm new here, where do I start?").startswith("Welcome! Your level: SW2A")
 
 
-@pytest.mark.parametrize("said", ["i just qualified in july", "I've only just qualified", "i recently qualified"])
-def test_having_just_qualified_is_a_new_start(services, said):
-    # it was searched as free text and answered with senior and manager experience figures
+@pytest.mark.parametrize("said, starts", [
+    ("i just qualified in july", "Welcome! Here's how I can help you get started."),
+    ("I just qualified last month", "Welcome! Here's how I can help you get started."),
+    ("I've only just qualified", "Welcome! Here's how I can help you get started."),
+])
+def test_having_just_qualified_is_about_starting_at_sw2a(services, said, starts):
+    # "i just qualified in july" was searched as free text and answered with senior and manager experience
     text = FakeChannel(services).say(said)
-    assert text.startswith("Welcome! Here's how I can help you get started.")
-    assert "newly qualified social workers start at SW2A" in text
+    assert text.startswith(starts) and "SW2A" in text and "PO3" not in text
+
+
+def test_a_start_at_a_named_level_is_not_a_welcome(services):
+    assert "Welcome" not in FakeChannel(services).say("I just started SW2B")
 
 
 def test_asking_about_the_supervision_pack_says_what_it_holds(services):

@@ -102,7 +102,8 @@ def cmd_roster(args: argparse.Namespace) -> int:
         for p in sorted(people, key=lambda p: p.id):
             since = p.level_since.isoformat() if p.level_since else "-"
             print(f"{p.id}\t{p.display_name}\t{p.level_code or '-'}\t{since}\tmanager={p.manager_id or '-'}")
-        print(f"{len(people)} people", file=sys.stderr)
+        sys.stdout.flush()  # the list first, then the count (stderr is unbuffered: it would come first in a pipe)
+        print(f"{len(people)} {'person' if len(people) == 1 else 'people'}", file=sys.stderr)
         return 0
     finally:
         services.close()
@@ -130,6 +131,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
             planned = service.dry_run(now)
             for p in planned:
                 print(p.describe())
+            sys.stdout.flush()
             print(f"{len(planned)} reminder(s) considered (dry run: nothing sent).", file=sys.stderr)
             return 0
         report = service.run_pass(now)

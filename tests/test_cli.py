@@ -60,3 +60,19 @@ def test_the_console_shows_the_open_question_when_a_chat_starts_again_so_numbers
         assert out2.getvalue() == ""  # nothing open: nothing shown
     finally:
         services.close()
+
+
+def test_a_listing_comes_before_its_count_when_both_go_down_one_pipe(db):
+    # the count goes to stderr, which is unbuffered: without a flush it came before (or inside) the listing
+    import os
+    import subprocess
+    import sys
+
+    store = open_store(db)
+    store.upsert_people([Person(id="amy", display_name="Amy", level_code="SW2A", level_since=date(2024, 9, 1)),
+                         Person(id="raj", display_name="Raj")])
+    store.close()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered, as in a pipe
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "roster", "list"], text=True, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True).stdout
+    assert out.splitlines() == ["amy\tAmy\tSW2A\t2024-09-01\tmanager=-", "raj\tRaj\t-\t-\tmanager=-", "2 people"]

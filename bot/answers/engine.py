@@ -200,6 +200,9 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 
 # A question about a term that wants more than its meaning: "how do I become an AMHP?", "which level is the
 # CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
+# "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
+_WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
+                          r"refers to|written|write|writes|put|puts)\b")
 _BEYOND_MEANING = re.compile(r"\b(?:how|need|needed|which|when|where|level|competenc\w*|training|courses?|"
                              r"requirements?|become|get|required|expected)\b")
 _TO_A_ROLE = re.compile(r"\b(?:progress(?:ion)?|move|moving|step|get|getting)\s+(?:up\s+)?to\b|\bbecom(?:e|ing)\b|"
@@ -474,6 +477,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._next_step_for_whom()
         if _STUDENT.search(q.lower) and "SW2" in self.k.roles and not levels:
             return self._for_students()
+        if len(levels) >= 2 and _WHY_IT_SAYS.search(q.lower):
+            named = self._names_another_level(levels)
+            if named is not None:  # "why does SW4C say SW2B?": those lines and their notes, not SW2B's needs
+                return named
         move = self._role_move(q, roles, levels)
         if move is not None:
             return move
@@ -637,12 +644,28 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         reply.meta.update(role=self._public_role(role), level=level, topic=topic)
         return reply
 
+    def _names_another_level(self, levels: list[tuple[str, str]]) -> Reply | None:
+        """"Why does SW4C say SW2B?": the first level's lines that name the other, with their notes (where a
+        typo is noted, that is the answer); None when no line of it does."""
+        (role, level), code = levels[0], self.k.code(*levels[0])
+        for other in dict.fromkeys(self.k.code(r, lv) for r, lv in levels[1:]):
+            typed = r"\s*".join(re.escape(ch) for ch in other.replace(" ", ""))
+            lines = [c for c in self.k.find(role=role, level=level) if re.search(rf"\b{typed}\b", c.text, re.I)]
+            if not lines or other == code:
+                continue
+            said = "The notes above say what is known about this wording." if any(c.note for c in lines) else \
+                "The documents do not say why."
+            return self._reply(title=f"Where {code} names {other}", criteria=lines, role=role, level=level,
+                               topic="wording", extra_blocks=[Block(text=said)],
+                               choices=self._level_choices(role, level))
+        return None
+
     def _other_levels_asked(self, q: Query, reply: Reply) -> None:
         """"Qualifications for SW3A and SW3C": one level is answered; the other is said and a button away, never
         silently dropped (comparisons and paths answer both already)."""
         role, level = reply.meta.get("role"), reply.meta.get("level")
         if not role or not level or reply.status != "answered" or q.comparison or reply.meta.get("topic") in (
-                "time_in_level", "role_change", "comparison", "path"):
+                "time_in_level", "role_change", "comparison", "path", "wording"):
             return
         asked = list(dict.fromkeys((r, lv) for r, lv, _ in q.levels if r in self.k.roles))
         others = [self.k.code(r, lv) for r, lv in asked if (r, lv) != (role, level)]

@@ -285,7 +285,9 @@ class SelfAssessment(Flow):
         previous = data["answers"].get(item["uid"]) or {}
         if phase == "note":
             said = RATING_LABELS.get(previous.get("rating"), "")
-            text = "Add a note of your evidence (a case, a supervision note, a course…), or say skip."
+            # the criterion again, short: after a pause, or with the rating message updated, it is not on screen
+            text = (f"“{_short(item['text'], 120)}”\n"
+                    "Add a note of your evidence (a case, a supervision note, a course…), or say skip.")
             if previous.get("evidence"):
                 text += f"\nYour note so far: “{previous['evidence']}”. Type a new one, or say skip to keep it."
             return Reply(title=f"{head}: {said}", blocks=[Block(text=text)],

@@ -395,6 +395,9 @@ def test_pause_and_resume(runner, store):
     chat.say("resume")
     assert "Welcome back" in chat.text()
     assert chat.meta()["progress"] == f"3 of {SW3B_TOTAL}" and chat.state()["data"]["phase"] == "note"
+    # the note step names the criterion it is for: after a pause it is no longer on screen
+    third = chat.state()["data"]["items"][2]["text"]
+    assert f"“{third[:40]}" in chat.text()
     answer_all(chat, ["met"])
     final = store.list_records("u1", "assessment")
     assert len(final) == 1 and final[0]["data"]["status"] == "complete"  # the draft became the record

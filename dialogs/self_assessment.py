@@ -398,6 +398,8 @@ class SelfAssessment(Flow):
             shown, _ = clip(ans.text, 40)
             return self._advance(ctx, state, Out(before=[Block(text=f"I've taken “{shown}” as no note. To add one, "
                                                                     "write a few words.")]))
+        if _ACKNOWLEDGED.fullmatch(ans.text or ""):
+            raise NotUnderstood(f"I haven't kept “{(ans.text or '').strip()}” as a note of evidence.", caught=True)
         if _NO_EVIDENCE.fullmatch(ans.text or ""):
             # "nah not really", "no evidence yet", "I haven't": no note, and after Met or Partly perhaps a change
             # of mind about the rating: asked, never kept as the evidence for a Met
@@ -834,7 +836,12 @@ _NO_EVIDENCE = re.compile(r"(?=.*\b(?:nah|no|not|nope|none|nothing|haven'?t|have
                           re.I)
 # A note that starts with a rating's own name and a separator ("Partly - did one audit"); "No, I'll add it later"
 # is a note (a yes or no is not a rating here)
-_RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|not sure|unsure|n/?a)\s*[:\-–—,]", re.I)
+_RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|not sure|unsure|n/?a)"
+                          r"(?:\s+(?:tbh|really|honestly|to be honest|i think|i guess|i'?d say|probably|so far))?"
+                          r"\s*[:\-–—,]", re.I)
+# "sure", "ok" at the note step: an acknowledgement, not evidence of anything
+_ACKNOWLEDGED = re.compile(r"\s*(?:sure|ok(?:ay)?|k|fine|cool|right|alright|all right|great|thanks|ta)\s*[.!]*\s*",
+                           re.I)
 
 
 def saved_date(value: Any) -> date | None:

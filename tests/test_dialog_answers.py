@@ -207,6 +207,7 @@ def test_a_note_typed_with_the_rating_is_kept_said_back_and_not_asked_for_again(
     ("not yet", "Partly - did one audit", {"rating": "partly", "evidence": "did one audit"}, "changed your rating"),
     ("partly", "Partly: did one audit", {"rating": "partly", "evidence": "did one audit"}, None),
     ("met", "Met with my manager weekly", {"rating": "met", "evidence": "Met with my manager weekly"}, None),
+    ("met", "partly tbh, chaired 2 mtgs", {"rating": "partly", "evidence": "chaired 2 mtgs"}, "changed your rating"),
 ])
 def test_a_rating_typed_at_the_note_step_is_the_rating_and_the_rest_the_note(runner, rating, typed, expected, said):
     chat = Chat(runner, "u3")
@@ -216,6 +217,17 @@ def test_a_rating_typed_at_the_note_step_is_the_rating_and_the_rest_the_note(run
     chat.say(typed)
     assert chat.state()["data"]["answers"][uid] == expected
     assert (said in chat.text()) if said else ("changed your rating" not in chat.text())
+
+
+@pytest.mark.parametrize("typed", ["sure", "ok", "Fine."])
+def test_an_acknowledgement_at_the_note_step_is_not_kept_as_evidence(runner, typed):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    uid = _first_uid(chat)
+    chat.say("met")
+    chat.say(typed)
+    assert chat.state()["data"]["answers"][uid] == {"rating": "met"} and chat.state()["data"]["phase"] == "note"
+    assert "as a note of evidence" in chat.text()
 
 
 @pytest.mark.parametrize("rating", ["met", "partly"])

@@ -192,6 +192,11 @@ _ABOUT_SOMEONE = re.compile(
     r"|^\s*tell me about (?!me\b|it\b|this\b|that\b|the\b|my\b|an?\b|sw\d|sco\b|kr\d|po\d)"
     + _NAME + r"\s*[?.!]*$)",
     re.I)
+# "amy?", "what about Raj", "and Jo Smith?", "open raj's latest": a manager's report by name alone (only a name in
+# the staff list counts: the store is asked)
+_BARE_NAME = re.compile(r"^\s*(?:(?:and|what about|how about|how's|hows|how is|what of|open|show me|show)\s+)?"
+                        r"[a-z][a-z'’-]*(?:\s+[a-z][a-z'’-]*)?(?:['’]s(?:\s+(?:latest|last|self[- ]?assessment|"
+                        r"check[- ]?in))?)?\s*[?.!]*\s*$", re.I)
 # Capitalised words in such a question that are not a person's name
 _NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december medway kent level
@@ -584,7 +589,7 @@ class Router:
             return [self._reminder_setting(person, "opt_in")]
         # a manager asking about one of their reports by name (looked up once: it reads the store)
         about = _ABOUT_SOMEONE.search(text)
-        named = self.people.named_reports(person, text) if about else []
+        named = self.people.named_reports(person, text) if about or _BARE_NAME.match(text) else []
         someone = _someone_named(text, about, self.engine.retriever.known) if not named else None
         if someone and someone.lower() in (person.display_name or "").lower().split():
             someone = None  # their own name: about themselves

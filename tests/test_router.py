@@ -1716,3 +1716,16 @@ def test_words_near_the_one_word_asks_are_not_them(services, said):
     _manager_and_report(services)
     text = FakeChannel(services, user="amy").say(said)
     assert not text.startswith(("Your team's milestones", "Your reminders", "You haven't completed"))
+
+
+@pytest.mark.parametrize("said", ["amy?", "Amy", "what about amy", "and Amy Archer?", "open amy's latest"])
+def test_a_manager_naming_a_report_alone_gets_that_report(services, said):
+    _manager_and_report(services)
+    assert FakeChannel(services, user="boss").say(said).startswith("Amy Archer")
+
+
+@pytest.mark.parametrize("said", ["amy?", "what about amy"])
+def test_a_name_alone_from_someone_it_does_not_report_to_shows_nothing_of_them(services, said):
+    _manager_and_report(services)
+    services.store.upsert_person(Person(id="zed", display_name="Zed"))
+    assert "SW2A since 31 January 2024" not in FakeChannel(services, user="zed").say(said)

@@ -197,6 +197,11 @@ _ABOUT_SOMEONE = re.compile(
 _BARE_NAME = re.compile(r"^\s*(?:(?:and|what about|how about|how's|hows|how is|what of|open|show me|show)\s+)?"
                         r"[a-z][a-z'’-]*(?:\s+[a-z][a-z'’-]*)?(?:['’]s(?:\s+(?:latest|last|self[- ]?assessment|"
                         r"check[- ]?in))?)?\s*[?.!]*\s*$", re.I)
+# "share it with Sam", "share my self-assessment with Jo Smith": sharing is only ever with one's manager
+_SHARE_WITH_NAME = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?share (?:it|this|that|my (?:latest |last )?"
+                              r"(?:self[- ]?assessment|assessment|check[- ]?in|pack|results?|answers))\s+with\s+"
+                              r"(?!my\b|the\b|your\b)(?P<name>[a-z][a-z'’-]*(?:\s+[a-z][a-z'’-]*)?)\s*(?:please)?"
+                              r"\s*[.!?]*\s*$", re.I)
 # Capitalised words in such a question that are not a person's name
 _NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december medway kent level
@@ -329,6 +334,15 @@ _EXAMPLE_QUESTION = Choice("What do I need for SW3B?", {"action": "ask", "questi
 def _own_id(msg: Incoming) -> str:
     """The id careerbot gives a person it first meets on a channel (Slack and Teams ids carry the channel)."""
     return f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
+
+
+def _share_with_manager_only(manager: Person | None) -> Reply:
+    who = (f"your manager in my records, {manager.display_name}" if manager and manager.display_name else
+           "your manager, and I have no manager recorded for you (HR can add one to the staff list)")
+    return Reply(title="I can only share with your manager.",
+                 blocks=[Block(text=f"A self-assessment or check-in can be shared only with {who}. Nothing has "
+                                    "been shared. To share with them, say “share it with my manager”.")],
+                 status="clarify")
 
 
 def _not_your_reminders() -> Reply:
@@ -546,6 +560,15 @@ class Router:
             from dialogs import detect_start
 
             started = detect_start(text) if text else None
+            share_with = _SHARE_WITH_NAME.match(text) if text else None  # never a new self-assessment
+            if share_with:  # "share it with Sam": with their manager, if that is who Sam is
+                manager = self.store.get_person(person.manager_id) if person.manager_id else None
+                names = " ".join((manager.display_name or "").lower().split()) if manager else ""
+                said = " ".join(share_with.group("name").lower().split())
+                if names and (said == names or said == names.split()[0]):
+                    started = ("share_latest", {})
+                else:
+                    return [_share_with_manager_only(manager)]
             if started:
                 name, args = started
                 return self.dialogs.start(name, msg=msg, person=person, args=args)

@@ -34,7 +34,11 @@ _NEGATED_SHARE = re.compile(r"\b(?:don'?t|dont|do not|never|not|won'?t|will not|
                             re.I)
 _SHARE = re.compile(r"\bshare\b.{0,40}\bwith my (?:manager|line manager|supervisor|team manager)\b", re.I)
 _PACK = re.compile(r"\bsupervision pack\b|\bdownload (?:my )?(?:pack|assessment|self[- ]?assessment)\b|"
-                   r"\bmy pack\b", re.I)
+                   r"\bmy pack\b|"
+                   # "download it", "export that", "can I get it as a Word doc?": the latest one, as the buttons say
+                   r"^\s*(?:(?:can|could) (?:i|you) |please )?(?:download|export|send me|(?<=i )(?:get|have))\s+"
+                   r"(?:it|that|this|a copy)(?:\s+(?:as|in) (?:a )?(?:word|docx|word doc(?:ument)?|markdown|file))?"
+                   r"\s*(?:please)?\s*[.!?]*\s*$", re.I)
 # "Download check-in note", "get my check-in note": the latest check-in's note (a button's label, typed)
 _CHECKIN_NOTE = re.compile(r"\b(?:download|get|send me|open|show me)\s+(?:my\s+|the\s+)?(?:latest\s+|last\s+)?"
                            r"check[- ]?in\s+note\b|\bmy check[- ]?in note\b|"

@@ -215,6 +215,10 @@ def test_yes_no_strict_for_destructive():
     ("delete my data", ("delete_data", {})),
     ("share it with my manager", ("share_latest", {})),
     ("supervision pack", ("pack_latest", {})),
+    ("download it", ("pack_latest", {})),  # the latest one, as the buttons under it say
+    ("can I get it as a Word doc?", ("pack_latest", {})),
+    ("i get it", None),
+    ("download the framework", None),
     ("what is a self-assessment?", None),
     ("what do I need for SW3B?", None),
     ("", None),

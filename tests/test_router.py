@@ -1729,3 +1729,31 @@ def test_a_name_alone_from_someone_it_does_not_report_to_shows_nothing_of_them(s
     _manager_and_report(services)
     services.store.upsert_person(Person(id="zed", display_name="Zed"))
     assert "SW2A since 31 January 2024" not in FakeChannel(services, user="zed").say(said)
+
+
+def _finished_assessment(services, user="amy"):
+    chat = FakeChannel(services, user=user)
+    chat.say("assess me for SW2C")
+    while chat.last and chat.last[-1].status == "dialog":
+        chat.say("met")
+    return chat
+
+
+@pytest.mark.parametrize("said", ["share it with sam", "share my self-assessment with Sam Boss"])
+def test_sharing_with_ones_manager_by_name_shares_it(services, said):
+    _manager_and_report(services)
+    chat = _finished_assessment(services)
+    assert chat.say(said).startswith("Shared with Sam Boss")
+    from dialogs.privacy import shared_records_for_manager
+
+    assert len(shared_records_for_manager(services.store, "boss", "amy")) == 1
+
+
+def test_sharing_with_someone_else_by_name_shares_nothing(services):
+    _manager_and_report(services)
+    chat = _finished_assessment(services)
+    text = chat.say("share it with Jo")
+    assert text.startswith("I can only share with your manager.") and "Sam Boss" in text
+    from dialogs.privacy import shared_records_for_manager
+
+    assert shared_records_for_manager(services.store, "boss", "amy") == []

@@ -119,16 +119,25 @@ class PersonView:
     def whats_left(self, person: Person) -> Reply:
         """'What do I still need?': the person's next level, from their latest self-assessment for it when they
         have one (its gaps), otherwise what the framework asks for that level, with their time in level."""
+        from dialogs.base import completed, start_choice
+        from dialogs.self_assessment import GAP_RATINGS, counts_text, rating_label, split_code, target_code
+
         nxt = self.next_code(person.level_code) if person.level_code else None
+        blocks: list[Block] = []
+        if not nxt and not person.level_code:
+            # no level recorded, but a finished self-assessment says which level they are working towards
+            done = completed(self.store.list_records(person.id, "assessment"))
+            nxt = target_code(done[0]["data"]) if done else None
+            if nxt:
+                blocks.append(Block(text=f"I don't know your level, so this is for {nxt}, the level of your latest "
+                                         "self-assessment. Tell me your level and when you started it, and I'll "
+                                         "work out your time in level too."))
         if not nxt:
             reply = self.my_milestone(person)  # no level recorded, or the top level: that reply says so
             if not person.level_code:
                 reply.blocks.append(Block(text="Or ask about a level, for example: “what do I need for SW3B?”"))
             return reply
-        from dialogs.base import completed, start_choice
-        from dialogs.self_assessment import GAP_RATINGS, counts_text, rating_label, split_code
-
-        blocks = [b for b in [self.milestone_block(person, short=True)] if b]
+        blocks += [b for b in [self.milestone_block(person, short=True)] if b]
         wanted = split_code(self.k, nxt)
         records = [r for r in completed(self.store.list_records(person.id, "assessment"))
                    if split_code(self.k, (r.get("data") or {}).get("target")) == wanted]

@@ -1757,3 +1757,14 @@ def test_sharing_with_someone_else_by_name_shares_nothing(services):
     from dialogs.privacy import shared_records_for_manager
 
     assert shared_records_for_manager(services.store, "boss", "amy") == []
+
+
+def test_what_is_left_with_no_level_uses_the_latest_self_assessment(services):
+    # "what do I still need?" said "I don't know your level yet" although a finished SW2C self-assessment held it
+    chat = FakeChannel(services, user="nolevel")
+    chat.say("assess me for SW2C")
+    while chat.last and chat.last[-1].status == "dialog":
+        chat.say("partly")
+    text = chat.say("what do i still need")
+    assert text.startswith("What you still need for SW2C, from your self-assessment")
+    assert "I don't know your level, so this is for SW2C" in text and "Partly: " in text

@@ -130,7 +130,8 @@ def criteria_for(knowledge: Knowledge, code: str, variant: str | None = None) ->
     role, level = split_code(knowledge, code)
     if not role:
         return []
-    found = [c for c in knowledge.find(role=role, level=level) if c.topic in CATEGORIES and not c.is_comment]
+    found = [c for c in knowledge.find(role=role, level=level)
+             if c.topic in CATEGORIES and not c.is_comment and c.rated]
     out: list[Criterion] = []
     for cat in CATEGORIES:
         in_cat = [c for c in found if c.topic == cat]

@@ -228,6 +228,18 @@ def test_detect_start(text, expected):
     assert DIALOG_TRIGGERS is detect_start
 
 
+def test_words_that_ask_nothing_on_their_own_are_quoted_but_never_rated(knowledge):
+    # SW2A's table opens with the KSS introduction and has fragments a page break left ("KSS 5", "As set out in
+    # KSS"): people were asked to rate them
+    rated = [c.text for c in criteria_for(knowledge, "SW2A")]
+    for words in ("The Knowledge & Skills Statement (KSS) sets out", "The statement relates to all social workers"):
+        assert not any(t.startswith(words) for t in rated)
+    assert "KSS 5" not in rated and "As set out in KSS" not in rated
+    assert "Degree in Social Work" in rated and len(rated) == 31
+    quoted = [c.text for c in knowledge.find(role="SW2", level="A")]
+    assert "KSS 5" in quoted and "As set out in KSS" in quoted  # answers still quote the table as it is
+
+
 # -- a complete self-assessment -------------------------------------------------------------------------------
 
 def test_complete_self_assessment_typed_and_buttons(runner, store, knowledge):

@@ -45,6 +45,7 @@ class Criterion:
     number: int | None = None
     title: str | None = None
     section_note: str | None = None
+    rated: bool = True  # False: words that ask nothing on their own (an introduction, a fragment), never rated
 
     @property
     def is_comment(self) -> bool:
@@ -211,6 +212,7 @@ def _add_section(out: list[Criterion], doc: Document, role: str | None, section:
                 number=section.number,
                 title=section.title,
                 section_note=section.note,
+                rated=item.rated,
             )
         )
 

@@ -36,6 +36,9 @@ class Item(_Strict):
     text: str = Field(min_length=1)
     line: int | None = Field(default=None, ge=1, description="line in the seed file, as cat -n prints it")
     note: str | None = Field(default=None, description="a typo, contradiction, gap or doubt in the source")
+    rated: bool = Field(default=True, description="false for words that ask nothing on their own (an "
+                        "introduction, a fragment left by a page break): quoted in answers, never rated in a "
+                        "self-assessment")
 
 
 class Section(_Strict):

@@ -1318,6 +1318,16 @@ def test_two_levels_asked_about_are_not_a_question_about_wording(engine):
     assert not engine.answer("what do I need for SW4C and SW2B?").title.startswith("Where")
 
 
+@pytest.mark.parametrize("question", ["what does the pcf say about supervision", "PCF on supervision?"])
+def test_a_subject_within_the_pcf_is_answered_from_its_own_lines(engine, question):
+    # it gave the PCF's general introduction; 004:105 and 004:238 speak of supervision
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert reply.title == "What the PCF says about supervision"
+    assert "expect and seek supervision that covers practice" in text
+    assert "provide supervision to colleagues as required" in text
+
+
 def test_the_evidence_quoted_beside_training_keeps_its_section_note(engine):
     # the SW3B evidence section carries a note (its Knowledge and Skills cells are blank): quoting part of that
     # section must show the note, as the full evidence answer does

@@ -18,6 +18,12 @@ from bot.knowledge.model import Criterion
 _MENTIONS_SHOWN = 4  # lines quoted under a term's meaning; the rest are counted
 
 
+# "what does the PCF say about supervision?", "PCF on reflection": a subject within it
+_PCF_ABOUT = re.compile(r"\b(?:say|says|said|mention|mentions|cover|covers)\s+(?:about|on)\s+(?:the\s+)?"
+                        r"([a-z][a-z' -]{2,40}?)\s*\??$|"
+                        r"\bpcf\s+(?:on|about)\s+(?:the\s+)?([a-z][a-z' -]{2,40}?)\s*\??$")
+
+
 class TermReplies:
     """Glossary and PCF answers."""
 
@@ -225,6 +231,16 @@ class TermReplies:
         named = self._pcf_domain_by_name(q, pcf)
         if named is not None:
             return self._pcf(replace(q, pcf_domain=named))
+        about = _PCF_ABOUT.search(q.lower)
+        if about:  # "what does the PCF say about supervision?": its own lines on that, by domain
+            subject = (about.group(1) or about.group(2)).strip()
+            hits = [h for h in self.retriever.search(subject, roles={"PCF"}, limit=12)
+                    if self.retriever.coverage(subject, h) == 1.0]
+            if hits:
+                found = sorted((h.criterion for h in hits[:6]), key=lambda c: (c.number or 0))
+                return self._reply(title=f"What the PCF says about {subject}", criteria=found, role=None, level=None,
+                                   topic="pcf_domain", key=lambda c: (f"Domain {c.number}: {c.title}" if c.number
+                                                                      else _heading_with_group(c)))
         # the level in general
         overview = [c for c in self.k.criteria if c.role == "PCF" and c.topic == "overview"]
         titles = OrderedDict()

@@ -143,6 +143,12 @@ def _parse_date(s: str, today: date, prefer_future: bool, prefer_past: bool, aft
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# "next tues", "on fri": a day's short name counts only after such a word ("I sat", "wed" and "sun" are words)
+_DAY_SHORT = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "weds": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4,
+              "sat": 5, "sun": 6}
+_WEEKDAY = re.compile(r"\b(?:(next|this|last|on|coming)\s+)?(?:the\s+)?(" + "|".join(_WEEKDAYS) + r")(?:s)?\b"
+                      r"(?!\s+\d)|\b(next|this|last|on|coming)\s+("
+                      + "|".join(sorted(_DAY_SHORT, key=len, reverse=True)) + r")\b\.?(?!\s+\d)")
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2}
 COUNT = r"(\d{1,3}|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
@@ -179,18 +185,18 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
     m = re.search(rf"\b{COUNT}\s+{_UNIT}\s+ago\b", s)
     if m:
         return shift(today, m.group(1), m.group(2), -1)
-    m = re.search(r"\b(?:(next|this|last|on|coming)\s+)?(?:the\s+)?(" + "|".join(_WEEKDAYS) + r")(?:s)?\b"
-                  r"(?!\s+\d)", s)
+    m = _WEEKDAY.search(s)
     if m and not re.search(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b|\b\d{{1,2}}[/.-]\d{{1,2}}", s):
-        wanted = _WEEKDAYS.index(m.group(2))
-        backwards = m.group(1) == "last" or (prefer_past and m.group(1) not in ("next", "coming"))
-        if m.group(1) == "this" and wanted == today.weekday():
+        lead, said = m.group(1) or m.group(3), m.group(2) or m.group(4)
+        wanted = _WEEKDAYS.index(said) if said in _WEEKDAYS else _DAY_SHORT[said]
+        backwards = lead == "last" or (prefer_past and lead not in ("next", "coming"))
+        if lead == "this" and wanted == today.weekday():
             return today  # "this Thursday", said on a Thursday
         if backwards:
             day = today - timedelta(days=(today.weekday() - wanted - 1) % 7 + 1)
         else:
             day = today + timedelta(days=(wanted - today.weekday() - 1) % 7 + 1)
-        if re.search(rf"\ba week (?:on|from)\s+(?:this\s+|next\s+)?{m.group(2)}\b", s):
+        if re.search(rf"\ba week (?:on|from)\s+(?:this\s+|next\s+)?{said}\b", s):
             day += timedelta(days=7)
         return day
     return None

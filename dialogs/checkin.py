@@ -40,7 +40,8 @@ QUESTIONS = {
 NO_DATE_YET = frozenset((
     "none", "not sure", "unsure", "don't know", "dont know", "do not know", "no idea", "not booked", "not booked yet",
     "not yet", "no date", "no date yet", "tbc", "tba", "unknown", "n/a", "na", "not arranged", "not arranged yet",
-    "not set", "not set yet", "not decided", "i don't know", "idk",
+    "not set", "not set yet", "not decided", "i don't know", "idk", "nothing", "nothing yet", "no", "nope",
+    "not scheduled", "not scheduled yet", "none yet",
 ))
 
 

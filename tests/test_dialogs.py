@@ -1126,7 +1126,7 @@ def test_bare_rating_at_the_note_step_is_no_note(runner):
     assert st["data"]["answers"][st["data"]["items"][0]["uid"]] == {"rating": "met"}
 
 
-@pytest.mark.parametrize("said", ["not booked yet", "no", "don't know"])
+@pytest.mark.parametrize("said", ["not booked yet", "no", "don't know", "nothing", "not scheduled yet"])
 def test_checkin_next_supervision_not_known_yet_is_skipped_with_its_reminder(runner, store, said):
     store.upsert_person(Person(id="u5", display_name="New Person"))
     chat = Chat(runner, "u5")
@@ -1194,12 +1194,13 @@ def test_an_abbreviation_the_glossary_spells_out_is_explained(knowledge):
     assert knowledge.glossary_in("a bia in lower case inside no word") == []
 
 
-def test_checkin_takes_a_weekday_for_the_next_supervision_and_yes_for_the_reminder(runner, store, clock):
+@pytest.mark.parametrize("day", ["next Tuesday", "next tues", "on Tue"])
+def test_checkin_takes_a_weekday_for_the_next_supervision_and_yes_for_the_reminder(runner, store, clock, day):
     chat = Chat(runner, "u3")
     chat.start("checkin")
     for said in ("a good month", "workload", "nothing"):
         chat.say(said)
-    chat.say("next Tuesday")
+    chat.say(day)
     tuesday = clock().date() + timedelta(days=(1 - clock().date().weekday() - 1) % 7 + 1)
     assert f"Shall I remind you before your supervision on {tuesday.day}" in chat.text()
     chat.say("yes please")

@@ -1328,6 +1328,19 @@ def test_a_subject_within_the_pcf_is_answered_from_its_own_lines(engine, questio
     assert "provide supervision to colleagues as required" in text
 
 
+@pytest.mark.parametrize("hurried, in_full", [
+    ("how long b4 i can go 4 sw3", "how long before i can go for sw3"),
+    ("whats the evidence 4 sw3c", "what's the evidence for sw3c"),
+    ("wat do u need 4 sw2b pls", "what do you need for sw2b please"),
+])
+def test_text_speak_is_answered_as_the_words_in_full(engine, hurried, in_full):
+    assert engine.answer(hurried).plain_text() == engine.answer(in_full).plain_text()
+
+
+def test_a_four_in_a_level_is_never_for(engine):
+    assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
+
+
 def test_the_evidence_quoted_beside_training_keeps_its_section_note(engine):
     # the SW3B evidence section carries a note (its Knowledge and Skills cells are blank): quoting part of that
     # section must show the note, as the full evidence answer does

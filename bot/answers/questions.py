@@ -572,9 +572,16 @@ _HURRIED_WORD = re.compile(r"(?<![\w'’])(" + "|".join(sorted(_HURRIED, key=len
                            re.I)
 
 
+# "go 4 sw3", "ready 4 senior": "for" after a verb of moving on (never "SCO 4", "SW 4", "level 4")
+_FOUR_AS_FOR = re.compile(r"\b(go|going|apply|applying|ready|eligible|need|needed|evidence|wait|waiting|up|time)\s+4"
+                          r"(?=\s+[a-z])", re.I)
+
+
 def in_full(text: str) -> str:
     """Text with words typed in a hurry written in full ("whats a BIA" -> "what's a BIA"); nothing else changes."""
-    return _HURRIED_WORD.sub(lambda m: _HURRIED[m.group(1).lower()], text) if _HURRIED_WORD.search(text) else text
+    if _HURRIED_WORD.search(text):
+        text = _HURRIED_WORD.sub(lambda m: _HURRIED[m.group(1).lower()], text)
+    return _FOUR_AS_FOR.sub(r"\1 for", text) if " 4 " in text else text
 
 
 def parse(text: str) -> Query:

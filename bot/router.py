@@ -124,6 +124,9 @@ _MY_MILESTONE = re.compile(r"\b(?:my (?:milestones?|progress|eligibility|level|s
 # Not "do I need to take a course in supervision?" (supervising others is in the framework).
 _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+\w+){0,4}?\s+(?:to|for|into)\s+"
                               r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
+# "can you remind me before supervision?", "a reminder ahead of my next supervision": the check-in sets one
+_SUPERVISION_REMINDER = re.compile(r"\bremind(?:er|ers)?\b.{0,30}?\b(?:before|ahead of|prior to)\s+"
+                                   r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
 # "I've got supervision next week", "my supervision is on Tuesday": a check-in would help
 _SUPERVISION_SOON = re.compile(
     r"\b(?:i'?ve got|i have|i'?ve|got|my|there'?s|having)\s+(?:a\s+|my\s+)?supervision\b"
@@ -572,7 +575,8 @@ class Router:
             if started:
                 name, args = started
                 return self.dialogs.start(name, msg=msg, person=person, args=args)
-            if text and (_SUPERVISION_HOW.search(text) or _SUPERVISION_SOON.search(text)):
+            if text and (_SUPERVISION_HOW.search(text) or _SUPERVISION_SOON.search(text)
+                         or _SUPERVISION_REMINDER.search(text)):
                 return [self._supervision_help(person)]
         if action and not text:
             # A press on a button whose dialog is over: say so instead of staying silent.
@@ -804,6 +808,8 @@ class Router:
                 "A self-assessment against the criteria of the level you are working towards"
                 + (f" ({nxt})" if nxt else "") + ", with the evidence the framework asks for, as a supervision "
                 "pack (Word and Markdown).",
+                "A reminder a few days before your supervision: the check-in asks when it is, then how many days "
+                "before to remind you.",
             ])],
             choices=[start_choice("Prepare for supervision", "checkin", style="primary"),
                      start_choice("Start a self-assessment", "self_assessment",

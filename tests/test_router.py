@@ -1768,3 +1768,12 @@ def test_what_is_left_with_no_level_uses_the_latest_self_assessment(services):
     text = chat.say("what do i still need")
     assert text.startswith("What you still need for SW2C, from your self-assessment")
     assert "I don't know your level, so this is for SW2C" in text and "Partly: " in text
+
+
+@pytest.mark.parametrize("said", ["can u remind me b4 supervision", "I'd like a reminder before my next supervision"])
+def test_a_reminder_before_supervision_points_to_the_check_in_that_sets_one(services, said):
+    # "The framework documents don't mention 'remind'"
+    chat = FakeChannel(services)
+    text = chat.say(said)
+    assert text.startswith("I can help you get ready for supervision.") and "A reminder a few days before" in text
+    assert chat.last[0].choices[0].label == "Prepare for supervision"

@@ -1777,3 +1777,18 @@ def test_a_reminder_before_supervision_points_to_the_check_in_that_sets_one(serv
     text = chat.say(said)
     assert text.startswith("I can help you get ready for supervision.") and "A reminder a few days before" in text
     assert chat.last[0].choices[0].label == "Prepare for supervision"
+
+
+def test_why_a_figure_after_an_answer_shows_where_it_comes_from_and_the_note_on_it(services):
+    # "why 18?" after the time at SW3B gave the children's PO3 "18 months CPD" and Kent "over the age of 18"
+    chat = FakeChannel(services)
+    chat.say("sw3c time")
+    text = chat.say("why 18?")
+    assert text.startswith("Where “18” comes from: SW3C")
+    assert "A minimum of 18 months experience at level SW3B" in text and "The two documents disagree" in text
+    assert "12 months — document 001" not in text  # only the part that gives the figure asked about
+    assert "12 months — document 001" in chat.say("why?")
+
+
+def test_why_with_nothing_before_it_is_not_about_an_old_answer(services):
+    assert not FakeChannel(services).say("why?").startswith("Where")

@@ -200,6 +200,11 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 
 # A question about a term that wants more than its meaning: "how do I become an AMHP?", "which level is the
 # CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
+# "why?", "why 18?", "source?", "where's that from?": about the answer just given
+_WHY_ALONE = re.compile(r"^\s*(?:but\s+|and\s+|so\s+|ok\s+)?(?:why|how come|says who|what(?:'s| is) the source|"
+                        r"sources?|where(?:'s| is| does| did)? (?:that|this|it) (?:from|come from|coming from)|"
+                        r"where did you get (?:that|this)(?: from)?)(?:\s+(?:is it\s+|is that\s+)?(\d{1,3})"
+                        r"(?:\s*(?:months?|years?))?)?\s*[?!.]*\s*$")
 # "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
 _WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
                           r"refers to|written|write|writes|put|puts)\b")
@@ -445,6 +450,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 and len(q.lower.split()) <= 10):
             roles = ["PO3"]  # after the children's services post, "senior" is that post, not Medway's SW3
             q.roles = ["PO3"]
+        why = _WHY_ALONE.match(q.lower) if ctx.last_role and ctx.last_topic and not roles else None
+        if why:  # "why 18?", "source?" after an answer: where its figures come from, with the notes on them
+            reply = self._why_that(ctx, why.group(1))
+            if reply is not None:
+                return reply
         follow = self._follow_up(q, roles, levels, ctx)
         if follow is not None:
             roles, levels = follow
@@ -642,6 +652,35 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             status=status,
         )
         reply.meta.update(role=self._public_role(role), level=level, topic=topic)
+        return reply
+
+    def _why_that(self, ctx: Context, figure: str | None) -> Reply | None:
+        """"Why 18?" after the time at SW3B: the last answer's parts with notes (those that give the figure, when
+        one is asked about), as the documents give them. The documents give reasons for nothing; the notes say
+        where figures differ or were mistyped."""
+        if ctx.last_role not in self.k.roles:
+            return None
+        code = self.k.code(ctx.last_role, ctx.last_level) if ctx.last_level else ctx.last_role
+        asked = {"time_in_level": f"how long before {code}", "evidence": f"evidence for {code}",
+                 "overview": f"what is {code}"}.get(ctx.last_topic or "")
+        if asked is None and ctx.last_topic in LEVEL_TOPICS:
+            asked = f"{TOPIC_TITLES[ctx.last_topic].lower()} for {code}"
+        if asked is None:
+            return None
+        last = self.answer(asked, context=Context(role=ctx.role, level=ctx.level))
+        parts = [b for b in last.blocks if figure is None or re.search(
+            rf"\b{figure}\b", " ".join([b.title or "", b.text or "", *b.bullets]))]
+        noted = [Block(title=b.title, bullets=b.bullets[:3], notes=b.notes) for b in parts if b.notes]
+        if not parts:
+            return None
+        blocks = noted or [Block(title=b.title, text=b.text, bullets=b.bullets[:3]) for b in parts[:3]]
+        blocks.append(Block(text="The documents give no reasons for their figures or requirements; "
+                                 + ("the notes above say where they differ or look mistyped, and " if noted else "")
+                                 + "the sources below say where each comes from. Your manager can say which applies "
+                                   "to you."))
+        reply = Reply(title=f"Where {'“' + figure + '”' if figure else 'that'} comes from: {code}", blocks=blocks,
+                      notes=list(last.notes), sources=list(last.sources), choices=list(last.choices)[:3])
+        reply.meta.update(last.meta)
         return reply
 
     def _names_another_level(self, levels: list[tuple[str, str]]) -> Reply | None:

@@ -1792,3 +1792,20 @@ def test_why_a_figure_after_an_answer_shows_where_it_comes_from_and_the_note_on_
 
 def test_why_with_nothing_before_it_is_not_about_an_old_answer(services):
     assert not FakeChannel(services).say("why?").startswith("Where")
+
+
+@pytest.mark.parametrize("first, then, starts", [
+    ("skills for sw2c", "for sw3?", "Skills: Senior Social Worker, SW3C (Accomplished)"),
+    ("sw2b evidence", "for sw3?", "Evidence for SW3B (Practising)"),
+])
+def test_a_follow_up_naming_only_another_role_keeps_the_topic_and_the_level(services, first, then, starts):
+    # it gave the other role's overview, dropping the topic asked about
+    chat = FakeChannel(services)
+    chat.say(first)
+    assert chat.say(then).startswith(starts)
+
+
+def test_a_role_alone_after_a_level_overview_is_that_roles_overview(services):
+    chat = FakeChannel(services)
+    chat.say("what do i need for sw3b")
+    assert chat.say("what about sw2").startswith("Overview: Social Worker (SW2)")

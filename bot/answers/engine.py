@@ -127,7 +127,7 @@ _FEELINGS = re.compile(
     r"nowhere\b|\b(?:i'?m|i am) not (?:progressing|getting anywhere|moving)\b|\bmaking no progress\b")
 # How a follow-up starts: "what about C?", "and the evidence?", "how about SW2C", "same for SW3B"
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|and what about|ok,? (?:and|"
-                             r"what about)|also)\b")
+                             r"what about)|also|for(?=\s+\S+(?:\s+\S+)?\s*[?.!]*\s*$))\b")  # "for SW3?" too
 _LONE_LETTER = re.compile(r"^\s*(?:(?:and|what about|how about|same for|and for|and what about)\s+)?(?:level\s+)?"
                           r"([abcABC])\s*[?.!]*\s*$")
 # A short yes/no or how-many question with no role named: after an answer about a level, about that level
@@ -817,6 +817,14 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             if lead and not q.topics and inherit_topic and ctx.last_topic != "overview" and (
                     levels or ctx.last_topic == "time_in_level"):
                 q.topics.insert(0, ctx.last_topic)  # "what about SW2C?" after the evidence for SW3C
+            elif (lead and lead.group(0).strip() == "for" and not q.topics and not levels and inherit_topic
+                  and ctx.last_topic != "overview"
+                  and len(roles) == 1 and roles[0] != role and ctx.last_level
+                  and ctx.last_level in KNOWN_LEVELS.get(roles[0], "")):
+                # "for SW3?" after the skills for SW2C: the same question, at the same level of that role (SW3C);
+                # "what about SW3?" stays the role as a whole
+                q.topics.insert(0, ctx.last_topic)
+                return roles, [(roles[0], ctx.last_level)]
             return None
         known = KNOWN_LEVELS.get(role, "")
         lone = _LONE_LETTER.match(q.text)

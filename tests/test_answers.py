@@ -1341,6 +1341,17 @@ def test_a_four_in_a_level_is_never_for(engine):
     assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
 
 
+@pytest.mark.parametrize("question", ["sco deaf team level b", "deaf team sco b"])
+def test_a_level_of_the_deaf_services_table_is_that_table(engine, question):
+    # "deaf" and "team" name the table, not a subject in it: it gave a search snippet of two lines
+    assert engine.answer(question).title == "What the framework asks for SCO 4B (Practising) – Deaf services"
+
+
+def test_a_subject_within_the_deaf_services_table_is_still_searched(engine):
+    text = engine.answer("sco 4b deaf services equipment").plain_text()
+    assert text.startswith("What the framework says on this for SCO 4B") and "specialist equipment" in text
+
+
 def test_the_evidence_quoted_beside_training_keeps_its_section_note(engine):
     # the SW3B evidence section carries a note (its Knowledge and Skills cells are blank): quoting part of that
     # section must show the note, as the full evidence answer does

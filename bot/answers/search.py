@@ -35,6 +35,10 @@ _FRAME_STEMS = frozenset(terms(
     "mandatory compulsory have having use used cover covered ask asks asked"))
 
 
+# Words that name the table asked about ("SCO deaf team level B"), not a subject within it: the variant says them
+_VARIANT_STEMS = frozenset(terms("deaf deafened hearing audiology team teams service services table tables"))
+
+
 def _stem_in(stem: str, stems: frozenset[str]) -> bool:
     """A stem, or one sharing its first six letters ("supervis" and "supervision"), is among the stems."""
     return stem in stems or (len(stem) >= 6 and any(s[:6] == stem[:6] for s in stems if len(s) >= 6))
@@ -243,7 +247,7 @@ class SearchReplies:
     def _content_words(self, q: Query, role: str) -> list[str]:
         """The question's words as typed, without the role's own names and level words ("do I need to supervise
         students for SW3C?" -> need, supervise, students): what to search the role's criteria for."""
-        role_words = self._role_words(role)
+        role_words = self._role_words(role) | (_VARIANT_STEMS if q.variant else frozenset())
         out = []
         for word in re.findall(r"[a-z0-9]+", q.lower):
             stems = terms(word)

@@ -75,9 +75,11 @@ _NEW_START_DATE = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend|mov
                              r"(?:it\s+(?:was|is|should be)\s+|it'?s\s+)?(?P<when2>.+?)\s*[.!]?$", re.I)
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
-    r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at)\s+"
+    r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at|"
+    r"(?:please\s+)?(?:change|update|set|correct) my (?:level|grade)(?: to)?)\s+"
     rf"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?(?P<code>{_CODE})\b"
-    r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now))?\s*[.!]?\s*$",
+    r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now|please))?"
+    r"\s*[.!]?\s*$",
     re.I)
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
 _SNOOZE = re.compile(
@@ -186,7 +188,7 @@ _ABOUT_SOMEONE = re.compile(
     r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b)[a-z'-]+"
     r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility|"
     r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence)"
-    r"|what (?:does|do|should|would|will) (?!i\b|you\b|we\b|they\b|the\b|an?\b|my\b|it\b|this\b|that\b|team\b|"
+    r"|what(?:'s| (?:does|do|should|would|will)) (?!i\b|you\b|we\b|they\b|the\b|an?\b|my\b|it\b|this\b|that\b|team\b|"
     r"every\b|each\b|most\b|all\b|some\b|any\b|new\b|newly\b|other\b|our\b|your\b|their\b|"
     r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)" + _NAME + r" (?:still )?(?:need|have to|work on|do next)"
     r"|(?:has|did) (?!i\b|you\b|my\b|the\b|an?\b|anyone\b|anybody\b|everyone\b)" + _NAME + r" "
@@ -205,6 +207,12 @@ _SHARE_WITH_NAME = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?share 
                               r"(?:self[- ]?assessment|assessment|check[- ]?in|pack|results?|answers))\s+with\s+"
                               r"(?!my\b|the\b|your\b)(?P<name>[a-z][a-z'’-]*(?:\s+[a-z][a-z'’-]*)?)\s*(?:please)?"
                               r"\s*[.!?]*\s*$", re.I)
+# "add a new starter to my team", "remove Jo from my team", "change Jo's level to SW2B": the staff list is HR's
+_CHANGE_STAFF_LIST = re.compile(
+    r"^\s*(?:(?:can|could) (?:i|you) |please |how (?:do|can) i )?(?:add|remove|delete|take|move|put)\s+"
+    r"(?!me\b|myself\b)(?:a |an |the )?[\w' -]{1,30}?\s+(?:to|from|into|off|out of|on) (?:my|the) team\b|"
+    r"^\s*(?:(?:can|could) (?:i|you) |please |how (?:do|can) i )?(?:change|update|set|correct)\s+"
+    r"(?!my\b)[a-z]+['’]s (?:level|start date|grade|manager)\b", re.I)
 # Capitalised words in such a question that are not a person's name
 _NOT_A_NAME = frozenset("""christmas easter supervision monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december medway kent level
@@ -272,7 +280,8 @@ def _role_knowledge(text: str) -> bool:
 # "How can I use the framework with my team?": a question about the framework, not the team's milestones
 _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|this|these|our)\s+frameworks?\b|"
                             r"\bframeworks?\s+(?:for|with)\s+(?:\w+\s+){0,3}?in my team\b", re.I)
-_MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|^\s*who(?:'s|s| is| are) (?:ready|due|eligible)\s*[?.!]*\s*$|"
+_MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|\bwho(?: in my team| on my team)? needs? (?:some |more |"
+                      r"their )?evidence\b|^\s*who(?:'s|s| is| are) (?:ready|due|eligible)\s*[?.!]*\s*$|"
                       r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
                       r"who should be (?:gathering|collecting|getting|building)|"
                       r"who(?:'s|s| is| are) (?:ready|due|able) to|"
@@ -283,6 +292,8 @@ _MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|^\s*who(?:'s|s| is| are)
                       r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
 _GATHER_EVIDENCE = re.compile(r"\bwho (?:needs|need|should be|has|have) to (?:gather|collect|get|build|start)\b|"
+                              r"\bwho(?: in my team| on my team| of my (?:team|staff|reports))? needs? (?:some |more |"
+                              r"their )?evidence\b|"
                               r"\bwho should be (?:gathering|collecting|getting|building)\b", re.I)
 _WHO_IS_READY = re.compile(r"\bwho(?:'s|s| is| are) (?:eligible|ready|due|able|up for promotion)\b|"
                            r"\bwho can (?:progress|go for|apply|move up)\b|"
@@ -317,12 +328,15 @@ _DIALOG_WORD_ALONE = re.compile(r"^\s*(?:skip(?: (?:it|this|note|category))?|bac
                                 r"abort|quit|exit|resume|continue|carry on|undo|met|partly|not yet|not sure|n/?a)"
                                 r"\s*[.!]*\s*$",
                                 re.I)
+# "hi, ...", "hiya im sw2b since feb 2025", "morning! who's ready?": a greeting before the message itself
+_GREETING_LEAD = re.compile(r"^\s*(?:hi|hiya|hello|hey|heya|morning|afternoon|good (?:morning|afternoon|evening))"
+                            r"(?: there| bot| careerbot| all)?\s*[,!.:;-]*\s+(?=\S+\s+\S)", re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
 
 # "I've just started, what now?", "I'm new here": where to begin
 _NEW_STARTER = re.compile(r"\b(?:i'?ve just (?:started|joined)|i (?:just|only just) (?:started|joined)|"
                           r"i'?m new(?: here| to (?:this|the team|the council|the service|medway|social work))?\b|"
-                          r"new starter|just joined|"
+                          r"(?<!add a )(?<!add )(?<!adding a )new starter|just joined|"
                           r"(?:my )?first (?:day|week) (?:here|today|in the job)|"
                           r"where do i (?:start|begin)\s*[?.!]*\s*$|"
                           r"i'?m (?:just )?starting out|"
@@ -345,6 +359,15 @@ def _share_with_manager_only(manager: Person | None) -> Reply:
     return Reply(title="I can only share with your manager.",
                  blocks=[Block(text=f"A self-assessment or check-in can be shared only with {who}. Nothing has "
                                     "been shared. To share with them, say “share it with my manager”.")],
+                 status="clarify")
+
+
+def _staff_list_is_hrs() -> Reply:
+    return Reply(title="I can't change the staff list.",
+                 blocks=[Block(text="Who is in a team, and each person's level and start date, come from HR's staff "
+                                    "list, which an administrator loads into careerbot. Ask HR to add, move or "
+                                    "remove someone or to correct a level; each person can also tell me their own "
+                                    "level (“I'm SW2B since March 2025”).")],
                  status="clarify")
 
 
@@ -550,7 +573,8 @@ class Router:
                 aside = list(replies)
             elif replies is not None:
                 return replies
-        replies = self._route(msg, person, in_full(text), action)  # "whos my manager", "whats a BIA"
+        # "whos my manager", "whats a BIA"; "hiya, im sw2b since feb 2025" is the statement, the greeting aside
+        replies = self._route(msg, person, in_full(_GREETING_LEAD.sub("", text, count=1)), action)
         if aside and not any(r.status == "dialog" for r in replies):  # not when it opened a dialog of its own
             replies += aside
         return replies
@@ -614,6 +638,8 @@ class Router:
             return [self._reminder_setting(person, "opt_out")]
         if _OPT_IN.search(text):
             return [self._reminder_setting(person, "opt_in")]
+        if _CHANGE_STAFF_LIST.search(text):
+            return [_staff_list_is_hrs()]
         # a manager asking about one of their reports by name (looked up once: it reads the store)
         about = _ABOUT_SOMEONE.search(text)
         named = self.people.named_reports(person, text) if about or _BARE_NAME.match(text) else []

@@ -1809,3 +1809,32 @@ def test_a_role_alone_after_a_level_overview_is_that_roles_overview(services):
     chat = FakeChannel(services)
     chat.say("what do i need for sw3b")
     assert chat.say("what about sw2").startswith("Overview: Social Worker (SW2)")
+
+
+@pytest.mark.parametrize("said, starts", [
+    ("hiya im sw2b since feb 2025", "Set your level to SW2B since 1 February 2025?"),  # the greeting aside
+    ("what level should i be", "The framework does not set a level by years qualified"),
+    ("hi so basically i qualified in 2020, did my asye at kent, now i supervise two scos and im halfway through my "
+     "practice educator. my manager says im sw2c, what level should i be", "The framework does not set a level"),
+    ("change my level to sw2b", "Since when have you been SW2B?"),
+    ("update my level to SW3A please", "Since when have you been SW3A?"),
+])
+def test_statements_and_questions_said_casually(services, said, starts):
+    assert FakeChannel(services).say(said).startswith(starts)
+
+
+@pytest.mark.parametrize("said, starts", [
+    ("who needs evidence", "Who should be gathering evidence"),
+    ("who in my team needs evidence", "Who should be gathering evidence"),
+    ("whats amy need", "Amy Archer"),
+    ("hi whats amy need", "Amy Archer"),
+    ("add a new starter to my team", "I can't change the staff list."),
+    ("change amy's level to sw2b", "I can't change the staff list."),
+])
+def test_a_managers_casual_asks(services, said, starts):
+    _manager_and_report(services)
+    assert FakeChannel(services, user="boss").say(said).startswith(starts)
+
+
+def test_hi_alone_is_still_a_hello(services):
+    assert FakeChannel(services).say("hi").startswith("Hello!")

@@ -170,6 +170,11 @@ _YEARS_QUALIFIED = re.compile(
     r"(?:\w+ )?(?:19|20)\d{2}\b)"
     r"(?=.*\b(?:qualified|post[- ]?qualif\w*|pqe|experience)\b)"
     r"(?=.*\b(?:(?:what|which) (?:level|grade)|level should i be|grade should i be|where should i be)\b)")
+# "what level should I be?", a long account ending "...my manager says im sw2c, what level should i be": the
+# documents place nobody; what they ask in post-qualifying experience, level by level (the question is the last
+# thing said, so "what level should I be to apply for AMHP training?" is not this)
+_LEVEL_SHOULD_I_BE = re.compile(r"\b(?:what|which) (?:level|grade) should i (?:be|be on|be at|be in)\s*[?.!]*\s*$|"
+                                r"\bwhere should i be on the (?:framework|scale|ladder)\s*[?.!]*\s*$")
 # "How do managers use the framework?", "how do I support someone going for SW3?"
 _FOR_MANAGERS = re.compile(r"\bhow (?:do|can|should|could) (?:managers?|team managers?|supervisors?) use\b|"
                            r"\bhow (?:do|can|should|could) i (?:use (?:this|the) (?:framework|bot|careerbot) with my "
@@ -362,7 +367,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._who_for()
         if _FOR_MANAGERS.search(q.lower):
             return self._for_managers(q)
-        if _YEARS_QUALIFIED.search(q.lower) and not q.levels:
+        if _YEARS_QUALIFIED.search(q.lower) and not q.levels or _LEVEL_SHOULD_I_BE.search(q.lower):
             return self._experience_by_level()
         other = _OTHER_TITLES.search(q.lower)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):

@@ -99,6 +99,8 @@ _OTHERS_REMINDERS = re.compile(
     r"\b(?!my\b|your\b)[a-z]+['’]s\s+(?:reminders?|nudges?|notifications?)\b|"
     r"\bfor\s+(?:him|her|them|my (?:whole )?team|the (?:whole )?team|my staff|my reports|everyone|everybody|"
     r"all of them|(?:my|the) social workers)\b", re.I)
+# "turn my digest off", "stop the weekly digest", "is my digest on?": the team digest, which goes with reminders
+_DIGEST = re.compile(r"\b(?:team |weekly |manager'?s? )?digests?\b", re.I)
 # "When's my next reminder?", "what reminders will I get?", "my reminder settings"
 _MY_REMINDERS = re.compile(r"^\s*reminders?\s*[?.!]*\s*$|"
                            r"\b(?:my (?:next )?reminders?|next reminder|reminder settings|what reminders|"
@@ -371,6 +373,13 @@ def _staff_list_is_hrs() -> Reply:
                  status="clarify")
 
 
+_DIGEST_GOES_WITH = {
+    "opt_out": "This stops your weekly team digest too: it comes with your reminders.",
+    "opt_in": "Your weekly team digest is on again too: it comes with your reminders.",
+    "snooze": "Your weekly team digest is snoozed too: it comes with your reminders.",
+}
+
+
 def _not_your_reminders() -> Reply:
     return Reply(title="I can only change your own reminders.",
                  blocks=[Block(text="Everyone's reminders are theirs to change: they can say “stop reminders” or "
@@ -634,6 +643,8 @@ class Router:
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
         if m:
             return [self._snooze(person, m.group("rest"))]
+        if _DIGEST.search(text):  # "turn my digest off", "is my digest on?": it goes with the reminders
+            return [self._digest(person)]
         if _OPT_OUT.search(text):
             return [self._reminder_setting(person, "opt_out")]
         if _OPT_IN.search(text):
@@ -991,6 +1002,10 @@ class Router:
                          blocks=[Block(text="Say “start reminders” to turn them back on.")],
                          choices=[Choice("Start reminders", {"action": "reminders", "what": "opt_in"})])
         rest = re.sub(r"^\s*(?:later|again|another time|some other time)\b", "", rest, flags=re.I)
+        # "til I'm back in April", "until I get back from leave on 5 January": until then
+        rest = re.sub(r"\b(?:until|till|til|to)?\s*(?:i'?m|i am|i get|i'?ll be|i come|i'?m coming) back(?: at work| to "
+                      r"work| from (?:my |maternity |paternity |sick |annual )*leave)?\s+(?:in|on|at)\s+", " until ",
+                      rest, flags=re.I)
         if re.search(r"(?:^|\s)-\d|\bminus\b", rest):  # "snooze for -3 days": not a time to wait, whatever it means
             return Reply(title="A snooze needs a time after today.",
                          blocks=[Block(text="For example: “snooze until 5 January” or “snooze for 2 weeks”. To turn "
@@ -1013,6 +1028,28 @@ class Router:
                                                      "until": (today + timedelta(days=30)).isoformat()})],
                          status="clarify")
         return self._reminder_setting(person, "snooze", until.isoformat())
+
+    def _digest(self, person: Person) -> Reply:
+        """The weekly team digest: on or off with the manager's reminders, said so, with the one switch."""
+        if not self.store.list_reports(person.id):
+            return Reply(title="The weekly team digest goes to managers.",
+                         blocks=[Block(text="It lists a manager's team milestones; you have no staff in my records. "
+                                            "HR keeps the staff list.")])
+        prefs = person.prefs
+        today = self._today(person)
+        if prefs.opted_out:
+            state, switch = "off, because your reminders are off", Choice("Start reminders", {
+                "action": "reminders", "what": "opt_in"})
+        elif prefs.snoozed_until and prefs.snoozed_until > today:
+            state, switch = (f"snoozed with your reminders until {format_uk(prefs.snoozed_until)}",
+                             Choice("Resume reminders", {"action": "reminders", "what": "opt_in"}))
+        else:
+            state, switch = "on", Choice("Stop reminders", {"action": "reminders", "what": "opt_out"})
+        return Reply(title=f"Your weekly team digest is {state}.",
+                     blocks=[Block(text="The digest comes with your reminders; there is no separate switch. "
+                                        "“Stop reminders” stops both, “start reminders” turns both back on, and "
+                                        "a snooze pauses both.")],
+                     choices=[switch])
 
     def _reminder_setting(self, person: Person, what: str, until: str | None = None) -> Reply:
         prefs = person.prefs
@@ -1051,6 +1088,9 @@ class Router:
         else:
             return Reply(title="I didn't understand that reminder setting.", status="clarify")
         self.store.upsert_person(person)
+        if what in ("opt_out", "opt_in", "snooze") and self.store.list_reports(person.id):
+            # a manager's weekly team digest comes with their reminders: never stopped (or started) unsaid
+            return Reply(title=msg, blocks=[Block(text=_DIGEST_GOES_WITH[what])])
         return Reply(title=msg)
 
 

@@ -269,7 +269,7 @@ def test_free_question_lists_what_each_framework_says(engine):
 def test_glossary_spelled_out_and_not(engine):
     assert "Approved Mental Health Professional" in ask(engine, "what does AMHP stand for?")["text"]
     text = ask(engine, "what does CFA stand for?")["text"]
-    assert "never say" in text or "not spelled out" in text
+    assert "never say" in text or "not spelt out" in text
 
 
 def test_context_fills_the_role_from_the_persons_record(engine):

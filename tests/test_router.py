@@ -1838,3 +1838,30 @@ def test_a_managers_casual_asks(services, said, starts):
 
 def test_hi_alone_is_still_a_hello(services):
     assert FakeChannel(services).say("hi").startswith("Hello!")
+
+
+def test_a_manager_is_told_the_digest_goes_with_their_reminders(services):
+    # "stop reminders" stopped the weekly team digest without a word; "turn my digest off" was a framework search
+    _manager_and_report(services)
+    boss = FakeChannel(services, user="boss")
+    assert boss.say("is my digest on?").startswith("Your weekly team digest is on.")
+    assert "This stops your weekly team digest too" in boss.say("stop reminders")
+    assert boss.say("turn my digest back on").startswith("Your weekly team digest is off, because your reminders")
+    assert [c.label for c in boss.last[0].choices] == ["Start reminders"]
+    assert "Amy" not in boss.say("stop reminders")  # nothing about the team's own reminders
+    assert "digest" not in FakeChannel(services, user="amy").say("stop reminders")  # no team: no digest to mention
+
+
+@pytest.mark.parametrize("said, until", [
+    ("snooze til i'm back in april", date(2027, 4, 1)),
+    ("pause my reminders till im back from maternity leave on 5 january", date(2027, 1, 5)),
+])
+def test_a_snooze_until_one_is_back(services, said, until):
+    chat = FakeChannel(services)
+    chat.say(said)
+    assert services.store.get_person("u1").prefs.snoozed_until == until
+
+
+def test_mat_leave_is_maternity_leave(services):
+    assert FakeChannel(services).say("does mat leave count").startswith(
+        "The framework does not say whether maternity leave counts towards time in level.")

@@ -577,10 +577,15 @@ _FOUR_AS_FOR = re.compile(r"\b(go|going|apply|applying|ready|eligible|need|neede
                           r"(?=\s+[a-z])", re.I)
 
 
+_MAT_PAT = re.compile(r"\b(mat|pat)\s+leave\b", re.I)  # "mat leave": maternity leave ("a mat" is a word alone)
+
+
 def in_full(text: str) -> str:
     """Text with words typed in a hurry written in full ("whats a BIA" -> "what's a BIA"); nothing else changes."""
     if _HURRIED_WORD.search(text):
         text = _HURRIED_WORD.sub(lambda m: _HURRIED[m.group(1).lower()], text)
+    if "leave" in text.lower():
+        text = _MAT_PAT.sub(lambda m: ("maternity" if m.group(1).lower() == "mat" else "paternity") + " leave", text)
     return _FOUR_AS_FOR.sub(r"\1 for", text) if " 4 " in text else text
 
 

@@ -147,7 +147,7 @@ class TermReplies:
                 line = f", line {entry.line}" if entry.line else ""
                 sources.append(f"{doc.title if doc else 'Document'} (document {entry.document}){line}")
         else:
-            title = f"{entry.term}: not spelled out in the framework"
+            title = f"{entry.term}: not spelt out in the framework"
             blocks.append(
                 Block(
                     text=f"The framework documents use “{entry.term}” but never say what it stands "

@@ -1337,6 +1337,19 @@ def test_text_speak_is_answered_as_the_words_in_full(engine, hurried, in_full):
     assert engine.answer(hurried).plain_text() == engine.answer(in_full).plain_text()
 
 
+@pytest.mark.parametrize("question, title", [
+    ("what do i need for 4b", "What the framework asks for SCO 4B (Practising)"),
+    ("4c?", "What the framework asks for SCO 4C (Accomplished)"),
+])
+def test_4a_4b_4c_alone_are_the_social_care_officers_levels(engine, question, title):
+    assert engine.answer(question).title == title
+
+
+@pytest.mark.parametrize("question", ["can I work 4 a week part time?", "what does SW 4B need?"])
+def test_a_four_and_a_letter_elsewhere_is_not_a_social_care_officer_level(engine, question):
+    assert "SCO" not in engine.answer(question).title
+
+
 def test_a_four_in_a_level_is_never_for(engine):
     assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
 

@@ -589,9 +589,15 @@ def in_full(text: str) -> str:
     return _FOUR_AS_FOR.sub(r"\1 for", text) if " 4 " in text else text
 
 
+_SCO_LEVEL_ALONE = re.compile(r"(?<![\w/.-])(?<!sco )(?<!sw )(?<!kr )(?<!po )4(?:([abc])\b|"
+                              r" ([abc])(?=\s*(?:[?.!,]|$)))")
+
+
 def parse(text: str) -> Query:
     typed = in_full(re.sub(r"\s+", " ", text).strip())
     lower = correct_typos(typed.lower().replace("’", "'").replace("‘", "'"))
+    if "4" in lower:  # "what do I need for 4B?": only the Social Care Officer's levels are 4A, 4B and 4C
+        lower = _SCO_LEVEL_ALONE.sub(lambda m: f"sco 4{m.group(1) or m.group(2)}", lower)
     q = Query(text=typed, lower=lower)
 
     q.childrens = bool(re.search(r"\bchild|\bpo3\b|\bpo 3\b", lower))

@@ -96,9 +96,10 @@ _OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out 
 # "stop Jo's reminders", "snooze reminders for my team", "turn them off for her": someone else's (the manager's
 # reports' names are looked up in the store as well)
 _OTHERS_REMINDERS = re.compile(
-    r"\b(?!my\b|your\b)[a-z]+['’]s\s+(?:reminders?|nudges?|notifications?)\b|"
-    r"\bfor\s+(?:him|her|them|my (?:whole )?team|the (?:whole )?team|my staff|my reports|everyone|everybody|"
-    r"all of them|(?:my|the) social workers)\b", re.I)
+    r"\b(?!(?:my|your|today|tomorrow|yesterday|week|month|year|weekend|morning|afternoon|evening|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|tonight)['’]s)[a-z]+['’]s\s+(?:reminders?|nudges?|notifications?)\b|"
+    r"\bfor\s+(?:him|her|them|my (?:whole )?team|the (?:whole )?team(?! digest)|my staff|my reports|everyone|"
+    r"everybody|all of them|(?:my|the) social workers)\b", re.I)
 # "turn my digest off", "stop the weekly digest", "is my digest on?": the team digest, which goes with reminders
 _DIGEST = re.compile(r"\b(?:team |weekly |manager'?s? )?digests?\b", re.I)
 # "When's my next reminder?", "what reminders will I get?", "my reminder settings"
@@ -131,6 +132,7 @@ _SUPERVISION_HOW = re.compile(r"\b(?:prepare|prep|ready|bring|take|plan)\b(?:\s+
 # "can you remind me before supervision?", "a reminder ahead of my next supervision": the check-in sets one
 _SUPERVISION_REMINDER = re.compile(r"\bremind(?:er|ers)?\b.{0,30}?\b(?:before|ahead of|prior to)\s+"
                                    r"(?:(?:my|the|a|next|our)\s+)*supervision\b", re.I)
+_NO_REMINDER = re.compile(r"\b(?:don'?t|do not|no|not|stop|turn off|switch off|without|cancel)\b", re.I)
 # "I've got supervision next week", "my supervision is on Tuesday": a check-in would help
 _SUPERVISION_SOON = re.compile(
     r"\b(?:i'?ve got|i have|i'?ve|got|my|there'?s|having)\s+(?:a\s+|my\s+)?supervision\b"
@@ -201,9 +203,9 @@ _ABOUT_SOMEONE = re.compile(
     re.I)
 # "amy?", "what about Raj", "and Jo Smith?", "open raj's latest": a manager's report by name alone (only a name in
 # the staff list counts: the store is asked)
-_BARE_NAME = re.compile(r"^\s*(?:(?:and|what about|how about|how's|hows|how is|what of|open|show me|show)\s+)?"
-                        r"[a-z][a-z'’-]*(?:\s+[a-z][a-z'’-]*)?(?:['’]s(?:\s+(?:latest|last|self[- ]?assessment|"
-                        r"check[- ]?in))?)?\s*[?.!]*\s*$", re.I)
+_BARE_NAME = re.compile(r"^\s*(?:(?:and|what about|how about|how's|how is|what of|open|show me|show)\s+)?"
+                        r"(?P<name>[a-z][a-z'’-]*?(?:\s+[a-z][a-z'’-]*?)?)(?:['’]s(?:\s+(?:latest|last|"
+                        r"self[- ]?assessment|check[- ]?in))?)?\s*[?.!]*\s*$", re.I)
 # "share it with Sam", "share my self-assessment with Jo Smith": sharing is only ever with one's manager
 _SHARE_WITH_NAME = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?share (?:it|this|that|my (?:latest |last )?"
                               r"(?:self[- ]?assessment|assessment|check[- ]?in|pack|results?|answers))\s+with\s+"
@@ -260,7 +262,8 @@ _MY_RECORDS = re.compile(
     r"assessments?|check[- ]?ins?|packs?)\b|\b(?:show|list|see) (?:me )?(?:all )?my (?:self[- ]?assessments|"
     r"assessments|check[- ]?ins|records)\b|^\s*my (?:self[- ]?assessments?|assessments?|check[- ]?ins?|records)"
     r"\s*[?.!]*\s*$|\bwhere(?:'s| is| are| did)\s+(?:all\s+)?my\s+(?:last\s+|latest\s+|saved\s+)?"
-    r"(?:self[- ]?assess\w*|assessments?|check[- ]?ins?|records?)\b", re.I)
+    r"(?:self[- ]?assess\w*|assessments?|check[- ]?ins?|records?)\b(?!\s+(?:kept|stored|held|saved|hosted))",
+    re.I)
 # "What do I still need?", "what else do I need?", "what am I missing?", "what's left?": for the person's own
 # next level (whole message only: "what do I need for SW3B?" names its level and goes to the engine)
 _WHATS_LEFT = re.compile(
@@ -342,7 +345,8 @@ _NEW_STARTER = re.compile(r"\b(?:i'?ve just (?:started|joined)|i (?:just|only ju
                           r"(?:my )?first (?:day|week) (?:here|today|in the job)|"
                           r"where do i (?:start|begin)\s*[?.!]*\s*$|"
                           r"i'?m (?:just )?starting out|"
-                          r"i(?:'ve| have)? (?:just|only just|recently) qualified|i'?m (?:a )?newly qualified\b|"
+                          r"i(?:'ve| have)? (?:just|only just|recently) qualified(?!\s+as\s+an?\s+(?!social\s+worker))|"
+                          r"i'?m (?:a )?newly qualified\b(?!\s+(?:amhp|bia|practice educator|pe)\b)|"
                           r"i'?m an? nqsw\b)", re.I)
 FOLLOW_UP_SECONDS = 30 * 60  # a follow-up ("what about C?") refers to an answer at most this old
 FOLLOW_UP_CONVERSATIONS = 20_000  # conversations whose last answer is kept (a few hundred bytes each)
@@ -378,6 +382,12 @@ _DIGEST_GOES_WITH = {
     "opt_in": "Your weekly team digest is on again too: it comes with your reminders.",
     "snooze": "Your weekly team digest is snoozed too: it comes with your reminders.",
 }
+
+
+def _names_of(person: Person) -> tuple[str, ...]:
+    """A person's names as someone types them: in full, and the first name ("jo smith", "jo")."""
+    full = " ".join((person.display_name or "").lower().split())
+    return (full, full.split()[0]) if full else ()
 
 
 def _not_your_reminders() -> Reply:
@@ -599,9 +609,9 @@ class Router:
             share_with = _SHARE_WITH_NAME.match(text) if text else None  # never a new self-assessment
             if share_with:  # "share it with Sam": with their manager, if that is who Sam is
                 manager = self.store.get_person(person.manager_id) if person.manager_id else None
-                names = " ".join((manager.display_name or "").lower().split()) if manager else ""
                 said = " ".join(share_with.group("name").lower().split())
-                if names and (said == names or said == names.split()[0]):
+                if said in ("manager", "line manager", "team manager", "supervisor", "boss") or (
+                        manager and said in _names_of(manager)):
                     started = ("share_latest", {})
                 else:
                     return [_share_with_manager_only(manager)]
@@ -609,7 +619,7 @@ class Router:
                 name, args = started
                 return self.dialogs.start(name, msg=msg, person=person, args=args)
             if text and (_SUPERVISION_HOW.search(text) or _SUPERVISION_SOON.search(text)
-                         or _SUPERVISION_REMINDER.search(text)):
+                         or _SUPERVISION_REMINDER.search(text) and not _NO_REMINDER.search(text)):
                 return [self._supervision_help(person)]
         if action and not text:
             # A press on a button whose dialog is over: say so instead of staying silent.
@@ -639,7 +649,9 @@ class Router:
                 return self.dialogs.start("set_level", msg=msg, person=person, args={"level_code": code})
         m = _SNOOZE.match(text)
         if (m or _OPT_OUT.search(text) or _OPT_IN.search(text)) and (
-                _OTHERS_REMINDERS.search(text) or self.people.named_reports(person, text)):
+                _OTHERS_REMINDERS.search(text) or any(
+                    re.search(rf"\b(?:for|of)\s+{re.escape(w)}\b|\b{re.escape(w)}['’]s\b", text, re.I)
+                    for r in self.people.named_reports(person, text) for w in _names_of(r))):
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
         if m:
             return [self._snooze(person, m.group("rest"))]
@@ -653,7 +665,11 @@ class Router:
             return [_staff_list_is_hrs()]
         # a manager asking about one of their reports by name (looked up once: it reads the store)
         about = _ABOUT_SOMEONE.search(text)
-        named = self.people.named_reports(person, text) if about or _BARE_NAME.match(text) else []
+        bare = _BARE_NAME.match(text) if not about else None
+        named = self.people.named_reports(person, text) if about or bare else []
+        if bare:  # "amy?", "what about Raj": the whole message names them ("will do" and "hope so" do not)
+            said = " ".join(bare.group("name").lower().split())
+            named = [r for r in named if said in _names_of(r)]
         someone = _someone_named(text, about, self.engine.retriever.known) if not named else None
         if someone and someone.lower() in (person.display_name or "").lower().split():
             someone = None  # their own name: about themselves

@@ -53,7 +53,8 @@ _ABOUT = re.compile(r"^\s*(?:what|how|why)(?:'s|\s+(?:is|are|does|do|did))\b", r
 # "Has Raj done a self-assessment?", "did I do a check-in last month?", "Jo's self-assessment": a question about
 # one (someone's, or the person's own), not a request to start a new one
 _QUESTION_ABOUT_ONE = re.compile(
-    r"^\s*(?:has|have|had|did|does|is|are|was|were|when|where|who|whose|which|how many|how often)\b|"
+    r"^\s*(?:has|have|had|did|does|is|are|was|were|when|who|whose|which|how many|how often)\b|"
+    r"^\s*where(?:'s| is| are| did)\s+(?:all\s+)?my\b|"
     r"\b(?:his|her|their|[a-z]+'s)\s+(?:last\s+|latest\s+)?(?:self[- ]?assessments?|assessments?|check[- ]?ins?)\b|"
     r"\bmy (?:last|latest|previous|past|old|earlier) (?:self[- ]?assessments?|assessments?|check[- ]?ins?)\b",
     re.I)

@@ -148,8 +148,9 @@ _LEAVING = frozenset(("i have to go", "i've got to go", "i have got to go", "got
 # which asks before anything is discarded and offers a pause instead
 _GIVING_UP = re.compile(
     r"(?:i )?(?:don'?t|do not|no longer) want to (?:do|carry on with|continue with|continue|finish|go on with|be doing)"
-    r"(?: (?:this|it|the|this|my)(?: \w+)?)?(?: any ?more| now)?|i give up|i(?:'m| am) (?:done|finished) with "
-    r"(?:this|it)|i(?:'ve| have) had enough(?: of this)?|i can'?t be bothered(?: with this)?")
+    r"(?: (?:this|it)| (?:this|the|my) (?:self-assessment|self assessment|assessment|check-in|checkin))?"
+    r"(?: any ?more| now)?|i give up|i(?:'m| am) (?:done|finished) with this|i(?:'ve| have) had enough(?: of this)?"
+    r"|i can'?t be bothered(?: with this)?")
 
 
 def global_word(text: str) -> str | None:

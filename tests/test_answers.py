@@ -1350,6 +1350,12 @@ def test_a_four_and_a_letter_elsewhere_is_not_a_social_care_officer_level(engine
     assert "SCO" not in engine.answer(question).title
 
 
+@pytest.mark.parametrize("question", ["do I need a COS to work as a social worker?", "do i need 4 years pqe for sw4a"])
+def test_words_that_look_hurried_but_are_not(engine, question):
+    text = engine.answer(question).plain_text()
+    assert "because" not in text.split("\n")[0] and "for years" not in text
+
+
 def test_a_four_in_a_level_is_never_for(engine):
     assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
 

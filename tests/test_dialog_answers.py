@@ -125,7 +125,8 @@ def test_an_emphatic_no_is_not_yet(typed):
     assert rating(typed) == "not_yet"
 
 
-@pytest.mark.parametrize("typed", ["I don't want to share it", "I don't want to do home visits alone yet"])
+@pytest.mark.parametrize("typed", ["I don't want to share it", "I don't want to do home visits alone yet",
+                                   "I don't want to do this one", "I don't want to do the AMHP"])
 def test_not_wanting_something_else_is_not_giving_up(typed):
     assert global_word(typed) is None
 

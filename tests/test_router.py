@@ -1865,3 +1865,51 @@ def test_a_snooze_until_one_is_back(services, said, until):
 def test_mat_leave_is_maternity_leave(services):
     assert FakeChannel(services).say("does mat leave count").startswith(
         "The framework does not say whether maternity leave counts towards time in level.")
+
+
+# -- from the review of the fourth session's rules: what they must not catch -------------------------------------
+def _team_with_word_names(services):
+    services.store.upsert_people([
+        Person(id="sam", display_name="Sam Taylor"),
+        Person(id="will", display_name="Will Jones", level_code="SW2A", level_since=date(2025, 9, 1),
+               manager_id="sam"),
+        Person(id="may", display_name="May Chen", level_code="SW2B", level_since=date(2024, 9, 1), manager_id="sam"),
+        Person(id="hope", display_name="Hope Adeyemi", manager_id="sam"),
+    ])
+    return FakeChannel(services, user="sam")
+
+
+@pytest.mark.parametrize("said", ["snooze until May", "pause reminders, I will be on leave until 5 January",
+                                  "snooze this week's reminders", "stop reminding me until May"])
+def test_a_managers_own_reminders_are_theirs_whatever_names_the_team_has(services, said):
+    sam = _team_with_word_names(services)
+    assert not sam.say(said).startswith("I can only change your own reminders.")
+    prefs = services.store.get_person("sam").prefs
+    assert prefs.opted_out or prefs.snoozed_until is not None
+
+
+@pytest.mark.parametrize("said", ["will do", "hope so", "cheers Will", "may I ask something?"])
+def test_words_that_are_also_first_names_are_not_a_report(services, said):
+    sam = _team_with_word_names(services)
+    assert not sam.say(said).startswith(("Will Jones", "May Chen", "Hope Adeyemi"))
+
+
+@pytest.mark.parametrize("said, not_starts", [
+    ("I recently qualified as a BIA, does that count for SW3?", "Welcome"),
+    ("I don't want a reminder before supervision", "I can help you get ready for supervision."),
+    ("why does SW2C list different skills to SW2B?", "Where SW2C names SW2B"),
+])
+def test_the_new_rules_leave_these_alone(services, said, not_starts):
+    assert not FakeChannel(services).say(said).startswith(not_starts)
+
+
+def test_where_do_i_start_a_self_assessment_starts_one(services):
+    chat = FakeChannel(services)
+    chat.say("where do I start a self-assessment?")
+    assert chat.last[0].meta.get("dialog") == "self_assessment"
+
+
+def test_share_it_with_manager_without_my_is_ones_manager(services):
+    _manager_and_report(services)
+    chat = _finished_assessment(services)
+    assert chat.say("share it with line manager").startswith("Shared with Sam Boss")

@@ -212,7 +212,7 @@ _WHY_ALONE = re.compile(r"^\s*(?:but\s+|and\s+|so\s+|ok\s+)?(?:why|how come|says
                         r"(?:\s*(?:months?|years?))?)?\s*[?!.]*\s*$")
 # "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
 _WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
-                          r"refers to|written|write|writes|put|puts)\b")
+                          r"refers to|write|writes|put|puts)\s+(?:\w+\s+){0,2}?(?:sw|sco|kr|po)\s*-?\s*\d")
 _BEYOND_MEANING = re.compile(r"\b(?:how|need|needed|which|when|where|level|competenc\w*|training|courses?|"
                              r"requirements?|become|get|required|expected)\b")
 _TO_A_ROLE = re.compile(r"\b(?:progress(?:ion)?|move|moving|step|get|getting)\s+(?:up\s+)?to\b|\bbecom(?:e|ing)\b|"
@@ -492,7 +492,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._next_step_for_whom()
         if _STUDENT.search(q.lower) and "SW2" in self.k.roles and not levels:
             return self._for_students()
-        if len(levels) >= 2 and _WHY_IT_SAYS.search(q.lower):
+        if len(levels) >= 2 and not q.comparison and _WHY_IT_SAYS.search(q.lower):
             named = self._names_another_level(levels)
             if named is not None:  # "why does SW4C say SW2B?": those lines and their notes, not SW2B's needs
                 return named

@@ -565,16 +565,20 @@ _HURRIED = {
     "whens": "when's", "hows": "how's", "thats": "that's", "theres": "there's", "dont": "don't", "cant": "can't",
     "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
     "havent": "haven't", "hasnt": "hasn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't", "couldnt": "couldn't",
-    "ive": "i've", "youre": "you're", "pls": "please", "plz": "please", "b4": "before", "u": "you", "ur": "your",
-    "abt": "about", "wanna": "want to", "gonna": "going to", "cos": "because", "coz": "because",
+    "ive": "i've", "youre": "you're", "pls": "please", "plz": "please", "u": "you", "ur": "your",
+    "abt": "about", "wanna": "want to", "gonna": "going to",
 }
+# "b4 i can", "b4 the panel": before, only before such a word ("Band B4" is a grade); "cos" is left alone (a
+# Certificate of Sponsorship)
+_B4 = re.compile(r"\bb4(?=\s+(?:i|you|we|my|the|going|getting|applying|moving|that|then|next|supervision)\b)",
+                 re.I)
 _HURRIED_WORD = re.compile(r"(?<![\w'’])(" + "|".join(sorted(_HURRIED, key=len, reverse=True)) + r")(?![\w'’])",
                            re.I)
 
 
 # "go 4 sw3", "ready 4 senior": "for" after a verb of moving on (never "SCO 4", "SW 4", "level 4")
 _FOUR_AS_FOR = re.compile(r"\b(go|going|apply|applying|ready|eligible|need|needed|evidence|wait|waiting|up|time)\s+4"
-                          r"(?=\s+[a-z])", re.I)
+                          r"(?=\s+(?!(?:years?|yrs?|months?|weeks?|days?|hours?|more|or|to|of)\b)[a-z])", re.I)
 
 
 _MAT_PAT = re.compile(r"\b(mat|pat)\s+leave\b", re.I)  # "mat leave": maternity leave ("a mat" is a word alone)
@@ -584,6 +588,8 @@ def in_full(text: str) -> str:
     """Text with words typed in a hurry written in full ("whats a BIA" -> "what's a BIA"); nothing else changes."""
     if _HURRIED_WORD.search(text):
         text = _HURRIED_WORD.sub(lambda m: _HURRIED[m.group(1).lower()], text)
+    if "b4" in text.lower():
+        text = _B4.sub("before", text)
     if "leave" in text.lower():
         text = _MAT_PAT.sub(lambda m: ("maternity" if m.group(1).lower() == "mat" else "paternity") + " leave", text)
     return _FOUR_AS_FOR.sub(r"\1 for", text) if " 4 " in text else text

@@ -124,9 +124,9 @@ class PersonView:
 
         nxt = self.next_code(person.level_code) if person.level_code else None
         blocks: list[Block] = []
+        done = completed(self.store.list_records(person.id, "assessment"))
         if not nxt and not person.level_code:
             # no level recorded, but a finished self-assessment says which level they are working towards
-            done = completed(self.store.list_records(person.id, "assessment"))
             nxt = target_code(done[0]["data"]) if done else None
             if nxt:
                 blocks.append(Block(text=f"I don't know your level, so this is for {nxt}, the level of your latest "
@@ -139,8 +139,7 @@ class PersonView:
             return reply
         blocks += [b for b in [self.milestone_block(person, short=True)] if b]
         wanted = split_code(self.k, nxt)
-        records = [r for r in completed(self.store.list_records(person.id, "assessment"))
-                   if split_code(self.k, (r.get("data") or {}).get("target")) == wanted]
+        records = [r for r in done if split_code(self.k, (r.get("data") or {}).get("target")) == wanted]
         sources: list[str] = []
         if records:
             data = records[0]["data"]

@@ -1356,6 +1356,13 @@ def test_words_that_look_hurried_but_are_not(engine, question):
     assert "because" not in text.split("\n")[0] and "for years" not in text
 
 
+@pytest.mark.parametrize("question", ["will my time as sco count", "does my sco experience count towards sw2b"])
+def test_time_as_a_social_care_officer_counting_is_not_said(engine, question):
+    # a deaf services duty about handling cash was the answer
+    assert engine.answer(question).title == (
+        "The framework does not say whether time as a social care officer counts towards time in level.")
+
+
 def test_a_four_in_a_level_is_never_for(engine):
     assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
 

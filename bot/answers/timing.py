@@ -25,8 +25,12 @@ _COUNTED_THING = re.compile(
     r"secondments?|seconded|acting up|agency (?:work|social work|experience)|agency|locum(?: work)?|"
     r"(?:time|experience|years?|months?) (?:at|in|from|with) (?:my |a |an )?(?:previous|last|old|other|another|"
     r"former) (?:local authority|council|authority|employer|job|la)|(?:my )?(?:previous|last|old|former) "
-    r"(?:local authority|council|authority|employer|la)|another (?:local authority|council|authority))\b", re.I)
+    r"(?:local authority|council|authority|employer|la)|another (?:local authority|council|authority)|"
+    r"(?:time|years?|experience) as (?:an? )?(?:sco|social care officer)|"
+    r"(?:my )?sco (?:time|years?|experience))\b", re.I)
 _COUNTED_NAMES = ((r"part[- ]?time.*|pro[- ]?rata", "part-time working"), (r"sick(?:ness)?", "sickness absence"),
+                  (r"(?:time|years?|experience) as (?:an? )?(?:sco|social care officer)|(?:your )?sco (?:time|years?|"
+                   r"experience)", "time as a social care officer"),
                   (r"seconded|secondments", "secondment"), (r"agency", "agency work"), (r"locum", "locum work"))
 _COUNTING = re.compile(r"\b(?:counts?|counted|counting|pro[- ]?rata|reset|resets|stop the clock|clock stops?|"
                        r"pause the clock|carry (?:over|across)|transfer(?:s|red)?)\b|"

@@ -1363,6 +1363,12 @@ def test_time_as_a_social_care_officer_counting_is_not_said(engine, question):
         "The framework does not say whether time as a social care officer counts towards time in level.")
 
 
+def test_is_acting_up_paid_leads_to_the_guides_line_that_says_so(engine):
+    text = engine.answer("is acting up paid").plain_text()
+    assert "The guide's line on Acting Up is below; the framework gives no pay figures." in text
+    assert "on a longer-term basis (paid))" in text
+
+
 def test_a_four_in_a_level_is_never_for(engine):
     assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
 

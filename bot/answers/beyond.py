@@ -410,6 +410,10 @@ class BeyondReplies:
                 related += [c for c in self.k.guidance() if "working towards relevant qualifications" in c.text]
             if related:
                 blocks.append(Block(title="What the guide does say", bullets=[c.text for c in related[:3]]))
+                named = [c.title for c in related[:3] if c.title and _DEVELOPMENT_WORDS.search(c.title.lower())]
+                if q.out_of_scope == "pay" and named:  # "is acting up paid?": the guide's own line answers it
+                    blocks.insert(0, Block(text=f"The guide's line on {' and '.join(named)} is below; the "
+                                                "framework gives no pay figures."))
         choices = [self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]]
         if q.out_of_scope == "supervision":
             choices.append(self.ask_choice("Prepare for supervision", "how do I prepare for supervision?"))

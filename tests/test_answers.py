@@ -299,6 +299,10 @@ def test_odd_input_never_crashes(engine, question):
 def test_long_input_is_cut_with_a_note(engine):
     result = ask(engine, "what do I need for SW3B? " + "x" * 10000)
     assert "only the first" in result["text"]
+    # said with the answer, not among the notes on the source documents
+    reply = engine.answer("what do I need for SW3B? " + "x" * 10000)
+    assert reply.blocks[0].text.startswith("Your message was very long") and not any(
+        "very long" in n for n in reply.notes)
 
 
 # -- the command line ----------------------------------------------------------------------------------------

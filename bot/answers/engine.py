@@ -318,7 +318,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     status="error",
                 )
         if cut:
-            reply.notes.insert(0, f"Your message was very long, so only the first {MAX_TEXT} characters were read.")
+            # said first, as part of the answer: "Notes on the source" are about the documents, not the message
+            reply.blocks.insert(0, Block(text=f"Your message was very long, so only the first {MAX_TEXT} characters "
+                                              "were read."))
         reply.meta.setdefault("question", text)
         return reply
 

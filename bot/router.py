@@ -359,22 +359,24 @@ def _own_id(msg: Incoming) -> str:
     return f"{msg.channel}:{msg.user_id}" if msg.channel in ("slack", "teams") else msg.user_id
 
 
+def _clarify(title: str, text: str) -> Reply:
+    """A request careerbot will not carry out, or a question back: said plainly, nothing changed."""
+    return Reply(title=title, blocks=[Block(text=text)], status="clarify")
+
+
 def _share_with_manager_only(manager: Person | None) -> Reply:
     who = (f"your manager in my records, {manager.display_name}" if manager and manager.display_name else
            "your manager, and I have no manager recorded for you (HR can add one to the staff list)")
-    return Reply(title="I can only share with your manager.",
-                 blocks=[Block(text=f"A self-assessment or check-in can be shared only with {who}. Nothing has "
-                                    "been shared. To share with them, say “share it with my manager”.")],
-                 status="clarify")
+    return _clarify("I can only share with your manager.",
+                    f"A self-assessment or check-in can be shared only with {who}. Nothing has been shared. To "
+                    "share with them, say “share it with my manager”.")
 
 
 def _staff_list_is_hrs() -> Reply:
-    return Reply(title="I can't change the staff list.",
-                 blocks=[Block(text="Who is in a team, and each person's level and start date, come from HR's staff "
-                                    "list, which an administrator loads into careerbot. Ask HR to add, move or "
-                                    "remove someone or to correct a level; each person can also tell me their own "
-                                    "level (“I'm SW2B since March 2025”).")],
-                 status="clarify")
+    return _clarify("I can't change the staff list.",
+                    "Who is in a team, and each person's level and start date, come from HR's staff list, which an "
+                    "administrator loads into careerbot. Ask HR to add, move or remove someone or to correct a "
+                    "level; each person can also tell me their own level (“I'm SW2B since March 2025”).")
 
 
 _DIGEST_GOES_WITH = {
@@ -391,19 +393,17 @@ def _names_of(person: Person) -> tuple[str, ...]:
 
 
 def _not_your_reminders() -> Reply:
-    return Reply(title="I can only change your own reminders.",
-                 blocks=[Block(text="Everyone's reminders are theirs to change: they can say “stop reminders” or "
-                                    "“snooze for 2 weeks” to me themselves. Nothing has changed, for them or for "
-                                    "you (your own reminders and any team digest stay as they were).")],
-                 status="clarify")
+    return _clarify("I can only change your own reminders.",
+                    "Everyone's reminders are theirs to change: they can say “stop reminders” or “snooze for 2 "
+                    "weeks” to me themselves. Nothing has changed, for them or for you (your own reminders and any "
+                    "team digest stay as they were).")
 
 
 def _kept_private(what: str) -> Reply:
     """A personal question asked in a channel: answered only where nobody else reads it."""
-    return Reply(title="I'll answer that in a private chat.",
-                 blocks=[Block(text=f"{what} are personal, so I only show them in a direct message with me, where "
-                                    "nobody else can read them. Send me a direct message and ask again.")],
-                 status="clarify")
+    return _clarify("I'll answer that in a private chat.",
+                    f"{what} are personal, so I only show them in a direct message with me, where nobody else can "
+                    "read them. Send me a direct message and ask again.")
 
 
 def _welcome() -> Reply:

@@ -1373,6 +1373,12 @@ def test_is_acting_up_paid_leads_to_the_guides_line_that_says_so(engine):
     assert "on a longer-term basis (paid))" in text
 
 
+def test_become_and_without_frame_a_question_and_are_not_its_subject(engine):
+    # "can i become a sw without a degree" led with a deaf services duty ("who have become deaf")
+    text = engine.answer("can i become a sw without a degree").plain_text()
+    assert "Degree in Social Work" in text and "become deaf" not in text
+
+
 def test_a_four_in_a_level_is_never_for(engine):
     assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
 

@@ -18,7 +18,8 @@ STOPWORDS = frozenset(
     there here about into than then so if not no yes any all some more most other such only own same very just
     also too up down out over under again further once per via eg e.g etc i'm im i've ive am tell say said
     know want like please thanks thank hi hello level levels role roles job work working worker workers social
-    care officer sw sco kr po require required requirement requirements criteria framework""".split()
+    care officer sw sco kr po require required requirement requirements criteria framework without become
+    becoming""".split()
 )
 
 _WORD = re.compile(r"[a-z0-9]+")

@@ -1913,3 +1913,12 @@ def test_share_it_with_manager_without_my_is_ones_manager(services):
     _manager_and_report(services)
     chat = _finished_assessment(services)
     assert chat.say("share it with line manager").startswith("Shared with Sam Boss")
+
+
+def test_which_figure_applies_after_figures_that_differ(services):
+    chat = FakeChannel(services)
+    chat.say("sw3c time")
+    text = chat.say("which one applies to me")
+    assert text.startswith("Which applies to you: the documents do not say (SW3C)")
+    assert "18 months — document 003" in text and "12 months — document 001" in text
+    assert "Your manager can say which applies to you." in text

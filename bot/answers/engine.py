@@ -208,7 +208,11 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 # "why?", "why 18?", "source?", "where's that from?": about the answer just given
 _WHY_ALONE = re.compile(r"^\s*(?:but\s+|and\s+|so\s+|ok\s+)?(?:why|how come|says who|what(?:'s| is) the source|"
                         r"sources?|where(?:'s| is| does| did)? (?:that|this|it) (?:from|come from|coming from)|"
-                        r"where did you get (?:that|this)(?: from)?)(?:\s+(?:is it\s+|is that\s+)?(\d{1,3})"
+                        r"where did you get (?:that|this)(?: from)?|"
+                        # "which one applies to me?", "which is right?" after figures that differ
+                        r"which (?:one|figure|rule|of them|of those|is it|one is it)? ?(?:applies|is right|is correct|"
+                        r"counts|do i (?:use|go by|follow)|should i (?:use|go by|follow))(?: to me)?)"
+                        r"(?:\s+(?:is it\s+|is that\s+)?(\d{1,3})"
                         r"(?:\s*(?:months?|years?))?)?\s*[?!.]*\s*$")
 # "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
 _WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
@@ -459,7 +463,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             q.roles = ["PO3"]
         why = _WHY_ALONE.match(q.lower) if ctx.last_role and ctx.last_topic and not roles else None
         if why:  # "why 18?", "source?" after an answer: where its figures come from, with the notes on them
-            reply = self._why_that(ctx, why.group(1))
+            reply = self._why_that(ctx, why.group(1), which=q.lower.lstrip().startswith("which"))
             if reply is not None:
                 return reply
         follow = self._follow_up(q, roles, levels, ctx)
@@ -661,7 +665,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         reply.meta.update(role=self._public_role(role), level=level, topic=topic)
         return reply
 
-    def _why_that(self, ctx: Context, figure: str | None) -> Reply | None:
+    def _why_that(self, ctx: Context, figure: str | None, *, which: bool = False) -> Reply | None:
         """"Why 18?" after the time at SW3B: the last answer's parts with notes (those that give the figure, when
         one is asked about), as the documents give them. The documents give reasons for nothing; the notes say
         where figures differ or were mistyped."""
@@ -685,7 +689,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                                  + ("the notes above say where they differ or look mistyped, and " if noted else "")
                                  + "the sources below say where each comes from. Your manager can say which applies "
                                    "to you."))
-        reply = Reply(title=f"Where {'“' + figure + '”' if figure else 'that'} comes from: {code}", blocks=blocks,
+        title = (f"Which applies to you: the documents do not say ({code})" if which else
+                 f"Where {'“' + figure + '”' if figure else 'that'} comes from: {code}")
+        reply = Reply(title=title, blocks=blocks,
                       notes=list(last.notes), sources=list(last.sources), choices=list(last.choices)[:3])
         reply.meta.update(last.meta)
         return reply

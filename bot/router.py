@@ -35,7 +35,7 @@ _SPAN = (r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleve
 # A level and its start: "I'm SW2B since March 2025", "I started SW3A in March", "I moved to SW3B on 3 Feb 2025",
 # "my start date at SW2B was 01/06/2024", "SW2B since last June". Each pattern names the level and the date.
 _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
-    r"^\s*(?:/career\s+)?(?:(?:i'?m|i am|my level is|i'?ve been|i have been|set my level(?: to)?|level)\s+)"
+    r"^\s*(?:/career\s+)?(?:(?:i'?m|i am|my level is|i'?ve been|i have been|been|set my level(?: to)?|level)\s+)"
     r"(?:an?\s+|at\s+|on\s+)?(?P<code>.+?)\s+(?:since|from|as of|starting)\s+(?P<when>.+)$",
     r"^\s*(?:i\s+)?(?:started|began|moved|went|progressed|stepped|was promoted|got promoted|have been promoted|"
     r"promoted|became|joined|got my|got)\s+(?:up\s+)?(?:to\s+|at\s+|on\s+|as\s+|into\s+)?(?:an?\s+)?(?P<code>.+?)\s+"

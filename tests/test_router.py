@@ -1817,6 +1817,7 @@ def test_a_role_alone_after_a_level_overview_is_that_roles_overview(services):
     ("hi so basically i qualified in 2020, did my asye at kent, now i supervise two scos and im halfway through my "
      "practice educator. my manager says im sw2c, what level should i be", "The framework does not set a level"),
     ("change my level to sw2b", "Since when have you been SW2B?"),
+    ("been sw3a since jan", "Set your level to SW3A since 1 January 2026?"),
     ("update my level to SW3A please", "Since when have you been SW3A?"),
 ])
 def test_statements_and_questions_said_casually(services, said, starts):

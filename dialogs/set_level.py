@@ -211,6 +211,10 @@ class SetLevel(Flow):
             if code:
                 state["data"]["level_code"] = code
             since = parse_date(ans.text or "", today=ctx.today, prefer_past=True)
+            year = re.fullmatch(r"\s*(?:in\s+|since\s+|from\s+)?((?:19|20)\d\d)\s*[.!]?\s*",
+                                state["data"].get("said_when") or "")
+            if since is not None and year and MONTH_ALONE.fullmatch(ans.text or ""):
+                since = since.replace(year=int(year.group(1)))  # "since 2025", then "March": March 2025
             if since is None:
                 if code:
                     state["data"]["said_when"] = None

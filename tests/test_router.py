@@ -1923,3 +1923,10 @@ def test_which_figure_applies_after_figures_that_differ(services):
     assert text.startswith("Which applies to you: the documents do not say (SW3C)")
     assert "18 months — document 003" in text and "12 months — document 001" in text
     assert "Your manager can say which applies to you." in text
+
+
+def test_a_year_then_a_month_keeps_the_year(services):
+    # "im sw2b since 2025", asked for the month, "march": it was 1 March 2026, the year said dropped
+    chat = FakeChannel(services)
+    chat.say("im sw2b since 2025")
+    assert chat.say("march").startswith("Set your level to SW2B since 1 March 2025?")

@@ -100,6 +100,12 @@ _OTHERS_REMINDERS = re.compile(
     r"wednesday|thursday|friday|saturday|sunday|tonight)['’]s)[a-z]+['’]s\s+(?:reminders?|nudges?|notifications?)\b|"
     r"\bfor\s+(?:him|her|them|my (?:whole )?team|the (?:whole )?team(?! digest)|my staff|my reports|everyone|"
     r"everybody|all of them|(?:my|the) social workers)\b", re.I)
+# "what do you tell my staff?", "what reminders do my team get?", "can my staff see what I see?"
+_WHAT_STAFF_GET = re.compile(
+    r"\bwhat (?:do|will|does|would) (?:you|the bot|careerbot|it) (?:tell|send|show|say to) (?:to )?(?:my )?"
+    r"(?:staff|team|reports|social workers)\b|\bwhat (?:do|will|does) my (?:staff|team|reports) (?:see|get|receive)\b|"
+    r"\bwhat (?:reminders|messages|nudges) (?:do|will|does) my (?:staff|team|reports) get\b|"
+    r"\bcan my (?:staff|team|reports) see what i see\b", re.I)
 # "turn my digest off", "stop the weekly digest", "is my digest on?": the team digest, which goes with reminders
 _DIGEST = re.compile(r"\b(?:team |weekly |manager'?s? )?digests?\b", re.I)
 # "When's my next reminder?", "what reminders will I get?", "my reminder settings"
@@ -392,6 +398,21 @@ def _names_of(person: Person) -> tuple[str, ...]:
     return (full, full.split()[0]) if full else ()
 
 
+def _what_staff_get() -> Reply:
+    return Reply(title="What your staff get from me",
+                 blocks=[Block(bullets=[
+                     "Answers to their own questions about the framework, quoted from its documents with the source.",
+                     "Reminders about their own time in level: a heads-up some weeks before they can go for their "
+                     "next level, a note when they can, and, if they ask, one before their supervision. Only in "
+                     "working hours on working days, never on bank holidays, a few a week at most; each person "
+                     "can snooze or stop their own.",
+                     "Their self-assessments and check-ins stay private to them until they share one with you.",
+                     "They never see your digest or anyone else's records; you see their milestones and what "
+                     "they share with you.",
+                 ])],
+                 status="answered")
+
+
 def _not_your_reminders() -> Reply:
     return _clarify("I can only change your own reminders.",
                     "Everyone's reminders are theirs to change: they can say “stop reminders” or “snooze for 2 "
@@ -655,6 +676,8 @@ class Router:
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
         if m:
             return [self._snooze(person, m.group("rest"))]
+        if _WHAT_STAFF_GET.search(text):  # "what do you tell my staff?": what they get, and what a manager sees
+            return [_what_staff_get()]
         if _DIGEST.search(text):  # "turn my digest off", "is my digest on?": it goes with the reminders
             return [self._digest(person)]
         if _OPT_OUT.search(text):

@@ -1930,3 +1930,12 @@ def test_a_year_then_a_month_keeps_the_year(services):
     chat = FakeChannel(services)
     chat.say("im sw2b since 2025")
     assert chat.say("march").startswith("Set your level to SW2B since 1 March 2025?")
+
+
+@pytest.mark.parametrize("said", ["what do you tell my staff", "what reminders do my team get",
+                                  "can my staff see what i see"])
+def test_a_manager_asking_what_staff_get_is_told(services, said):
+    # these gave the team's milestones, or the manager's own reminders
+    _manager_and_report(services)
+    text = FakeChannel(services, user="boss").say(said)
+    assert text.startswith("What your staff get from me") and "private to them until they share one" in text

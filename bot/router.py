@@ -100,6 +100,10 @@ _OTHERS_REMINDERS = re.compile(
     r"wednesday|thursday|friday|saturday|sunday|tonight)['’]s)[a-z]+['’]s\s+(?:reminders?|nudges?|notifications?)\b|"
     r"\bfor\s+(?:him|her|them|my (?:whole )?team|the (?:whole )?team(?! digest)|my staff|my reports|everyone|"
     r"everybody|all of them|(?:my|the) social workers)\b", re.I)
+# "can you remind Raj to do his self-assessment?", "please nudge my team about evidence"
+_REMIND_SOMEONE = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+|will you\s+)?(?:remind|nudge|chase|ping|"
+                             r"message|tell) (?!me\b|myself\b|us\b)[a-z]+(?:['’]s)?(?: [a-z]+)? (?:to|about|that)\b",
+                             re.I)
 # "what do you tell my staff?", "what reminders do my team get?", "can my staff see what I see?"
 _WHAT_STAFF_GET = re.compile(
     r"\bwhat (?:do|will|does|would) (?:you|the bot|careerbot|it) (?:tell|send|show|say to) (?:to )?(?:my )?"
@@ -676,6 +680,10 @@ class Router:
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
         if m:
             return [self._snooze(person, m.group("rest"))]
+        if _REMIND_SOMEONE.search(text):  # "can you remind Raj to do his self-assessment?"
+            return [_clarify("I can't send messages on anyone's behalf.",
+                             "Everyone gets their own reminders about their time in level. To ask someone to do a "
+                             "self-assessment, ask them yourself: they can start one by saying “assess me” to me.")]
         if _WHAT_STAFF_GET.search(text):  # "what do you tell my staff?": what they get, and what a manager sees
             return [_what_staff_get()]
         if _DIGEST.search(text):  # "turn my digest off", "is my digest on?": it goes with the reminders

@@ -1939,3 +1939,13 @@ def test_a_manager_asking_what_staff_get_is_told(services, said):
     _manager_and_report(services)
     text = FakeChannel(services, user="boss").say(said)
     assert text.startswith("What your staff get from me") and "private to them until they share one" in text
+
+
+@pytest.mark.parametrize("said", ["can you remind raj to do his self assessment",
+                                  "please nudge my team about evidence"])
+def test_reminding_someone_else_is_not_done_on_their_behalf(services, said):
+    assert FakeChannel(services).say(said).startswith("I can't send messages on anyone's behalf.")
+
+
+def test_tell_me_about_a_level_is_not_a_message_to_send(services):
+    assert FakeChannel(services).say("tell me about sw3b").startswith("What the framework asks for SW3B")

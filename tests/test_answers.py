@@ -1379,6 +1379,14 @@ def test_become_and_without_frame_a_question_and_are_not_its_subject(engine):
     assert "Degree in Social Work" in text and "become deaf" not in text
 
 
+@pytest.mark.parametrize("question", ["i work part time 3 days does that mean i need longer at b",
+                                      "does part time mean it takes longer to get to sw2c"])
+def test_whether_part_time_means_longer_is_not_said(engine, question):
+    # "does that mean I need longer" was answered as hours of work, which the framework does not cover
+    assert engine.answer(question).title == (
+        "The framework does not say whether part-time working counts towards time in level.")
+
+
 def test_a_four_in_a_level_is_never_for(engine):
     assert engine.answer("what do i need for sco 4 b").title.startswith("What the framework asks for SCO 4B")
 

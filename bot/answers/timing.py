@@ -33,10 +33,11 @@ _COUNTED_NAMES = ((r"part[- ]?time.*|pro[- ]?rata", "part-time working"), (r"sic
                    r"experience)", "time as a social care officer"),
                   (r"seconded|secondments", "secondment"), (r"agency", "agency work"), (r"locum", "locum work"))
 _COUNTING = re.compile(r"\b(?:counts?|counted|counting|pro[- ]?rata|reset|resets|stop the clock|clock stops?|"
+                       r"(?:need|take|takes|wait|be) longer|longer at|"
                        r"pause the clock|carry (?:over|across)|transfer(?:s|red)?)\b|"
                        r"\b(?:included|include) in (?:my |the )?(?:time|\d+ months)", re.I)
 _ABOUT_TIME = re.compile(r"\btime (?:in|at) (?:level|sw|sco|my)|\btime[- ]in[- ]level\b|\bmonths?\b|\byears?\b|"
-                         r"\bclock\b|\btime at\b|(?<!part[- ])(?<!full[- ])\btime\b", re.I)
+                         r"\blonger\b|\bclock\b|\btime at\b|(?<!part[- ])(?<!full[- ])\btime\b", re.I)
 # "does acting up count as evidence?", "towards the post qualifying experience": not time in level
 _NOT_TIME = re.compile(r"\b(?:as|for|towards|in) (?:my |the |your )?(?:evidence|experience|portfolio|"
                        r"post[- ]?qualif\w*|pqe|qualifications?)\b", re.I)

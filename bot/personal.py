@@ -207,6 +207,7 @@ class PersonView:
             blocks.append(Block(text="For anyone else, ask by name, for example “what does "
                                      f"{(ordered[-1].display_name or ordered[-1].id).split()[0]} need?”."))
         return Reply(title=title, blocks=blocks, choices=choices,
+                     notes=self.milestone_notes(reports, self.today(person)),
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
     def _team_filtered(self, person: Person, reports: list[Person], only: str) -> Reply:
@@ -235,7 +236,7 @@ class PersonView:
         blocks.append(Block(text="Say “my team” for everyone's milestones."))
         choices = [Choice(f"About {r.display_name or r.id}", {"action": REPORT_ACTION, "person_id": r.id})
                    for r in chosen[:5]]
-        return Reply(title=title, blocks=blocks, choices=choices,
+        return Reply(title=title, blocks=blocks, choices=choices, notes=self.milestone_notes(chosen, today),
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
     def _shared_evidence(self, manager: Person, r: Person) -> str:
@@ -284,6 +285,7 @@ class PersonView:
             choices += [self.engine.ask_choice(f"What {nxt} needs", f"what do I need for {nxt}"),
                         *self.engine.evidence_choices(nxt)]
         return Reply(title=name, blocks=blocks, choices=choices,
+                     notes=self.milestone_notes([r], self.today(manager)),
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
     def my_reminders(self, person: Person) -> Reply:
@@ -500,6 +502,18 @@ class PersonView:
         else:
             status = f"could go for {res.next_level} from {format_uk(res.earliest_eligible_date)}"
         return f"{r.display_name or r.id}: {r.level_code} since {format_uk(r.level_since)}; {status}"
+
+    def milestone_notes(self, people: list[Person], today: date) -> list[str]:
+        """The notes on the dates in report lines (sources that differ, a range, a typo in the rule), each once:
+        a manager sees what the staff member's own answer says about the same date."""
+        from bot.milestones import assess
+
+        notes: list[str] = []
+        for r in people:
+            if r.level_code and r.level_since:
+                res = assess(self.k, level_code=r.level_code, since=r.level_since, today=today)
+                notes += [n for n in res.notes if n not in notes]
+        return notes
 
     def named_reports(self, person: Person, text: str) -> list[Person]:
         """The manager's own reports named in the message ("when is Alex eligible?"), by full or first name."""

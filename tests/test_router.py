@@ -1949,3 +1949,14 @@ def test_reminding_someone_else_is_not_done_on_their_behalf(services, said):
 
 def test_tell_me_about_a_level_is_not_a_message_to_send(services):
     assert FakeChannel(services).say("tell me about sw3b").startswith("What the framework asks for SW3B")
+
+
+def test_a_managers_view_of_a_date_carries_the_notes_the_staff_member_sees(services):
+    # the team list said "has the time in level for SW3C" with no word that document 001 gives 12 months, not 18
+    services.store.upsert_people([
+        Person(id="boss", display_name="Sam Boss"),
+        Person(id="raj", display_name="Raj Rao", level_code="SW3B", level_since=date(2025, 3, 1), manager_id="boss"),
+    ])
+    boss = FakeChannel(services, user="boss")
+    for said in ("my team", "raj?", "who's ready?"):
+        assert "The sources differ on the minimum time at SW3B before SW3C" in boss.say(said), said

@@ -322,6 +322,7 @@ def _digest(knowledge: Knowledge, manager: Person, reports: list[Person], today:
     window_end = today + timedelta(weeks=max(manager.prefs.heads_up_weeks, 0))
     groups: dict[str, list[dict[str, Any]]] = {"upcoming": [], "eligible": [], "long": []}
     others: list[dict[str, Any]] = []  # reports none of the lists can hold, so the manager knows why
+    notes: list[str] = []  # on the dates below (sources that differ, a range, a typo): as the staff member sees
     for report in sorted(reports, key=lambda p: (p.display_name or p.id).lower()):
         result = person_milestone(knowledge, report, today)
         name = report.display_name or report.id
@@ -338,16 +339,17 @@ def _digest(knowledge: Knowledge, manager: Person, reports: list[Person], today:
         earliest = result.earliest_eligible_date
         row = {"person_id": report.id, "name": report.display_name or report.id, "level": result.level,
                "next_level": result.next_level, "earliest": earliest.isoformat(), "since": result.since.isoformat()}
-        if today < earliest <= window_end:
-            groups["upcoming"].append(row)
-        elif earliest <= today < add_months(earliest, policy.long_eligible_months):
-            groups["eligible"].append(row)
-        elif today >= add_months(earliest, policy.long_eligible_months):
-            groups["long"].append(row)
+        group = ("upcoming" if today < earliest <= window_end else
+                 "eligible" if earliest <= today < add_months(earliest, policy.long_eligible_months) else
+                 "long" if today >= add_months(earliest, policy.long_eligible_months) else None)
+        if group:
+            groups[group].append(row)
+            notes += [n for n in result.notes if n not in notes]
     if not any(groups.values()):
         return None  # nothing to say: no message at all
     payload = {"week_commencing": monday.isoformat(), "groups": groups, "others": others,
-               "heads_up_weeks": manager.prefs.heads_up_weeks, "long_months": policy.long_eligible_months}
+               "heads_up_weeks": manager.prefs.heads_up_weeks, "long_months": policy.long_eligible_months,
+               "notes": notes}
     return ReminderMessage(digest_key(manager.id, due), DIGEST, manager.id, due, payload)
 
 
@@ -469,6 +471,7 @@ def compose_reply(message: ReminderMessage) -> Reply:
         if p.get("others"):
             blocks.append(Block(title="Not in these lists",
                                 bullets=[f"{r['name']}: {r['why']}" for r in p["others"]]))
+        notes += [n for n in p.get("notes") or [] if n not in notes]
         blocks.append(Block(text="Being eligible means someone can put themselves forward; it is not a promotion in "
                                  "itself, and the framework still asks for evidence. Supervision may be a good "
                                  "place to talk about it."))

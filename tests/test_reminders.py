@@ -366,6 +366,21 @@ def test_the_digest_says_why_someone_is_in_none_of_its_lists(store) -> None:
                       "Tam (SW3C): the top level of the role"]
 
 
+def test_the_digest_carries_the_notes_on_its_dates(store) -> None:
+    # a report eligible for SW3C by Medway's 18 months: document 001 says 12; the staff member is told, so is the
+    # manager. Notes on someone in none of the lists are not shown
+    store.upsert_people([
+        person("mo", "SW4A", date(2025, 10, 1), display_name="Mo"),
+        person("r1", "SW3B", date(2024, 6, 1), manager_id="mo", display_name="Raj"),  # 18 months: 1 Dec 2025
+        person("d1", "SW2B", date(2026, 2, 1), manager_id="mo", display_name="Dev"),  # 6-12 months, not yet due
+    ])
+    slack = RecordingNotifier()
+    service(store, slack).run_pass(utc(2026, 3, 9, 9))
+    [digest] = [r for pid, r in slack.sent if r.meta["kind"] == DIGEST]
+    assert any("The sources differ on the minimum time at SW3B before SW3C" in n for n in digest.notes)
+    assert not any("range" in n for n in digest.notes)  # Dev's 6-12 months: Dev is in no list
+
+
 def test_manager_digest(store) -> None:
     store.upsert_people([
         person("mo", "SW4A", date(2025, 10, 1), display_name="Mo"),

@@ -520,10 +520,10 @@ class PersonView:
         lower = text.lower()
         named, in_full = [], []
         for r in self.store.list_reports(person.id):
-            name = " ".join((r.display_name or "").lower().split())
-            if not name:
+            names = names_of(r)
+            if not names:
                 continue
-            first = name.split()[0]
+            name, first = names
             if re.search(rf"\b{re.escape(name)}(?:'s)?\b", lower):
                 in_full.append(r)
             if len(first) > 1 and re.search(rf"\b{re.escape(first)}(?:'s)?\b", lower):
@@ -532,6 +532,12 @@ class PersonView:
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
+
+def names_of(person: Person) -> tuple[str, ...]:
+    """A person's names as someone types them: in full, and the first name ("jo smith", "jo"); none if unnamed."""
+    full = " ".join((person.display_name or "").lower().split())
+    return (full, full.split()[0]) if full else ()
+
 
 def stated_qualification(text: str, today: date) -> tuple[date, str, str] | None:
     """When the text says its writer qualified: (the date, as said, how precise: day, month, year or about)."""

@@ -17,7 +17,7 @@ from bot.answers.questions import in_full, parse
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
 from bot.dates import MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
-from bot.personal import REPORT_ACTION, PersonView
+from bot.personal import REPORT_ACTION, PersonView, names_of
 from bot.storage.base import Person, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -295,8 +295,11 @@ def _role_knowledge(text: str) -> bool:
 # "How can I use the framework with my team?": a question about the framework, not the team's milestones
 _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|this|these|our)\s+frameworks?\b|"
                             r"\bframeworks?\s+(?:for|with)\s+(?:\w+\s+){0,3}?in my team\b", re.I)
-_MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|\bwho(?: in my team| on my team)? needs? (?:some |more |"
-                      r"their )?evidence\b|^\s*who(?:'s|s| is| are) (?:ready|due|eligible)\s*[?.!]*\s*$|"
+# "who needs evidence?", "who in my team needs some evidence?": said to the team list and to its evidence filter
+_WHO_NEEDS_EVIDENCE = (r"\bwho(?: in my team| on my team| of my (?:team|staff|reports))? needs? (?:some |more |"
+                       r"their )?evidence\b")
+_MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|" + _WHO_NEEDS_EVIDENCE + r"|"
+                      r"^\s*who(?:'s|s| is| are) (?:ready|due|eligible)\s*[?.!]*\s*$|"
                       r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
                       r"who should be (?:gathering|collecting|getting|building)|"
                       r"who(?:'s|s| is| are) (?:ready|due|able) to|"
@@ -307,8 +310,7 @@ _MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|\bwho(?: in my team| on 
                       r"(?:in|on|of) my team|who needs to (?:gather|collect|get|build|start) (?:their )?evidence)\b",
                       re.I)
 _GATHER_EVIDENCE = re.compile(r"\bwho (?:needs|need|should be|has|have) to (?:gather|collect|get|build|start)\b|"
-                              r"\bwho(?: in my team| on my team| of my (?:team|staff|reports))? needs? (?:some |more |"
-                              r"their )?evidence\b|"
+                              + _WHO_NEEDS_EVIDENCE + r"|"
                               r"\bwho should be (?:gathering|collecting|getting|building)\b", re.I)
 _WHO_IS_READY = re.compile(r"\bwho(?:'s|s| is| are) (?:eligible|ready|due|able|up for promotion)\b|"
                            r"\bwho can (?:progress|go for|apply|move up)\b|"
@@ -394,12 +396,6 @@ _DIGEST_GOES_WITH = {
     "opt_in": "Your weekly team digest is on again too: it comes with your reminders.",
     "snooze": "Your weekly team digest is snoozed too: it comes with your reminders.",
 }
-
-
-def _names_of(person: Person) -> tuple[str, ...]:
-    """A person's names as someone types them: in full, and the first name ("jo smith", "jo")."""
-    full = " ".join((person.display_name or "").lower().split())
-    return (full, full.split()[0]) if full else ()
 
 
 def _what_staff_get() -> Reply:
@@ -636,7 +632,7 @@ class Router:
                 manager = self.store.get_person(person.manager_id) if person.manager_id else None
                 said = " ".join(share_with.group("name").lower().split())
                 if said in ("manager", "line manager", "team manager", "supervisor", "boss") or (
-                        manager and said in _names_of(manager)):
+                        manager and said in names_of(manager)):
                     started = ("share_latest", {})
                 else:
                     return [_share_with_manager_only(manager)]
@@ -676,7 +672,7 @@ class Router:
         if (m or _OPT_OUT.search(text) or _OPT_IN.search(text)) and (
                 _OTHERS_REMINDERS.search(text) or any(
                     re.search(rf"\b(?:for|of)\s+{re.escape(w)}\b|\b{re.escape(w)}['’]s\b", text, re.I)
-                    for r in self.people.named_reports(person, text) for w in _names_of(r))):
+                    for r in self.people.named_reports(person, text) for w in names_of(r))):
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
         if m:
             return [self._snooze(person, m.group("rest"))]
@@ -700,7 +696,7 @@ class Router:
         named = self.people.named_reports(person, text) if about or bare else []
         if bare:  # "amy?", "what about Raj": the whole message names them ("will do" and "hope so" do not)
             said = " ".join(bare.group("name").lower().split())
-            named = [r for r in named if said in _names_of(r)]
+            named = [r for r in named if said in names_of(r)]
         someone = _someone_named(text, about, self.engine.retriever.known) if not named else None
         if someone and someone.lower() in (person.display_name or "").lower().split():
             someone = None  # their own name: about themselves

@@ -59,7 +59,7 @@ class TermReplies:
             blocks.append(Block(title=one.title, text=" ".join(b.text for b in one.blocks if b.text)))
             sources += [s for s in one.sources if s not in sources]
             notes += [n for n in one.notes if n not in notes]
-        names = [self.k.glossary_entry(t).term for t in terms[:3]]
+        names = terms[:3]  # the glossary's own spellings (_terms_named gives them)
         blocks.append(Block(text=f"The documents do not compare {' and '.join(names)}; each is described above "
                                  "as the documents give it."))
         reply = Reply(title=f"{' and '.join(names)}: what the framework documents say", blocks=blocks, notes=notes,

@@ -83,8 +83,11 @@ _MY_LEVEL_IS = re.compile(
     re.I)
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
 _SNOOZE = re.compile(
-    r"^\s*(?:/career\s+)?(?:snooze(?:\s+(?:my\s+|the\s+)?(?:reminders?|nudges?))?"
-    r"|remind me(?=\s*(?:$|(?:later|again|in|next|on|after|tomorrow|for|until|till|another|some)\b))"
+    r"^\s*(?:/career\s+)?(?:(?:not now|not yet|not today|ok(?:ay)?|thanks|thank you|cheers|sorry|busy)\s*[,.!;-]*\s+)?"
+    r"(?:(?:please|pls|can you|could you)\s+)?"
+    r"(?:snooze(?:\s+(?:my\s+|the\s+)?(?:reminders?|nudges?))?"
+    r"|remind me(?:\s+(?:about )?(?:it|this|that))?"
+    r"(?=\s*(?:$|(?:later|again|in|next|on|after|tomorrow|for|until|till|another|some)\b))"
     r"|(?:pause|hold|mute|silence)\s+(?:my\s+|the\s+|all\s+)?(?:reminders?|nudges?|notifications?)"
     r")\b(?P<rest>.*)$", re.I)
 _OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out of|unsubscribe(?: from)?)\s+"

@@ -94,6 +94,9 @@ def test_snooze_opt_out_and_back_in(services):
     ("remind me in 2 weeks", date(2026, 12, 9)), ("remind me next month", date(2026, 12, 25)),
     ("remind me on 5 January", date(2027, 1, 5)), ("pause reminders for a month", date(2026, 12, 25)),
     ("snooze my reminders for 3 days", date(2026, 11, 28)), ("Remind me later next week", date(2026, 12, 2)),
+    # after a reminder: "it" is the reminder; a word of thanks or "not now" first
+    ("remind me about it next week", date(2026, 12, 2)), ("not now, remind me in 2 weeks", date(2026, 12, 9)),
+    ("can you remind me about this on 5 January", date(2027, 1, 5)), ("thanks, snooze for 3 days", date(2026, 11, 28)),
 ])
 def test_snooze_in_everyday_words(services, said, until):
     chat = FakeChannel(services)
@@ -156,6 +159,8 @@ def test_remind_me_later_asks_until_when_and_questions_are_not_snoozes(services)
     chat.press("1 week")
     assert services.store.get_person("u1").prefs.snoozed_until == date(2026, 12, 2)
     assert "SW3B" in chat.say("remind me what I need for SW3B")
+    assert "SW3B" in chat.say("remind me about SW3B next week")  # a question about SW3B, not "it"
+    assert "SW3B" in chat.say("thanks, remind me what SW3B needs")
     assert services.store.get_person("u1").prefs.snoozed_until == date(2026, 12, 2)  # unchanged
 
 

@@ -6,7 +6,10 @@ questions) at 1, 16 and 64 concurrent connections, against:
 - careerbot: the real web app (bot.channels.web.make_app, SQLite store) with its Bolt AsyncApp, which acks
   at once and answers afterwards through the command's response_url;
 - bare: a slack-bolt AsyncApp whose /career listener acks with a constant answer, mounted the same way
-  (slack_bolt.adapter.aiohttp, same signing secret, same signed requests).
+  (slack_bolt.adapter.aiohttp, same signing secret, same signed requests);
+- channel: careerbot's server with the core answering a constant (the Slack channel's own cost);
+- bare+store: the bare app plus the two store statements any stateful app makes per request (the replay
+  record written, the person read), on careerbot's SQLite store, and still a constant answer.
 
 "Latency" is up to the HTTP ack (what Slack's 3-second limit is about). For careerbot the answer itself goes
 to the response_url after the ack, so the time until it reaches the mock Slack is reported too ("answer"
@@ -274,6 +277,37 @@ def bare_app(mock_url: str):
     return app
 
 
+def store_app(tmp: Path, mock_url: str):
+    """The bare app, plus what any app that keeps state must do per request: the replay record written (so a
+    replayed request is answered once, on any replica) and the person read, on careerbot's own SQLite store.
+    It shows how much of bare Bolt's throughput those two statements alone leave, before any answering."""
+    from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.storage import open_store
+
+    store = open_store(f"sqlite:///{tmp}/store.db")
+    store.migrate()
+    bolt = AsyncApp(name="store", signing_secret=SECRET,
+                    client=AsyncWebClient(token=TOKEN, base_url=f"{mock_url}/api/"),
+                    process_before_response=BARE_PROCESS_BEFORE_RESPONSE)
+
+    @bolt.command("/career")
+    async def career(ack, command):
+        store.remember_event("slack", f"cmd:{command.get('trigger_id')}")
+        store.find_person(slack_user_id=command.get("user_id"))
+        await ack("Thanks for asking. This is a constant answer.")
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post("/slack/events", events)
+    return app, store
+
+
 def careerbot_app(tmp: Path, mock_url: str, *, stub_core: bool = False):
     from bot.app import build_services
     from bot.channels.web import make_app
@@ -322,11 +356,16 @@ async def run(args) -> dict:
     stub_app, stub_services = careerbot_app(tmp / "stub", mock_url, stub_core=True)
     stub_runner, stub_url = await _serve(stub_app)
     bare_runner, bare_url = await _serve(bare_app(mock_url))
+    (tmp / "store").mkdir()
+    store_web, store_store = store_app(tmp / "store", mock_url)
+    store_runner, store_url = await _serve(store_web)
     from bot.app import settle_heap
 
     settle_heap()  # as `careerbot serve` does once it has started (it helps the bare app alike)
-    apps = [(name, url) for name, url in (("bare", bare_url), ("careerbot", cb_url), ("channel", stub_url))
-            if args.only in (None, name) and (name != "channel" or not args.no_channel)]
+    apps = [(name, url) for name, url in (("bare", bare_url), ("careerbot", cb_url), ("channel", stub_url),
+                                          ("bare+store", store_url))
+            if args.only in (None, name) and (name != "channel" or not args.no_channel)
+            and (name != "bare+store" or not args.no_store)]
     results: dict = {name: {} for name, _ in apps}
     try:
         for concurrency in args.concurrency:
@@ -354,6 +393,8 @@ async def run(args) -> dict:
         await cb_runner.cleanup()
         await stub_runner.cleanup()
         await bare_runner.cleanup()
+        await store_runner.cleanup()
+        store_store.close()
         services.close()
         stub_services.close()
     return results
@@ -392,6 +433,13 @@ def report(results: dict) -> None:
         bare_cpu = results["bare"][levels[-1]]["cpu_ms_per_req"]
         print(f"Server CPU per request at c={levels[-1]}: careerbot {cpu:.2f} ms, channel alone {ch_cpu:.2f} ms, "
               f"bare Bolt {bare_cpu:.2f} ms.")
+    if "bare+store" in results:
+        st_ratios = [results["bare+store"][c]["rate"] / results["bare"][c]["rate"] for c in levels]
+        print("Bare Bolt plus the replay record written and the person read on the same SQLite store, no answering: "
+              + ", ".join(f"c={c} {results['bare+store'][c]['rate']:.0f} req/s ({r:.0%})"
+                          for c, r in zip(levels, st_ratios, strict=True))
+              + f"; geometric mean {statistics.geometric_mean(st_ratios):.0%} of bare Bolt "
+              f"(CPU per request at c={levels[-1]}: {results['bare+store'][levels[-1]]['cpu_ms_per_req']:.2f} ms).")
     bad = [(n, c) for n in results for c in results[n]
            if results[n][c]["errors"] or results[n][c]["answers"] < results[n][c]["requests"]]
     if bad:
@@ -405,11 +453,14 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per round (not measured)")
     parser.add_argument("--rounds", type=int, help="alternating rounds per concurrency level")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--only", choices=("careerbot", "bare", "channel"), help="measure one app only (profiling)")
+    parser.add_argument("--only", choices=("careerbot", "bare", "channel", "bare+store"),
+                        help="measure one app only (profiling)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY),
                         help="concurrency levels to measure (default: 1 16 64)")
     parser.add_argument("--bare-default", action="store_true",
                         help="the bare app with Bolt's default process_before_response=False (it polls for the ack)")
+    parser.add_argument("--no-store", action="store_true",
+                        help="skip the bare app with the replay record and the person read (bare+store)")
     parser.add_argument("--no-channel", action="store_true",
                         help="skip the third app (careerbot's server with the core stubbed out)")
     args = parser.parse_args(argv)

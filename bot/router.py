@@ -59,8 +59,10 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"\s*[.!]?$",
 ))
 # "actually I started SW2B in April 2025", "sorry, I'm SW2C since May": a statement after a correction's lead-in
-_CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake)\b[,.!:;-]?\s*)+",
-                              re.I)
+# "sorry i should say im sw2c", "oh and im sw2b btw", "to be clear, I'm SW3A since May": the same, said by the way
+_CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake|i should (?:have )?"
+                              r"said|i should say|i meant(?: to say)?|i mean|and|also|btw|by the way|fyi|just so you "
+                              r"know|for the record|to be clear)\b[,.!:;-]?\s*)+", re.I)
 # "no, it was April", "sorry, April 2025", "actually it was 3 March 2025": a new start for the level on record
 # a date and nothing else: "April", "3 March 2025", "April last year", "03/04/2025", "2025-04-03"
 _BARE_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{MONTH_WORD}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
@@ -79,7 +81,7 @@ _MY_LEVEL_IS = re.compile(
     r"(?:please\s+)?(?:change|update|set|correct) my (?:level|grade)(?: to)?)\s+"
     rf"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?(?P<code>{_CODE})\b"
     r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now|please))?"
-    r"\s*[.!]?\s*$",
+    r"(?:\s*,?\s*(?:btw|by the way|fyi|actually|too|as well|now))?\s*[.!]?\s*$",
     re.I)
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
 _SNOOZE = re.compile(
@@ -663,7 +665,7 @@ class Router:
             reply = self._set_level(msg, person, m.group("code"), when)
             if reply is not None:
                 return reply
-        m = _MY_LEVEL_IS.match(text)
+        m = _MY_LEVEL_IS.match(stated)
         if m and self.dialogs is not None:
             try:
                 code = self.canonical_level(m.group("code"))

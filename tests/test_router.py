@@ -446,6 +446,25 @@ def test_a_level_without_a_date_asks_since_when_then_confirms(services):
     assert services.store.get_person("u1").level_code == "SW2B"
 
 
+@pytest.mark.parametrize(("said", "code"), [
+    ("sorry i should say im sw2c", "SW2C"), ("oh and im sw2b btw", "SW2B"), ("actually im sw3a", "SW3A"),
+    ("btw i'm SCO 4B", "SCO 4B"), ("and I'm on SW2A too", "SW2A"), ("to be clear, I am SW3C", "SW3C"),
+])
+def test_a_level_said_by_the_way_asks_since_when(services, said, code):
+    assert FakeChannel(services).say(said).startswith(f"Since when have you been {code}?")
+
+
+@pytest.mark.parametrize(("said", "answer"), [
+    ("i mean what does sw2c need", "What the framework asks for SW2C"),
+    ("and what about sw2c", "What the framework asks for SW2C"),
+    ("also what is a BIA", "BIA: Best Interest Assessor"),
+])
+def test_a_question_after_a_lead_in_is_still_a_question(services, said, answer):
+    chat = FakeChannel(services)
+    assert chat.say(said).startswith(answer)
+    assert services.store.load_dialog(KEY)[0] is None
+
+
 @pytest.mark.parametrize("said", ["skip", "not sure", "cancel", "resume", "stop", "back"])
 def test_a_dialog_word_with_no_dialog_open_says_nothing_is_in_progress(services, said):
     chat = FakeChannel(services)

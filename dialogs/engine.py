@@ -126,6 +126,17 @@ def _about_framework(text: str) -> bool:
                 or q.comparison or q.next_step)
 
 
+# A question typed without its question mark ("hang on whats the difference between sw2b and sw2c") at a step
+# that takes any words: asked, not written as evidence ("what I did was chair…", "how I handled…" are notes)
+_ASKED = re.compile(
+    r"(?:(?:hang on|hold on|wait|sorry|quick question|actually|btw|oh|before that|just)[,.!:;-]*\s+)*"
+    r"(?:what(?:'s| is| are| do| does| about| happens)|whats|what's the difference|how (?:do|does|long|many|much|can|"
+    r"would|is)|why (?:is|are|do|does|did|would|can|can't|isn't)|when (?:do|does|can|will|is|am|could|would)|"
+    r"which (?:one|level|is|are|do)|(?:can|could) i (?:go|apply|be|become|get|skip|move|progress|count|use)|"
+    r"(?:can|could) you (?:tell|explain|remind)|do i (?:need|have to|qualify|count|meet)|does (?:it|that|this|my|the)|"
+    r"is (?:it|there|that)|are there|"
+    r"(?:the )?difference between|tell me (?:about|what))\b")
+_KEEP_AS_ANSWER = re.compile(r"\s*(?:note|my note|answer|my answer)\s*:\s*", re.I)
 # Questions about careerbot itself (privacy, reminders, what it does) asked at a step: answered, never kept
 _ABOUT_CAREERBOT = re.compile(
     r"\b(?:who (?:will|can|else can|could) (?:see|read)|confidential|private|privacy|can my manager see|"
@@ -444,9 +455,13 @@ class DialogRunner:
             if started and started[0] in ANYWHERE:
                 return self._start_within(ctx, flow, state, started, msg, person)
         if not ans.button and not ans.value and flow.free_text(state):
-            turn = self._free_text(ctx, flow, state, text, msg, person)
-            if turn is not None:
-                return turn
+            kept = _KEEP_AS_ANSWER.match(text)
+            if kept and re.search(r"\w", text[kept.end():]):  # "note: what's the difference…": the answer, as typed
+                ans.text = text[kept.end():]
+            else:
+                turn = self._free_text(ctx, flow, state, text, msg, person)
+                if turn is not None:
+                    return turn
         snapshot = copy.deepcopy(state["data"])
         try:
             out = flow.answer(ctx, state, ans)
@@ -469,12 +484,15 @@ class DialogRunner:
         ("what does AMHP stand for?") is answered as one and the step asked again; a message that is exactly a
         dialog command ("assess me", "prepare for supervision") is not saved. None: the text is the answer."""
         s = tidy(text)
-        if s.endswith("?") and (len(s.split()) >= 3 or looks_like_request(s.rstrip("?"))) and _about_framework(text):
+        marked = s.endswith("?") and (len(s.split()) >= 3 or looks_like_request(s.rstrip("?")))
+        if (marked or _ASKED.match(s)) and _about_framework(text):
             where = self._where(ctx, flow, state)
+            again = ("send it again without the question mark" if marked else
+                     "send it again with “note:” in front")
             return Turn(Aside([self._question(ctx, flow, state, [Block(
                 title=f"{where} is still open" + self._at(flow, state) + ".",
-                text="I've answered your question above and haven't kept it as your answer. If it was meant as "
-                     "your answer, send it again without the question mark.")])]), state, save=False)
+                text=f"I've answered your question above and haven't kept it as your answer. If it was meant as "
+                     f"your answer, {again}.")])]), state, save=False)
         name = dialog_command(text)
         if name is None:
             return None

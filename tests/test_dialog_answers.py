@@ -335,6 +335,36 @@ def test_a_question_at_the_evidence_note_is_answered_not_kept_as_evidence(store,
     assert "evidence" not in state["data"]["answers"][state["data"]["items"][0]["uid"]]
 
 
+@pytest.mark.parametrize("said", ["hang on whats the difference between sw2b and sw2c",
+                                  "wait, what does AMHP stand for", "do i need a BIA for SW2C"])
+def test_a_question_without_its_question_mark_at_the_note_is_answered_not_kept(store, knowledge, clock, said):
+    say = _router(store, knowledge, clock)
+    say("self-assessment for SW2C")
+    say("not sure")
+    replies = say(said)
+    assert "send it again with “note:” in front" in _text(replies)
+    key = Incoming(channel="console", user_id="u3", conversation_id="console").conversation_key
+    state = store.load_dialog(key)[0]
+    uid = state["data"]["items"][0]["uid"]
+    assert state["data"]["phase"] == "note" and "evidence" not in state["data"]["answers"][uid]
+    say(f"note: {said}")  # meant as the note after all
+    state = store.load_dialog(key)[0]
+    assert state["data"]["answers"][uid]["evidence"] == said and state["data"]["phase"] == "rate"
+
+
+@pytest.mark.parametrize("said", ["what I did was explain SW2C's duties to a student",
+                                  "how I handled a complex safeguarding case at SW2B", "why I think so: my SW2C audit",
+                                  "can I talk about the SW2C audit I did"])
+def test_a_note_that_opens_like_a_question_is_kept(store, knowledge, clock, said):
+    say = _router(store, knowledge, clock)
+    say("self-assessment for SW2C")
+    say("met")
+    say(said)
+    key = Incoming(channel="console", user_id="u3", conversation_id="console").conversation_key
+    state = store.load_dialog(key)[0]
+    assert state["data"]["answers"][state["data"]["items"][0]["uid"]]["evidence"] == said
+
+
 def test_commands_at_the_evidence_note_are_not_kept_as_evidence(runner):
     chat = Chat(runner, "u3")
     _sw2c(chat)

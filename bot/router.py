@@ -18,6 +18,7 @@ from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Inco
 from bot.dates import MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.personal import REPORT_ACTION, PersonView, names_of
+from bot.reminders import parse_snooze
 from bot.storage.base import Person, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,9 @@ _OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out 
                       r"^\s*(?:please\s+)?(?:stop|quit) (?:reminding|nudging|messaging|pestering|chasing) me\b|"
                       r"^\s*(?:please\s+)?(?:don'?t|do not) (?:remind|nudge|message) me(?: any ?more| again)?\s*[.!]*$|"
                       r"^\s*unsubscribe\s*[.!]*$", re.I)
+# an answer to "Until when shall I snooze your reminders?": "2 weeks", "till the new year", "monday", "5 Jan"
+_UNTIL_ALONE = re.compile(r"\s*(?:(?:ok|okay|erm|um|just|maybe|say|make it)[,.]?\s+)*(?:until|till|til|to|for|in|on|"
+                          r"after|from)?\s*(?:the\s+)?[\w ,/.'’-]{1,40}?\s*[.!]?\s*", re.I)
 # "stop Jo's reminders", "snooze reminders for my team", "turn them off for her": someone else's (the manager's
 # reports' names are looked up in the store as well)
 _OTHERS_REMINDERS = re.compile(
@@ -507,6 +511,8 @@ class Router:
             OrderedDict())
         # the start someone stated in a question ("I've been SW2A for 18 months"), so "when then?" still knows it
         self._stated: OrderedDict[str, tuple[str, date, float]] = OrderedDict()
+        # the conversations just asked "Until when shall I snooze your reminders?": a typed "2 weeks" answers it
+        self._asked_until: OrderedDict[str, float] = OrderedDict()
         self._recent_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------
@@ -626,6 +632,7 @@ class Router:
 
     def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
         """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
+        until_asked = self._until_asked(msg.conversation_key)  # the last reply asked until when to snooze
         if text and self.dialogs is not None and _PRIVACY.search(text) and not _role_knowledge(text):
             return [self._privacy_help()]
         if self.dialogs is not None:
@@ -679,8 +686,16 @@ class Router:
                     re.search(rf"\b(?:for|of)\s+{re.escape(w)}\b|\b{re.escape(w)}['’]s\b", text, re.I)
                     for r in self.people.named_reports(person, text) for w in names_of(r))):
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
-        if m:
-            return [self._snooze(person, m.group("rest"))]
+        if m or until_asked and _UNTIL_ALONE.fullmatch(text) and (
+                names_a_day(text) or parse_date(text, today=self._today(person)) is not None
+                or parse_snooze(f"snooze {text}", self._today(person)) is not None):
+            reply = self._snooze(person, m.group("rest") if m else text)  # "2 weeks", said to "until when?"
+            if reply.title.startswith("Until when"):
+                with self._recent_lock:
+                    self._asked_until[msg.conversation_key] = time.monotonic()
+                    while len(self._asked_until) > FOLLOW_UP_CONVERSATIONS:
+                        self._asked_until.popitem(last=False)
+            return [reply]
         if _REMIND_SOMEONE.search(text):  # "can you remind Raj to do his self-assessment?"
             return [_clarify("I can't send messages on anyone's behalf.",
                              "Everyone gets their own reminders about their time in level. To ask someone to do a "
@@ -840,6 +855,12 @@ class Router:
         if entry is None or entry[0] != code or time.monotonic() - entry[2] > FOLLOW_UP_SECONDS:
             return None
         return entry[1]
+
+    def _until_asked(self, key: str) -> bool:
+        """Whether this conversation's last reply asked until when to snooze (in memory, as follow-ups are)."""
+        with self._recent_lock:
+            at = self._asked_until.pop(key, None)
+        return at is not None and time.monotonic() - at <= FOLLOW_UP_SECONDS
 
     def _last_answer(self, key: str | None) -> tuple[str | None, str | None, str | None, str | None]:
         """What this conversation's last answer was about, if it was recent: follow-ups ("what about C?") lean on
@@ -1042,8 +1063,6 @@ class Router:
                      status="clarify")
 
     def _snooze(self, person: Person, rest: str) -> Reply:
-        from bot.reminders import parse_snooze
-
         today = self._today(person)
         if person.prefs.opted_out:
             return Reply(title="Your reminders are off, so there is nothing to snooze.",

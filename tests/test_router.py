@@ -121,6 +121,31 @@ def test_pausing_reminders_asks_until_when_rather_than_stopping_them(services, s
     assert services.store.get_person("u1").prefs.opted_out is False
 
 
+@pytest.mark.parametrize(("asked", "said", "until"), [
+    ("pause reminders", "till the new year", date(2027, 1, 1)), ("pause reminders", "2 weeks", date(2026, 12, 9)),
+    ("remind me later", "monday", date(2026, 11, 30)), ("mute reminders", "make it 5 jan", date(2027, 1, 5)),
+])
+def test_a_typed_answer_to_until_when_snoozes(services, asked, said, until):
+    chat = FakeChannel(services)
+    assert chat.say(asked).startswith("Until when shall I snooze your reminders?")
+    assert "snoozed until" in chat.say(said)
+    assert services.store.get_person("u1").prefs.snoozed_until == until
+
+
+def test_until_when_is_answered_once_and_questions_stay_questions(services):
+    chat = FakeChannel(services)
+    chat.say("pause reminders")
+    assert "What the framework asks for SW2B" in chat.say("SW2B")  # a level is not a date
+    assert "snoozed" not in chat.say("2 weeks")  # the question was answered by something else: no longer open
+    chat.say("pause reminders")
+    assert chat.say("yesterday").startswith("Until when shall I snooze your reminders?")  # passed: asked again
+    assert "snoozed until 9 December 2026" in chat.say("in 2 weeks")
+    chat.say("resume reminders")
+    chat.say("pause reminders")
+    assert "SW3B" in chat.say("what do I need for SW3B?")
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+
+
 @pytest.mark.parametrize(("said", "why"), [
     ("snooze until yesterday", "24 November 2026 has already passed."),
     ("snooze until 5 January 2025", "5 January 2025 has already passed."),

@@ -136,6 +136,8 @@ _ASKED = re.compile(
     r"(?:can|could) you (?:tell|explain|remind)|do i (?:need|have to|qualify|count|meet)|does (?:it|that|this|my|the)|"
     r"is (?:it|there|that)|are there|"
     r"(?:the )?difference between|tell me (?:about|what))\b")
+# "no, keep my data", "never mind", "forget it": not the new one, so the open one carries on
+_KEEP_OLD = re.compile(r"\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|leave it|not now)\b", re.I)
 _KEEP_AS_ANSWER = re.compile(r"\s*(?:note|my note|answer|my answer)\s*:\s*", re.I)
 # Questions about careerbot itself (privacy, reminders, what it does) asked at a step: answered, never kept
 _ABOUT_CAREERBOT = re.compile(
@@ -374,9 +376,16 @@ class DialogRunner:
             blocks=(before or []) + [Block(text=f"Would you like to carry on with it, or abandon it and start "
                                                 f"{new_what}?", notes=[self._abandon_note(old, state)])],
             choices=[choice(state, "Carry on with it", "continue", "primary"),
-                     choice(state, "Start the new one", "abandon")],
+                     choice(state, self._start_label(state), "abandon")],
             status="dialog", meta={"dialog": state["dialog"], "dialog_id": state["id"], "step": state["step"],
                                    "phase": "switch"})
+
+    @staticmethod
+    def _start_label(state: dict[str, Any]) -> str:
+        """The button that abandons the open dialog for the one asked for: "Start the new one" for another of the
+        same kind, else what it starts ("Start the request to delete your data")."""
+        name = state["pending_start"]["name"]
+        return "Start the new one" if name == state["dialog"] else f"Start the {FLOWS[name].noun}"
 
     @staticmethod
     def _abandon_note(flow: Flow, state: dict[str, Any]) -> str:
@@ -727,14 +736,19 @@ class DialogRunner:
 
     def _switch_turn(self, ctx: Ctx, state: dict[str, Any], ans: Answer, pressed: bool) -> Turn:
         said = ans.value if ans.value in ("continue", "abandon") else None
+        start = self._start_label(state)
         if said is None and ans.text:
-            said = match_phrase(ans.text, SWITCH_WORDS)
+            said = ("abandon" if tidy(ans.text) == tidy(start) else match_phrase(ans.text, SWITCH_WORDS)
+                    or ("continue" if _KEEP_OLD.match(ans.text) else None))
             word = global_word(ans.text) if said is None else None
             if word in ("back", "cancel", "resume"):
                 said = "continue"
+            elif word == "pause" and FLOWS[state["dialog"]].can_pause:  # "pause": the open one, paused
+                state["pending_start"] = None
+                return self._pause(ctx, FLOWS[state["dialog"]], state, pressed)
             elif word == "help":
                 return Turn([self._switch_question(ctx, state, [Block(title="Help", text=(
-                    "“Carry on with it” goes back to where you were. “Start the new one” abandons it and starts "
+                    f"“Carry on with it” goes back to where you were. “{start}” abandons it and starts "
                     "afresh."))])], state)
         if said is None and ans.text:
             started = detect_start(ans.text)
@@ -745,7 +759,7 @@ class DialogRunner:
                 return Turn(Aside([self._switch_question(ctx, state)]), state, save=False)
         if said is None:
             return Turn([self._switch_question(ctx, state, [Block(text="Sorry, I didn't catch that. Choose “Carry "
-                                                                      "on with it” or “Start the new one”.")])],
+                                                                      f"on with it” or “{start}”.")])],
                         state, save=False)
         old = FLOWS[state["dialog"]]
         pending = state.pop("pending_start")

@@ -348,9 +348,9 @@ _LEVEL = r"(?:(?:the |my )?next level|level [abc]|[a-z]{2,3} ?-? ?\d{1,2} ?-? ?[
 _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
     ("self_assessment",
      # "my self-assessment" alone is a thing to discuss, not a command; "start my self-assessment" is one
-     r"assess me|assess myself|rate myself|(?:(?:start|begin|do|run|open|new)\s+(?:(?:a|an|my|the|another)\s+)?|"
+     r"(?:assess me|assess myself|rate myself|(?:(?:start|begin|do|run|open|new)\s+(?:(?:a|an|my|the|another)\s+)?|"
      r"(?:a|an|the|another)\s+)?"
-     r"(?:new\s+)?(?:self[- ]?assessment|assessment|self[- ]?assess)(?:\s+(?:for|against|on)\s+" + _LEVEL + r")?"),
+     r"(?:new\s+)?(?:self[- ]?assessment|assessment|self[- ]?assess))(?:\s+(?:for|against|on)\s+" + _LEVEL + r")?"),
     ("checkin",
      r"(?:(?:start|begin|do|run|open|new)\s+)?(?:(?:a|an|my|the)\s+)?(?:supervision\s+)?check[- ]?in|"
      r"(?:prepare|prep|get ready)\s+(?:me\s+)?for\s+(?:my\s+)?(?:next\s+)?supervision|supervision prep(?:aration)?"),

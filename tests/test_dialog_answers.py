@@ -365,6 +365,34 @@ def test_a_note_that_opens_like_a_question_is_kept(store, knowledge, clock, said
     assert state["data"]["answers"][state["data"]["items"][0]["uid"]]["evidence"] == said
 
 
+@pytest.mark.parametrize("said", ["no, keep my data", "never mind", "forget it", "nah"])
+def test_no_to_another_dialog_carries_on_with_the_open_one(runner, said):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    chat.say("met")
+    chat.say("delete my data")
+    assert [c.label for c in chat.last[-1].choices] == ["Carry on with it", "Start the request to delete your data"]
+    chat.say(said)
+    st = chat.state()
+    assert st["dialog"] == "self_assessment" and not st.get("pending_start") and "carrying on" in chat.text()
+
+
+def test_pause_at_the_switch_question_pauses_the_open_one_and_its_button_label_can_be_typed(runner):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    chat.say("met")
+    chat.say("delete my data")
+    chat.say("pause")
+    st = chat.state()
+    assert st["status"] == "paused" and not st.get("pending_start") and "Paused." in chat.text()
+    chat.say("resume")
+    chat.say("assess me for SW3B")  # another level, at the note: asked, never kept as the note
+    assert "evidence" not in chat.state()["data"]["answers"][_first_uid(chat)]
+    assert chat.state()["pending_start"] == {"name": "self_assessment", "args": {"level": "SW3B"}}
+    chat.say("start the new one")
+    assert chat.state()["data"]["target"] == "SW3B"
+
+
 def test_commands_at_the_evidence_note_are_not_kept_as_evidence(runner):
     chat = Chat(runner, "u3")
     _sw2c(chat)

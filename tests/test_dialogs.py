@@ -495,7 +495,7 @@ def test_bad_input_at_every_step(runner):
     assert len(note) <= 1001 and "kept the first" in chat.text()
     chat.start("checkin")
     _bad_inputs(chat)  # "abandon or continue?"
-    chat.press("Start the new one")
+    chat.press("Start the check-in")
     _bad_inputs(chat)
     chat.say("skip")
     chat.say("skip")

@@ -1720,7 +1720,7 @@ def test_an_abandoned_self_assessment_is_listed_as_unfinished(services):
     chat.say("pause")
     text = chat.say("prepare for supervision")
     assert "stay saved as an unfinished self-assessment" in text or "stays saved as an unfinished" in text
-    chat.press("Start the new one")
+    chat.press("Start the check-in")
     chat.say("cancel")
     text = chat.say("have I done a self-assessment?")
     assert "Unfinished, kept as they were" in text and "Self-assessment for SW2C" in text

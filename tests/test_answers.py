@@ -1710,3 +1710,11 @@ def test_an_agency_past_does_not_stop_a_level_question(engine):
 @pytest.mark.parametrize("question", ["do I have to be SW3C to be a team manager?"])
 def test_need_to_be_a_level_to_be_a_role_answers_for_the_role(engine, question):
     assert "SW4A" in ask(engine, question)["text"].split("\n")[0]
+
+
+@pytest.mark.parametrize("asked", ["how long before SW2B? I'm SW2A", "how long to SW2B from SW2A",
+                                   "how long before he can go for SW2B? he's SW2A", "how long from SW2A to SW2B"])
+def test_two_levels_in_a_time_question_are_read_upwards_whatever_their_order(engine, asked):
+    reply = engine.answer(asked)
+    assert reply.title == "At least 24 months at SW2A before SW2B."
+    assert "SW2B to SW2A" not in reply.plain_text()

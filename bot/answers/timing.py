@@ -131,8 +131,9 @@ class TimingReplies:
 
     def _from_to(self, q: Query, role: str, levels: list[tuple[str, str]]) -> tuple[str | None, str | None]:
         mine = [lv for r, lv in levels if r == role]
-        if len(mine) >= 2:
-            return mine[0], mine[1]
+        if len(mine) >= 2:  # "how long to SW2B from SW2A", "how long before SW2B? I'm SW2A": upwards, in any order
+            low, high = sorted(mine[:2])
+            return low, high
         if not mine:
             return None, None
         lv = mine[0]

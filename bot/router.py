@@ -99,6 +99,16 @@ _OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out 
                       r"^\s*(?:please\s+)?(?:stop|quit) (?:reminding|nudging|messaging|pestering|chasing) me\b|"
                       r"^\s*(?:please\s+)?(?:don'?t|do not) (?:remind|nudge|message) me(?: any ?more| again)?\s*[.!]*$|"
                       r"^\s*unsubscribe\s*[.!]*$", re.I)
+# someone else as the subject: "she's been…", "can he apply…", "my colleague…", "amy's been acting up"
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:she|he)(?:['’]s|\s+(?:is|has|had|was|will|can|could|would|needs?|wants?|qualified|started))\b"
+    r"|\b(?:can|could|does|did|is|has|should|would|will)\s+(?:she|he)\b"
+    r"|\b(?:my|our)\s+(?:colleague|co-?worker|report|staff member|team member|supervisee|friend|student|partner|wife|"
+    r"husband|manager)\b(?!\s+(?:says?|said|told|thinks?|thought)\b)|\bone of my (?:team|staff|reports|workers)\b"
+    r"|\b(?!(?:it|that|this|there|what|who|where|how|here|he|she|everyone|someone|nobody|one|time|level)['’]s\b)"
+    r"[a-z]+['’]s\s+been\b", re.I)
+# "Raj has been SW2A since May": someone named, looked up among the asker's reports
+_HAS_BEEN = re.compile(r"\b[a-z]+\s+(?:has|had)\s+been\b|\b[a-z]+\s+(?:is|was)\s+(?:on|at|acting)\b", re.I)
 # an answer to "Until when shall I snooze your reminders?": "2 weeks", "till the new year", "monday", "5 Jan"
 _UNTIL_ALONE = re.compile(r"\s*(?:(?:ok|okay|erm|um|just|maybe|say|make it)[,.]?\s+)*(?:until|till|til|to|for|in|on|"
                           r"after|from)?\s*(?:the\s+)?[\w ,/.'’-]{1,40}?\s*[.!]?\s*", re.I)
@@ -208,7 +218,7 @@ _NAME = (r"[a-z'-]+(?: (?!(?:really|actually|still|even|just|also|senior|seniors
 _ABOUT_SOMEONE = re.compile(
     r"\b(?:when (?:is|will|can|could|does|did) (?!i\b|you\b|we\b|it\b|the\b|my\b|a\b)[a-z'-]+"
     r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)" + _NAME + r" (?:eligible|ready|due|at|on)\b"
-    r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b)[a-z'-]+"
+    r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b|sw\d|sco\b|level\b)[a-z'-]+"
     r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility|"
     r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence)"
     r"|what(?:'s| (?:does|do|should|would|will)) (?!i\b|you\b|we\b|they\b|the\b|an?\b|my\b|it\b|this\b|that\b|team\b|"
@@ -271,7 +281,8 @@ def _someone_named(text: str, m: re.Match[str] | None, known: Callable[[str], bo
     return None
 
 
-_QUESTION_WORDS = frozenset("when what which how is has have did does do will can could should would was were".split())
+_QUESTION_WORDS = frozenset("when what which how is has have did does do will can could should would was were "
+                            "long before until till after since for from".split())
 
 
 # "Have I done a self-assessment?", "my last assessment", "when did I last do a check-in?"
@@ -778,7 +789,8 @@ class Router:
     def _answer(self, text: str, person: Person, *, key: str | None = None, replaces_prompt: bool = False,
                 private: bool = True) -> Reply:
         role = level = None
-        if person.level_code and private:  # in a channel, answers are the framework's, never the person's
+        # in a channel, answers are the framework's, never the person's; nor about someone else ("she's been…")
+        if person.level_code and private and not self._about_someone_else(text, person):
             q = parse(person.level_code)
             if q.levels:
                 role, level = q.levels[0][0], q.levels[0][1]
@@ -815,6 +827,11 @@ class Router:
             reply.blocks.insert(0, qualified)
         reply.replaces_prompt = replaces_prompt
         return reply
+
+    def _about_someone_else(self, text: str, person: Person) -> bool:
+        """A question about someone else ("she's been SW2A for 18 months, can she apply?", "amy's been acting up",
+        "Raj has been SW2A since May"): answered from the framework alone, never with the asker's own record."""
+        return bool(_SOMEONE_ELSE.search(text) or _HAS_BEEN.search(text) and self.people.named_reports(person, text))
 
     def _stated_start(self, text: str, person: Person, reply: Reply,
                       key: str | None) -> tuple[Block, str, date] | None:

@@ -2009,3 +2009,40 @@ def test_a_managers_view_of_a_date_carries_the_notes_the_staff_member_sees(servi
     boss = FakeChannel(services, user="boss")
     for said in ("my team", "raj?", "who's ready?"):
         assert "The sources differ on the minimum time at SW3B before SW3C" in boss.say(said), said
+
+
+# -- someone else's time: answered from the framework, never with the asker's own record -----------------------
+@pytest.mark.parametrize("said", [
+    "she's been SW2A for 18 months, can she apply for SW2B?",
+    "how long before he can go for SW2B? he's SW2A",
+    "my colleague is SW2A, how long before SW2B?",
+    "one of my team is SW2A, how long before SW2B?",
+    "jo's been SW2A for ages, how long before SW2B?",
+])
+def test_a_question_about_someone_else_is_not_answered_with_ones_own_record(services, said):
+    services.store.upsert_people([Person(id="u1", display_name="Raj", level_code="SW2A",
+                                         level_since=date(2024, 3, 1))])
+    text = FakeChannel(services).say(said)
+    assert "24 months at SW2A before SW2B" in text and "For you" not in text and "1 March 2024" not in text
+
+
+@pytest.mark.parametrize("said", [
+    "how long before I can go for SW2B?", "my manager says I need 24 months, how long before SW2B?",
+    "it's been 2 years, how long before SW2B?", "how long before SW2B? the team has been great",
+])
+def test_ones_own_time_still_comes_with_ones_own_record(services, said):
+    services.store.upsert_people([Person(id="u1", display_name="Raj", level_code="SW2A",
+                                         level_since=date(2024, 3, 1))])
+    text = FakeChannel(services).say(said)
+    assert "For you" in text and "since 1 March 2024" in text and "can't tell you about" not in text
+
+
+def test_a_manager_asking_about_a_reports_acting_up_gets_the_framework_answer_not_their_own_record(services):
+    _manager_and_report(services)
+    services.store.upsert_people([Person(id="boss", display_name="Sam Boss", level_code="SW4B",
+                                         level_since=date(2022, 1, 10))])
+    chat = FakeChannel(services, user="boss")
+    text = chat.say("amy's been acting up as TM for 3 months, does that count?")
+    assert "does not say whether acting up counts" in text and "SW4B" not in text and "For you" not in text
+    text = chat.say("amy has been SW2A for 2 years, how long before SW2B?")
+    assert "For you" not in text and "10 January 2022" not in text

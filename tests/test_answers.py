@@ -1718,3 +1718,16 @@ def test_two_levels_in_a_time_question_are_read_upwards_whatever_their_order(eng
     reply = engine.answer(asked)
     assert reply.title == "At least 24 months at SW2A before SW2B."
     assert "SW2B to SW2A" not in reply.plain_text()
+
+
+@pytest.mark.parametrize("said", ["i hate my job lol", "I'm burnt out", "thinking of quitting tbh", "I'm tired of it",
+                                  "feeling undervalued"])
+def test_feelings_in_other_words_are_signposted(engine, said):
+    reply = engine.answer(said)
+    assert reply.title == "I'm sorry you're feeling that way." and not reply.sources
+
+
+@pytest.mark.parametrize("said", ["I hate paperwork, do I need it for SW2B?", "what do I need for SW2B? I'm tired",
+                                  "what if I want to leave the team"])
+def test_words_near_feelings_are_not_feelings(engine, said):
+    assert engine.answer(said).title != "I'm sorry you're feeling that way."

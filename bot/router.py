@@ -109,6 +109,17 @@ _SOMEONE_ELSE = re.compile(
     r"[a-z]+['’]s\s+been\b", re.I)
 # "Raj has been SW2A since May": someone named, looked up among the asker's reports
 _HAS_BEEN = re.compile(r"\b[a-z]+\s+(?:has|had)\s+been\b|\b[a-z]+\s+(?:is|was)\s+(?:on|at|acting)\b", re.I)
+# "how do I save my self-assessment?", "will it keep my answers if I close teams?", "can I finish it later?"
+_SAVING = re.compile(
+    r"\b(?:how (?:do|can|will|would) i|can i|do i (?:need|have) to|does it|is (?:it|my \w+(?:[- ]\w+)?)|are my "
+    r"answers|will (?:it|you|my answers)|do you) (?:save|saved|keep|kept|remember|lose|lost|store|stored)\b"
+    r"(?!.*\b(?:sw\d|sco|level|pcf|framework|evidence|records? kept|hr)\b)"
+    r"|\bcan i (?:finish|complete|carry on with|come back to|continue) (?:it|this|my (?:self[- ]?)?assessment|the "
+    r"(?:self[- ]?)?assessment) later\b", re.I)
+# "ok save that", "yes save it", "save": the level and start just offered with a Save button
+_SAVE_THAT = re.compile(r"^\s*(?:(?:ok(?:ay)?|yes|yeah|yep|sure|please|pls|go on)[,.!]?\s+)*(?:please\s+)?save"
+                        r"(?:\s+(?:that|it|this|them|my level|that for me|it for me|it please|that please))?"
+                        r"\s*[.!]*\s*$", re.I)
 # an answer to "Until when shall I snooze your reminders?": "2 weeks", "till the new year", "monday", "5 Jan"
 _UNTIL_ALONE = re.compile(r"\s*(?:(?:ok|okay|erm|um|just|maybe|say|make it)[,.]?\s+)*(?:until|till|til|to|for|in|on|"
                           r"after|from)?\s*(?:the\s+)?[\w ,/.'’-]{1,40}?\s*[.!]?\s*", re.I)
@@ -524,6 +535,8 @@ class Router:
         self._stated: OrderedDict[str, tuple[str, date, float]] = OrderedDict()
         # the conversations just asked "Until when shall I snooze your reminders?": a typed "2 weeks" answers it
         self._asked_until: OrderedDict[str, float] = OrderedDict()
+        # the level and start last offered to save ("Save SW2A since 26 May 2025"): "ok save that" presses it
+        self._offered_save: OrderedDict[str, tuple[dict[str, str], float]] = OrderedDict()
         self._recent_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------
@@ -644,8 +657,18 @@ class Router:
     def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
         """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
         until_asked = self._until_asked(msg.conversation_key)  # the last reply asked until when to snooze
+        with self._recent_lock:
+            offered = self._offered_save.pop(msg.conversation_key, None)  # the last reply offered to save a level
+        if text and _SAVE_THAT.match(text) and self.dialogs is not None:
+            if offered and time.monotonic() - offered[1] <= FOLLOW_UP_SECONDS:
+                return self.dialogs.start("set_level", msg=msg, person=person, args=dict(offered[0]))
+            return [_clarify("There's nothing for me to save just now.",
+                             "To record your level, tell me it and when you started, for example “I'm SW2B since "
+                             "March 2025”.")]
         if text and self.dialogs is not None and _PRIVACY.search(text) and not _role_knowledge(text):
             return [self._privacy_help()]
+        if text and self.dialogs is not None and _SAVING.search(text):  # "is my self-assessment saved?"
+            return [self._with_paused(self._saving_help(), msg, person)]
         if self.dialogs is not None:
             from dialogs import detect_start
 
@@ -812,8 +835,13 @@ class Router:
                 # "I was promoted to SW3A last April, …": saved on a press (only a start said of that level)
                 from dialogs.base import start_choice
 
-                reply.choices.insert(0, start_choice(f"Save {code} since {format_uk(since)}", "set_level",
-                                                     {"level_code": code, "since": since.isoformat()}))
+                offer = {"level_code": code, "since": since.isoformat()}
+                reply.choices.insert(0, start_choice(f"Save {code} since {format_uk(since)}", "set_level", offer))
+                if key:  # "ok save that", typed: the same as the button
+                    with self._recent_lock:
+                        self._offered_save[key] = (offer, time.monotonic())
+                        while len(self._offered_save) > FOLLOW_UP_CONVERSATIONS:
+                            self._offered_save.popitem(last=False)
         # A time-in-level answer about the person's own next step gets their own date too.
         elif (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
                 and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
@@ -960,6 +988,25 @@ class Router:
             status="answered",
         )
 
+
+    def _saving_help(self) -> Reply:
+        """How a self-assessment is kept: every answer at once, so nothing is lost by closing the chat."""
+        from dialogs.base import start_choice
+
+        days = self.dialogs.expiry_days if self.dialogs is not None else 30
+        return Reply(
+            title="Your self-assessment is saved as you go.",
+            blocks=[Block(bullets=[
+                "Every answer is saved as soon as you give it, so closing Teams or Slack loses nothing: come back and "
+                "say “resume” to carry on where you were.",
+                f"Say “pause” to stop for now. One left untouched for over {days} days is paused for you, with your "
+                "answers kept.",
+                "A finished self-assessment is kept in your records (“have I done a self-assessment?”), and "
+                "“download my pack” gives you a copy to bring to supervision.",
+            ])],
+            choices=[start_choice("Start a self-assessment", "self_assessment")],
+            status="answered",
+        )
 
     def file_again(self, msg: Incoming, source: Any) -> Attachment | None:
         """The file an Attachment.source describes, made again for the person behind msg; None when it is gone

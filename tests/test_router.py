@@ -1594,6 +1594,25 @@ def test_a_start_stated_in_a_question_is_worked_out_and_can_be_saved(services):
         "Save SW3A since 1 April 2026"]
 
 
+@pytest.mark.parametrize("said", ["ok save that", "yes save it", "save", "please save that for me"])
+def test_a_start_offered_to_save_can_be_saved_by_typing(services, said):
+    chat = FakeChannel(services)
+    chat.say("i was promoted to SW3A last april, when can i go for b")
+    assert chat.say(said).startswith("Set your level to SW3A since 1 April 2026?")
+    chat.say("yes")
+    assert services.store.get_person("u1").level_since == date(2026, 4, 1)
+
+
+def test_save_with_nothing_offered_says_so_and_saves_nothing(services):
+    chat = FakeChannel(services)
+    assert chat.say("save that").startswith("There's nothing for me to save just now.")
+    chat.say("i was promoted to SW3A last april, when can i go for b")
+    chat.say("what is a BIA?")  # the offer was the reply before last: gone
+    assert chat.say("ok save that").startswith("There's nothing for me to save just now.")
+    assert services.store.get_person("u1").level_code is None
+    assert chat.say("how do I save my self-assessment?").startswith("Your self-assessment is saved as you go.")
+
+
 def test_april_last_year_is_a_start(services):
     assert FakeChannel(services).say("I'm SW3A since april last year").startswith(
         "Set your level to SW3A since 1 April 2025?")
@@ -2046,3 +2065,25 @@ def test_a_manager_asking_about_a_reports_acting_up_gets_the_framework_answer_no
     assert "does not say whether acting up counts" in text and "SW4B" not in text and "For you" not in text
     text = chat.say("amy has been SW2A for 2 years, how long before SW2B?")
     assert "For you" not in text and "10 January 2022" not in text
+
+
+@pytest.mark.parametrize("said", ["is my self-assessment saved?", "will it keep my answers if I close teams?",
+                                  "can I finish it later?", "do I need to save it?"])
+def test_how_a_self_assessment_is_kept_is_answered(services, said):
+    text = FakeChannel(services).say(said)
+    assert text.startswith("Your self-assessment is saved as you go.") and "“resume”" in text
+
+
+@pytest.mark.parametrize("said", ["do I need to keep evidence for SW2B?", "does it save my level?",
+                                  "is it kept in my HR records?"])
+def test_questions_near_saving_are_not_about_saving(services, said):
+    assert not FakeChannel(services).say(said).startswith("Your self-assessment is saved as you go.")
+
+
+def test_saving_help_mentions_a_paused_self_assessment(services):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW2C")
+    chat.say("met")
+    chat.say("pause")
+    text = chat.say("is my self-assessment saved?")
+    assert "Say “resume” to carry on where you were." in text and "Your self-assessment is saved as you go." in text

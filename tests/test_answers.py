@@ -1710,3 +1710,35 @@ def test_an_agency_past_does_not_stop_a_level_question(engine):
 @pytest.mark.parametrize("question", ["do I have to be SW3C to be a team manager?"])
 def test_need_to_be_a_level_to_be_a_role_answers_for_the_role(engine, question):
     assert "SW4A" in ask(engine, question)["text"].split("\n")[0]
+
+
+# -- Fifth session (26 November) -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["can I do an apprenticeship?", "are there apprenticeships?",
+                                      "is there a social work apprenticeship?"])
+def test_an_apprenticeship_finds_what_the_documents_say_of_apprentices(engine, question):
+    reply = engine.answer(question)
+    assert "social work apprentices within the team" in reply.plain_text()
+    assert not reply.title.startswith("The framework documents don't mention")
+
+
+@pytest.mark.parametrize(("word", "other"), [
+    ("leadership", "leaders"), ("membership", "member"), ("relationship", "relation"),
+    ("partnership", "partners"), ("hardship", "hard"), ("citizenship", "citizen"),
+])
+def test_other_ship_words_keep_their_ship(word, other):
+    from bot.answers.retrieval import stem
+    assert stem(word) == stem(word) != stem(other)
+    assert stem(word + "s") != stem(other)
+
+
+def test_only_the_apprentice_loses_its_ship():
+    from bot.answers.retrieval import stem
+    assert stem("apprenticeship") == stem("apprenticeships") == stem("apprentices") == stem("apprentice")
+
+
+@pytest.mark.parametrize(("asked", "word"), [("leadership", "leadership"), ("membership", "membership"),
+                                             ("relationships", "relationship")])
+def test_ship_words_still_find_their_own_word(engine, asked, word):
+    hits = engine.retriever.search(asked, limit=5)
+    assert hits and all(word in f"{h.criterion.text} {h.criterion.title}".lower() for h in hits)

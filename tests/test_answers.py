@@ -1742,3 +1742,52 @@ def test_only_the_apprentice_loses_its_ship():
 def test_ship_words_still_find_their_own_word(engine, asked, word):
     hits = engine.retriever.search(asked, limit=5)
     assert hits and all(word in f"{h.criterion.text} {h.criterion.title}".lower() for h in hits)
+
+
+@pytest.mark.parametrize(("said", "place"), [
+    ("I've been in the team for 2 years, can I go for SW3A?", "in the team"),
+    ("I've been here for 2 years", "here"),
+    ("I've worked here 18 months, can I apply for SW2C?", "here"),
+    ("I've been with the council for 2 years", "with the council"),
+    ("I've worked for the council since 2022", "with the council"),
+    ("I joined the team in March 2024, can I go for SW2B?", "in the team"),
+    ("I've been at Medway for three years", "at Medway"),
+    ("I'm SW2A and I've been in the team for 2 years, can I go for SW2B?", "in the team"),
+])
+def test_time_in_a_team_or_with_an_employer_is_read_as_such(said, place):
+    from bot.answers.questions import time_in_place
+    assert time_in_place(said.lower()) == place
+    assert parse(said).time_in_place == place
+
+
+@pytest.mark.parametrize("said", [
+    "I've been SW2B for 2 years",  # time at a level
+    "I've been SW2B in the team for 2 years",  # a level named in the same clause: still time at SW2B
+    "I've been SW2A since March 2024",
+    "I joined as SW2A in March 2024",
+    "I've been a senior here for a year",  # a role named: not only time in a place
+    "I've been in the team, what do I need for SW3A?",  # no time said
+    "I've been here before, what's SW3A?",
+    "how long do people in the team stay at SW2B?",  # not said of oneself
+    "my manager has been in the team for 2 years",
+    "I've been in the team's duty rota for 2 years",
+    "I've been qualified for 3 years",
+    "I've applied for the team manager post 2 years ago",
+])
+def test_time_at_a_level_or_no_time_is_not_time_in_a_place(said):
+    from bot.answers.questions import time_in_place
+    assert time_in_place(said.lower()) is None
+
+
+@pytest.mark.parametrize("question", ["I've been in the team for 2 years, can I go for SW3A?",
+                                      "I've been with the council for 18 months, can I go for SW2B?",
+                                      "I've worked here for 2 years, have I got enough PQE for SW3A?"])
+def test_time_in_a_team_is_said_not_to_be_time_at_a_level(engine, question):
+    text = engine.answer(question).plain_text()
+    assert "The framework counts time at a level and post-qualifying experience, not time" in text
+    assert "has not been taken as either" in text
+
+
+def test_time_at_a_level_gets_no_note_about_teams(engine):
+    reply = engine.answer("I've been SW2B for 2 years, can I go for SW2C?")
+    assert reply.meta["topic"] == "time_in_level" and "not time in" not in reply.plain_text()

@@ -303,6 +303,14 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 if q.variant:  # the table answered from, for a follow-up ("what about level C?")
                     reply.meta.setdefault("variant", q.variant)
                 self._other_levels_asked(q, reply)
+                if q.time_in_place and reply.status == "answered" and reply.meta.get("topic") in (
+                        "time_in_level", "experience", "next_step"):
+                    # "I've been in the team for 2 years, can I go for SW3A?": not time at a level, nor PQE
+                    place = q.time_in_place
+                    reply.blocks.insert(0, Block(text=(
+                        f"The framework counts time at a level and post-qualifying experience, not time {place}, "
+                        f"so your time {place} has not been taken as either. Your manager or HR can say how much "
+                        "of it was at your level or counts as post-qualifying experience.")))
                 degree = _HIGHER_DEGREE.search(q.lower)
                 if degree and reply.status == "answered" and not self._mentioned(degree.group(0)):
                     # "Do I need a master's for SW4?": no document asks for one; say so before what they do ask

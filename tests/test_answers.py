@@ -1791,3 +1791,31 @@ def test_time_in_a_team_is_said_not_to_be_time_at_a_level(engine, question):
 def test_time_at_a_level_gets_no_note_about_teams(engine):
     reply = engine.answer("I've been SW2B for 2 years, can I go for SW2C?")
     assert reply.meta["topic"] == "time_in_level" and "not time in" not in reply.plain_text()
+
+
+@pytest.mark.parametrize("question", ["do I need 4 years PQE, qualified since 2021",
+                                      "I qualified in 2021, do I need 4 years PQE?",
+                                      "I've been qualified 5 years, is that enough post qualifying experience?"])
+def test_a_figure_of_pqe_from_someone_who_says_when_they_qualified_gets_every_levels_figure(engine, question):
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert reply.title == "How many years of post-qualifying experience depends on the level"
+    assert reply.status == "answered" and reply.meta["topic"] == "experience" and reply.meta["role"] is None
+    # every level's figure, the 4 years of SW4A too (the list of places PQE is named stopped at 4 of 7)
+    assert text.index("2 years post qualifying experience") < text.index("A minimum of 4 years relevant post")
+    assert "years alone do not decide it" in text
+    assert any("do not use the abbreviation PQE" in n for n in reply.notes) == ("PQE" in question)
+
+
+@pytest.mark.parametrize(("question", "title"), [
+    ("do I need 4 years PQE?", "Which role do you mean?"),  # no date of qualifying: which role, as before
+    ("qualified in 2021, how much PQE for SW4A?", "Experience: Team Manager, SW4A (Developing)"),  # a level named
+    ("I qualified in 2021, how much PQE does a team manager need?", None),  # a role named
+    ("what is PQE?", "PQE: post qualifying experience"),
+    ("do I need qualified social work experience for PO3?", None),
+])
+def test_pqe_asked_with_a_level_a_role_or_no_date_is_answered_as_before(engine, question, title):
+    reply = engine.answer(question)
+    assert reply.title != "How many years of post-qualifying experience depends on the level"
+    if title:
+        assert reply.title == title

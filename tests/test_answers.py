@@ -1819,3 +1819,40 @@ def test_pqe_asked_with_a_level_a_role_or_no_date_is_answered_as_before(engine, 
     assert reply.title != "How many years of post-qualifying experience depends on the level"
     if title:
         assert reply.title == title
+
+
+PCF_AND_FRAMEWORK = "The PCF and the career progression framework: two different frameworks"
+
+
+@pytest.mark.parametrize("question", [
+    "is the PCF the same as the framework?", "is the PCF the same as the career progression framework?",
+    "what's the difference between the PCF and the career framework?", "how does the PCF relate to the framework?",
+    "is the PCF part of this framework?", "PCF vs career progression framework",
+    "is the career progression framework the same as the PCF?", "are the PCF and the framework the same thing?",
+    "is the Professional Capabilities Framework the same as our framework?",
+])
+def test_the_pcf_and_the_career_framework_are_told_apart_from_the_documents(engine, question):
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert reply.title == PCF_AND_FRAMEWORK and reply.status == "answered"
+    # where the documents name the PCF, word for word, and cited
+    assert "Demonstrated the requirements of the Professional Capabilities Framework (PCF)" in text  # SW2A, 001
+    assert "level of the Professional Capability Framework for Social Work" in text  # KR9, 002
+    assert "See Appendix A for Professional Capabilities Framework for Social Work (PCF)" in text  # PO3, 004
+    assert "with a PCF domain number, for example “(PCF 5)”" in text
+    assert "the Experienced Social Worker level, with its nine domains" in text
+    assert "no document says which level of the PCF goes with which level" in text
+    assert any("CPF criteria" in n for n in reply.notes)
+    assert any("(document 001)" in s for s in reply.sources) and any("(document 004)" in s for s in reply.sources)
+    assert "BASW" not in text and "British Association" not in text  # no document says whose the PCF is
+
+
+@pytest.mark.parametrize("question", [
+    "what is the PCF?", "what does the PCF say about supervision?", "what is PCF domain 6?",
+    "is the PCF the same as the KSS?", "which PCF level is SW3B?",
+    "is the KMSAB competency framework the same as the PCF?",
+    "is the Professional Capabilities Framework the same as the PCF?",  # one framework, named twice
+    "what framework does the PCF use for SW3B?",  # no relation asked
+])
+def test_other_pcf_questions_are_not_the_two_frameworks(engine, question):
+    assert engine.answer(question).title != PCF_AND_FRAMEWORK

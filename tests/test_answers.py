@@ -1731,3 +1731,149 @@ def test_feelings_in_other_words_are_signposted(engine, said):
                                   "what if I want to leave the team"])
 def test_words_near_feelings_are_not_feelings(engine, said):
     assert engine.answer(said).title != "I'm sorry you're feeling that way."
+
+
+# -- Fifth session (26 November) -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["can I do an apprenticeship?", "are there apprenticeships?",
+                                      "is there a social work apprenticeship?"])
+def test_an_apprenticeship_finds_what_the_documents_say_of_apprentices(engine, question):
+    reply = engine.answer(question)
+    assert "social work apprentices within the team" in reply.plain_text()
+    assert not reply.title.startswith("The framework documents don't mention")
+
+
+@pytest.mark.parametrize(("word", "other"), [
+    ("leadership", "leaders"), ("membership", "member"), ("relationship", "relation"),
+    ("partnership", "partners"), ("hardship", "hard"), ("citizenship", "citizen"),
+])
+def test_other_ship_words_keep_their_ship(word, other):
+    from bot.answers.retrieval import stem
+    assert stem(word) == stem(word) != stem(other)
+    assert stem(word + "s") != stem(other)
+
+
+def test_only_the_apprentice_loses_its_ship():
+    from bot.answers.retrieval import stem
+    assert stem("apprenticeship") == stem("apprenticeships") == stem("apprentices") == stem("apprentice")
+
+
+@pytest.mark.parametrize(("asked", "word"), [("leadership", "leadership"), ("membership", "membership"),
+                                             ("relationships", "relationship")])
+def test_ship_words_still_find_their_own_word(engine, asked, word):
+    hits = engine.retriever.search(asked, limit=5)
+    assert hits and all(word in f"{h.criterion.text} {h.criterion.title}".lower() for h in hits)
+
+
+@pytest.mark.parametrize(("said", "place"), [
+    ("I've been in the team for 2 years, can I go for SW3A?", "in the team"),
+    ("I've been here for 2 years", "here"),
+    ("I've worked here 18 months, can I apply for SW2C?", "here"),
+    ("I've been with the council for 2 years", "with the council"),
+    ("I've worked for the council since 2022", "with the council"),
+    ("I joined the team in March 2024, can I go for SW2B?", "in the team"),
+    ("I've been at Medway for three years", "at Medway"),
+    ("I'm SW2A and I've been in the team for 2 years, can I go for SW2B?", "in the team"),
+])
+def test_time_in_a_team_or_with_an_employer_is_read_as_such(said, place):
+    from bot.answers.questions import time_in_place
+    assert time_in_place(said.lower()) == place
+    assert parse(said).time_in_place == place
+
+
+@pytest.mark.parametrize("said", [
+    "I've been SW2B for 2 years",  # time at a level
+    "I've been SW2B in the team for 2 years",  # a level named in the same clause: still time at SW2B
+    "I've been SW2A since March 2024",
+    "I joined as SW2A in March 2024",
+    "I've been a senior here for a year",  # a role named: not only time in a place
+    "I've been in the team, what do I need for SW3A?",  # no time said
+    "I've been here before, what's SW3A?",
+    "how long do people in the team stay at SW2B?",  # not said of oneself
+    "my manager has been in the team for 2 years",
+    "I've been in the team's duty rota for 2 years",
+    "I've been qualified for 3 years",
+    "I've applied for the team manager post 2 years ago",
+])
+def test_time_at_a_level_or_no_time_is_not_time_in_a_place(said):
+    from bot.answers.questions import time_in_place
+    assert time_in_place(said.lower()) is None
+
+
+@pytest.mark.parametrize("question", ["I've been in the team for 2 years, can I go for SW3A?",
+                                      "I've been with the council for 18 months, can I go for SW2B?",
+                                      "I've worked here for 2 years, have I got enough PQE for SW3A?"])
+def test_time_in_a_team_is_said_not_to_be_time_at_a_level(engine, question):
+    text = engine.answer(question).plain_text()
+    assert "The framework counts time at a level and post-qualifying experience, not time" in text
+    assert "has not been taken as either" in text
+
+
+def test_time_at_a_level_gets_no_note_about_teams(engine):
+    reply = engine.answer("I've been SW2B for 2 years, can I go for SW2C?")
+    assert reply.meta["topic"] == "time_in_level" and "not time in" not in reply.plain_text()
+
+
+@pytest.mark.parametrize("question", ["do I need 4 years PQE, qualified since 2021",
+                                      "I qualified in 2021, do I need 4 years PQE?",
+                                      "I've been qualified 5 years, is that enough post qualifying experience?"])
+def test_a_figure_of_pqe_from_someone_who_says_when_they_qualified_gets_every_levels_figure(engine, question):
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert reply.title == "How many years of post-qualifying experience depends on the level"
+    assert reply.status == "answered" and reply.meta["topic"] == "experience" and reply.meta["role"] is None
+    # every level's figure, the 4 years of SW4A too (the list of places PQE is named stopped at 4 of 7)
+    assert text.index("2 years post qualifying experience") < text.index("A minimum of 4 years relevant post")
+    assert "years alone do not decide it" in text
+    assert any("do not use the abbreviation PQE" in n for n in reply.notes) == ("PQE" in question)
+
+
+@pytest.mark.parametrize(("question", "title"), [
+    ("do I need 4 years PQE?", "Which role do you mean?"),  # no date of qualifying: which role, as before
+    ("qualified in 2021, how much PQE for SW4A?", "Experience: Team Manager, SW4A (Developing)"),  # a level named
+    ("I qualified in 2021, how much PQE does a team manager need?", None),  # a role named
+    ("what is PQE?", "PQE: post qualifying experience"),
+    ("do I need qualified social work experience for PO3?", None),
+])
+def test_pqe_asked_with_a_level_a_role_or_no_date_is_answered_as_before(engine, question, title):
+    reply = engine.answer(question)
+    assert reply.title != "How many years of post-qualifying experience depends on the level"
+    if title:
+        assert reply.title == title
+
+
+PCF_AND_FRAMEWORK = "The PCF and the career progression framework: two different frameworks"
+
+
+@pytest.mark.parametrize("question", [
+    "is the PCF the same as the framework?", "is the PCF the same as the career progression framework?",
+    "what's the difference between the PCF and the career framework?", "how does the PCF relate to the framework?",
+    "is the PCF part of this framework?", "PCF vs career progression framework",
+    "is the career progression framework the same as the PCF?", "are the PCF and the framework the same thing?",
+    "is the Professional Capabilities Framework the same as our framework?",
+])
+def test_the_pcf_and_the_career_framework_are_told_apart_from_the_documents(engine, question):
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert reply.title == PCF_AND_FRAMEWORK and reply.status == "answered"
+    # where the documents name the PCF, word for word, and cited
+    assert "Demonstrated the requirements of the Professional Capabilities Framework (PCF)" in text  # SW2A, 001
+    assert "level of the Professional Capability Framework for Social Work" in text  # KR9, 002
+    assert "See Appendix A for Professional Capabilities Framework for Social Work (PCF)" in text  # PO3, 004
+    assert "with a PCF domain number, for example “(PCF 5)”" in text
+    assert "the Experienced Social Worker level, with its nine domains" in text
+    assert "no document says which level of the PCF goes with which level" in text
+    assert any("CPF criteria" in n for n in reply.notes)
+    assert any("(document 001)" in s for s in reply.sources) and any("(document 004)" in s for s in reply.sources)
+    assert "BASW" not in text and "British Association" not in text  # no document says whose the PCF is
+
+
+@pytest.mark.parametrize("question", [
+    "what is the PCF?", "what does the PCF say about supervision?", "what is PCF domain 6?",
+    "is the PCF the same as the KSS?", "which PCF level is SW3B?",
+    "is the KMSAB competency framework the same as the PCF?",
+    "is the Professional Capabilities Framework the same as the PCF?",  # one framework, named twice
+    "what framework does the PCF use for SW3B?",  # no relation asked
+])
+def test_other_pcf_questions_are_not_the_two_frameworks(engine, question):
+    assert engine.answer(question).title != PCF_AND_FRAMEWORK

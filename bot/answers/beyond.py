@@ -138,9 +138,11 @@ class BeyondReplies:
         reply.meta.update(role=self._public_role(role) if nxt else None, level=nxt, topic="guidance")
         return reply
 
-    def _experience_by_level(self) -> Reply:
+    def _experience_by_level(self, *, title: str = "The framework does not set a level by years qualified",
+                             term: str | None = None) -> Reply:
         """'I've been qualified 3 years, what level should I be?': the documents place nobody by years; what they
-        ask in post-qualifying experience, level by level, in their own words."""
+        ask in post-qualifying experience, level by level, in their own words. Also 'do I need 4 years PQE,
+        qualified since 2021' (with its own title, and the glossary's note on the abbreviation asked with)."""
         pqe = re.compile(r"post[- ]?qualif|qualified social work experience", re.I)
         criteria = [c for c in self.k.criteria if c.role in self.k.roles and self.k.roles[c.role].kind == "role"
                     and c.topic in ("experience", "evidence", "qualifications") and pqe.search(c.text)
@@ -148,7 +150,7 @@ class BeyondReplies:
         order = {r: i for i, r in enumerate(dict.fromkeys([*LADDER, *self.k.roles]))}
         criteria.sort(key=lambda c: (order.get(c.role, 99), c.level or "", c.topic != "experience"))
         reply = self._reply(
-            title="The framework does not set a level by years qualified",
+            title=title,
             criteria=criteria,
             role=None,
             level=None,
@@ -162,6 +164,9 @@ class BeyondReplies:
                      self.ask_choice("The roles and levels", "what are the levels?")],
         )
         reply.blocks.insert(0, Block(text="What the documents ask in post-qualifying experience, level by level:"))
+        entry = self.k.glossary_entry(term) if term else None
+        if entry and entry.note:
+            reply.notes.append(entry.note)
         return reply
 
     def _for_managers(self, q: Query) -> Reply:

@@ -175,6 +175,13 @@ _YEARS_QUALIFIED = re.compile(
     r"(?:\w+ )?(?:19|20)\d{2}\b)"
     r"(?=.*\b(?:qualified|post[- ]?qualif\w*|pqe|experience)\b)"
     r"(?=.*\b(?:(?:what|which) (?:level|grade)|level should i be|grade should i be|where should i be)\b)")
+# "do I need 4 years PQE, qualified since 2021": a figure of post-qualifying experience asked about by someone who
+# says when they qualified (a level or role named is answered for that level or role)
+_PQE_ASKED = re.compile(r"\bpqe\b|\bpost[- ]?qualif")
+_QUALIFIED_WHEN = re.compile(
+    r"\bqualified\s+(?:in|on|since|back in|during)\s+(?:[a-z]+\s+)?(?:19|20)\d{2}\b|"
+    r"\bqualified\s+(?:for\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?(?:\d{1,2}|an?|one|two|three|"
+    r"four|five|six|seven|eight|nine|ten)\s+(?:years?|yrs?|months?)\b")
 # "what level should I be?", a long account ending "...my manager says im sw2c, what level should i be": the
 # documents place nobody; what they ask in post-qualifying experience, level by level (the question is the last
 # thing said, so "what level should I be to apply for AMHP training?" is not this)
@@ -308,6 +315,14 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 if q.variant:  # the table answered from, for a follow-up ("what about level C?")
                     reply.meta.setdefault("variant", q.variant)
                 self._other_levels_asked(q, reply)
+                if q.time_in_place and reply.status == "answered" and reply.meta.get("topic") in (
+                        "time_in_level", "experience", "next_step"):
+                    # "I've been in the team for 2 years, can I go for SW3A?": not time at a level, nor PQE
+                    place = q.time_in_place
+                    reply.blocks.insert(0, Block(text=(
+                        f"The framework counts time at a level and post-qualifying experience, not time {place}, "
+                        f"so your time {place} has not been taken as either. Your manager or HR can say how much "
+                        "of it was at your level or counts as post-qualifying experience.")))
                 degree = _HIGHER_DEGREE.search(q.lower)
                 if degree and reply.status == "answered" and not self._mentioned(degree.group(0)):
                     # "Do I need a master's for SW4?": no document asks for one; say so before what they do ask
@@ -380,6 +395,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._for_managers(q)
         if _YEARS_QUALIFIED.search(q.lower) and not q.levels or _LEVEL_SHOULD_I_BE.search(q.lower):
             return self._experience_by_level()
+        if (_PQE_ASKED.search(q.lower) and _QUALIFIED_WHEN.search(q.lower) and not q.levels
+                and not any(r in self.k.roles for r in q.roles)):
+            return self._experience_by_level(title="How many years of post-qualifying experience depends on the level",
+                                             term="PQE" if re.search(r"\bpqe\b", q.lower) else None)
         other = _OTHER_TITLES.search(q.lower)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
             return self._other_title(other.group(0))

@@ -416,6 +416,40 @@ _HOW_TO_PROGRESS = re.compile(r"\b(?:how (?:do|can|could|would|should|might) i|w
                               r"what is needed to) (?:progress|move up|get promoted|go up)\b"
                               r"(?!\s+(?:to|into|onto|my|the|this|that|with|on|your|our|an?)\b)|"
                               r"\bprogress (?:further|from here)\b|\bfurther progression\b")
+# Time in a team or with an employer, said of oneself: "I've been in the team for 2 years", "I've worked here 18
+# months", "with the council since 2022", "I joined the team in March 2024". It is neither time at a level nor
+# post-qualifying experience. A level or role named in the same clause ("I've been SW2B in the team for 2 years",
+# "a senior here for a year") makes it time at that level or in that role, as before.
+_PLACE = (r"\bhere\b|\b(?P<prep>in|with|at|for|within|on|into|joined)\s+(?:the\s+|this\s+|my\s+|our\s+|that\s+)?"
+          r"(?P<place>team|council|local authority|authority|la|service|department|dept|organisation|organization|"
+          r"directorate|medway|kent)\b(?!['’]s)")
+_I_SAID = (r"\b(?:i'?ve been|i have been|i'?ve worked|i have worked|i worked|i'?ve had|i have had|i joined|i started|"
+           r"i began|i came|i moved|i'?ve|i have)\b")
+_STAY = (r"(?:\bfor\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?\b(?:\d{1,3}|an?|one|two|"
+         r"three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|a few|few|several)\s+(?:years?|yrs?|"
+         r"months?)\b|\bsince\s+\w+|\bin\s+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?"
+         r"(?:19|20)\d{2}\b|\bin\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\blast\s+year\b")
+_TIME_IN_PLACE = re.compile(rf"{_I_SAID}(?P<clause>[^.?!,;]{{0,60}})", re.I)
+
+
+def time_in_place(text: str) -> str | None:
+    """Where a time the writer states of themselves was spent, when it is a team or an employer rather than a
+    level: "in the team", "here", "with the council". None when no such time is stated, or the clause names a
+    level or role ("I've been SW2B in the team for 2 years" is time at SW2B)."""
+    for m in _TIME_IN_PLACE.finditer(text):
+        clause = m.group(0).lower()
+        place = re.search(_PLACE, clause)
+        if not place or not re.search(_STAY, clause) or find_codes(clause) or find_role_names(clause):
+            continue
+        if not place.group("place"):
+            return "here"
+        prep = {"joined": "in", "into": "in", "within": "in", "for": "with"}.get(place.group("prep"),
+                                                                               place.group("prep"))
+        noun = place.group("place")
+        return f"{prep} {'the ' + noun if noun not in ('medway', 'kent') else noun.title()}"
+    return None
+
+
 GLOSSARY_WORDS = (
     "stand for",
     "stands for",
@@ -468,6 +502,7 @@ class Query:
     topics: list[str] = field(default_factory=list)
     out_of_scope: str | None = None
     mapping: bool = False
+    time_in_place: str | None = None  # "I've been in the team for 2 years": "in the team", not time at a level
     covering: bool = False  # "I've been covering my manager's duties/sick leave": what the guide says of cover
     comparison: bool = False
     next_step: bool = False
@@ -765,6 +800,7 @@ def parse(text: str) -> Query:
         if _has(lower, words):
             q.out_of_scope = kind
             break
+    q.time_in_place = time_in_place(lower)
     if _COVERING.search(lower) and _FIRST_PERSON.search(lower):
         q.covering, q.out_of_scope = True, None  # covering someone's leave is a development route, not leave
     if q.out_of_scope == "process" and q.levels and re.search(r"\bapply|\bsubmit|\bsend\b", lower):

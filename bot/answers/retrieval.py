@@ -32,8 +32,16 @@ _NOT_A_SUBJECT = frozenset("""january february march april june july august sept
     acronyms doesn didn isn wasn aren weren haven hasn couldn wouldn shouldn""".split())
 
 
+# "-ship" is kept (leadership is not leader, membership not member, hardship not hard), except where it is the
+# time spent as the person the word names: an apprenticeship is what an apprentice does
+_SHIP_HOLDERS = frozenset({"apprentice"})
+
+
 def stem(word: str) -> str:
     """A deliberately small stemmer: plural and verb endings, so 'driving' meets 'drive'."""
+    held = word[:-5] if word.endswith("ships") else word[:-4] if word.endswith("ship") else None
+    if held in _SHIP_HOLDERS:
+        word = held
     for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "e", "y"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]

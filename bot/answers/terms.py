@@ -23,6 +23,20 @@ _PCF_ABOUT = re.compile(r"\b(?:say|says|said|mention|mentions|cover|covers)\s+(?
                         r"([a-z][a-z' -]{2,40}?)\s*\??$|"
                         r"\bpcf\s+(?:on|about)\s+(?:the\s+)?([a-z][a-z' -]{2,40}?)\s*\??$")
 
+# "Is the PCF the same as the framework?", "how does the PCF relate to the career progression framework?": the two
+# frameworks, not the PCF's content. The other framework must be named apart from the PCF's own name ("the
+# Professional Capabilities Framework" is the PCF), and not as another framework ("the KMSAB competency framework",
+# "the KSS")
+_PCF_NAMED = re.compile(r"\bpcf\b|\bprofessional capabilit(?:y|ies) framework\b")
+_CAREER_FRAMEWORK = re.compile(r"\b(?:the|this|our|my|your|medway(?:'s)?|council'?s?)\s+(?:own\s+)?"
+                               r"(?:career\s+(?:progression\s+)?|progression\s+)?framework\b"
+                               r"|\bcareer\s+(?:progression\s+)?framework\b|\bprogression framework\b")
+_RELATION = re.compile(r"\bsame\b|\bdiffer|\brelat(?:e|es|ed|ion|ionship)\b|\bpart of\b|\blink(?:s|ed)?\b|"
+                       r"\bconnect(?:s|ed|ion)?\b|\bvs\.?\b|\bversus\b|\bcompar\w*|\bfit(?:s)? (?:in|with)\b|"
+                       r"\binstead of\b|\breplace[sd]?\b|\bbased on\b|\bmap(?:s|ped)? (?:to|onto)\b")
+_PCF_TAGGED = re.compile(r"\(PCF ?\d\)")
+_NUMBER_WORDS = dict(enumerate("zero one two three four five six seven eight nine ten".split()))
+
 
 class TermReplies:
     """Glossary and PCF answers."""
@@ -206,7 +220,62 @@ class TermReplies:
             return f"{code} ({c.variant}) – {heading}" if c.variant else f"{code} – {heading}"
         return f"{self._role_name(c.role)} – {heading}"
 
+    @staticmethod
+    def asks_pcf_and_framework(q: Query) -> bool:
+        """'Is the PCF the same as the framework?': how the PCF and the career progression framework relate."""
+        return bool(_PCF_NAMED.search(q.lower) and _RELATION.search(q.lower)
+                    and _CAREER_FRAMEWORK.search(_PCF_NAMED.sub(" ", q.lower)))
+
+    def _pcf_and_framework(self) -> Reply:
+        """'Is the PCF the same as the framework?': no. The career progression framework is the documents' roles
+        and levels; the PCF is another framework, which they refer to: where they do, quoted, and what they do
+        not say (which PCF level goes with which level; what the Medway guide's "CPF" is)."""
+        laddered = [r for r, info in self.k.roles.items() if info.kind == "role" and info.levels]
+        names = [self._role_name(r) for r in laddered]
+        ladder = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+        named = [c for c in self.k.criteria if c.role in self.k.roles and self.k.roles[c.role].kind == "role"
+                 and re.search(r"Capabilit\w* Framework|\(PCF\)", c.text)]
+        # the posts with levels (the career progression framework) first, then the one-grade posts
+        quoted = sorted((c for c in named if not c.text.startswith("See Appendix")),
+                        key=lambda c: (not self.k.roles[c.role].levels, self._role_order.get(c.role, 99),
+                                       c.level or ""))
+        pointer = next((c for c in named if c.text.startswith("See Appendix")), None)
+        tagged = [c for c in self.k.criteria if c.role in self.k.roles and _PCF_TAGGED.search(c.text)]
+        appendix = [c for c in self.k.criteria if c.role == "PCF" and c.topic == "overview"][:1]
+        domains = {c.number for c in self.k.criteria if c.role == "PCF" and c.topic == "pcf_domain" and c.number}
+        info = self.k.roles.get("PCF")
+        blocks, _ = self._blocks(quoted, key=self._where)
+        docs = [d for d in sorted(self.k.documents) if "progression framework" in self.k.documents[d].title.lower()]
+        which = f"documents {', '.join(docs[:-1])} and {docs[-1]}" if len(docs) > 1 else f"document {''.join(docs)}"
+        blocks.insert(0, Block(text=(
+            f"The career progression framework is the roles and levels {which} set out, and what each level "
+            f"asks for: {ladder}. The Professional Capabilities Framework for Social Work (the PCF) is another "
+            "framework, which the documents refer to. Where they name it:")))
+        profile = pointer or (tagged[0] if tagged else None)
+        if profile is not None:
+            said = [f"The {self._role_name(profile.role)} job profile"
+                    + (f" says “{pointer.text}”." if pointer else " refers to the PCF.")]
+            if tagged:
+                said.append(f"It ends {len(tagged)} of its requirements with a PCF domain number, for example "
+                            f"“{_PCF_TAGGED.search(tagged[0].text).group(0)}”.")
+            if appendix and info:
+                said.append(f"Its Appendix A gives one level of the PCF, the {info.title.split(' – ')[-1]}, with "
+                            f"its {_NUMBER_WORDS.get(len(domains), str(len(domains)))} domains.")
+            blocks.append(Block(text=" ".join(said)))
+        blocks.append(Block(text=("Beyond these, no document says which level of the PCF goes with which level of "
+                                  "the career progression framework.")))
+        cpf = self.k.glossary_entry("CPF")
+        reply = Reply(title="The PCF and the career progression framework: two different frameworks", blocks=blocks,
+                      notes=[cpf.note] if cpf and cpf.note else [],
+                      sources=self._sources([*quoted, *([pointer] if pointer else []), *tagged, *appendix]),
+                      choices=[self.ask_choice("The PCF level described", "what is the PCF experienced level?"),
+                               self.ask_choice("The roles and levels", "what are the levels?")])
+        reply.meta.update(role=None, level=None, topic="pcf_domain")
+        return reply
+
     def _pcf(self, q: Query) -> Reply:
+        if self.asks_pcf_and_framework(q):
+            return self._pcf_and_framework()
         pcf = [c for c in self.k.criteria if c.topic == "pcf_domain"]
         if q.pcf_domain is not None:
             items = [c for c in pcf if c.number == q.pcf_domain]

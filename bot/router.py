@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.answers.engine import AnswerEngine, Context
-from bot.answers.questions import in_full, parse
+from bot.answers.questions import in_full, parse, time_in_place
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
 from bot.dates import MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
@@ -873,10 +873,14 @@ class Router:
         code = self.k.code(role, frm)
         today = self._today(person)
         span = _FOR_SPAN.search(text)
+        if span and time_in_place(span.group(0).lower()):
+            span = None  # "I've been in the team for 2 years": time in a team, not at a level
         if span:
             since = shift(today, span.group(1).lower(), span.group(2).lower(), -1)
         else:
             m = _STATED_SINCE.search(text)
+            if m and time_in_place(m.group(0).lower()):
+                m = None  # "I joined the team in March 2024"
             since = parse_date(m.group(1) or m.group(2), today=today, prefer_past=True) if m else None
         if since is None and not (person.level_code == code and person.level_since):
             since = self._said_since(key, code)  # their saved start wins over one said earlier in passing

@@ -2087,3 +2087,19 @@ def test_saving_help_mentions_a_paused_self_assessment(services):
     chat.say("pause")
     text = chat.say("is my self-assessment saved?")
     assert "Say “resume” to carry on where you were." in text and "Your self-assessment is saved as you go." in text
+
+
+@pytest.mark.parametrize("said", ["I've been with the council for 18 months, can I go for SW2B?",
+                                  "I've been in the team for 2 years, when can I go for SW2B?",
+                                  "I joined the team in March 2024, when can I go for SW2B?"])
+def test_time_in_a_team_is_not_worked_out_as_time_at_a_level(services, said):
+    chat = FakeChannel(services)
+    text = chat.say(said)
+    assert "From what you said" not in text and "not time" in text
+    assert not any(c.label.startswith("Save") for r in chat.last for c in r.choices)
+
+
+def test_a_level_start_said_beside_time_in_a_team_is_still_worked_out(services):
+    text = FakeChannel(services).say("I'm SW2A since March 2025 and I've been in the team for 2 years, "
+                                     "when can I go for SW2B?")
+    assert "From what you said: SW2A since 1 March 2025" in text

@@ -214,6 +214,17 @@ class PersonView:
         from bot.reminders import person_milestone
 
         today = self.today(person)
+        if only == "no_level":  # "who hasn't got a level recorded?": the gaps in the staff list
+            chosen = [r for r in sorted(reports, key=lambda p: (p.display_name or p.id).lower())
+                      if not (r.level_code and r.level_since)]
+            blocks = [Block(bullets=[self.report_line(r, today) for r in chosen])] if chosen else [
+                Block(text="Everyone in your team has a level and a start date recorded.")]
+            blocks.append(Block(text="Levels come from the staff list (HR loads it with careerbot roster import); "
+                                     "anyone can also tell me their own, for example “I'm SW2B since March 2025”."))
+            return Reply(title=f"Who has no level or start date recorded ({len(chosen)} of {len(reports)})",
+                         blocks=blocks, choices=[Choice(f"About {r.display_name or r.id}",
+                                                        {"action": REPORT_ACTION, "person_id": r.id})
+                                                 for r in chosen[:5]])
         chosen = []
         for r in sorted(reports, key=lambda p: (p.display_name or p.id).lower()):
             res = person_milestone(self.k, r, today)
@@ -490,6 +501,8 @@ class PersonView:
             from bot.milestones import assess
         except ImportError:  # pragma: no cover
             assess = None
+        if r.level_code and not r.level_since:
+            return f"{r.display_name or r.id}: {r.level_code}, start date not recorded"
         if not (r.level_code and r.level_since) or assess is None:
             return f"{r.display_name or r.id}: level not recorded"
         res = assess(self.k, level_code=r.level_code, since=r.level_since, today=today)

@@ -348,6 +348,11 @@ _WHO_IS_READY = re.compile(r"\bwho(?:'s|s| is| are) (?:eligible|ready|due|able|u
                            r"\bany(?:one|body) (?:eligible|ready|due)\b|"
                            r"\b(?:which|who) of my (?:staff|team|reports|people) (?:is|are|can) "
                            r"(?:eligible|ready|due|able|progress)", re.I)
+# "who hasnt got a level recorded", "who is missing a level?", "anyone without a start date?" (a manager's team)
+_NO_LEVEL_RECORDED = re.compile(
+    r"\b(?:who|which of my (?:staff|team|reports)|any(?:one|body)(?: in my team)?)\b.{0,25}\b(?:has ?n[o']t got|"
+    r"has not got|has ?n[o']t|has not|does ?n[o']t have|does not have|is missing|missing|without|has no|with no|"
+    r"lacks?)\s+(?:an?\s+|their\s+|a recorded\s+)?(?:level|start date|grade)s?\b", re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
                      r"[,!. ]*)?"
                      r"(?:thanks|thank you|thankyou|thx|ta|cheers|that helps|that'?s helpful|that'?s useful|"
@@ -781,6 +786,8 @@ class Router:
             return [self.people.change_level(person)]
         if _NEW_STARTER.search(text) and (not (q := parse(text)).levels or q.inferred_level):  # "just qualified"
             return [self.people.new_starter(person, private=msg.is_direct)]
+        if _NO_LEVEL_RECORDED.search(text):
+            return [self.people.team(person, only="no_level")]  # "who hasn't got a level recorded?"
         # "who can apply for SW3A?" from someone with no team is a question about SW3A, answered below
         if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text) and not (
                 parse(text).levels and not self.store.list_reports(person.id)):

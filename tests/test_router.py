@@ -2103,3 +2103,21 @@ def test_a_level_start_said_beside_time_in_a_team_is_still_worked_out(services):
     text = FakeChannel(services).say("I'm SW2A since March 2025 and I've been in the team for 2 years, "
                                      "when can I go for SW2B?")
     assert "From what you said: SW2A since 1 March 2025" in text
+
+
+@pytest.mark.parametrize("said", ["who hasnt got a level recorded", "who is missing a level?",
+                                  "anyone in my team without a start date?", "which of my staff has no level"])
+def test_a_manager_asks_who_has_no_level_recorded(services, said):
+    _manager_and_report(services)
+    services.store.upsert_people([Person(id="jo", display_name="Jo Smith", manager_id="boss"),
+                                  Person(id="kim", display_name="Kim Lee", level_code="SCO 4A", manager_id="boss")])
+    chat = FakeChannel(services, user="boss")
+    text = chat.say(said)
+    assert text.startswith("Who has no level or start date recorded (2 of 3)")
+    assert "Jo Smith: level not recorded" in text and "Kim Lee: SCO 4A, start date not recorded" in text
+    assert "Amy" not in text.split("Levels come from")[0]
+
+
+def test_who_has_no_level_from_someone_with_no_team_says_so(services):
+    assert FakeChannel(services).say("who hasn't got a level?").startswith("I have no staff recorded as reporting")
+    assert "SW2B" in FakeChannel(services).say("what level do I need for SW2B?")

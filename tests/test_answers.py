@@ -1590,6 +1590,30 @@ def test_what_counts_uses_the_askers_own_level(engine):
     assert "What it says about the time at SW2B before SW2C" in text
 
 
+@pytest.mark.parametrize("question, quoted", [
+    ("i'm going on mat leave in march, does my time at sw2a stop?", "Minimum of 24 months experience at Level SW2A"),
+    ("does maternity leave stop my time at SW2A", "Minimum of 24 months experience at Level SW2A"),
+    ("will my time at sw3a pause while im off sick", "A minimum of 12 months experience at level SW3A"),
+    ("does my time start again after a career break at sw3a", "A minimum of 12 months experience at level SW3A"),
+])
+def test_time_stopping_or_pausing_is_the_same_question_as_counting(engine, question, quoted):
+    text = ask(engine, question)["text"]
+    assert "counts towards time in level" in text.split("\n")[0] and quoted in text
+
+
+def test_time_stopping_at_a_role_without_time_in_level_says_it_has_none(engine):
+    text = ask(engine, "does my time at sco 4a stop while I'm on paternity leave")["text"]
+    assert "no minimum time in level for Social Care Officer (SCO)" in text and "Name your level" not in text
+
+
+@pytest.mark.parametrize("question", ["my maternity pay stops after 9 months, what do I need for SW2B?",
+                                      "im on mat leave, will my reminders pause", "when does maternity leave stop",
+                                      "does sickness stop me applying for SW3B?",
+                                      "will my maternity leave pause my self-assessment?"])
+def test_other_things_that_stop_or_pause_are_not_time_in_level(engine, question):
+    assert "counts towards time in level" not in ask(engine, question)["text"]
+
+
 @pytest.mark.parametrize("question", ["can i go on secondment as a sw2?", "what is acting up?",
                                       "how long is maternity leave?", "does SW3B count as a senior?"])
 def test_other_questions_about_these_things_are_not_about_counting_time(engine, question):

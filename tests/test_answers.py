@@ -1734,3 +1734,33 @@ def test_an_agency_past_does_not_stop_a_level_question(engine):
 @pytest.mark.parametrize("question", ["do I have to be SW3C to be a team manager?"])
 def test_need_to_be_a_level_to_be_a_role_answers_for_the_role(engine, question):
     assert "SW4A" in ask(engine, question)["text"].split("\n")[0]
+
+
+# -- performance procedures (a PIP, capability, disciplinary): beyond the framework -------------------------------
+@pytest.mark.parametrize("question, code", [
+    ("im on a performance improvement plan, can i still go for sw2c", "SW2C"),
+    ("I had a final warning last year, can I go for SW3A?", "SW3A"),
+    ("I'm on a PIP, who decides if I can go for SW2B?", "SW2B"),
+    ("there's a capability process going on for me, can I apply for SW3B", "SW3B"),
+])
+def test_performance_procedures_are_beyond_the_framework_with_the_level_a_button_away(engine, question, code):
+    result = ask(engine, question)
+    assert result["status"] == "not_in_framework"
+    assert result["text"].startswith("The framework does not cover performance, capability or disciplinary")
+    assert "Your manager or HR can tell you that." in result["text"]
+    assert result["choices"][:2] == [f"What {code} needs", f"Evidence for {code}"]
+
+
+def test_a_pip_with_no_level_named_says_what_the_framework_does_set_out(engine):
+    result = ask(engine, "I'm on a PIP")
+    assert result["status"] == "not_in_framework" and "what evidence for SW3B?" in result["text"]
+
+
+@pytest.mark.parametrize("question", [
+    "do I need to know about PIP for SW2A", "how do I help someone apply for pip?",
+    "do team managers deal with disciplinary issues?", "multi-disciplinary working at SW2B",
+    "how do I deal with poor performance in my team", "experience of attending performance meetings for SW3B",
+    "what is a service improvement plan?",
+])
+def test_pip_the_benefit_and_performance_in_the_criteria_are_not_a_procedure(engine, question):
+    assert "performance, capability or disciplinary" not in ask(engine, question)["text"]

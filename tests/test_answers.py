@@ -1764,3 +1764,29 @@ def test_a_pip_with_no_level_named_says_what_the_framework_does_set_out(engine):
 ])
 def test_pip_the_benefit_and_performance_in_the_criteria_are_not_a_procedure(engine, question):
     assert "performance, capability or disciplinary" not in ask(engine, question)["text"]
+
+
+# -- the deaf services team: whether it makes a difference --------------------------------------------------------
+@pytest.mark.parametrize("question", ["im in the deaf services team does that change anything",
+                                      "is there a different framework for the deaf team?",
+                                      "does working in deaf services affect anything for an sco"])
+def test_whether_the_deaf_services_team_makes_a_difference_names_its_own_table(engine, question):
+    result = ask(engine, question)
+    assert result["text"].startswith("The deaf services team has its own Social Care Officer table")
+    assert "Knowledge of basic equipment appropriate to people who are deaf or deafened." in result["text"]
+    assert result["choices"] == ["Deaf services SCO 4A", "Deaf services SCO 4B", "Deaf services SCO 4C"]
+    assert "no title or column headings" in result["text"]  # the source's note on the table, once
+    assert result["text"].count("no title or column headings") == 1
+
+
+def test_a_social_worker_in_the_deaf_team_hears_first_that_their_role_has_no_such_table(engine):
+    text = ask(engine, "im a social worker in the deaf team, is it different for me?")["text"]
+    assert text.split("\n\n")[1].startswith("The Social Worker (SW2) framework has no deaf services version")
+
+
+@pytest.mark.parametrize("question", ["i'm deaf myself, does that change anything?", "deaf services",
+                                      "what are the duties in the deaf services team", "sco deaf team level b",
+                                      "I'm hard of hearing, is that different?",
+                                      "does the deaf team need different evidence for sco 4b"])
+def test_other_deaf_questions_are_not_the_whole_table(engine, question):
+    assert not ask(engine, question)["text"].startswith("The deaf services team has its own")

@@ -235,6 +235,14 @@ _GOAL_BEFORE = re.compile(r"\b(?:need|needed|required|ask|asks|asked|evidence|re
                           r"\b(?:get to|go for|move (?:up )?to|progress to|reach|become)\s+(?:level\s+)?"
                           r"(?:(?!from\b|at\b|on\b)\w+\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
+# "I'm in the deaf services team, does that change anything?", "is there a different framework for the deaf team?":
+# the team named (not "I'm deaf", not a "hearing"), and whether it makes a difference asked
+_DEAF_TEAM = re.compile(r"\b(?:deaf|audiology)\b(?: and \w+)?(?: services?)? (?:team|services?|table|unit)\b")
+_MAKES_A_DIFFERENCE = re.compile(
+    r"\b(?:change|changes|changed|different|differently|differ|differs|difference|separate|own|special|"
+    r"affect|affects|matter|matters|same|apply|applies|version)\b")
+# Said of a deaf services answer's lines: what the deaf services table says in words of its own
+_DEAF_WORDS = re.compile(r"\bdeaf|\bhearing\b|\baudiolog|\bsign language\b|\bBSL\b", re.I)
 
 
 class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
@@ -435,6 +443,12 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if roles and not levels and all(_OBJECT_OF.search(q.lower[max(0, p - 40):p])
                                         for r, p in q.mentions if r in roles):
             return self._free(q)  # "when do I start supervising SCOs?": who supervises them, not what SCOs do
+        if (q.variant == "Deaf services" and not levels and not q.bare_levels and set(roles) <= {"SCO", *ONE_LADDER}
+                and not any(t in q.topics for t in (*LEVEL_TOPICS, "evidence", "duties", "time_in_level"))
+                and _DEAF_TEAM.search(q.lower) and _MAKES_A_DIFFERENCE.search(q.lower)):
+            reply = self._deaf_services_table(roles)  # "I'm in the deaf services team, does that change anything?"
+            if reply is not None:
+                return reply
         if not roles and q.variant == "Deaf services" and "SCO" in self.k.roles:
             roles = ["SCO"]
             levels = [("SCO", lv) for lv, _ in q.bare_levels if lv in self.k.roles["SCO"].levels]
@@ -1029,6 +1043,40 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             else None
         )
         return (generic or criteria), footer
+
+    def _deaf_services_table(self, asked: list[str]) -> Reply | None:
+        """'I'm in the deaf services team, does that change anything?': which role has a deaf services table, the
+        lines of it that speak of deafness in their own words, and its levels a button away."""
+        tables = [r for r in self.k.roles if any(c.variant == "Deaf services" for c in self.k.find(role=r))]
+        if not tables:
+            return None
+        role = tables[0]
+        info = self.k.roles[role]
+        table = [c for c in self.k.find(role=role) if c.variant == "Deaf services"]
+        own = [c for c in table if _DEAF_WORDS.search(c.text)]
+        others = list(dict.fromkeys(i.title for r, i in self.k.roles.items() if i.kind == "role" and r not in tables))
+        doc = table[0].source.document_id
+        blocks = [Block(text=f"The {info.title} framework (document {doc}) has a second table for the deaf services "
+                             f"team, beside the main one, with its own duties and requirements at each level."
+                             + (f" The documents for the other roles ({', '.join(others[:-1])} and {others[-1]}) have "
+                                "no deaf services version." if len(others) > 1 else ""))]
+        without = [r for r in asked if r not in tables]
+        if without:  # "I'm a social worker in the deaf team, is it different?": theirs has none; said first
+            blocks.insert(0, Block(text=f"The {self._role_name(without[0])} framework has no deaf services version: "
+                                        f"the documents give one only for the {info.title} role."))
+        if own:
+            blocks.append(Block(text="Much of it is worded as the main table is. These are its lines that speak of "
+                                     "deafness, hearing or audiology:"))
+        reply = self._reply(
+            title=f"The deaf services team has its own {info.title} table",
+            criteria=own, role=role, level=None, topic="overview",
+            key=lambda c: (f"{self.k.code(role, c.level)} – {TOPIC_TITLES.get(c.topic, c.topic)}" if c.level
+                           else TOPIC_TITLES.get(c.topic, c.topic)),
+            choices=[self.ask_choice(f"Deaf services {self.k.code(role, lv)}",
+                                     f"deaf services {self.k.code(role, lv)}") for lv in info.levels])
+        reply.blocks[:0] = blocks
+        reply.meta["variant"] = "Deaf services"
+        return reply
 
     def _level(self, q: Query, role: str, level: str) -> Reply:
         info = self.k.roles[role]

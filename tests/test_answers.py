@@ -1790,3 +1790,40 @@ def test_a_social_worker_in_the_deaf_team_hears_first_that_their_role_has_no_suc
                                       "does the deaf team need different evidence for sco 4b"])
 def test_other_deaf_questions_are_not_the_whole_table(engine, question):
     assert not ask(engine, question)["text"].startswith("The deaf services team has its own")
+
+
+# -- three or more levels compared: all of them, or those left out said and a button away -------------------------
+@pytest.mark.parametrize("question", ["SW3B vs SW3C vs SW4A", "what's the difference between sw3b, sw3c and sw4a"])
+def test_three_levels_of_two_roles_are_all_side_by_side(engine, question):
+    result = ask(engine, question)
+    assert result["text"].startswith("SW3B, SW3C and SW4A, side by side")
+    assert "SW4A is in a different role from SW3B and SW3C" in result["text"]
+    for code in ("SW3B", "SW3C", "SW4A"):
+        assert f"\n{code} – " in result["text"]
+    assert "What SW3C adds to SW3B" in result["choices"]
+
+
+@pytest.mark.parametrize("question", ["SW3A vs SW3B vs SW3C", "SW3C vs SW3A vs SW3B",
+                                      "difference between sw3a, sw3b and sw3c"])
+def test_three_levels_of_one_role_say_what_each_adds(engine, question):
+    text = ask(engine, question)["text"]
+    assert text.startswith("What SW3B and SW3C add to SW3A")
+    assert "SW3B adds the following to SW3A, and SW3C adds more on top" in text
+    assert "\nEvidence for SW3B – " in text and "\nEvidence for SW3C – " in text
+
+
+def test_more_levels_than_fit_side_by_side_are_said_and_offered(engine):
+    result = ask(engine, "SW2C vs SW3A vs SW3B vs SW4A")
+    assert result["text"].startswith("SW2C, SW3A and SW3B, side by side")
+    assert "You named 4 levels; this compares the first 3. For SW4A, choose below." in result["text"]
+    assert result["choices"][0] == "What SW4A needs"
+
+
+@pytest.mark.parametrize("question, title, lead", [
+    ("SW3A vs SW3C", "What SW3C adds to SW3A", "SW3C asks for everything at SW3A, plus the following."),
+    ("compare SW3C and SW4A", "SW3C and SW4A, side by side", "SW4A is in a different role from SW3C; the framework "
+                                                              "sets no time in level between roles."),
+])
+def test_two_levels_compared_keep_their_answers(engine, question, title, lead):
+    text = ask(engine, question)["text"]
+    assert text.startswith(title) and lead in text and "Within a role" not in text and "You named" not in text

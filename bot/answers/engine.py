@@ -6,6 +6,7 @@ answer directly in beyond.py, terms and the PCF in terms.py, searching the crite
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -51,6 +52,7 @@ TOPIC_TITLES = {
 }
 ROLE_WIDE_TOPICS = ("overview", "duties", "values", "competencies", "special_conditions")
 MAX_BULLETS_BEFORE_ASKING = 40
+MAX_SIDE_BY_SIDE = 3  # levels of different roles shown side by side in one answer; any more are a button away
 ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
 FOLLOW_UP_MAX_WORDS = 12  # a longer message is read on its own, never against the conversation's last answer
 GREETING = re.compile(
@@ -937,16 +939,19 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
 
     # -- next step / comparison ----------------------------------------------------------------------
     def _compare(self, q: Query, levels: list[tuple[str, str]]) -> Reply:
-        role, later = levels[-1]
-        earlier = levels[0][1] if len(levels) >= 2 and levels[0][0] == role else self.k.previous_level(role, later)
-        if len(levels) >= 2 and levels[0][0] != role:
-            if levels[0][0] not in ONE_LADDER or role not in ONE_LADDER:
+        named = list(dict.fromkeys(levels))  # "SW3B vs SW3C vs SW4A": every level named, once, in order
+        role, later = named[-1]
+        if len({r for r, _lv in named}) > 1:
+            if any(r not in ONE_LADDER for r, _lv in named):
                 return self._mapping(q)
-            return self._side_by_side(levels[0], levels[-1])  # "compare SW3C and SW4A": two roles' levels
+            # "compare SW3C and SW4A", "SW3B vs SW3C vs SW4A": levels of two roles, side by side (three at most)
+            return self._side_by_side(named[:MAX_SIDE_BY_SIDE], left_out=named[MAX_SIDE_BY_SIDE:])
+        if len(named) >= 2:  # "SW3A vs SW3B vs SW3C", "SW3C vs SW3A": from the lowest named to the highest
+            earlier, later = min(lv for _r, lv in named), max(lv for _r, lv in named)
+        else:
+            earlier = self.k.previous_level(role, later)
         if earlier is None or earlier == later:
             return self._level(q, role, later)
-        if earlier > later:
-            earlier, later = later, earlier
         added = [
             c
             for lv in ("B", "C")
@@ -955,7 +960,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             for c in self.k.find(role=role, level=lv, topic=t)
         ]
         added, footer = self._variant_filter(q, added)  # one table: the standard one unless another is asked
-        evidence = self.k.find(role=role, level=later, topic="evidence")
+        # the evidence for the level compared to, and for any level named between ("SW3A vs SW3B vs SW3C")
+        between = [lv for _r, lv in named if earlier < lv < later]
+        evidence = [c for lv in (*between, later) for c in self.k.find(role=role, level=lv, topic="evidence")]
         rules = [r for r in self.k.time_rules if r.role == role and earlier <= r.from_level < later]
         wanted = [t for t in q.topics if t in LEVEL_TOPICS]
         if wanted:  # "SW3B vs SW3C experience": that part of each table only
@@ -983,16 +990,17 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             ),
         )
         ev_blocks, _ = self._blocks(
-            evidence, key=lambda c: f"Evidence for {self.k.code(role, later)}" + (f" – {c.group}" if c.group else "")
+            evidence, key=lambda c: f"Evidence for {self.k.code(role, c.level)}" + (f" – {c.group}" if c.group else "")
         )
+        adding = [self.k.code(role, lv) for lv in (*between, later)]
+        lead = (f"{self.k.code(role, later)} asks for everything at {self.k.code(role, earlier)}, plus the following."
+                if not between else
+                f"Each level asks for everything at the levels below it: {adding[0]} adds the following to "
+                f"{self.k.code(role, earlier)}, and {' and '.join(adding[1:])} add{'s' if len(adding) == 2 else ''} "
+                f"more on top.")
         reply = Reply(
-            title=f"What {self.k.code(role, later)} adds to {self.k.code(role, earlier)}",
-            blocks=[
-                Block(
-                    text=f"{self.k.code(role, later)} asks for everything at {self.k.code(role, earlier)}, "
-                    "plus the following."
-                )
-            ]
+            title=f"What {' and '.join(adding)} add{'s' if len(adding) == 1 else ''} to {self.k.code(role, earlier)}",
+            blocks=[Block(text=lead)]
             + blocks
             + crit_blocks
             + ev_blocks,
@@ -1003,26 +1011,44 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         reply.meta.update(role=role, level=None, topic="comparison")
         return reply
 
-    def _side_by_side(self, one: tuple[str, str], other: tuple[str, str]) -> Reply:
-        """Two levels of different roles on the one ladder ("SW3C and SW4A"): each one's requirements, topic by
-        topic, leaving out lines both give word for word."""
-        a, b = self.k.code(*one), self.k.code(*other)
-        criteria = [c for lv in (one, other) for t in LEVEL_TOPICS
-                    for c in self.k.find(role=lv[0], level=lv[1], topic=t)]
-        shared = ({c.text for c in criteria if (c.role, c.level) == one}
-                  & {c.text for c in criteria if (c.role, c.level) == other})
+    def _side_by_side(self, levels: list[tuple[str, str]], *, left_out: list[tuple[str, str]] = ()) -> Reply:
+        """Levels of different roles on the one ladder ("SW3C and SW4A", "SW3B vs SW3C vs SW4A"): each one's
+        requirements, topic by topic, leaving out lines all of them give word for word. Levels named beyond
+        MAX_SIDE_BY_SIDE are said and a button away, never silently dropped."""
+        named = [(lv, self.k.code(*lv)) for lv in levels]
+        codes = [code for _lv, code in named]
+        criteria = [c for lv in levels for t in LEVEL_TOPICS for c in self.k.find(role=lv[0], level=lv[1], topic=t)]
+        shared = set.intersection(*({c.text for c in criteria if (c.role, c.level) == lv} for lv in levels))
         criteria = [c for c in criteria if c.text not in shared]
+        choices = [self.ask_choice(f"Evidence for {code}", f"evidence for {code}") for lv, code in named[1:]
+                   if self.k.find(role=lv[0], level=lv[1], topic="evidence")][:2]
         reply = self._reply(
-            title=f"{a} and {b}, side by side",
+            title=f"{', '.join(codes[:-1])} and {codes[-1]}, side by side",
             criteria=criteria, role=None, level=None, topic="comparison",
             key=lambda c: f"{self.k.code(c.role, c.level)} – {TOPIC_TITLES[c.topic]}" + (f" ({c.group})" if c.group
                                                                                         else ""),
-            choices=[self.ask_choice(f"Evidence for {b}", f"evidence for {b}")] if self.k.find(
-                role=other[0], level=other[1], topic="evidence") else [])
-        lead = f"{b} is in a different role from {a}; the framework sets no time in level between roles."
+            choices=choices)
+        first = levels[0][0]
+        same = [code for lv, code in named if lv[0] == first]
+        other = [code for lv, code in named if lv[0] != first]
+        lead = (f"{' and '.join(other)} {'is' if len(other) == 1 else 'are'} in a different role from "
+                f"{' and '.join(same)}; the framework sets no time in level between roles.")
+        if len(same) > 1 or len(other) > 1:  # "SW3B vs SW3C vs SW4A": SW3C's lines are what it adds to SW3B
+            lead += (" Within a role, each level asks for everything at the levels below it as well, so a higher "
+                     "level's lines are what it adds.")
+            pairs = [(a, b) for (la, a), (lb, b) in itertools.pairwise(named) if la[0] == lb[0]]
+            reply.choices[:0] = [self.ask_choice(f"What {b} adds to {a}", f"difference between {a} and {b}")
+                                 for a, b in pairs[:1]]  # with the time in level between them
         if shared:
-            lead += f" Lines both give word for word ({len(shared)}) are left out."
+            both = "both" if len(levels) == 2 else "all of them"
+            lead += f" Lines {both} give word for word ({len(shared)}) are left out."
         reply.blocks.insert(0, Block(text=lead))
+        if left_out:
+            more = [self.k.code(*lv) for lv in left_out]
+            reply.blocks.insert(1, Block(text=f"You named {len(levels) + len(left_out)} levels; this compares the "
+                                              f"first {len(levels)}. For {' and '.join(more)}, choose below."))
+            reply.choices[:0] = [self.ask_choice(f"What {code} needs", f"what do I need for {code}")
+                                 for code in more[:3]]
         return reply
 
     # -- a level ---------------------------------------------------------------------------------------

@@ -1827,3 +1827,25 @@ def test_more_levels_than_fit_side_by_side_are_said_and_offered(engine):
 def test_two_levels_compared_keep_their_answers(engine, question, title, lead):
     text = ask(engine, question)["text"]
     assert text.startswith(title) and lead in text and "Within a role" not in text and "You named" not in text
+
+
+# -- skipping a role's level on the way to another role -----------------------------------------------------------
+@pytest.mark.parametrize("question", ["can i skip sw2c and go straight for sw3a",
+                                      "can i skip sw2c and go straight to sw3a", "can i skip sw2c and go for sw3a",
+                                      "how do I move to SW3A without doing SW2C?"])
+def test_skipping_a_level_on_the_way_to_another_role_says_the_framework_does_not_say(engine, question):
+    result = ask(engine, question)
+    first = result["text"].split("\n\n")[1]
+    assert first.startswith("The framework does not say SW2C can be skipped. It does not describe leaving Social "
+                            "Worker (SW2) before its top level (SW2C), and it sets out SW2C after SW2B")
+    assert "at least 6-12 months at SW2B" in first and "Nor does it set any time at SW2C before SW3A" in first
+    assert "2-3 years relevant post qualifying experience." in result["text"]  # what SW3A asks
+    assert result["topic"] == "role_change" and "Evidence for SW3A" in result["choices"]
+
+
+@pytest.mark.parametrize("question", ["can I move from SW2C to SW3A?", "I'm SW2C, can I go for SW3A?",
+                                      "can i skip SW3A and go straight to SW3B",
+                                      "can i go from sw2a straight to sw3a if i have 4 years pqe",
+                                      "I'm SW2C, can I become SW3A without a practice educator award?"])
+def test_a_move_that_skips_no_named_level_says_nothing_of_skipping_one(engine, question):
+    assert "can be skipped" not in ask(engine, question)["text"]

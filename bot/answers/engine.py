@@ -237,6 +237,10 @@ _GOAL_BEFORE = re.compile(r"\b(?:need|needed|required|ask|asks|asked|evidence|re
                           r"\b(?:get to|go for|move (?:up )?to|progress to|reach|become)\s+(?:level\s+)?"
                           r"(?:(?!from\b|at\b|on\b)\w+\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
+# Before a level that is to be passed over on the way to another role: "skip SW2C", "without doing SW2C"
+_SKIPPED_BEFORE = re.compile(r"\b(?:skip|skipping|skipped|miss out|missing out|bypass|bypassing|jump over|"
+                             r"jumping over|without(?: doing| reaching| getting| being| going through)?)\s+"
+                             r"(?:level\s+|the\s+)?$")
 # "I'm in the deaf services team, does that change anything?", "is there a different framework for the deaf team?":
 # the team named (not "I'm deaf", not a "hearing"), and whether it makes a difference asked
 _DEAF_TEAM = re.compile(r"\b(?:deaf|audiology)\b(?: and \w+)?(?: services?)? (?:team|services?|table|unit)\b")
@@ -1566,7 +1570,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if _NEEDS_TO_BE.search(q.lower):
             return None  # "do team managers need to be social workers?": what the one asks, not a move
         m = re.search(r"\b(?:progress|move|moving|go|get|step|transfer|switch|apply)\w*\b[^?]*?\bto\b|"
-                      r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b|\bto be (?:an?\s+)?|\bneed(?:ed)? for\b", q.lower)
+                      r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b|\bto be (?:an?\s+)?|\bneed(?:ed)? for\b|"
+                      # "skip SW2C and go straight for SW3A", "skip SW2C and go for SW3A"
+                      r"\bstraight (?:for|into?|onto)\b|\bskip\w*\b[^?]*?\b(?:go|going)\s+for\b", q.lower)
         if not m and len(mentions) >= 2:  # "SW2 to SW3: what do I need?"
             m = re.compile(r"\s(?:to|into|->|→)\s").search(q.lower, mentions[0][1], mentions[1][1] + 1)
         if not m:
@@ -1608,8 +1614,25 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     text=f"The framework describes no way into {self._role_name(target)} at {code}: each level "
                          f"builds on the one below ({self.k.code(target, before)})."))
         reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
+        skipped = next((lv for r, lv, p in q.levels
+                        if r == source and _SKIPPED_BEFORE.search(q.lower[max(0, p - 30):p])), None)
         left = next((lv for r, lv in levels if r == source and lv), None)
-        if left and self.k.next_level(source, left) and _SKIP.search(q.lower):
+        skip_block = None
+        if skipped and info.levels:
+            # "can I skip SW2C and go straight for SW3A?": the documents neither allow nor forbid it; the level's own
+            # time, and that the new role asks for no time at it
+            code, name, passed = self.k.code(target, level), self._role_name(source), self.k.code(source, skipped)
+            top = self.k.code(source, list(self.k.roles[source].levels)[-1])
+            rules = self.k.rules_for(source, skipped)
+            after = (f", and it sets out {passed} after {self.k.code(source, rules[0].from_level)}, with its own "
+                     f"minimum time (at least {max(rules, key=lambda r: r.min_months).months_text} at "
+                     f"{self.k.code(source, rules[0].from_level)})") if rules else ""
+            also = ("" if self.k.rules_for(target, level) else
+                    f" Nor does it set any time at {passed} before {code}: what {code} asks is below.")
+            skip_block = Block(text=f"The framework does not say {passed} can be skipped. It does not describe "
+                                    f"leaving {name} before its top level ({top}){after}.{also} Your manager or HR "
+                                    "can say whether exceptions are ever made.")
+        elif left and self.k.next_level(source, left) and _SKIP.search(q.lower):
             # "can I go from SW2A straight to SW3A?": SW2B and SW2C come first in the framework
             rest = [self.k.code(source, lv) for lv in self.k.ordered_levels(source) if lv > left]
             reply.blocks.insert(0, Block(text=f"The framework does not describe leaving {self._role_name(source)} "
@@ -1617,6 +1640,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                                               f"{self.k.code(source, left)}, each with its own minimum time. Your "
                                               "manager or HR can say whether exceptions are ever made."))
         reply.blocks.insert(0, Block(text=f"{intro} Your manager or HR can say how a move works in practice."))
+        if skip_block is not None:  # the question asked, answered first
+            reply.blocks.insert(0, skip_block)
         reply.meta.update(topic="role_change")
         return reply
 

@@ -1849,3 +1849,33 @@ def test_skipping_a_level_on_the_way_to_another_role_says_the_framework_does_not
                                       "I'm SW2C, can I become SW3A without a practice educator award?"])
 def test_a_move_that_skips_no_named_level_says_nothing_of_skipping_one(engine, question):
     assert "can be skipped" not in ask(engine, question)["text"]
+
+
+# -- "not sure if I'm 4A or 4B": what separates the two, and who says which ----------------------------------------
+@pytest.mark.parametrize("question, title", [
+    ("hello i work as a social care officer in the hospital team, not sure if im 4a or 4b?? how do i know",
+     "What SCO 4B adds to SCO 4A"),
+    ("am i sw2b or sw2c?", "What SW2C adds to SW2B"),
+    ("which level am i, SW3A or SW3B?", "What SW3B adds to SW3A"),
+    ("not sure if I'm SW2C or SW3A", "SW2C and SW3A, side by side"),
+    ("how do I know if I'm SW3A or SW3B", "What SW3B adds to SW3A"),
+])
+def test_which_of_two_levels_am_i_compares_them_and_points_to_the_manager(engine, question, title):
+    result = ask(engine, question)
+    assert result["text"].startswith(title) and result["topic"] == "comparison"
+    assert "Which level you are at is for you and your manager to agree" in result["text"]
+
+
+@pytest.mark.parametrize("question", [
+    "how do I know which evidence to bring for SW2B or SW2C", "not sure whether SW2B or SW2C needs the PE award",
+    "I'm SCO 4A, how do I get to 4B?", "what level am i", "am i ready for sw2b or should i wait",
+    "I'm SW2B, not sure if I'm ready for SW2C",
+])
+def test_other_questions_with_levels_or_doubt_are_not_which_am_i(engine, question):
+    assert "Which level you are at is for you and your manager" not in ask(engine, question)["text"]
+
+
+@pytest.mark.parametrize("question", ["I'm SW2B, not sure if I'm ready for SW2C or not",
+                                      "how do I know if I'm ready for SW3B? I'm SW3A"])
+def test_doubt_about_being_ready_is_not_which_level_am_i(engine, question):
+    assert "Which level you are at is for you and your manager" not in ask(engine, question)["text"]

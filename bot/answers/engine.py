@@ -237,6 +237,15 @@ _GOAL_BEFORE = re.compile(r"\b(?:need|needed|required|ask|asks|asked|evidence|re
                           r"\b(?:get to|go for|move (?:up )?to|progress to|reach|become)\s+(?:level\s+)?"
                           r"(?:(?!from\b|at\b|on\b)\w+\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
+# "not sure if I'm 4A or 4B, how do I know?", "am I SW2B or SW2C?", "which level am I, SW3A or SW3B?": which of two
+# levels (joined by "or") the person is at (never "how do I know which evidence…", "not sure whether SW2B or SW2C
+# needs…", "not sure if I'm ready for SW2C")
+_WHICH_AM_I = re.compile(
+    r"\b(?:not sure|unsure|don'?t know|do not know|dunno|no idea|wondering|confused|can'?t tell|cannot tell)"
+    r"(?: about)?\s+(?:if|whether|which|what)\s+(?:level\s+)?(?:i'?m|im|i am)\b"
+    r"|\bam i (?:an? |on |at |in )?(?:level )?\S+(?: \S+)? or\b|\b(?:which|what) (?:level|grade|one) am i\b"
+    r"|\bhow (?:do|can|would|will) i (?:know|tell|find out|work out) (?:which|what) (?:level|grade|one) i'?m\b"
+    r"|\bhow (?:do|can|would|will) i (?:know|tell|find out|work out) (?:if|whether) (?:i'?m|im|i am)\b")
 # Before a level that is to be passed over on the way to another role: "skip SW2C", "without doing SW2C"
 _SKIPPED_BEFORE = re.compile(r"\b(?:skip|skipping|skipped|miss out|missing out|bypass|bypassing|jump over|"
                              r"jumping over|without(?: doing| reaching| getting| being| going through)?)\s+"
@@ -522,6 +531,18 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             named = self._names_another_level(levels)
             if named is not None:  # "why does SW4C say SW2B?": those lines and their notes, not SW2B's needs
                 return named
+        placed = sorted({(r, lv): p for r, lv, p in q.levels if r in self.k.roles}.values())
+        if (len(set(levels)) == 2 and len(placed) == 2 and not q.comparison and _WHICH_AM_I.search(q.lower)
+                and re.search(r"\bor\b|/", q.lower[placed[0]:placed[1]])):
+            # "not sure if I'm 4A or 4B, how do I know?": what separates the two, and who says which one it is
+            q.comparison = True
+            reply = self._compare(q, levels)
+            if reply.meta.get("topic") == "comparison":
+                reply.blocks.insert(0, Block(text="The framework describes what each level asks for; it does not "
+                                                  "place anyone at one. Which level you are at is for you and your "
+                                                  "manager to agree, and a self-assessment is a good way to start "
+                                                  "that conversation. What separates the two:"))
+            return reply
         move = self._role_move(q, roles, levels)
         if move is not None:
             return move

@@ -1879,3 +1879,36 @@ def test_other_questions_with_levels_or_doubt_are_not_which_am_i(engine, questio
                                       "how do I know if I'm ready for SW3B? I'm SW3A"])
 def test_doubt_about_being_ready_is_not_which_level_am_i(engine, question):
     assert "Which level you are at is for you and your manager" not in ask(engine, question)["text"]
+
+
+# -- an occupational therapist, as a nurse: the qualification the documents name --------------------------------------
+def test_an_occupational_therapist_as_team_manager_is_answered_as_a_nurse_is(engine):
+    nurse = ask(engine, "can a nurse be a team manager")
+    therapist = ask(engine, "can an occupational therapist be a team manager")
+    for result in (nurse, therapist):
+        assert result["role"] == "SW4" and "Degree in Social Work, Occupational Therapy or Nursing." in result["text"]
+    assert "no role called" not in therapist["text"]
+
+
+def test_an_occupational_therapist_after_the_nurse_question_is_the_same_question(engine):
+    after = Context(last_role="SW4", last_topic="search")
+    text = engine.answer("what about an occupational therapist", context=after).plain_text()
+    assert text.startswith("What the framework says for Team Manager (SW4)")
+    assert "Degree in Social Work, Occupational Therapy or Nursing." in text
+
+
+@pytest.mark.parametrize("question, context", [
+    ("what about an occupational therapist", None),
+    ("what level is an occupational therapist", None),
+    ("what about an occupational therapist", Context(last_role="PCF", last_topic="pcf_domain")),
+])
+def test_an_occupational_therapist_alone_is_still_no_role_of_the_framework(engine, question, context):
+    text = engine.answer(question, context=context).plain_text()
+    assert text.startswith("The framework has no role called “occupational therapist”.")
+    assert "The documents mention occupational therapy only in passing" in text
+    assert "Degree in Social Work, Occupational Therapy or Nursing." in text
+
+
+@pytest.mark.parametrize("question", ["what level is a practice manager", "is there a role for support workers?"])
+def test_other_titles_are_still_no_role_of_the_framework(engine, question):
+    assert ask(engine, question)["text"].startswith("The framework has no role called")

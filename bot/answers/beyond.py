@@ -257,11 +257,15 @@ class BeyondReplies:
         """'What level is a practice manager?': the framework has no such role. Say so, quote where a document
         mentions the title in passing, and offer the roles it does describe."""
         singular = re.sub(r"s\b", "", title) if title.endswith("s") and not title.endswith("ss") else title
-        word = re.compile(r"\b" + re.escape(singular) + r"s?\b", re.I)
+        # "occupational therapist": the documents name the profession as "Occupational Therapy"
+        also = r"|\b" + re.escape(singular[:-3]) + r"y\b" if singular.endswith("therapist") else ""
+        word = re.compile(r"\b" + re.escape(singular) + r"s?\b" + also, re.I)
         mentions = [c for c in self.k.criteria if word.search(c.text)]
         blocks = []
         if mentions:
-            blocks.append(Block(text=f"The documents mention a {singular} only in passing, without describing "
+            what = (f"{singular[:-3]}y" if also else
+                    f"{'an' if singular[:1] in 'aeiou' else 'a'} {singular}")
+            blocks.append(Block(text=f"The documents mention {what} only in passing, without describing "
                                      "the role or what it asks:"))
             quoted, _ = self._blocks(mentions[:3], key=lambda c: (
                 f"{self._role_name(c.role)} – {c.source.heading}" if c.role else c.source.heading))

@@ -108,6 +108,8 @@ _OTHER_TITLES = re.compile(
     r"\b(?:assistant|deputy) (?:team )?managers?\b|\bteam leaders?\b|\bsenior managers?\b|"
     r"\bsocial work assistants?\b|\b(?:support|care) workers?\b|\boccupational therapists?\b|"
     r"\bsocial care assessors?\b")
+# The profession the documents name as its qualification, "Occupational Therapy"
+_THERAPIST = re.compile(r"occupational therapists?", re.I)
 _HIGHER_DEGREE = re.compile(r"\bmasters?\b|\bmaster's\b|\bmsc\b|\bphd\b|\bdoctorate\b")
 _DEGREE_NAMES = {"masters": "master's degree", "master": "master's degree", "master's": "master's degree",
                  "msc": "master's degree (MSc)", "phd": "PhD", "doctorate": "doctorate"}
@@ -399,6 +401,16 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if _YEARS_QUALIFIED.search(q.lower) and not q.levels or _LEVEL_SHOULD_I_BE.search(q.lower):
             return self._experience_by_level()
         other = _OTHER_TITLES.search(q.lower)
+        if other and _THERAPIST.fullmatch(other.group(0)):
+            # "can an occupational therapist be a team manager?", "what about an occupational therapist?" after "can
+            # a nurse be a team manager?": the documents name the profession's qualification (Occupational Therapy),
+            # so what they say of it for that role, as for a nurse; asked alone, there is still no such role
+            named = [r for r, p in q.mentions if r in self.k.roles and not other.start() <= p < other.end()]
+            after = (_FOLLOW_UP_LEAD.match(q.lower) and len(q.lower.split()) <= FOLLOW_UP_MAX_WORDS
+                     and ctx.last_role in self.k.roles and self.k.roles[ctx.last_role].kind == "role")
+            if named or after:
+                text = _THERAPIST.sub("occupational therapy", q.text)
+                return self._route(parse(text if named else f"{text} {self.k.roles[ctx.last_role].title}"), ctx)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
             return self._other_title(other.group(0))
         alone = _LETTERS_ALONE.match(q.text)

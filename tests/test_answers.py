@@ -1912,3 +1912,38 @@ def test_an_occupational_therapist_alone_is_still_no_role_of_the_framework(engin
 @pytest.mark.parametrize("question", ["what level is a practice manager", "is there a role for support workers?"])
 def test_other_titles_are_still_no_role_of_the_framework(engine, question):
     assert ask(engine, question)["text"].startswith("The framework has no role called")
+
+
+# -- "why 2-3 years?": a range, asked as a figure is -----------------------------------------------------------------
+_AFTER_SW3A_TIME = Context(last_role="SW3", last_level="A", last_topic="time_in_level")
+_AFTER_SW3A = Context(last_role="SW3", last_level="A", last_topic="overview")
+
+
+@pytest.mark.parametrize("question, context, title", [
+    ("why 2-3 years?", _AFTER_SW3A_TIME, "Where “2-3” comes from: SW3A"),
+    ("why 2 to 3 years", _AFTER_SW3A_TIME, "Where “2-3” comes from: SW3A"),
+    ("why 2-3 years? which one applies to me", _AFTER_SW3A_TIME, "Which applies to you: the documents do not say "
+                                                                 "(SW3A)"),
+    ("why 2-3 years? which one applies to me", _AFTER_SW3A, "Which applies to you: the documents do not say (SW3A)"),
+    ("why 2.5?", _AFTER_SW3A, "Where “2.5” comes from: SW3A"),
+])
+def test_why_a_range_or_a_decimal_shows_where_it_comes_from(engine, question, context, title):
+    reply = engine.answer(question, context=context)
+    text = reply.plain_text()
+    assert reply.title == title
+    assert "2-3 years relevant post qualifying experience." in text and "2.5 years" in text  # the note on the figures
+    assert "The documents give no reasons for their figures" in text
+
+
+def test_the_time_answer_replayed_for_why_is_the_time_to_the_level_not_at_it(engine):
+    # "how long before I can go for SW3A?" is answered with the experience SW3A asks; "why?" used to replay the
+    # time at SW3A before SW3B (12 months)
+    text = engine.answer("which one applies to me", context=_AFTER_SW3A_TIME).plain_text()
+    assert "2-3 years relevant post qualifying experience." in text and "12 months experience at level SW3A" not in text
+
+
+@pytest.mark.parametrize("question", ["why 2-3 years of experience and not 4?",
+                                      "why 2-3 years? what do I need for SW3B", "why 2-3 years and 4 months?",
+                                      "2-3 years"])
+def test_other_questions_with_a_range_are_not_why_that(engine, question):
+    assert not engine.answer(question, context=_AFTER_SW3A_TIME).title.startswith(("Where “", "Which applies"))

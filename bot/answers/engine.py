@@ -210,14 +210,18 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 # A question about a term that wants more than its meaning: "how do I become an AMHP?", "which level is the
 # CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
 # "why?", "why 18?", "source?", "where's that from?": about the answer just given
+_WHICH_APPLIES = (r"which (?:one|figure|rule|of them|of those|is it|one is it)? ?(?:applies|is right|is correct|"
+                  r"counts|do i (?:use|go by|follow)|should i (?:use|go by|follow))(?: to me)?")
 _WHY_ALONE = re.compile(r"^\s*(?:but\s+|and\s+|so\s+|ok\s+)?(?:why|how come|says who|what(?:'s| is) the source|"
                         r"sources?|where(?:'s| is| does| did)? (?:that|this|it) (?:from|come from|coming from)|"
                         r"where did you get (?:that|this)(?: from)?|"
                         # "which one applies to me?", "which is right?" after figures that differ
-                        r"which (?:one|figure|rule|of them|of those|is it|one is it)? ?(?:applies|is right|is correct|"
-                        r"counts|do i (?:use|go by|follow)|should i (?:use|go by|follow))(?: to me)?)"
-                        r"(?:\s+(?:is it\s+|is that\s+)?(\d{1,3})"
-                        r"(?:\s*(?:months?|years?))?)?\s*[?!.]*\s*$")
+                        + _WHICH_APPLIES + r")"
+                        # a figure, or a range as the documents write them: "why 18?", "why 2-3 years?", "why 2.5?"
+                        r"(?:\s+(?:is it\s+|is that\s+)?(\d{1,3}(?:\.\d)?(?:\s*(?:-|–|to)\s*\d{1,3}(?:\.\d)?)?)"
+                        r"(?:\s*(?:months?|years?|yrs?))?)?"
+                        # "why 2-3 years? which one applies to me": the two asked together
+                        r"(?:\s*[?!.,]*\s*(?:and\s+|so\s+)?" + _WHICH_APPLIES + r")?\s*[?!.]*\s*$")
 # "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
 _WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
                           r"refers to|write|writes|put|puts)\s+(?:\w+\s+){0,2}?(?:sw|sco|kr|po)\s*-?\s*\d")
@@ -504,7 +508,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             q.roles = ["PO3"]
         why = _WHY_ALONE.match(q.lower) if ctx.last_role and ctx.last_topic and not roles else None
         if why:  # "why 18?", "source?" after an answer: where its figures come from, with the notes on them
-            reply = self._why_that(ctx, why.group(1), which=q.lower.lstrip().startswith("which"))
+            reply = self._why_that(ctx, why.group(1), which=bool(re.search(r"\bwhich\b", q.lower)))
             if reply is not None:
                 return reply
         follow = self._follow_up(q, roles, levels, ctx)
@@ -725,15 +729,22 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if ctx.last_role not in self.k.roles:
             return None
         code = self.k.code(ctx.last_role, ctx.last_level) if ctx.last_level else ctx.last_role
-        asked = {"time_in_level": f"how long before {code}", "evidence": f"evidence for {code}",
+        # the time answer's level is the one moved to: "how long before SW3A" would read as the time at SW3A
+        asked = {"time_in_level": f"how long before I can go for {code}", "evidence": f"evidence for {code}",
                  "overview": f"what is {code}"}.get(ctx.last_topic or "")
         if asked is None and ctx.last_topic in LEVEL_TOPICS:
             asked = f"{TOPIC_TITLES[ctx.last_topic].lower()} for {code}"
         if asked is None:
             return None
         last = self.answer(asked, context=Context(role=ctx.role, level=ctx.level))
-        parts = [b for b in last.blocks if figure is None or re.search(
-            rf"\b{figure}\b", " ".join([b.title or "", b.text or "", *b.bullets]))]
+        if figure is not None:  # "2-3", "2 to 3" and "2–3" are one range; "2.5" is not "2" or "5"
+            figure = "-".join(re.findall(r"\d+(?:\.\d)?", figure))
+            said = r"\s*(?:-|–|to)\s*".join(re.escape(n) for n in figure.split("-"))
+            pattern = re.compile(rf"(?<![\w.]){said}(?!\w|\.\d)")
+        parts = [b for b in last.blocks if figure is None or pattern.search(
+            " ".join([b.title or "", b.text or "", *b.bullets]))]
+        if not parts and figure is not None:  # "why 2.5?": a figure only a note gives (another document's)
+            parts = [b for b in last.blocks if any(pattern.search(n) for n in b.notes)]
         noted = [Block(title=b.title, bullets=b.bullets[:3], notes=b.notes) for b in parts if b.notes]
         if not parts:
             return None

@@ -1590,6 +1590,30 @@ def test_what_counts_uses_the_askers_own_level(engine):
     assert "What it says about the time at SW2B before SW2C" in text
 
 
+@pytest.mark.parametrize("question, quoted", [
+    ("i'm going on mat leave in march, does my time at sw2a stop?", "Minimum of 24 months experience at Level SW2A"),
+    ("does maternity leave stop my time at SW2A", "Minimum of 24 months experience at Level SW2A"),
+    ("will my time at sw3a pause while im off sick", "A minimum of 12 months experience at level SW3A"),
+    ("does my time start again after a career break at sw3a", "A minimum of 12 months experience at level SW3A"),
+])
+def test_time_stopping_or_pausing_is_the_same_question_as_counting(engine, question, quoted):
+    text = ask(engine, question)["text"]
+    assert "counts towards time in level" in text.split("\n")[0] and quoted in text
+
+
+def test_time_stopping_at_a_role_without_time_in_level_says_it_has_none(engine):
+    text = ask(engine, "does my time at sco 4a stop while I'm on paternity leave")["text"]
+    assert "no minimum time in level for Social Care Officer (SCO)" in text and "Name your level" not in text
+
+
+@pytest.mark.parametrize("question", ["my maternity pay stops after 9 months, what do I need for SW2B?",
+                                      "im on mat leave, will my reminders pause", "when does maternity leave stop",
+                                      "does sickness stop me applying for SW3B?",
+                                      "will my maternity leave pause my self-assessment?"])
+def test_other_things_that_stop_or_pause_are_not_time_in_level(engine, question):
+    assert "counts towards time in level" not in ask(engine, question)["text"]
+
+
 @pytest.mark.parametrize("question", ["can i go on secondment as a sw2?", "what is acting up?",
                                       "how long is maternity leave?", "does SW3B count as a senior?"])
 def test_other_questions_about_these_things_are_not_about_counting_time(engine, question):
@@ -1877,3 +1901,216 @@ def test_the_pcf_and_the_career_framework_are_told_apart_from_the_documents(engi
 ])
 def test_other_pcf_questions_are_not_the_two_frameworks(engine, question):
     assert engine.answer(question).title != PCF_AND_FRAMEWORK
+
+
+# -- performance procedures (a PIP, capability, disciplinary): beyond the framework -------------------------------
+@pytest.mark.parametrize("question, code", [
+    ("im on a performance improvement plan, can i still go for sw2c", "SW2C"),
+    ("I had a final warning last year, can I go for SW3A?", "SW3A"),
+    ("I'm on a PIP, who decides if I can go for SW2B?", "SW2B"),
+    ("there's a capability process going on for me, can I apply for SW3B", "SW3B"),
+])
+def test_performance_procedures_are_beyond_the_framework_with_the_level_a_button_away(engine, question, code):
+    result = ask(engine, question)
+    assert result["status"] == "not_in_framework"
+    assert result["text"].startswith("The framework does not cover performance, capability or disciplinary")
+    assert "Your manager or HR can tell you that." in result["text"]
+    assert result["choices"][:2] == [f"What {code} needs", f"Evidence for {code}"]
+
+
+def test_a_pip_with_no_level_named_says_what_the_framework_does_set_out(engine):
+    result = ask(engine, "I'm on a PIP")
+    assert result["status"] == "not_in_framework" and "what evidence for SW3B?" in result["text"]
+
+
+@pytest.mark.parametrize("question", [
+    "do I need to know about PIP for SW2A", "how do I help someone apply for pip?",
+    "do team managers deal with disciplinary issues?", "multi-disciplinary working at SW2B",
+    "how do I deal with poor performance in my team", "experience of attending performance meetings for SW3B",
+    "what is a service improvement plan?",
+])
+def test_pip_the_benefit_and_performance_in_the_criteria_are_not_a_procedure(engine, question):
+    assert "performance, capability or disciplinary" not in ask(engine, question)["text"]
+
+
+# -- the deaf services team: whether it makes a difference --------------------------------------------------------
+@pytest.mark.parametrize("question", ["im in the deaf services team does that change anything",
+                                      "is there a different framework for the deaf team?",
+                                      "does working in deaf services affect anything for an sco"])
+def test_whether_the_deaf_services_team_makes_a_difference_names_its_own_table(engine, question):
+    result = ask(engine, question)
+    assert result["text"].startswith("The deaf services team has its own Social Care Officer table")
+    assert "Knowledge of basic equipment appropriate to people who are deaf or deafened." in result["text"]
+    assert result["choices"] == ["Deaf services SCO 4A", "Deaf services SCO 4B", "Deaf services SCO 4C"]
+    assert "no title or column headings" in result["text"]  # the source's note on the table, once
+    assert result["text"].count("no title or column headings") == 1
+
+
+def test_a_social_worker_in_the_deaf_team_hears_first_that_their_role_has_no_such_table(engine):
+    text = ask(engine, "im a social worker in the deaf team, is it different for me?")["text"]
+    assert text.split("\n\n")[1].startswith("The Social Worker (SW2) framework has no deaf services version")
+
+
+@pytest.mark.parametrize("question", ["i'm deaf myself, does that change anything?", "deaf services",
+                                      "what are the duties in the deaf services team", "sco deaf team level b",
+                                      "I'm hard of hearing, is that different?",
+                                      "does the deaf team need different evidence for sco 4b"])
+def test_other_deaf_questions_are_not_the_whole_table(engine, question):
+    assert not ask(engine, question)["text"].startswith("The deaf services team has its own")
+
+
+# -- three or more levels compared: all of them, or those left out said and a button away -------------------------
+@pytest.mark.parametrize("question", ["SW3B vs SW3C vs SW4A", "what's the difference between sw3b, sw3c and sw4a"])
+def test_three_levels_of_two_roles_are_all_side_by_side(engine, question):
+    result = ask(engine, question)
+    assert result["text"].startswith("SW3B, SW3C and SW4A, side by side")
+    assert "SW4A is in a different role from SW3B and SW3C" in result["text"]
+    for code in ("SW3B", "SW3C", "SW4A"):
+        assert f"\n{code} – " in result["text"]
+    assert "What SW3C adds to SW3B" in result["choices"]
+
+
+@pytest.mark.parametrize("question", ["SW3A vs SW3B vs SW3C", "SW3C vs SW3A vs SW3B",
+                                      "difference between sw3a, sw3b and sw3c"])
+def test_three_levels_of_one_role_say_what_each_adds(engine, question):
+    text = ask(engine, question)["text"]
+    assert text.startswith("What SW3B and SW3C add to SW3A")
+    assert "SW3B adds the following to SW3A, and SW3C adds more on top" in text
+    assert "\nEvidence for SW3B – " in text and "\nEvidence for SW3C – " in text
+
+
+def test_more_levels_than_fit_side_by_side_are_said_and_offered(engine):
+    result = ask(engine, "SW2C vs SW3A vs SW3B vs SW4A")
+    assert result["text"].startswith("SW2C, SW3A and SW3B, side by side")
+    assert "You named 4 levels; this compares the first 3. For SW4A, choose below." in result["text"]
+    assert result["choices"][0] == "What SW4A needs"
+
+
+@pytest.mark.parametrize("question, title, lead", [
+    ("SW3A vs SW3C", "What SW3C adds to SW3A", "SW3C asks for everything at SW3A, plus the following."),
+    ("compare SW3C and SW4A", "SW3C and SW4A, side by side", "SW4A is in a different role from SW3C; the framework "
+                                                              "sets no time in level between roles."),
+])
+def test_two_levels_compared_keep_their_answers(engine, question, title, lead):
+    text = ask(engine, question)["text"]
+    assert text.startswith(title) and lead in text and "Within a role" not in text and "You named" not in text
+
+
+# -- skipping a role's level on the way to another role -----------------------------------------------------------
+@pytest.mark.parametrize("question", ["can i skip sw2c and go straight for sw3a",
+                                      "can i skip sw2c and go straight to sw3a", "can i skip sw2c and go for sw3a",
+                                      "how do I move to SW3A without doing SW2C?"])
+def test_skipping_a_level_on_the_way_to_another_role_says_the_framework_does_not_say(engine, question):
+    result = ask(engine, question)
+    first = result["text"].split("\n\n")[1]
+    assert first.startswith("The framework does not say SW2C can be skipped. It does not describe leaving Social "
+                            "Worker (SW2) before its top level (SW2C), and it sets out SW2C after SW2B")
+    assert "at least 6-12 months at SW2B" in first and "Nor does it set any time at SW2C before SW3A" in first
+    assert "2-3 years relevant post qualifying experience." in result["text"]  # what SW3A asks
+    assert result["topic"] == "role_change" and "Evidence for SW3A" in result["choices"]
+
+
+@pytest.mark.parametrize("question", ["can I move from SW2C to SW3A?", "I'm SW2C, can I go for SW3A?",
+                                      "can i skip SW3A and go straight to SW3B",
+                                      "can i go from sw2a straight to sw3a if i have 4 years pqe",
+                                      "I'm SW2C, can I become SW3A without a practice educator award?"])
+def test_a_move_that_skips_no_named_level_says_nothing_of_skipping_one(engine, question):
+    assert "can be skipped" not in ask(engine, question)["text"]
+
+
+# -- "not sure if I'm 4A or 4B": what separates the two, and who says which ----------------------------------------
+@pytest.mark.parametrize("question, title", [
+    ("hello i work as a social care officer in the hospital team, not sure if im 4a or 4b?? how do i know",
+     "What SCO 4B adds to SCO 4A"),
+    ("am i sw2b or sw2c?", "What SW2C adds to SW2B"),
+    ("which level am i, SW3A or SW3B?", "What SW3B adds to SW3A"),
+    ("not sure if I'm SW2C or SW3A", "SW2C and SW3A, side by side"),
+    ("how do I know if I'm SW3A or SW3B", "What SW3B adds to SW3A"),
+])
+def test_which_of_two_levels_am_i_compares_them_and_points_to_the_manager(engine, question, title):
+    result = ask(engine, question)
+    assert result["text"].startswith(title) and result["topic"] == "comparison"
+    assert "Which level you are at is for you and your manager to agree" in result["text"]
+
+
+@pytest.mark.parametrize("question", [
+    "how do I know which evidence to bring for SW2B or SW2C", "not sure whether SW2B or SW2C needs the PE award",
+    "I'm SCO 4A, how do I get to 4B?", "what level am i", "am i ready for sw2b or should i wait",
+    "I'm SW2B, not sure if I'm ready for SW2C",
+])
+def test_other_questions_with_levels_or_doubt_are_not_which_am_i(engine, question):
+    assert "Which level you are at is for you and your manager" not in ask(engine, question)["text"]
+
+
+@pytest.mark.parametrize("question", ["I'm SW2B, not sure if I'm ready for SW2C or not",
+                                      "how do I know if I'm ready for SW3B? I'm SW3A"])
+def test_doubt_about_being_ready_is_not_which_level_am_i(engine, question):
+    assert "Which level you are at is for you and your manager" not in ask(engine, question)["text"]
+
+
+# -- an occupational therapist, as a nurse: the qualification the documents name --------------------------------------
+def test_an_occupational_therapist_as_team_manager_is_answered_as_a_nurse_is(engine):
+    nurse = ask(engine, "can a nurse be a team manager")
+    therapist = ask(engine, "can an occupational therapist be a team manager")
+    for result in (nurse, therapist):
+        assert result["role"] == "SW4" and "Degree in Social Work, Occupational Therapy or Nursing." in result["text"]
+    assert "no role called" not in therapist["text"]
+
+
+def test_an_occupational_therapist_after_the_nurse_question_is_the_same_question(engine):
+    after = Context(last_role="SW4", last_topic="search")
+    text = engine.answer("what about an occupational therapist", context=after).plain_text()
+    assert text.startswith("What the framework says for Team Manager (SW4)")
+    assert "Degree in Social Work, Occupational Therapy or Nursing." in text
+
+
+@pytest.mark.parametrize("question, context", [
+    ("what about an occupational therapist", None),
+    ("what level is an occupational therapist", None),
+    ("what about an occupational therapist", Context(last_role="PCF", last_topic="pcf_domain")),
+])
+def test_an_occupational_therapist_alone_is_still_no_role_of_the_framework(engine, question, context):
+    text = engine.answer(question, context=context).plain_text()
+    assert text.startswith("The framework has no role called “occupational therapist”.")
+    assert "The documents mention occupational therapy only in passing" in text
+    assert "Degree in Social Work, Occupational Therapy or Nursing." in text
+
+
+@pytest.mark.parametrize("question", ["what level is a practice manager", "is there a role for support workers?"])
+def test_other_titles_are_still_no_role_of_the_framework(engine, question):
+    assert ask(engine, question)["text"].startswith("The framework has no role called")
+
+
+# -- "why 2-3 years?": a range, asked as a figure is -----------------------------------------------------------------
+_AFTER_SW3A_TIME = Context(last_role="SW3", last_level="A", last_topic="time_in_level")
+_AFTER_SW3A = Context(last_role="SW3", last_level="A", last_topic="overview")
+
+
+@pytest.mark.parametrize("question, context, title", [
+    ("why 2-3 years?", _AFTER_SW3A_TIME, "Where “2-3” comes from: SW3A"),
+    ("why 2 to 3 years", _AFTER_SW3A_TIME, "Where “2-3” comes from: SW3A"),
+    ("why 2-3 years? which one applies to me", _AFTER_SW3A_TIME, "Which applies to you: the documents do not say "
+                                                                 "(SW3A)"),
+    ("why 2-3 years? which one applies to me", _AFTER_SW3A, "Which applies to you: the documents do not say (SW3A)"),
+    ("why 2.5?", _AFTER_SW3A, "Where “2.5” comes from: SW3A"),
+])
+def test_why_a_range_or_a_decimal_shows_where_it_comes_from(engine, question, context, title):
+    reply = engine.answer(question, context=context)
+    text = reply.plain_text()
+    assert reply.title == title
+    assert "2-3 years relevant post qualifying experience." in text and "2.5 years" in text  # the note on the figures
+    assert "The documents give no reasons for their figures" in text
+
+
+def test_the_time_answer_replayed_for_why_is_the_time_to_the_level_not_at_it(engine):
+    # "how long before I can go for SW3A?" is answered with the experience SW3A asks; "why?" used to replay the
+    # time at SW3A before SW3B (12 months)
+    text = engine.answer("which one applies to me", context=_AFTER_SW3A_TIME).plain_text()
+    assert "2-3 years relevant post qualifying experience." in text and "12 months experience at level SW3A" not in text
+
+
+@pytest.mark.parametrize("question", ["why 2-3 years of experience and not 4?",
+                                      "why 2-3 years? what do I need for SW3B", "why 2-3 years and 4 months?",
+                                      "2-3 years"])
+def test_other_questions_with_a_range_are_not_why_that(engine, question):
+    assert not engine.answer(question, context=_AFTER_SW3A_TIME).title.startswith(("Where “", "Which applies"))

@@ -262,11 +262,15 @@ class BeyondReplies:
         """'What level is a practice manager?': the framework has no such role. Say so, quote where a document
         mentions the title in passing, and offer the roles it does describe."""
         singular = re.sub(r"s\b", "", title) if title.endswith("s") and not title.endswith("ss") else title
-        word = re.compile(r"\b" + re.escape(singular) + r"s?\b", re.I)
+        # "occupational therapist": the documents name the profession as "Occupational Therapy"
+        also = r"|\b" + re.escape(singular[:-3]) + r"y\b" if singular.endswith("therapist") else ""
+        word = re.compile(r"\b" + re.escape(singular) + r"s?\b" + also, re.I)
         mentions = [c for c in self.k.criteria if word.search(c.text)]
         blocks = []
         if mentions:
-            blocks.append(Block(text=f"The documents mention a {singular} only in passing, without describing "
+            what = (f"{singular[:-3]}y" if also else
+                    f"{'an' if singular[:1] in 'aeiou' else 'a'} {singular}")
+            blocks.append(Block(text=f"The documents mention {what} only in passing, without describing "
                                      "the role or what it asks:"))
             quoted, _ = self._blocks(mentions[:3], key=lambda c: (
                 f"{self._role_name(c.role)} – {c.source.heading}" if c.role else c.source.heading))
@@ -369,7 +373,13 @@ class BeyondReplies:
                 "answer that from them. Your HR team, your contract or your manager can."
             )
         ]
-        if q.out_of_scope in ("process", "supervision"):
+        if q.out_of_scope == "performance":
+            # "I'm on a PIP, can I still go for SW2C?": whether it affects progression is not said; what the level
+            # asks is, a button away
+            blocks = [Block(text=f"The career progression framework documents do not cover {what}, nor say "
+                                 "whether one affects when you can progress. Your manager or HR can tell you that.")]
+        levels_asked = list(dict.fromkeys((r, lv) for r, lv, _ in q.levels if r in self.k.roles))
+        if q.out_of_scope in ("process", "supervision", "performance"):
             roles = []  # "my manager disagrees" is not a question about the Team Manager role
         for role in roles:
             info = self.k.roles[role]
@@ -395,13 +405,18 @@ class BeyondReplies:
                 blocks.append(Block(title="What the framework does say", bullets=[c.text for c in related[:3]]))
             blocks.append(Block(text="I can help you get ready for it: a check-in note or a self-assessment to "
                                      "bring. Say “prepare for supervision”."))
-        if q.out_of_scope == "process":
+        if q.out_of_scope in ("process", "performance"):
             related = [c for c in self.k.guidance() if any(p in c.text.lower() for p in PROCESS_GUIDANCE)]
             if related:
                 blocks.append(Block(title="What the framework does say", bullets=[c.text for c in related[:3]]))
+        if q.out_of_scope == "process" or q.out_of_scope == "performance" and not levels_asked:
             blocks.append(Block(text="For each level it does set out the evidence to bring and the time in level "
                                      "it asks for: ask me “what evidence for SW3B?” or “how long before I can go "
                                      "for SW2B?”."))
+        elif q.out_of_scope == "performance":
+            codes = [self.k.code(r, lv) for r, lv in levels_asked]
+            blocks.append(Block(text=f"It does set out what {' and '.join(codes)} asks for and the evidence to bring: "
+                                     "choose below."))
         if not related and (_DEVELOPMENT_WORDS.search(q.lower) or _TRAINING_WORDS.search(q.lower)):
             # "is stepping up paid?", "will the council pay for my AMHP training?", "a secondment to another
             # council?": the guide's own line on that route says something (unpaid; external; support where possible)
@@ -420,6 +435,11 @@ class BeyondReplies:
                     blocks.insert(0, Block(text=f"The guide's line on {' and '.join(named)} is below; the "
                                                 "framework gives no pay figures."))
         choices = [self.ask_choice(f"Duties of {r}", f"what are the duties of {r}") for r in roles[:2]]
+        if q.out_of_scope == "performance":
+            for r, lv in levels_asked[:2]:
+                code = self.k.code(r, lv)
+                choices += [self.ask_choice(f"What {code} needs", f"what do I need for {code}"),
+                            *self.evidence_choices(code)]
         if q.out_of_scope == "supervision":
             choices.append(self.ask_choice("Prepare for supervision", "how do I prepare for supervision?"))
         reply = Reply(

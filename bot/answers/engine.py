@@ -6,6 +6,7 @@ answer directly in beyond.py, terms and the PCF in terms.py, searching the crite
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -51,6 +52,7 @@ TOPIC_TITLES = {
 }
 ROLE_WIDE_TOPICS = ("overview", "duties", "values", "competencies", "special_conditions")
 MAX_BULLETS_BEFORE_ASKING = 40
+MAX_SIDE_BY_SIDE = 3  # levels of different roles shown side by side in one answer; any more are a button away
 ANSWER_CACHE_SIZE = 2048  # answers kept, least recently used first out
 FOLLOW_UP_MAX_WORDS = 12  # a longer message is read on its own, never against the conversation's last answer
 GREETING = re.compile(
@@ -106,6 +108,8 @@ _OTHER_TITLES = re.compile(
     r"\b(?:assistant|deputy) (?:team )?managers?\b|\bteam leaders?\b|\bsenior managers?\b|"
     r"\bsocial work assistants?\b|\b(?:support|care) workers?\b|\boccupational therapists?\b|"
     r"\bsocial care assessors?\b")
+# The profession the documents name as its qualification, "Occupational Therapy"
+_THERAPIST = re.compile(r"occupational therapists?", re.I)
 _HIGHER_DEGREE = re.compile(r"\bmasters?\b|\bmaster's\b|\bmsc\b|\bphd\b|\bdoctorate\b")
 _DEGREE_NAMES = {"masters": "master's degree", "master": "master's degree", "master's": "master's degree",
                  "msc": "master's degree (MSc)", "phd": "PhD", "doctorate": "doctorate"}
@@ -218,14 +222,18 @@ _STUDENT = re.compile(r"\bstudent social workers?\b|\bsocial work students?\b|\b
 # A question about a term that wants more than its meaning: "how do I become an AMHP?", "which level is the
 # CHC training?", "do I need to know MOSAIC?" get the framework's lines that use it, quoted
 # "why?", "why 18?", "source?", "where's that from?": about the answer just given
+_WHICH_APPLIES = (r"which (?:one|figure|rule|of them|of those|is it|one is it)? ?(?:applies|is right|is correct|"
+                  r"counts|do i (?:use|go by|follow)|should i (?:use|go by|follow))(?: to me)?")
 _WHY_ALONE = re.compile(r"^\s*(?:but\s+|and\s+|so\s+|ok\s+)?(?:why|how come|says who|what(?:'s| is) the source|"
                         r"sources?|where(?:'s| is| does| did)? (?:that|this|it) (?:from|come from|coming from)|"
                         r"where did you get (?:that|this)(?: from)?|"
                         # "which one applies to me?", "which is right?" after figures that differ
-                        r"which (?:one|figure|rule|of them|of those|is it|one is it)? ?(?:applies|is right|is correct|"
-                        r"counts|do i (?:use|go by|follow)|should i (?:use|go by|follow))(?: to me)?)"
-                        r"(?:\s+(?:is it\s+|is that\s+)?(\d{1,3})"
-                        r"(?:\s*(?:months?|years?))?)?\s*[?!.]*\s*$")
+                        + _WHICH_APPLIES + r")"
+                        # a figure, or a range as the documents write them: "why 18?", "why 2-3 years?", "why 2.5?"
+                        r"(?:\s+(?:is it\s+|is that\s+)?(\d{1,3}(?:\.\d)?(?:\s*(?:-|–|to)\s*\d{1,3}(?:\.\d)?)?)"
+                        r"(?:\s*(?:months?|years?|yrs?))?)?"
+                        # "why 2-3 years? which one applies to me": the two asked together
+                        r"(?:\s*[?!.,]*\s*(?:and\s+|so\s+)?" + _WHICH_APPLIES + r")?\s*[?!.]*\s*$")
 # "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
 _WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
                           r"refers to|write|writes|put|puts)\s+(?:\w+\s+){0,2}?(?:sw|sco|kr|po)\s*-?\s*\d")
@@ -247,6 +255,27 @@ _GOAL_BEFORE = re.compile(r"\b(?:need|needed|required|ask|asks|asked|evidence|re
                           r"\b(?:get to|go for|move (?:up )?to|progress to|reach|become)\s+(?:level\s+)?"
                           r"(?:(?!from\b|at\b|on\b)\w+\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
+# "not sure if I'm 4A or 4B, how do I know?", "am I SW2B or SW2C?", "which level am I, SW3A or SW3B?": which of two
+# levels (joined by "or") the person is at (never "how do I know which evidence…", "not sure whether SW2B or SW2C
+# needs…", "not sure if I'm ready for SW2C")
+_WHICH_AM_I = re.compile(
+    r"\b(?:not sure|unsure|don'?t know|do not know|dunno|no idea|wondering|confused|can'?t tell|cannot tell)"
+    r"(?: about)?\s+(?:if|whether|which|what)\s+(?:level\s+)?(?:i'?m|im|i am)\b"
+    r"|\bam i (?:an? |on |at |in )?(?:level )?\S+(?: \S+)? or\b|\b(?:which|what) (?:level|grade|one) am i\b"
+    r"|\bhow (?:do|can|would|will) i (?:know|tell|find out|work out) (?:which|what) (?:level|grade|one) i'?m\b"
+    r"|\bhow (?:do|can|would|will) i (?:know|tell|find out|work out) (?:if|whether) (?:i'?m|im|i am)\b")
+# Before a level that is to be passed over on the way to another role: "skip SW2C", "without doing SW2C"
+_SKIPPED_BEFORE = re.compile(r"\b(?:skip|skipping|skipped|miss out|missing out|bypass|bypassing|jump over|"
+                             r"jumping over|without(?: doing| reaching| getting| being| going through)?)\s+"
+                             r"(?:level\s+|the\s+)?$")
+# "I'm in the deaf services team, does that change anything?", "is there a different framework for the deaf team?":
+# the team named (not "I'm deaf", not a "hearing"), and whether it makes a difference asked
+_DEAF_TEAM = re.compile(r"\b(?:deaf|audiology)\b(?: and \w+)?(?: services?)? (?:team|services?|table|unit)\b")
+_MAKES_A_DIFFERENCE = re.compile(
+    r"\b(?:change|changes|changed|different|differently|differ|differs|difference|separate|own|special|"
+    r"affect|affects|matter|matters|same|apply|applies|version)\b")
+# Said of a deaf services answer's lines: what the deaf services table says in words of its own
+_DEAF_WORDS = re.compile(r"\bdeaf|\bhearing\b|\baudiolog|\bsign language\b|\bBSL\b", re.I)
 
 
 class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
@@ -400,6 +429,16 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._experience_by_level(title="How many years of post-qualifying experience depends on the level",
                                              term="PQE" if re.search(r"\bpqe\b", q.lower) else None)
         other = _OTHER_TITLES.search(q.lower)
+        if other and _THERAPIST.fullmatch(other.group(0)):
+            # "can an occupational therapist be a team manager?", "what about an occupational therapist?" after "can
+            # a nurse be a team manager?": the documents name the profession's qualification (Occupational Therapy),
+            # so what they say of it for that role, as for a nurse; asked alone, there is still no such role
+            named = [r for r, p in q.mentions if r in self.k.roles and not other.start() <= p < other.end()]
+            after = (_FOLLOW_UP_LEAD.match(q.lower) and len(q.lower.split()) <= FOLLOW_UP_MAX_WORDS
+                     and ctx.last_role in self.k.roles and self.k.roles[ctx.last_role].kind == "role")
+            if named or after:
+                text = _THERAPIST.sub("occupational therapy", q.text)
+                return self._route(parse(text if named else f"{text} {self.k.roles[ctx.last_role].title}"), ctx)
         if other and not q.levels and not any(r in q.lower for r in ("sw2", "sw3", "sw4", "sco", "kr9", "kr10")):
             return self._other_title(other.group(0))
         alone = _LETTERS_ALONE.match(q.text)
@@ -459,6 +498,12 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if roles and not levels and all(_OBJECT_OF.search(q.lower[max(0, p - 40):p])
                                         for r, p in q.mentions if r in roles):
             return self._free(q)  # "when do I start supervising SCOs?": who supervises them, not what SCOs do
+        if (q.variant == "Deaf services" and not levels and not q.bare_levels and set(roles) <= {"SCO", *ONE_LADDER}
+                and not any(t in q.topics for t in (*LEVEL_TOPICS, "evidence", "duties", "time_in_level"))
+                and _DEAF_TEAM.search(q.lower) and _MAKES_A_DIFFERENCE.search(q.lower)):
+            reply = self._deaf_services_table(roles)  # "I'm in the deaf services team, does that change anything?"
+            if reply is not None:
+                return reply
         if not roles and q.variant == "Deaf services" and "SCO" in self.k.roles:
             roles = ["SCO"]
             levels = [("SCO", lv) for lv, _ in q.bare_levels if lv in self.k.roles["SCO"].levels]
@@ -487,7 +532,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             q.roles = ["PO3"]
         why = _WHY_ALONE.match(q.lower) if ctx.last_role and ctx.last_topic and not roles else None
         if why:  # "why 18?", "source?" after an answer: where its figures come from, with the notes on them
-            reply = self._why_that(ctx, why.group(1), which=q.lower.lstrip().startswith("which"))
+            reply = self._why_that(ctx, why.group(1), which=bool(re.search(r"\bwhich\b", q.lower)))
             if reply is not None:
                 return reply
         follow = self._follow_up(q, roles, levels, ctx)
@@ -526,6 +571,18 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             named = self._names_another_level(levels)
             if named is not None:  # "why does SW4C say SW2B?": those lines and their notes, not SW2B's needs
                 return named
+        placed = sorted({(r, lv): p for r, lv, p in q.levels if r in self.k.roles}.values())
+        if (len(set(levels)) == 2 and len(placed) == 2 and not q.comparison and _WHICH_AM_I.search(q.lower)
+                and re.search(r"\bor\b|/", q.lower[placed[0]:placed[1]])):
+            # "not sure if I'm 4A or 4B, how do I know?": what separates the two, and who says which one it is
+            q.comparison = True
+            reply = self._compare(q, levels)
+            if reply.meta.get("topic") == "comparison":
+                reply.blocks.insert(0, Block(text="The framework describes what each level asks for; it does not "
+                                                  "place anyone at one. Which level you are at is for you and your "
+                                                  "manager to agree, and a self-assessment is a good way to start "
+                                                  "that conversation. What separates the two:"))
+            return reply
         move = self._role_move(q, roles, levels)
         if move is not None:
             return move
@@ -696,15 +753,22 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if ctx.last_role not in self.k.roles:
             return None
         code = self.k.code(ctx.last_role, ctx.last_level) if ctx.last_level else ctx.last_role
-        asked = {"time_in_level": f"how long before {code}", "evidence": f"evidence for {code}",
+        # the time answer's level is the one moved to: "how long before SW3A" would read as the time at SW3A
+        asked = {"time_in_level": f"how long before I can go for {code}", "evidence": f"evidence for {code}",
                  "overview": f"what is {code}"}.get(ctx.last_topic or "")
         if asked is None and ctx.last_topic in LEVEL_TOPICS:
             asked = f"{TOPIC_TITLES[ctx.last_topic].lower()} for {code}"
         if asked is None:
             return None
         last = self.answer(asked, context=Context(role=ctx.role, level=ctx.level))
-        parts = [b for b in last.blocks if figure is None or re.search(
-            rf"\b{figure}\b", " ".join([b.title or "", b.text or "", *b.bullets]))]
+        if figure is not None:  # "2-3", "2 to 3" and "2–3" are one range; "2.5" is not "2" or "5"
+            figure = "-".join(re.findall(r"\d+(?:\.\d)?", figure))
+            said = r"\s*(?:-|–|to)\s*".join(re.escape(n) for n in figure.split("-"))
+            pattern = re.compile(rf"(?<![\w.]){said}(?!\w|\.\d)")
+        parts = [b for b in last.blocks if figure is None or pattern.search(
+            " ".join([b.title or "", b.text or "", *b.bullets]))]
+        if not parts and figure is not None:  # "why 2.5?": a figure only a note gives (another document's)
+            parts = [b for b in last.blocks if any(pattern.search(n) for n in b.notes)]
         noted = [Block(title=b.title, bullets=b.bullets[:3], notes=b.notes) for b in parts if b.notes]
         if not parts:
             return None
@@ -947,16 +1011,19 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
 
     # -- next step / comparison ----------------------------------------------------------------------
     def _compare(self, q: Query, levels: list[tuple[str, str]]) -> Reply:
-        role, later = levels[-1]
-        earlier = levels[0][1] if len(levels) >= 2 and levels[0][0] == role else self.k.previous_level(role, later)
-        if len(levels) >= 2 and levels[0][0] != role:
-            if levels[0][0] not in ONE_LADDER or role not in ONE_LADDER:
+        named = list(dict.fromkeys(levels))  # "SW3B vs SW3C vs SW4A": every level named, once, in order
+        role, later = named[-1]
+        if len({r for r, _lv in named}) > 1:
+            if any(r not in ONE_LADDER for r, _lv in named):
                 return self._mapping(q)
-            return self._side_by_side(levels[0], levels[-1])  # "compare SW3C and SW4A": two roles' levels
+            # "compare SW3C and SW4A", "SW3B vs SW3C vs SW4A": levels of two roles, side by side (three at most)
+            return self._side_by_side(named[:MAX_SIDE_BY_SIDE], left_out=named[MAX_SIDE_BY_SIDE:])
+        if len(named) >= 2:  # "SW3A vs SW3B vs SW3C", "SW3C vs SW3A": from the lowest named to the highest
+            earlier, later = min(lv for _r, lv in named), max(lv for _r, lv in named)
+        else:
+            earlier = self.k.previous_level(role, later)
         if earlier is None or earlier == later:
             return self._level(q, role, later)
-        if earlier > later:
-            earlier, later = later, earlier
         added = [
             c
             for lv in ("B", "C")
@@ -965,7 +1032,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             for c in self.k.find(role=role, level=lv, topic=t)
         ]
         added, footer = self._variant_filter(q, added)  # one table: the standard one unless another is asked
-        evidence = self.k.find(role=role, level=later, topic="evidence")
+        # the evidence for the level compared to, and for any level named between ("SW3A vs SW3B vs SW3C")
+        between = [lv for _r, lv in named if earlier < lv < later]
+        evidence = [c for lv in (*between, later) for c in self.k.find(role=role, level=lv, topic="evidence")]
         rules = [r for r in self.k.time_rules if r.role == role and earlier <= r.from_level < later]
         wanted = [t for t in q.topics if t in LEVEL_TOPICS]
         if wanted:  # "SW3B vs SW3C experience": that part of each table only
@@ -993,16 +1062,17 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             ),
         )
         ev_blocks, _ = self._blocks(
-            evidence, key=lambda c: f"Evidence for {self.k.code(role, later)}" + (f" – {c.group}" if c.group else "")
+            evidence, key=lambda c: f"Evidence for {self.k.code(role, c.level)}" + (f" – {c.group}" if c.group else "")
         )
+        adding = [self.k.code(role, lv) for lv in (*between, later)]
+        lead = (f"{self.k.code(role, later)} asks for everything at {self.k.code(role, earlier)}, plus the following."
+                if not between else
+                f"Each level asks for everything at the levels below it: {adding[0]} adds the following to "
+                f"{self.k.code(role, earlier)}, and {' and '.join(adding[1:])} add{'s' if len(adding) == 2 else ''} "
+                f"more on top.")
         reply = Reply(
-            title=f"What {self.k.code(role, later)} adds to {self.k.code(role, earlier)}",
-            blocks=[
-                Block(
-                    text=f"{self.k.code(role, later)} asks for everything at {self.k.code(role, earlier)}, "
-                    "plus the following."
-                )
-            ]
+            title=f"What {' and '.join(adding)} add{'s' if len(adding) == 1 else ''} to {self.k.code(role, earlier)}",
+            blocks=[Block(text=lead)]
             + blocks
             + crit_blocks
             + ev_blocks,
@@ -1013,26 +1083,44 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         reply.meta.update(role=role, level=None, topic="comparison")
         return reply
 
-    def _side_by_side(self, one: tuple[str, str], other: tuple[str, str]) -> Reply:
-        """Two levels of different roles on the one ladder ("SW3C and SW4A"): each one's requirements, topic by
-        topic, leaving out lines both give word for word."""
-        a, b = self.k.code(*one), self.k.code(*other)
-        criteria = [c for lv in (one, other) for t in LEVEL_TOPICS
-                    for c in self.k.find(role=lv[0], level=lv[1], topic=t)]
-        shared = ({c.text for c in criteria if (c.role, c.level) == one}
-                  & {c.text for c in criteria if (c.role, c.level) == other})
+    def _side_by_side(self, levels: list[tuple[str, str]], *, left_out: list[tuple[str, str]] = ()) -> Reply:
+        """Levels of different roles on the one ladder ("SW3C and SW4A", "SW3B vs SW3C vs SW4A"): each one's
+        requirements, topic by topic, leaving out lines all of them give word for word. Levels named beyond
+        MAX_SIDE_BY_SIDE are said and a button away, never silently dropped."""
+        named = [(lv, self.k.code(*lv)) for lv in levels]
+        codes = [code for _lv, code in named]
+        criteria = [c for lv in levels for t in LEVEL_TOPICS for c in self.k.find(role=lv[0], level=lv[1], topic=t)]
+        shared = set.intersection(*({c.text for c in criteria if (c.role, c.level) == lv} for lv in levels))
         criteria = [c for c in criteria if c.text not in shared]
+        choices = [self.ask_choice(f"Evidence for {code}", f"evidence for {code}") for lv, code in named[1:]
+                   if self.k.find(role=lv[0], level=lv[1], topic="evidence")][:2]
         reply = self._reply(
-            title=f"{a} and {b}, side by side",
+            title=f"{', '.join(codes[:-1])} and {codes[-1]}, side by side",
             criteria=criteria, role=None, level=None, topic="comparison",
             key=lambda c: f"{self.k.code(c.role, c.level)} – {TOPIC_TITLES[c.topic]}" + (f" ({c.group})" if c.group
                                                                                         else ""),
-            choices=[self.ask_choice(f"Evidence for {b}", f"evidence for {b}")] if self.k.find(
-                role=other[0], level=other[1], topic="evidence") else [])
-        lead = f"{b} is in a different role from {a}; the framework sets no time in level between roles."
+            choices=choices)
+        first = levels[0][0]
+        same = [code for lv, code in named if lv[0] == first]
+        other = [code for lv, code in named if lv[0] != first]
+        lead = (f"{' and '.join(other)} {'is' if len(other) == 1 else 'are'} in a different role from "
+                f"{' and '.join(same)}; the framework sets no time in level between roles.")
+        if len(same) > 1 or len(other) > 1:  # "SW3B vs SW3C vs SW4A": SW3C's lines are what it adds to SW3B
+            lead += (" Within a role, each level asks for everything at the levels below it as well, so a higher "
+                     "level's lines are what it adds.")
+            pairs = [(a, b) for (la, a), (lb, b) in itertools.pairwise(named) if la[0] == lb[0]]
+            reply.choices[:0] = [self.ask_choice(f"What {b} adds to {a}", f"difference between {a} and {b}")
+                                 for a, b in pairs[:1]]  # with the time in level between them
         if shared:
-            lead += f" Lines both give word for word ({len(shared)}) are left out."
+            both = "both" if len(levels) == 2 else "all of them"
+            lead += f" Lines {both} give word for word ({len(shared)}) are left out."
         reply.blocks.insert(0, Block(text=lead))
+        if left_out:
+            more = [self.k.code(*lv) for lv in left_out]
+            reply.blocks.insert(1, Block(text=f"You named {len(levels) + len(left_out)} levels; this compares the "
+                                              f"first {len(levels)}. For {' and '.join(more)}, choose below."))
+            reply.choices[:0] = [self.ask_choice(f"What {code} needs", f"what do I need for {code}")
+                                 for code in more[:3]]
         return reply
 
     # -- a level ---------------------------------------------------------------------------------------
@@ -1053,6 +1141,40 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             else None
         )
         return (generic or criteria), footer
+
+    def _deaf_services_table(self, asked: list[str]) -> Reply | None:
+        """'I'm in the deaf services team, does that change anything?': which role has a deaf services table, the
+        lines of it that speak of deafness in their own words, and its levels a button away."""
+        tables = [r for r in self.k.roles if any(c.variant == "Deaf services" for c in self.k.find(role=r))]
+        if not tables:
+            return None
+        role = tables[0]
+        info = self.k.roles[role]
+        table = [c for c in self.k.find(role=role) if c.variant == "Deaf services"]
+        own = [c for c in table if _DEAF_WORDS.search(c.text)]
+        others = list(dict.fromkeys(i.title for r, i in self.k.roles.items() if i.kind == "role" and r not in tables))
+        doc = table[0].source.document_id
+        blocks = [Block(text=f"The {info.title} framework (document {doc}) has a second table for the deaf services "
+                             f"team, beside the main one, with its own duties and requirements at each level."
+                             + (f" The documents for the other roles ({', '.join(others[:-1])} and {others[-1]}) have "
+                                "no deaf services version." if len(others) > 1 else ""))]
+        without = [r for r in asked if r not in tables]
+        if without:  # "I'm a social worker in the deaf team, is it different?": theirs has none; said first
+            blocks.insert(0, Block(text=f"The {self._role_name(without[0])} framework has no deaf services version: "
+                                        f"the documents give one only for the {info.title} role."))
+        if own:
+            blocks.append(Block(text="Much of it is worded as the main table is. These are its lines that speak of "
+                                     "deafness, hearing or audiology:"))
+        reply = self._reply(
+            title=f"The deaf services team has its own {info.title} table",
+            criteria=own, role=role, level=None, topic="overview",
+            key=lambda c: (f"{self.k.code(role, c.level)} – {TOPIC_TITLES.get(c.topic, c.topic)}" if c.level
+                           else TOPIC_TITLES.get(c.topic, c.topic)),
+            choices=[self.ask_choice(f"Deaf services {self.k.code(role, lv)}",
+                                     f"deaf services {self.k.code(role, lv)}") for lv in info.levels])
+        reply.blocks[:0] = blocks
+        reply.meta["variant"] = "Deaf services"
+        return reply
 
     def _level(self, q: Query, role: str, level: str) -> Reply:
         info = self.k.roles[role]
@@ -1516,7 +1638,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if _NEEDS_TO_BE.search(q.lower):
             return None  # "do team managers need to be social workers?": what the one asks, not a move
         m = re.search(r"\b(?:progress|move|moving|go|get|step|transfer|switch|apply)\w*\b[^?]*?\bto\b|"
-                      r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b|\bto be (?:an?\s+)?|\bneed(?:ed)? for\b", q.lower)
+                      r"\bbecom(?:e|ing)\b|\bapply(?:ing)? for\b|\bto be (?:an?\s+)?|\bneed(?:ed)? for\b|"
+                      # "skip SW2C and go straight for SW3A", "skip SW2C and go for SW3A"
+                      r"\bstraight (?:for|into?|onto)\b|\bskip\w*\b[^?]*?\b(?:go|going)\s+for\b", q.lower)
         if not m and len(mentions) >= 2:  # "SW2 to SW3: what do I need?"
             m = re.compile(r"\s(?:to|into|->|→)\s").search(q.lower, mentions[0][1], mentions[1][1] + 1)
         if not m:
@@ -1558,8 +1682,25 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                     text=f"The framework describes no way into {self._role_name(target)} at {code}: each level "
                          f"builds on the one below ({self.k.code(target, before)})."))
         reply.title = f"From {self._role_name(source)} to {self._role_name(target)}"
+        skipped = next((lv for r, lv, p in q.levels
+                        if r == source and _SKIPPED_BEFORE.search(q.lower[max(0, p - 30):p])), None)
         left = next((lv for r, lv in levels if r == source and lv), None)
-        if left and self.k.next_level(source, left) and _SKIP.search(q.lower):
+        skip_block = None
+        if skipped and info.levels:
+            # "can I skip SW2C and go straight for SW3A?": the documents neither allow nor forbid it; the level's own
+            # time, and that the new role asks for no time at it
+            code, name, passed = self.k.code(target, level), self._role_name(source), self.k.code(source, skipped)
+            top = self.k.code(source, list(self.k.roles[source].levels)[-1])
+            rules = self.k.rules_for(source, skipped)
+            after = (f", and it sets out {passed} after {self.k.code(source, rules[0].from_level)}, with its own "
+                     f"minimum time (at least {max(rules, key=lambda r: r.min_months).months_text} at "
+                     f"{self.k.code(source, rules[0].from_level)})") if rules else ""
+            also = ("" if self.k.rules_for(target, level) else
+                    f" Nor does it set any time at {passed} before {code}: what {code} asks is below.")
+            skip_block = Block(text=f"The framework does not say {passed} can be skipped. It does not describe "
+                                    f"leaving {name} before its top level ({top}){after}.{also} Your manager or HR "
+                                    "can say whether exceptions are ever made.")
+        elif left and self.k.next_level(source, left) and _SKIP.search(q.lower):
             # "can I go from SW2A straight to SW3A?": SW2B and SW2C come first in the framework
             rest = [self.k.code(source, lv) for lv in self.k.ordered_levels(source) if lv > left]
             reply.blocks.insert(0, Block(text=f"The framework does not describe leaving {self._role_name(source)} "
@@ -1567,6 +1708,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                                               f"{self.k.code(source, left)}, each with its own minimum time. Your "
                                               "manager or HR can say whether exceptions are ever made."))
         reply.blocks.insert(0, Block(text=f"{intro} Your manager or HR can say how a move works in practice."))
+        if skip_block is not None:  # the question asked, answered first
+            reply.blocks.insert(0, skip_block)
         reply.meta.update(topic="role_change")
         return reply
 

@@ -208,6 +208,18 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
+    # being under a performance procedure (a PIP, capability, disciplinary): the documents describe levels, not
+    # those procedures; first, so "I'm on a PIP, who decides?" is this and not "process". Never "PIP" alone (a
+    # benefit people are helped to claim), "disciplinary issues" (a Team Manager's duty) or "multi-disciplinary"
+    "performance": (
+        "performance improvement plan", "personal improvement plan", "on an improvement plan",
+        *(f"{on} pip{end}" for on in ("on a", "on", "on my") for end in " ,.?!"), "on a performance plan",
+        "capability procedure", "capability process", "capability hearing", "capability meeting", "capability plan",
+        "formal capability", "on capability", "under capability", "a disciplinary", "disciplinary hearing",
+        "disciplinary process", "disciplinary procedure", "disciplinary action", "disciplinary investigation",
+        "under disciplinary", "written warning", "final warning", "formal warning", "concerns about my performance",
+        "concerns over my performance", "my performance is being", "i'm underperforming", "i am underperforming",
+    ),
     "pay": (
         "salary",
         "salaries",

@@ -22,6 +22,7 @@ class Context:
 
 
 OUT_OF_SCOPE_WHAT = {
+    "performance": "performance, capability or disciplinary procedures, such as a performance improvement plan (PIP)",
     "pay": "pay or salary figures",
     "leave": "annual leave or other leave entitlements",
     "hours": "hours of work",

@@ -32,10 +32,15 @@ _COUNTED_NAMES = ((r"part[- ]?time.*|pro[- ]?rata", "part-time working"), (r"sic
                   (r"(?:time|years?|experience) as (?:an? )?(?:sco|social care officer)|(?:your )?sco (?:time|years?|"
                    r"experience)", "time as a social care officer"),
                   (r"seconded|secondments", "secondment"), (r"agency", "agency work"), (r"locum", "locum work"))
-_COUNTING = re.compile(r"\b(?:counts?|counted|counting|pro[- ]?rata|reset|resets|stop the clock|clock stops?|"
+_COUNTING = re.compile(r"\b(?:counts?|counted|counting|pro[- ]?rata|reset|resets|restarts?|stop the clock|clock stops?|"
                        r"(?:need|take|takes|wait|be) longer|longer at|"
                        r"pause the clock|carry (?:over|across)|transfer(?:s|red)?)\b|"
-                       r"\b(?:included|include) in (?:my |the )?(?:time|\d+ months)", re.I)
+                       r"\b(?:included|include) in (?:my |the )?(?:time|\d+ months)|"
+                       # "does my time at SW2A stop?", "will the clock pause?", "do my months freeze?", "stop my time"
+                       r"\b(?:time|clock|months?)(?: (?:at|in|on) (?:level )?[a-z0-9]{1,5}(?: ?[a-z0-9]{1,3})?)? "
+                       r"(?:stops?|stopped|pauses?|paused|freezes?|frozen|(?:be|get|go) (?:paused|frozen|on hold)|"
+                       r"starts? (?:again|over))\b|"
+                       r"\b(?:stop|stops|pause|pauses|freeze|freezes) (?:my|the) (?:time|clock|months)\b", re.I)
 _ABOUT_TIME = re.compile(r"\btime (?:in|at) (?:level|sw|sco|my)|\btime[- ]in[- ]level\b|\bmonths?\b|\byears?\b|"
                          r"\blonger\b|\bclock\b|\btime at\b|(?<!part[- ])(?<!full[- ])\btime\b", re.I)
 # "does acting up count as evidence?", "towards the post qualifying experience": not time in level
@@ -87,11 +92,14 @@ class TimingReplies:
                                 bullets=[f"“{r.text}” (document {r.source.document_id})" for r in step],
                                 notes=[r.note for r in step if r.note]))
         hr = any("hr records" in r.text.lower() for r in rules)
+        untimed = role in self.k.roles and not any(r.role == role for r in self.k.time_rules)
+        if untimed:  # "does my time at SCO 4A stop on maternity leave?": that role has no time in level at all
+            blocks.append(Block(text=f"The framework gives no minimum time in level for {self._role_name(role)}."))
         blocks.append(Block(text=(f"The time is “evidenced by HR records”, so HR (or your manager) can tell you how "
                                   f"{what} is counted." if hr else
                                   f"HR or your manager can tell you how {what} is counted.")
-                                 + ("" if rules else " Name your level for the rule the framework gives, for "
-                                                     "example “does it count towards time at SW2A?”.")))
+                                 + ("" if rules or untimed else " Name your level for the rule the framework gives, "
+                                                                "for example “does it count towards time at SW2A?”.")))
         choices = []
         if rules and role and level:
             before = self.k.code(role, self.k.previous_level(role, level))

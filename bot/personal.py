@@ -124,7 +124,8 @@ class PersonView:
 
         nxt = self.next_code(person.level_code) if person.level_code else None
         blocks: list[Block] = []
-        done = completed(self.store.list_records(person.id, "assessment"))
+        everything = self.store.list_records(person.id, "assessment")
+        done = completed(everything)
         if not nxt and not person.level_code:
             # no level recorded, but a finished self-assessment says which level they are working towards
             nxt = target_code(done[0]["data"]) if done else None
@@ -159,8 +160,13 @@ class PersonView:
             title = f"What you still need for {nxt}, from your self-assessment"
         else:
             asked = self.engine.answer(f"what do I need for {nxt}")
-            blocks.append(Block(text=f"You haven't done a self-assessment for {nxt} yet: it goes through these "
-                                     "criteria with you and shows which ones you still need."))
+            unfinished = any((r.get("data") or {}).get("status") in ("paused", "expired")
+                             and split_code(self.k, (r.get("data") or {}).get("target")) == wanted for r in everything)
+            blocks.append(Block(text=(
+                f"Your self-assessment for {nxt} isn't finished yet: once it is, I'll show which criteria you still "
+                f"need. Until then, here is what {nxt} asks for.") if unfinished else (
+                f"You haven't done a self-assessment for {nxt} yet: it goes through these criteria with you and "
+                "shows which ones you still need.")))
             blocks += asked.blocks
             sources = asked.sources
             title = f"What {nxt} asks for: your next level"

@@ -580,8 +580,10 @@ class Router:
             return reply
         reply.blocks.insert(0, Block(title=paused.title.removeprefix("Paused. "),
                                      text="Say “resume” to carry on where you were."))
+        starts_another = paused.meta.get("dialog") == "self_assessment"  # Resume, not a second one beside it
         reply.choices = [*paused.choices[:1], *[c for c in reply.choices if c.label not in (
-            "Start a self-assessment", paused.choices[0].label if paused.choices else "")]]
+            "Start a self-assessment", paused.choices[0].label if paused.choices else "") and not (
+            starts_another and isinstance(c.value, dict) and c.value.get("name") == "self_assessment")]]
         return reply
 
     def _known_person(self, msg: Incoming) -> Person | None:

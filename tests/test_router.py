@@ -2121,3 +2121,17 @@ def test_a_manager_asks_who_has_no_level_recorded(services, said):
 def test_who_has_no_level_from_someone_with_no_team_says_so(services):
     assert FakeChannel(services).say("who hasn't got a level?").startswith("I have no staff recorded as reporting")
     assert "SW2B" in FakeChannel(services).say("what level do I need for SW2B?")
+
+
+def test_whats_left_with_a_paused_self_assessment_offers_resume_not_a_second_one(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since March 2025")
+    chat.press("Yes")
+    chat.say("self-assessment for SW2C")
+    chat.say("met")
+    chat.say("skip")
+    chat.say("pause")
+    text = chat.say("what do I still need?")
+    assert "Your self-assessment for SW2C isn't finished yet" in text and "You haven't done" not in text
+    labels = [c.label for r in chat.last for c in r.choices]
+    assert labels[0] == "Resume" and "Self-assessment for SW2C" not in labels

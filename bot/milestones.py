@@ -370,3 +370,18 @@ def _top_level(knowledge: Knowledge, result: MilestoneResult, role: str, level: 
         notes.append(f"The sources state no post-qualifying experience for {to_code}.")
     result.evidence_for = to_code
     result.evidence_needed = [EvidenceItem.of(c) for c in knowledge.find(role=target, level=first, topic="evidence")]
+
+
+# Notes written to the staff member, said to their manager instead ("check with your manager" is the reader)
+_TO_THE_MANAGER = (
+    (re.compile(r"Your manager can talk through when it might be right to put yourself forward for ([^.]+)\."),
+     r"You can talk through with them when it might be right to put themselves forward for \1."),
+    (re.compile(r"check with your manager which applies"), "check with HR which applies"),
+)
+
+
+def to_the_manager(note: str) -> str:
+    """A milestone note as the person's manager reads it (team views, the weekly digest)."""
+    for pattern, said in _TO_THE_MANAGER:
+        note = pattern.sub(said, note)
+    return note

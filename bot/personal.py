@@ -16,7 +16,7 @@ from bot.answers.engine import AnswerEngine
 from bot.conversation import Block, Choice, HomeSummary, Reply
 from bot.dates import COUNT, format_uk, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
-from bot.milestones import add_months, months_between
+from bot.milestones import add_months, months_between, to_the_manager
 from bot.storage.base import Person, Store, StoreError
 
 # When someone says they qualified: "I qualified in July 2023", "qualified in 2022", "I've been qualified for 2
@@ -531,7 +531,7 @@ class PersonView:
         for r in people:
             if r.level_code and r.level_since:
                 res = assess(self.k, level_code=r.level_code, since=r.level_since, today=today)
-                notes += [n for n in res.notes if n not in notes]
+                notes += [n for n in map(to_the_manager, res.notes) if n not in notes]
         return notes
 
     def named_reports(self, person: Person, text: str) -> list[Person]:

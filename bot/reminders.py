@@ -28,6 +28,7 @@ from bot.milestones import (
     add_months,
     assess,
     format_date,
+    to_the_manager,
 )
 from bot.storage.base import DEFAULT_HOLIDAY_REGION, DEFAULT_TIMEZONE, LedgerEntry, Person, Store, StoreError
 
@@ -344,7 +345,7 @@ def _digest(knowledge: Knowledge, manager: Person, reports: list[Person], today:
                  "long" if today >= add_months(earliest, policy.long_eligible_months) else None)
         if group:
             groups[group].append(row)
-            notes += [n for n in result.notes if n not in notes]
+            notes += [n for n in map(to_the_manager, result.notes) if n not in notes]
     if not any(groups.values()):
         return None  # nothing to say: no message at all
     payload = {"week_commencing": monday.isoformat(), "groups": groups, "others": others,

@@ -266,3 +266,14 @@ def test_real_top_level_and_roles_without_rules(real) -> None:
         assert any("no minimum time" in n for n in r.notes), code
     # 004's "18 months CPD from completing the ASYE" belongs to a different numbering; it is no time rule.
     assert not [x for x in real.time_rules if x.role == "PO3"]
+
+
+def test_notes_said_to_a_manager_speak_to_the_manager() -> None:
+    from bot.milestones import to_the_manager
+
+    assert to_the_manager("The two documents disagree; check with your manager which applies.") == (
+        "The two documents disagree; check with HR which applies.")
+    assert to_the_manager("… so there is no date to work out. Your manager can talk through when it might be right to "
+                          "put yourself forward for SCO 4B.").endswith(
+        "You can talk through with them when it might be right to put themselves forward for SCO 4B.")
+    assert to_the_manager("Ask your manager.") == "Ask your manager."  # anything else as it was

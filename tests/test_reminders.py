@@ -378,6 +378,7 @@ def test_the_digest_carries_the_notes_on_its_dates(store) -> None:
     service(store, slack).run_pass(utc(2026, 3, 9, 9))
     [digest] = [r for pid, r in slack.sent if r.meta["kind"] == DIGEST]
     assert any("The sources differ on the minimum time at SW3B before SW3C" in n for n in digest.notes)
+    assert not any("check with your manager" in n for n in digest.notes)  # said to the manager: "check with HR"
     assert not any("range" in n for n in digest.notes)  # Dev's 6-12 months: Dev is in no list
 
 

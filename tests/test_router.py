@@ -2027,7 +2027,21 @@ def test_a_managers_view_of_a_date_carries_the_notes_the_staff_member_sees(servi
     ])
     boss = FakeChannel(services, user="boss")
     for said in ("my team", "raj?", "who's ready?"):
-        assert "The sources differ on the minimum time at SW3B before SW3C" in boss.say(said), said
+        text = boss.say(said)
+        assert "The sources differ on the minimum time at SW3B before SW3C" in text, said
+        assert "check with HR which applies" in text and "check with your manager" not in text, said  # the reader
+
+
+def test_a_managers_view_of_an_sco_speaks_to_the_manager(services):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Sam Boss"),
+        Person(id="kim", display_name="Kim Lee", level_code="SCO 4A", level_since=date(2025, 9, 1), manager_id="boss"),
+    ])
+    text = FakeChannel(services, user="boss").say("my team")
+    assert "You can talk through with them when it might be right to put themselves forward for SCO 4B." in text
+    assert "put yourself forward" not in text
+    own = FakeChannel(services, user="kim").say("when can I go for SCO 4B?")
+    assert "Your manager can talk through" in own or "put yourself forward" in own or "no minimum time" in own
 
 
 # -- someone else's time: answered from the framework, never with the asker's own record -----------------------

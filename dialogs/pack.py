@@ -8,10 +8,10 @@ import re
 from datetime import date
 from typing import Any
 
-from bot.conversation import Attachment, Block, Reply, clean_text
+from bot.conversation import Attachment, Block, Choice, Reply, clean_text
 from bot.knowledge.model import Knowledge
 from bot.storage.base import Person, Store
-from dialogs.base import completed, start_choice
+from dialogs.base import completed
 from dialogs.checkin import checkin_blocks
 from dialogs.self_assessment import (
     CATEGORIES,
@@ -337,6 +337,51 @@ def _source(record: dict[str, Any], owner: Person, fmt: str) -> dict[str, Any]:
     return {"kind": "record", "record_id": record.get("id"), "person_id": owner.id, "format": fmt}
 
 
+def _md_plain(text: str) -> str:
+    """One line of our own Markdown as plain words: emphasis marks and escapes gone."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text.strip())
+    text = re.sub(r"(?<!\\)_(.+?)(?<!\\)_$", r"\1", text) if text.startswith("_") else text
+    return re.sub(r"\\([\\`*_#|<>\[\]])", r"\1", text).rstrip()
+
+
+def markdown_blocks(md: str) -> list[Block]:
+    """The pack's Markdown (to_markdown) as neutral blocks, for chat: headings become block titles, list items
+    bullets, notes notes. Chat platforms would otherwise show the "#" and "**" as typed."""
+    blocks: list[Block] = []
+    current = Block()
+
+    def flush() -> None:
+        nonlocal current
+        if current.title or current.bullets or current.text or current.notes:
+            blocks.append(current)
+        current = Block()
+
+    for raw in md.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        if m := re.match(r"#{1,6} (.*)$", line):
+            if line.startswith("# "):
+                continue  # the document's title: the reply's own title says it
+            flush()
+            current.title = _md_plain(m.group(1))
+        elif m := re.match(r"\s+- Note: (.*)$", line) or re.match(r"- Note: (.*)$", line):
+            current.notes.append(_md_plain(m.group(1)))
+        elif m := re.match(r"(?:- |\d+\. )(.*)$", line):
+            current.bullets.append(_md_plain(m.group(1)))
+        elif m := re.match(r"\s{2,}(\S.*)$", line):  # a numbered item's next lines: Evidence, Source
+            if current.bullets:
+                current.bullets[-1] += " · " + _md_plain(m.group(1))
+            else:
+                current.text = _md_plain(m.group(1))
+        elif line.startswith("_") and line.endswith("_"):
+            current.notes.append(_md_plain(line))
+        else:
+            current.text = f"{current.text}\n{_md_plain(line)}" if current.text else _md_plain(line)
+    flush()
+    return blocks
+
+
 def pack_reply(record: dict[str, Any], owner: Person, knowledge: Knowledge, *, owner_view: bool = True) -> Reply:
     """The pack in chat: the Markdown as text, with the .docx and .md files attached."""
     md = to_markdown(record, owner, knowledge)
@@ -348,12 +393,14 @@ def pack_reply(record: dict[str, Any], owner: Person, knowledge: Knowledge, *, o
         choices = follow_ups(record, shared=bool(record.get("shared")), pack=False)
         intro = "Here it is as a Word document and as Markdown, ready for supervision or your portfolio."
     else:
-        choices = [start_choice("Start my own self-assessment", "self_assessment")]
+        from bot.personal import REPORT_ACTION
+
+        choices = [Choice(f"About {owner.display_name or owner.id}", {"action": REPORT_ACTION, "person_id": owner.id})]
         intro = f"{owner.display_name or owner.id} shared this with you. It stays theirs: please keep it safe."
     return Reply(
         title=("Check-in note" if checkin else "Supervision pack") + ("" if owner_view else
                                                                       f" from {owner.display_name or owner.id}"),
-        blocks=[Block(text=intro), Block(text=md)],
+        blocks=[Block(text=intro), *markdown_blocks(md)],
         # The Word file is built when a channel sends it (off the event loop), not during the turn.
         attachments=[Attachment(docx_name, DOCX_TYPE, functools.partial(to_docx, record, owner, knowledge),
                                 source=_source(record, owner, "docx")),

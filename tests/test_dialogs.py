@@ -888,6 +888,19 @@ def test_control_characters_pasted_into_a_note_reach_the_word_pack_as_line_break
     assert "old\nnote" in _docx_text(to_docx(rec, store.get_person("u1"), knowledge))
 
 
+def test_the_pack_in_chat_is_blocks_and_a_note_with_markdown_characters_reads_as_typed(runner, store):
+    chat = Chat(runner)
+    chat.start("self_assessment", level="SW3B")
+    chat.say("met")
+    chat.say("Led case #12 *twice*, see [notes] <link> _urgent_")
+    answer_all(chat, ["partly", "not yet"])
+    chat.press("Download supervision pack")
+    shown = [x for b in chat.last[0].blocks for x in (b.title or "", b.text or "", *b.bullets, *b.notes)]
+    assert any("Evidence: Led case #12 *twice*, see [notes] <link> _urgent_" in x for x in shown)
+    assert not any(x.startswith(("#", "- ", "**")) or "\\" in x for x in shown)  # no Markdown, no escapes
+    assert "Summary" in shown and "Gaps to work on" in shown
+
+
 def test_pack_markdown_and_docx(runner, store, knowledge):
     chat = Chat(runner)
     chat.start("self_assessment", level="SW3B")

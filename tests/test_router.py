@@ -675,6 +675,13 @@ def test_a_manager_asking_about_a_report_sees_only_what_the_report_shared(servic
     assert "Shared with you by Amy" in text and "Self-assessment for SW2C on 25 November 2026: Met" in text
     boss.press("Open the latest")
     assert boss.last[0].attachments  # the pack, through the same checks as the shared message's button
+    # shown in chat as headings and bullets, not as Markdown typed out; the manager's button is about Amy
+    shown = [x for b in boss.last[0].blocks for x in (b.title or "", b.text or "", *b.bullets, *b.notes)]
+    assert not any(x.lstrip().startswith("#") or "**" in x for x in shown)
+    assert "Name: Amy Archer" in shown and "Criteria and ratings" in shown
+    assert [c.label for c in boss.last[0].choices] == ["About Amy Archer"]
+    boss.press("About Amy Archer")
+    assert boss.last[0].title == "Amy Archer"
     text = boss.say("has Ben done a self-assessment?")  # not the boss's report
     assert text.startswith("I can't tell you about Ben.") and "Brook" not in text
 

@@ -221,7 +221,10 @@ _PRIVACY = re.compile(
     r"kept private|anonymous)|(?:should|shall|do|can|could|would|why would) i share\b|how (?:do|can|would) i share\b|"
     r"what happens (?:if|when|once) i share\b|is it (?:a good idea|wise|ok|okay|safe|worth it) to share\b|"
     r"how (?:do|can) i (?:delete|remove|erase|export|download|get a copy of) "
-    r"(?:my|all my|all of my)\b)", re.I)
+    r"(?:my|all my|all of my)\b)|"
+    # "how long do you keep my data?", "how long are my records kept?"
+    r"\bhow long (?:do you|will you|does (?:it|careerbot)|is (?:it|my [\w-]+)|are (?:they|my [\w-]+)|is "
+    r"(?:this|that)) (?:keep|kept|store|stored|hold|held|retain|retained)\b|\bdata retention\b", re.I)
 # A name of one or two words ("Raj", "Jo Bloggs"); the second is never a word such as "really" or "senior"
 _NAME = (r"[a-z'-]+(?: (?!(?:really|actually|still|even|just|also|senior|seniors|social|team|staff|workers?|"
          r"managers?|officers?|sw\d|sco)\b)[a-z'-]+)?")
@@ -994,6 +997,8 @@ class Router:
                 "milestones (level and start date) in a weekly digest.",
                 "“Export my data” gives you a copy of everything careerbot holds about you; “delete my data” "
                 "erases all of it, after you confirm.",
+                "Nothing of yours is deleted by itself: your self-assessments, check-ins and settings stay until you "
+                "delete them. (The ids of messages, kept so that no reply is sent twice, go after a week.)",
                 "careerbot shows your answers to no one else. Like any system, it is run by administrators who "
                 "look after its database.",
             ])],

@@ -2156,3 +2156,16 @@ def test_whats_left_with_a_paused_self_assessment_offers_resume_not_a_second_one
     assert "Your self-assessment for SW2C isn't finished yet" in text and "You haven't done" not in text
     labels = [c.label for r in chat.last for c in r.choices]
     assert labels[0] == "Resume" and "Self-assessment for SW2C" not in labels
+
+
+@pytest.mark.parametrize("said", ["how long do you keep my data?", "how long are my records kept?",
+                                  "how long is my self-assessment kept for?", "what's your data retention?"])
+def test_how_long_data_is_kept_is_answered_with_the_privacy_help(services, said):
+    text = FakeChannel(services).say(said)
+    assert "Nothing of yours is deleted by itself" in text and "“delete my data”" in text
+
+
+@pytest.mark.parametrize("said", ["how long do I need to keep evidence?", "how long is SW2A?",
+                                  "how long are my reminders snoozed for?"])
+def test_other_how_long_questions_are_not_about_keeping_data(services, said):
+    assert "Nothing of yours is deleted by itself" not in FakeChannel(services).say(said)

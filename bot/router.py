@@ -998,7 +998,8 @@ class Router:
                 "“Export my data” gives you a copy of everything careerbot holds about you; “delete my data” "
                 "erases all of it, after you confirm.",
                 "Nothing of yours is deleted by itself: your self-assessments, check-ins and settings stay until you "
-                "delete them. (The ids of messages, kept so that no reply is sent twice, go after a week.)",
+                "delete them. What it keeps only to run the chat (message ids, so that no reply is sent twice, and "
+                "the buttons of old messages) goes after a week to two months.",
                 "careerbot shows your answers to no one else. Like any system, it is run by administrators who "
                 "look after its database.",
             ])],

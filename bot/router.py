@@ -72,6 +72,9 @@ _BARE_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{MONTH_WORD}\.?(?
 _CORRECTED_START = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oops|wait|correction)\b[,.!:;-]?\s*)+"
                               r"(?:it\s+was\s+|it'?s\s+|it\s+is\s+|i\s+meant\s+|make\s+it\s+|(?:i\s+)?started\s+)?"
                               rf"(?:in\s+|on\s+|from\s+|since\s+)?(?P<when>{_BARE_DATE})\s*[.!]?$", re.I)
+# "since april 2023", "from March 2025": a start and nothing else, for the level on record
+_SINCE_ALONE = re.compile(rf"^\s*(?:since|from|started(?:\s+(?:in|on))?|i started(?:\s+(?:in|on))?)\s+"
+                          rf"(?P<when>{_BARE_DATE})\s*[.!]?$", re.I)
 # "change my start date to April 2025", "update my start date to 1/4/2025": the level on record, a new start
 _NEW_START_DATE = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend|move)\s+my\s+start(?:ing)?\s+date\s+"
                              r"(?:to|as|for)\s+(?P<when>.+?)\s*[.!]?$|\bmy start date (?:is wrong|should be)[,.;:]?\s*"
@@ -1096,12 +1099,16 @@ class Router:
         m = _NEW_START_DATE.search(text)
         when = (m.group("when") or m.group("when2")) if m else None
         if when is None:
-            m = _CORRECTED_START.match(text)
+            m = _CORRECTED_START.match(text) or _SINCE_ALONE.match(text)
             when = m.group("when") if m else None  # "no, thanks", "no, until 5 January": not a start date
         if when is None:
             return None
         named = [self.k.code(r, lv) for r, lv, _ in parse(text).levels if r in self.k.roles]
         code = named[-1] if named else person.level_code  # "change my start date for SW2B to May 2025"
+        if code is None and m is not None and m.re is _SINCE_ALONE:  # "since april 2023", with no level known
+            said = re.sub(MONTH_WORD, lambda w: w.group(0).capitalize(), when.strip(), flags=re.I)
+            return [_clarify(f"Since {said} at which level?",
+                             f"Tell me the level with it, for example “I'm SW2B since {said}”.")]
         if code is None:
             return None
         if named:  # "for SW2B to May 2025", "I moved to SW2B in June": the date after the level

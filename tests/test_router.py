@@ -2169,3 +2169,16 @@ def test_how_long_data_is_kept_is_answered_with_the_privacy_help(services, said)
                                   "how long are my reminders snoozed for?"])
 def test_other_how_long_questions_are_not_about_keeping_data(services, said):
     assert "Nothing of yours is deleted by itself" not in FakeChannel(services).say(said)
+
+
+def test_a_start_said_alone_is_for_the_level_on_record_or_asks_which_level(services):
+    chat = FakeChannel(services)
+    assert chat.say("since april 2023").startswith("Since April 2023 at which level?")
+    assert services.store.get_person("u1").level_since is None
+    chat.say("I'm SW2B since March 2025")
+    chat.press("Yes")
+    assert chat.say("since april 2025").startswith("Set your level to SW2B since 1 April 2025?")
+    chat.press("Yes")
+    assert services.store.get_person("u1").level_since == date(2025, 4, 1)
+    assert "snoozed" not in chat.say("from next week")  # not a date alone the way a start is
+    assert services.store.get_person("u1").level_since == date(2025, 4, 1)

@@ -352,7 +352,7 @@ def markdown_blocks(md: str) -> list[Block]:
 
     def flush() -> None:
         nonlocal current
-        if current.title or current.bullets or current.text or current.notes:
+        if current.bullets or current.text or current.notes:  # a heading with nothing under it is left out
             blocks.append(current)
         current = Block()
 
@@ -369,11 +369,10 @@ def markdown_blocks(md: str) -> list[Block]:
             current.notes.append(_md_plain(m.group(1)))
         elif m := re.match(r"(?:- |\d+\. )(.*)$", line):
             current.bullets.append(_md_plain(m.group(1)))
-        elif m := re.match(r"\s{2,}(\S.*)$", line):  # a numbered item's next lines: Evidence, Source
-            if current.bullets:
-                current.bullets[-1] += " · " + _md_plain(m.group(1))
-            else:
-                current.text = _md_plain(m.group(1))
+        elif m := re.match(r"\s*• (.*)$", line):  # a bullet inside a paragraph ("Please note:" and its points)
+            current.bullets.append(_md_plain(m.group(1)))
+        elif (m := re.match(r"\s{2,}(\S.*)$", line)) and current.bullets:  # a numbered item's Evidence, Source
+            current.bullets[-1] += " · " + _md_plain(m.group(1))
         elif line.startswith("_") and line.endswith("_"):
             current.notes.append(_md_plain(line))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -899,6 +900,12 @@ def test_the_pack_in_chat_is_blocks_and_a_note_with_markdown_characters_reads_as
     assert any("Evidence: Led case #12 *twice*, see [notes] <link> _urgent_" in x for x in shown)
     assert not any(x.startswith(("#", "- ", "**")) or "\\" in x for x in shown)  # no Markdown, no escapes
     assert "Summary" in shown and "Gaps to work on" in shown
+    # nothing of the Markdown file is lost in chat: every line's words are in some block
+    md = next(a for a in chat.last[0].attachments if a.filename.endswith(".md")).data.decode()
+    joined = "\n".join(shown)
+    for line in md.splitlines()[1:]:  # the first is the document's title: the reply's own title says it
+        words = re.sub(r"^\s*(?:#+|-|\d+\.|•)\s*(?:Note: )?", "", line).replace("**", "").replace("\\", "").strip("_ ")
+        assert not words or words in joined, line
 
 
 def test_pack_markdown_and_docx(runner, store, knowledge):

@@ -684,6 +684,13 @@ class Router:
             return [self._with_paused(self._saving_help(), msg, person)]
         if self.dialogs is not None:
             from dialogs import detect_start
+            from dialogs.triggers import DELETE_ONE
+
+            if text and DELETE_ONE.search(text):  # "delete my self-assessment only"
+                return [_clarify("I can't delete one self-assessment or check-in on its own.", (
+                    "“Delete my data” deletes everything careerbot holds about you, after you confirm (“export my "
+                    "data” first if you'd like a copy). To stop your manager seeing what you shared, say “stop "
+                    "sharing”. An unfinished self-assessment can be thrown away: say “resume”, then “cancel”."))]
 
             started = detect_start(text) if text else None
             share_with = _SHARE_WITH_NAME.match(text) if text else None  # never a new self-assessment

@@ -40,7 +40,7 @@ from dialogs.checkin import CheckIn
 from dialogs.privacy import DeleteData, export_data_reply, latest_record, record_action, share_record, unshare_all
 from dialogs.self_assessment import SelfAssessment
 from dialogs.set_level import SetLevel
-from dialogs.triggers import detect_start
+from dialogs.triggers import DELETE_ONE, detect_start
 from dialogs.words import (
     GLOBAL_WORDS,
     clip,
@@ -482,7 +482,7 @@ class DialogRunner:
                 started = detect_start(text)
                 if started:
                     return self._start_within(ctx, flow, state, started, msg, person)
-                if looks_like_request(text):
+                if looks_like_request(text) or DELETE_ONE.search(text):  # "delete my self-assessment": answered
                     return self._aside(ctx, flow, state)
             return self._hint(ctx, flow, state, e.hint)
         return self._applied(ctx, flow, state, out, pressed)

@@ -9,7 +9,14 @@ _DELETE = re.compile(
     r"\b(?:delete|erase|remove|wipe)\s+(?:all\s+)?(?:of\s+)?my\s+(?:personal\s+)?(?:data|details|information|"
     r"info|account)\b|\bforget (?:about )?me\b|\bright to (?:erasure|be forgotten)\b|"
     r"\b(?:delete|erase|remove|wipe)\s+(?:everything|all|anything|whatever)\s+(?:(?:that\s+)?you(?:'ve|\s+have)?\s+"
-    r"(?:got|have|hold|keep|know|store|saved?)\s+)?(?:on|about)\s+me\b", re.I)
+    r"(?:got|have|hold|keep|know|store|saved?)\s+)?(?:on|about)\s+me\b|"
+    # "delete everything", "im leaving next month, wipe everything pls": everything is theirs to delete
+    r"\b(?:delete|erase|wipe)\s+(?:it\s+)?(?:all|everything)\b(?!\s+(?:from|in|on|off)\b)", re.I)
+# "delete my self-assessment only", "can i delete just my check-in": one record, which careerbot does not do
+DELETE_ONE = re.compile(
+    r"\b(?:delete|erase|remove|wipe|get rid of|bin)\s+(?:just\s+|only\s+)?(?:my|the|that|this|one|a)\s+(?:last\s+|"
+    r"latest\s+|old\s+|previous\s+|first\s+)?(?:self[- ]?assessments?|assessments?|check[- ]?ins?(?: notes?)?|"
+    r"(?:supervision )?packs?|records?)\b", re.I)
 _EXPORT = re.compile(
     r"\b(?:export|download|send me|give me|get)\s+(?:a copy of\s+)?(?:all\s+)?(?:of\s+)?my\s+(?:data|information|"
     r"info|details|records)\b|\bsubject access\b|\bright of access\b|\bwhat (?:data|information) do you (?:hold|"
@@ -65,6 +72,8 @@ def detect_start(text: str) -> tuple[str, dict[str, Any]] | None:
     if not isinstance(text, str) or not text.strip() or len(text) > 300:
         return None
     t = text.strip()
+    if DELETE_ONE.search(t):  # one record: the router says what can be done instead; never a new one started
+        return None
     if _DELETE.search(t) and not re.search(r"\bhow\b|\bcan i\b|\bwhat happens\b", t, re.I):
         return "delete_data", {}
     if _EXPORT.search(t):

@@ -2182,3 +2182,32 @@ def test_a_start_said_alone_is_for_the_level_on_record_or_asks_which_level(servi
     assert services.store.get_person("u1").level_since == date(2025, 4, 1)
     assert "snoozed" not in chat.say("from next week")  # not a date alone the way a start is
     assert services.store.get_person("u1").level_since == date(2025, 4, 1)
+
+
+@pytest.mark.parametrize("said", ["delete my self-assessment only", "can i delete just my self assessment",
+                                  "remove my check-in", "get rid of my last assessment"])
+def test_deleting_one_record_says_what_can_be_done_and_starts_nothing(services, said):
+    chat = FakeChannel(services)
+    assert chat.say(said).startswith("I can't delete one self-assessment or check-in on its own.")
+    assert services.store.load_dialog(KEY) == (None, 0)
+
+
+@pytest.mark.parametrize("said", ["delete everything", "im leaving next month, wipe everything pls",
+                                  "erase it all"])
+def test_deleting_everything_in_other_words_asks_to_delete_the_data(services, said):
+    assert FakeChannel(services).say(said).startswith("Delete everything careerbot holds about you?")
+
+
+@pytest.mark.parametrize("said", ["how do I delete something from my notes?", "can I wipe all off the record?",
+                                  "what do I need for SW2B?"])
+def test_other_deleting_words_start_no_deletion(services, said):
+    assert not FakeChannel(services).say(said).startswith("Delete everything careerbot holds about you?")
+
+
+def test_deleting_one_during_a_self_assessment_keeps_it_open(services):
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW2C")
+    text = chat.say("delete my self-assessment")
+    assert "I can't delete one self-assessment or check-in on its own." in text
+    state = services.store.load_dialog(KEY)[0]
+    assert state["dialog"] == "self_assessment" and state["data"]["target"] == "SW2C"

@@ -238,9 +238,14 @@ class PersonView:
                 continue
             soon = res.earliest_eligible_date - timedelta(weeks=r.prefs.heads_up_weeks) <= today
             # evidence: everyone close to or past the time in level (the time alone is not a promotion)
-            if (only == "eligible" and res.eligible) or (only == "evidence" and (res.eligible or soon)):
+            if (only == "eligible" and res.eligible) or (only == "evidence" and (res.eligible or soon)) or (
+                    only == "soon" and not res.eligible and res.earliest_eligible_date <= add_months(today, 3)):
                 chosen.append(r)
-        if only == "eligible":
+        if only == "soon":
+            title = f"Who has the time in level for their next level within 3 months ({len(chosen)} of {len(reports)})"
+            none = "No one in your team reaches the time in level for their next level in the next 3 months."
+            bullets = [self.report_line(r, today) for r in chosen]
+        elif only == "eligible":
             title = f"Who has the time in level for their next level ({len(chosen)} of {len(reports)})"
             none = "No one in your team has the time in level for their next level yet."
             bullets = [self.report_line(r, today) for r in chosen]

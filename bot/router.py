@@ -234,7 +234,8 @@ _NAME = (r"[a-z'-]+(?: (?!(?:really|actually|still|even|just|also|senior|seniors
 # "When is Alex eligible?", "is Sam ready for SW3B?", "how long has Jo been at SW2A?": about someone else
 _ABOUT_SOMEONE = re.compile(
     r"\b(?:when (?:is|will|can|could|does|did) (?!i\b|you\b|we\b|it\b|the\b|my\b|a\b)[a-z'-]+"
-    r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b)" + _NAME + r" (?:eligible|ready|due|at|on)\b"
+    r"|is (?!i\b|it\b|this\b|that\b|there\b|my\b|the\b|a\b|close\b|nearly\b|almost\b|near\b|about\b|soon\b|"
+    r"going\b|coming\b|now\b|still\b|not\b)" + _NAME + r" (?:eligible|ready|due|at|on)\b"
     r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b|sw\d|sco\b|level\b)[a-z'-]+"
     r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility|"
     r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence)"
@@ -335,7 +336,11 @@ _FRAMEWORK_USE = re.compile(r"\b(?:use|using|introduce|introducing)\s+(?:the|thi
 # "who needs evidence?", "who in my team needs some evidence?": said to the team list and to its evidence filter
 _WHO_NEEDS_EVIDENCE = (r"\bwho(?: in my team| on my team| of my (?:team|staff|reports))? needs? (?:some |more |"
                        r"their )?evidence\b")
-_MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|" + _WHO_NEEDS_EVIDENCE + r"|"
+# "who's close to being eligible", "who becomes eligible next month", "who is coming up for progression"
+_WHO_IS_SOON = (r"\bwho(?:'s|s| is| are)? (?:close to|nearly|almost|near to|coming up (?:for|to)|due soon|soon to be|"
+                r"about to be(?:come)?|going to be(?:come)?|becomes?|will (?:be|become))\s+(?:being\s+|becoming\s+)?"
+                r"(?:eligible|ready|due|progression|promotion|able to (?:progress|go for|apply))\b")
+_MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|" + _WHO_NEEDS_EVIDENCE + r"|" + _WHO_IS_SOON + r"|"
                       r"^\s*who(?:'s|s| is| are) (?:ready|due|eligible)\s*[?.!]*\s*$|"
                       r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
                       r"who should be (?:gathering|collecting|getting|building)|"
@@ -807,6 +812,7 @@ class Router:
         if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text) and not (
                 parse(text).levels and not self.store.list_reports(person.id)):
             only = ("evidence" if _GATHER_EVIDENCE.search(text) else
+                    "soon" if re.search(_WHO_IS_SOON, text, re.I) else
                     "eligible" if _WHO_IS_READY.search(text) else None)
             return [self.people.team(person, only=only)]
         if _MY_MILESTONE.search(text):

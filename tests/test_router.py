@@ -2211,3 +2211,21 @@ def test_deleting_one_during_a_self_assessment_keeps_it_open(services):
     assert "I can't delete one self-assessment or check-in on its own." in text
     state = services.store.load_dialog(KEY)[0]
     assert state["dialog"] == "self_assessment" and state["data"]["target"] == "SW2C"
+
+
+@pytest.mark.parametrize("said", ["who's close to being eligible", "who becomes eligible next month",
+                                  "who is close to eligible?", "who is coming up for progression",
+                                  "who's nearly ready"])
+def test_a_manager_asks_who_is_close_to_the_time_in_level(services, said):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Sam Boss", level_code="SW4B", level_since=date(2022, 1, 10)),
+        Person(id="amy", display_name="Amy Archer", level_code="SW3B", level_since=date(2025, 6, 1),
+               manager_id="boss"),  # 18 months: 1 December 2026, within 3 months of 26 November 2026
+        Person(id="raj", display_name="Raj Rao", level_code="SW2A", level_since=date(2024, 3, 1),
+               manager_id="boss"),  # already has the time
+        Person(id="dev", display_name="Dev Das", level_code="SW2A", level_since=date(2026, 6, 1),
+               manager_id="boss"),  # not until 2028
+    ])
+    text = FakeChannel(services, user="boss").say(said)
+    assert text.startswith("Who has the time in level for their next level within 3 months (1 of 3)")
+    assert "Amy Archer" in text and "Raj Rao" not in text and "Dev Das" not in text and "SW4B" not in text

@@ -227,7 +227,14 @@ _PRIVACY = re.compile(
     r"(?:my|all my|all of my)\b)|"
     # "how long do you keep my data?", "how long are my records kept?"
     r"\bhow long (?:do you|will you|does (?:it|careerbot)|is (?:it|my [\w-]+)|are (?:they|my [\w-]+)|is "
-    r"(?:this|that)) (?:keep|kept|store|stored|hold|held|retain|retained)\b|\bdata retention\b", re.I)
+    r"(?:this|that)) (?:keep|kept|store|stored|hold|held|retain|retained)\b|\bdata retention\b|"
+    # "where is my data stored?", "what happens to my data if I leave?"
+    r"\bwhere (?:is|are|do you (?:keep|store|hold)) (?:my|the) (?:data|information|info|answers|records?|"
+    r"self[- ]?assessments?|check[- ]?ins?)\b(?: (?:stored|kept|held|saved|hosted))?(?! (?:for|of) (?:sw|sco))|"
+    r"\bwhat happens to (?:my|the) (?:data|information|info|answers|records?|self[- ]?assessments?)\b", re.I)
+# "whats GDPR", "what does GDPR stand for": the words, not careerbot's privacy
+_GDPR_MEANING = re.compile(r"^\s*(?:what(?:'s|s| is| does)|define|meaning of)\s+(?:the\s+)?gdpr\b(?:\s+(?:stand for|"
+                           r"mean))?\s*[?.!]*\s*$", re.I)
 # A name of one or two words ("Raj", "Jo Bloggs"); the second is never a word such as "really" or "senior"
 _NAME = (r"[a-z'-]+(?: (?!(?:really|actually|still|even|just|also|senior|seniors|social|team|staff|workers?|"
          r"managers?|officers?|sw\d|sco)\b)[a-z'-]+)?")
@@ -683,7 +690,8 @@ class Router:
             return [_clarify("There's nothing for me to save just now.",
                              "To record your level, tell me it and when you started, for example “I'm SW2B since "
                              "March 2025”.")]
-        if text and self.dialogs is not None and _PRIVACY.search(text) and not _role_knowledge(text):
+        if text and self.dialogs is not None and _PRIVACY.search(text) and not _role_knowledge(text) \
+                and not _GDPR_MEANING.match(text):
             return [self._privacy_help()]
         if text and self.dialogs is not None and _SAVING.search(text):  # "is my self-assessment saved?"
             return [self._with_paused(self._saving_help(), msg, person)]

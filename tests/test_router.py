@@ -2229,3 +2229,19 @@ def test_a_manager_asks_who_is_close_to_the_time_in_level(services, said):
     text = FakeChannel(services, user="boss").say(said)
     assert text.startswith("Who has the time in level for their next level within 3 months (1 of 3)")
     assert "Amy Archer" in text and "Raj Rao" not in text and "Dev Das" not in text and "SW4B" not in text
+
+
+@pytest.mark.parametrize("said", ["where is my data stored", "what happens to my data if i leave the council",
+                                  "how long is my data kept for", "where is my self-assessment kept"])
+def test_where_and_how_long_data_is_kept_get_the_privacy_help(services, said):
+    assert FakeChannel(services).say(said).startswith("Your self-assessments and check-ins are private to you.")
+
+
+@pytest.mark.parametrize("said", ["whats GDPR", "what does GDPR stand for?", "what is the GDPR"])
+def test_what_gdpr_means_is_the_glossary_not_the_privacy_help(services, said):
+    assert FakeChannel(services).say(said).startswith("GDPR: General Data Protection Regulations")
+
+
+def test_where_is_my_self_assessment_still_lists_them(services):
+    assert FakeChannel(services).say("where's my self-assessment?").startswith(
+        "You haven't completed a self-assessment or check-in yet.")

@@ -2114,3 +2114,27 @@ def test_the_time_answer_replayed_for_why_is_the_time_to_the_level_not_at_it(eng
                                       "2-3 years"])
 def test_other_questions_with_a_range_are_not_why_that(engine, question):
     assert not engine.answer(question, context=_AFTER_SW3A_TIME).title.startswith(("Where “", "Which applies"))
+
+
+# -- "I'm SW3C, looking at going for team manager": the role gone for, from its first level -------------------------
+@pytest.mark.parametrize("question", [
+    "I'm a senior sw, SW3C since March 2023. Looking at going for team manager. What do I need?",
+    "I'm SW3C, looking at going for team manager, what do I need?",
+    "I'm SW3C and want to go for a team manager post",
+    "SW3C here, aiming for team manager, what do I need?",
+])
+def test_a_level_held_and_another_role_gone_for_answers_the_role_gone_for(engine, question):
+    result = ask(engine, question)
+    assert result["topic"] == "role_change" and (result["role"], result["level"]) == ("SW4", "A")
+    assert result["text"].startswith("From Senior Social Worker (SW3) to Team Manager (SW4)")
+    assert "A minimum of 4 years relevant post qualifying experience." in result["text"]
+
+
+@pytest.mark.parametrize("question", [
+    "I'm SW3C, what do I need?", "what does a team manager need from an SW3C?",
+    "I'm SW3C and I go for supervision with my team manager, what do I need?",
+    "I'm SW3C, my team manager says go for it, what do I need?",
+])
+def test_a_level_held_with_no_other_role_gone_for_keeps_its_answer(engine, question):
+    result = ask(engine, question)
+    assert result["topic"] != "role_change" and (result["role"], result["level"]) == ("SW3", "C")

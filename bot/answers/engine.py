@@ -255,6 +255,9 @@ _GOAL_BEFORE = re.compile(r"\b(?:need|needed|required|ask|asks|asked|evidence|re
                           r"\b(?:get to|go for|move (?:up )?to|progress to|reach|become)\s+(?:level\s+)?"
                           r"(?:(?!from\b|at\b|on\b)\w+\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
+# Right before a role that is the goal of a move: "looking at going for team manager", "aiming for senior"
+_GOING_FOR = re.compile(r"\b(?:go|goes|going|went|aim|aims|aiming|apply|applies|applying|put in|putting in)\s+for\s+"
+                        r"(?:an?\s+|the\s+|level\s+)?$")
 # "not sure if I'm 4A or 4B, how do I know?", "am I SW2B or SW2C?", "which level am I, SW3A or SW3B?": which of two
 # levels (joined by "or") the person is at (never "how do I know which evidence…", "not sure whether SW2B or SW2C
 # needs…", "not sure if I'm ready for SW2C")
@@ -1643,9 +1646,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                       r"\bstraight (?:for|into?|onto)\b|\bskip\w*\b[^?]*?\b(?:go|going)\s+for\b", q.lower)
         if not m and len(mentions) >= 2:  # "SW2 to SW3: what do I need?"
             m = re.compile(r"\s(?:to|into|->|→)\s").search(q.lower, mentions[0][1], mentions[1][1] + 1)
-        if not m:
+        # "I'm SW3C, looking at going for team manager": the role right after "going for" is the goal
+        going = next((p for _r, p in mentions if _GOING_FOR.search(q.lower[max(0, p - 30):p])), None)
+        if not m and going is None:
             return None
-        after = [r for r, p in mentions if p >= m.end()]  # the role named after "to" / "become" is the goal
+        after = [r for r, p in mentions if p >= (m.end() if m else going)]  # the role named after "to" is the goal
         if not after:
             return None
         target = after[0]

@@ -2138,3 +2138,36 @@ def test_a_level_held_and_another_role_gone_for_answers_the_role_gone_for(engine
 def test_a_level_held_with_no_other_role_gone_for_keeps_its_answer(engine, question):
     result = ask(engine, question)
     assert result["topic"] != "role_change" and (result["role"], result["level"]) == ("SW3", "C")
+
+
+# -- "going for senior": the role's first level, or the level after one already held in it ---------------------------
+_RAMBLE = ("hiya so basically ive been working in the LD team for about 3 and a half years and my manager keeps saying "
+           "ill be going for senior soon but nobody has told me what that actually involves, ive done my BIA training "
+           "and i supervise a student, what do i need to do next??")
+
+
+@pytest.mark.parametrize("question, context", [
+    (_RAMBLE, None), (_RAMBLE, Context(role="SW2", level="C")), ("I'm going for senior, what do I need?", None),
+    ("aiming for a senior post, what's needed?", Context(role="SW2", level="B")),
+])
+def test_going_for_a_role_is_its_first_level(engine, question, context):
+    reply = engine.answer(question, context=context)
+    assert (reply.meta["role"], reply.meta["level"]) == ("SW3", "A")
+    assert reply.title.startswith("What the framework asks for SW3A (Developing), the first level of Senior Social "
+                                  "Worker (SW3)")
+    assert "Evidence for SW3A" in [c.label for c in reply.choices]
+
+
+def test_going_for_the_role_already_held_is_the_level_after_the_one_held(engine):
+    reply = engine.answer(_RAMBLE, context=Context(role="SW3", level="A"))
+    assert (reply.meta["role"], reply.meta["level"]) == ("SW3", "B")
+    assert reply.plain_text().startswith("What the framework asks for SW3B (Practising), the level after yours\n\n"
+                                         "Your record says SW3A, a level of Senior Social Worker (SW3) already")
+    top = engine.answer("I'm going for senior, what do I need?", context=Context(role="SW3", level="C"))
+    assert top.title == "SW3C is the top level of Senior Social Worker."
+
+
+@pytest.mark.parametrize("question", ["I'm going for supervision with a senior tomorrow, what should I bring?",
+                                      "going for lunch with the seniors, what do they do?"])
+def test_going_for_something_else_beside_a_role_is_not_the_role_gone_for(engine, question):
+    assert engine.answer(question).meta.get("level") is None

@@ -652,6 +652,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             role = self._asked_role(q, roles)
             if q.bare_levels and self.k.roles[role].levels == {}:
                 return self._no_levels(role, q)
+            if (ctx.role == role and ctx.level in self.k.roles[role].levels and not q.topics
+                    and self._role_is_the_goal(q, role)):
+                # "I'm going for senior" from someone whose record says SW3A: already in the role, so the level
+                # after theirs, not the role's first level
+                return self._goal_role_held(role, ctx.level)
             return self._role(q, role)
         if term and not q.bare_levels and (not q.topics or q.topics == ["competencies"]):
             # "what are the KMSAB competencies 1-5?": the lines that cite KMSAB (but "what values does ASC
@@ -1307,6 +1312,19 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             reply.blocks.insert(0, extra_first)
         if training:
             reply.sources = self._sources([*criteria, *rules, *training])
+        return reply
+
+    def _goal_role_held(self, role: str, held: str) -> Reply:
+        """"Going for senior" said by someone already at a level of Senior Social Worker: what the level after theirs
+        asks (or, at the top of the role, that there is none)."""
+        nxt = self.k.next_level(role, held)
+        if nxt is None:
+            return self._top_level(role, held, topic="next_step")
+        code, info = self.k.code(role, nxt), self.k.roles[role]
+        reply = self._level(parse(f"what do I need for {code}"), role, nxt)
+        reply.title = f"What the framework asks for {code} ({info.levels[nxt]}), the level after yours"
+        reply.blocks.insert(0, Block(text=f"Your record says {self.k.code(role, held)}, a level of "
+                                          f"{self._role_name(role)} already, so this is the next level of the role."))
         return reply
 
     # -- a role without a level ---------------------------------------------------------------------------

@@ -164,7 +164,8 @@ class TimingReplies:
         return self.k.previous_level(role, lv), lv
 
     _GOAL_BEFORE = re.compile(
-        r"(?:\b(?:be|become|becoming|get to|move to|move up to|go for|apply for|reach|reaching|promoted to|"
+        r"(?:\b(?:be|become|becoming|get to|move to|move up to|go for|going for|aim for|aiming for|apply for|"
+        r"applying for|reach|reaching|promoted to|"
         r"promotion to|step up to|route to|way to|path to|progress to)|\b(?:until|till|til)(?:\s+(?:i'?m|i am|i can be|"
         r"i become))?|\bbefore\s+(?:i'?m|i am|i can be|i become))\s+(?:an?\s+|the\s+)?$")
 

@@ -2171,3 +2171,42 @@ def test_going_for_the_role_already_held_is_the_level_after_the_one_held(engine)
                                       "going for lunch with the seniors, what do they do?"])
 def test_going_for_something_else_beside_a_role_is_not_the_role_gone_for(engine, question):
     assert engine.answer(question).meta.get("level") is None
+
+
+# -- part-time said in days or FTE, and towards a role's first level (post-qualifying experience, no time in level) ----
+@pytest.mark.parametrize("question, code, figure", [
+    ("Hi, I'm SW2B since jan 2024 but I work 3 days a week (0.6 FTE) - does that mean my time counts less towards "
+     "getting to SW3A?", "SW3A", "2-3 years relevant post qualifying experience."),
+    ("I'm 0.8 FTE, does that count towards SW4A?", "SW4A", "A minimum of 4 years relevant post qualifying experience."),
+    ("i work part time, does it take longer to get to sw3a", "SW3A", "2-3 years relevant post qualifying experience."),
+])
+def test_part_time_towards_a_roles_first_level_quotes_the_experience_it_asks(engine, question, code, figure):
+    result = ask(engine, question)
+    assert result["text"].startswith(f"The framework does not say whether part-time working counts towards the "
+                                     f"experience {code} asks for.")
+    assert f"{code} is the first level of" in result["text"] and figure in result["text"]
+    assert "It does not say whether or how part-time working counts towards that experience" in result["text"]
+    assert (result["role"], result["level"]) == (code[:3], code[3])
+
+
+def test_part_time_towards_a_roles_first_level_offers_the_askers_own_next_time(engine):
+    result = ask(engine, "I'm SW2B and work 3 days a week, does my time count less towards SW3A?")
+    assert "Time needed at SW2B" in result["choices"] and "rather than time at SW2C" in result["text"]
+
+
+@pytest.mark.parametrize("question", ["I work 3 days a week, does my time at SW2A count less?",
+                                      "i'm 0.6 fte, does my time at sw2a count pro rata",
+                                      "I job share, does that count towards my time at SW2A?"])
+def test_part_time_said_in_days_or_fte_is_part_time(engine, question):
+    text = ask(engine, question)["text"]
+    assert text.startswith("The framework does not say whether part-time working counts towards time in level.")
+    assert "Minimum of 24 months experience at Level SW2A" in text
+
+
+@pytest.mark.parametrize("question", ["I work 5 days a week, does my time count?",
+                                      "I have 3 days a week of training, does that count towards my time at SW2B?",
+                                      "I do 3 days a week of training, does that count towards my time at SW2B?",
+                                      "does maternity leave count towards my time at SW3A?"])
+def test_other_days_a_week_and_time_at_a_first_level_are_not_part_time_towards_it(engine, question):
+    text = ask(engine, question)["text"]
+    assert "part-time working" not in text and "counts towards the experience" not in text

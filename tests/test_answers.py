@@ -2210,3 +2210,35 @@ def test_part_time_said_in_days_or_fte_is_part_time(engine, question):
 def test_other_days_a_week_and_time_at_a_first_level_are_not_part_time_towards_it(engine, question):
     text = ask(engine, question)["text"]
     assert "part-time working" not in text and "counts towards the experience" not in text
+
+
+# -- "i qualified in june 2019", said: the post-qualifying experience each level asks, never a search for "2019" -------
+@pytest.mark.parametrize("question", ["i qualified in june 2019", "i qualified in 2019 tho", "qualified in 2019",
+                                      "Hi, I qualified on 12 June 2019.", "I qualified 5 years ago",
+                                      "I've been qualified for 3 years"])
+def test_when_someone_qualified_said_alone_gives_each_levels_figure(engine, question):
+    result = ask(engine, question)
+    assert result["text"].startswith("Post-qualifying experience: what each level asks")
+    for line in ("2 years post qualifying experience", "2-3 years relevant post qualifying experience.",
+                 "A minimum of 4 years relevant post qualifying experience."):
+        assert line in result["text"]
+    assert "February 2019" not in result["text"]  # the PO3 profile's date, which a search for "2019" found
+
+
+def test_when_someone_qualified_said_after_a_level_gives_that_levels_figure(engine):
+    reply = engine.answer("i qualified in 2019 tho", context=Context(last_role="SW3", last_level="A",
+                                                                    last_topic="overview"))
+    text = reply.plain_text()
+    assert reply.title == "Post-qualifying experience: what SW3A asks"
+    assert (reply.meta["role"], reply.meta["level"]) == ("SW3", "A")
+    assert "2-3 years relevant post qualifying experience." in text and "4 years" not in text
+    # after a level that gives no figure, every level's
+    after = Context(last_role="SW3", last_level="C", last_topic="overview")
+    assert engine.answer("i qualified in 2019 tho", context=after).title.endswith("what each level asks")
+
+
+@pytest.mark.parametrize("question", ["My manager qualified in 2019", "I qualified in 2019 as an AMHP",
+                                      "I qualified in 2019, what about supervising students?",
+                                      "I qualified in 2019, can I go for SW3A?"])
+def test_a_qualifying_date_with_more_said_or_of_someone_else_keeps_its_answer(engine, question):
+    assert not ask(engine, question)["text"].startswith("Post-qualifying experience: what")

@@ -186,6 +186,17 @@ _QUALIFIED_WHEN = re.compile(
     r"\bqualified\s+(?:in|on|since|back in|during)\s+(?:[a-z]+\s+)?(?:19|20)\d{2}\b|"
     r"\bqualified\s+(?:for\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?(?:\d{1,2}|an?|one|two|three|"
     r"four|five|six|seven|eight|nine|ten)\s+(?:years?|yrs?|months?)\b")
+# "i qualified in june 2019", "i qualified in 2019 tho", "I've been qualified for 3 years": said, with nothing else
+# asked or named ("my manager qualified in 2019", "I qualified in 2019 as an AMHP" and any question keep their answers)
+_NUMBER_WORD = r"(?:\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten)"
+_SAID_QUALIFIED = re.compile(
+    r"^\W*(?:(?:so|well|ok|okay|yeah|yes|but|and|hi|hiya|hello|hey|fyi|btw|also)\b\W*)*"
+    r"(?:i\s+|i'?ve\s+|i have\s+|i'?m\s+|i am\s+)?(?:been\s+)?(?:only\s+|just\s+|first\s+)?qualified"
+    r"(?:\s+as\s+an?\s+social\s+worker)?\s+(?:(?:in|on|since|back in|during|around)\s+"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:[a-z]+\s+)?(?:19|20)\d{2}|(?:for\s+)?(?:about\s+|around\s+|nearly\s+|"
+    r"almost\s+|over\s+)?" + _NUMBER_WORD + r"\s+(?:years?|yrs?|months?)(?:\s+ago)?)"
+    r"(?:\W+(?:tho|though|btw|fyi|actually|now|lol|as a social worker|if that helps|if that matters|for context))*"
+    r"\W*$")
 # "what level should I be?", a long account ending "...my manager says im sw2c, what level should i be": the
 # documents place nobody; what they ask in post-qualifying experience, level by level (the question is the last
 # thing said, so "what level should I be to apply for AMHP training?" is not this)
@@ -431,6 +442,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 and not any(r in self.k.roles for r in q.roles)):
             return self._experience_by_level(title="How many years of post-qualifying experience depends on the level",
                                              term="PQE" if re.search(r"\bpqe\b", q.lower) else None)
+        if _SAID_QUALIFIED.match(q.lower) and not q.levels and not q.roles:
+            # "i qualified in june 2019": what the documents ask in post-qualifying experience (the router works out
+            # the time since); after an answer about a level that gives a figure, that level's
+            return self._qualified_said(ctx)
         other = _OTHER_TITLES.search(q.lower)
         if other and _THERAPIST.fullmatch(other.group(0)):
             # "can an occupational therapist be a team manager?", "what about an occupational therapist?" after "can
@@ -1313,6 +1328,25 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if training:
             reply.sources = self._sources([*criteria, *rules, *training])
         return reply
+
+    def _qualified_said(self, ctx: Context) -> Reply:
+        """'I qualified in June 2019' said on its own: every level's figure of post-qualifying experience, or, just
+        after an answer about a level that gives one ("what do I need for SW3A?"), that level's lines."""
+        role, level = ctx.last_role, ctx.last_level
+        pqe = re.compile(r"post[- ]?qualif", re.I)
+        lines = [c for t in ("experience", "evidence") for c in self.k.find(role=role, level=level, topic=t)
+                 if pqe.search(c.text)] if role in self.k.roles and level else []
+        if not lines:
+            return self._experience_by_level(title="Post-qualifying experience: what each level asks")
+        code = self.k.code(role, level)
+        return self._reply(
+            title=f"Post-qualifying experience: what {code} asks", criteria=lines, role=role, level=level,
+            topic="experience",
+            extra_blocks=[Block(text=f"{code} also asks for its own knowledge, skills and evidence, so years alone do "
+                                     "not decide it. Your manager or HR can say how your experience is counted.")],
+            choices=[self.ask_choice(f"What {code} needs", f"what do I need for {code}"),
+                     *self.evidence_choices(code),
+                     self.ask_choice("Every level's figure", "what level should I be?")])
 
     def _goal_role_held(self, role: str, held: str) -> Reply:
         """"Going for senior" said by someone already at a level of Senior Social Worker: what the level after theirs

@@ -2242,3 +2242,31 @@ def test_when_someone_qualified_said_after_a_level_gives_that_levels_figure(engi
                                       "I qualified in 2019, can I go for SW3A?"])
 def test_a_qualifying_date_with_more_said_or_of_someone_else_keeps_its_answer(engine, question):
     assert not ask(engine, question)["text"].startswith("Post-qualifying experience: what")
+
+
+# -- "can I skip SW2C?" alone: the top level of a role passed over, on the way to the next role ------------------------
+@pytest.mark.parametrize("question, code, after, goal", [
+    ("can I skip SW2C?", "SW2C", "Senior Social Worker (SW3)", "SW3A"),
+    ("can i miss out sw2c", "SW2C", "Senior Social Worker (SW3)", "SW3A"),
+    ("can I skip SW3C?", "SW3C", "Team Manager (SW4)", "SW4A"),
+])
+def test_skipping_a_top_level_alone_says_the_framework_does_not_say(engine, question, code, after, goal):
+    result = ask(engine, question)
+    first = result["text"].split("\n\n")[1]
+    assert result["text"].startswith(f"Skipping {code} on the way to {after}")
+    assert first.startswith(f"{code} is the top level of ") and f"after it comes {after}, from {goal}." in first
+    assert f"The framework does not say {code} can be skipped." in first
+    assert f"Nor does it set any time at {code} before {goal}" in first
+    assert result["topic"] == "role_change" and f"Evidence for {goal}" in result["choices"]
+
+
+@pytest.mark.parametrize("question, start", [
+    ("can I skip SW2B?", "At least 6-12 months at SW2B before SW2C."),
+    ("can I skip SW4C?", "SW4C is the top level of Team Manager."),  # no role after it
+    ("can I skip SCO 4C?", "The framework gives no minimum time in level for Social Care Officer (SCO)."),
+    ("can I skip the SW2C evidence?", "At least 6-12 months at SW2B before SW2C."),
+    ("I'm SW2C, can I skip supervision?", ""),
+])
+def test_other_skips_keep_their_answers(engine, question, start):
+    text = ask(engine, question)["text"]
+    assert text.startswith(start) and "can be skipped" not in text

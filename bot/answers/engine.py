@@ -601,7 +601,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                                                   "manager to agree, and a self-assessment is a good way to start "
                                                   "that conversation. What separates the two:"))
             return reply
-        move = self._role_move(q, roles, levels)
+        move = self._role_move(q, roles, levels) or self._top_level_skipped(q, roles, levels)
         if move is not None:
             return move
         if q.comparison and len(roles) >= 2 and not levels:
@@ -1768,6 +1768,30 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if skip_block is not None:  # the question asked, answered first
             reply.blocks.insert(0, skip_block)
         reply.meta.update(topic="role_change")
+        return reply
+
+    def _top_level_skipped(self, q: Query, roles: list[str], levels: list[tuple[str, str]]) -> Reply | None:
+        """"Can I skip SW2C?": the top level of a role, passed over on the way to the next role of the ladder (SW3A),
+        answered as "can I skip SW2C and go straight for SW3A?" is, after a line saying where the ladder goes."""
+        if len(set(roles)) != 1 or len(set(levels)) != 1 or q.comparison or set(q.topics) - {"time_in_level"}:
+            return None
+        role, level = levels[0]
+        nxt_role = self._next_role(role)
+        placed = next((p for r, lv, p in q.levels if (r, lv) == (role, level)), None)
+        if (nxt_role not in self.k.roles or self.k.next_level(role, level) is not None or placed is None
+                or not _SKIPPED_BEFORE.search(q.lower[max(0, placed - 30):placed])):
+            return None
+        first = next(iter(self.k.roles[nxt_role].levels), None)
+        if first is None:
+            return None
+        code, goal = self.k.code(role, level), self.k.code(nxt_role, first)
+        reply = self._role_move(parse(f"can I skip {code} and go straight for {goal}"), [role, nxt_role],
+                                [(role, level), (nxt_role, first)])
+        if reply is None:
+            return None
+        reply.title = f"Skipping {code} on the way to {self._role_name(nxt_role)}"
+        reply.blocks[0].text = (f"{code} is the top level of {self._role_name(role)}; after it comes "
+                                f"{self._role_name(nxt_role)}, from {goal}. {reply.blocks[0].text}")
         return reply
 
     def _year_levels(self, role: str) -> list[str]:

@@ -2270,3 +2270,31 @@ def test_skipping_a_top_level_alone_says_the_framework_does_not_say(engine, ques
 def test_other_skips_keep_their_answers(engine, question, start):
     text = ask(engine, question)["text"]
     assert text.startswith(start) and "can be skipped" not in text
+
+
+# -- "why 12?" when the last answer has no 12: said, with the figures it does give ------------------------------------
+@pytest.mark.parametrize("question", ["why 12?", "why 12 months", "why 12? which one applies to me"])
+def test_why_a_figure_the_last_answer_does_not_give_says_so_and_offers_its_figures(engine, question):
+    reply = engine.answer(question, context=_AFTER_SW3A_TIME)
+    assert reply.title == "There is no “12” in my last answer (SW3A)" and reply.status == "clarify"
+    assert reply.plain_text().split("\n\n")[1].startswith("The figures it gives are “2-3 years”")
+    assert "Why 2-3 years?" in [c.label for c in reply.choices]
+    assert (reply.meta["role"], reply.meta["level"], reply.meta["topic"]) == ("SW3", "A", "time_in_level")
+
+
+def test_why_a_figure_after_an_answer_with_no_figures_asks_which(engine):
+    reply = engine.answer("why 12?", context=Context(last_role="SW3", last_level="A", last_topic="skills"))
+    assert reply.plain_text().strip() == ("There is no “12” in my last answer (SW3A)\n\nIt gives no figure in months "
+                                          "or years. Which figure do you mean?")
+
+
+@pytest.mark.parametrize("question, context, title", [
+    ("why 12?", Context(last_role="SW2", last_level="C", last_topic="time_in_level"), "Where “12” comes from: SW2C"),
+    ("why 2-3 years?", _AFTER_SW3A_TIME, "Where “2-3” comes from: SW3A"),
+])
+def test_why_a_figure_the_last_answer_gives_still_shows_where_it_comes_from(engine, question, context, title):
+    assert engine.answer(question, context=context).title == title
+
+
+def test_why_a_figure_with_no_answer_before_is_not_about_a_last_answer(engine):
+    assert "my last answer" not in engine.answer("why 12?").title

@@ -245,6 +245,9 @@ _WHY_ALONE = re.compile(r"^\s*(?:but\s+|and\s+|so\s+|ok\s+)?(?:why|how come|says
                         r"(?:\s*(?:months?|years?|yrs?))?)?"
                         # "why 2-3 years? which one applies to me": the two asked together
                         r"(?:\s*[?!.,]*\s*(?:and\s+|so\s+)?" + _WHICH_APPLIES + r")?\s*[?!.]*\s*$")
+# A figure of time in an answer: "24 months", "2-3 years", "6 to 12 months", "2.5 years"
+_FIGURE_SAID = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d)?(?:\s*(?:-|–|to)\s*\d{1,3}(?:\.\d)?)?)\s*(months?|years?)\b")
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|to)\s*")
 # "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
 _WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
                           r"refers to|write|writes|put|puts)\s+(?:\w+\s+){0,2}?(?:sw|sco|kr|po)\s*-?\s*\d")
@@ -793,6 +796,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if not parts and figure is not None:  # "why 2.5?": a figure only a note gives (another document's)
             parts = [b for b in last.blocks if any(pattern.search(n) for n in b.notes)]
         noted = [Block(title=b.title, bullets=b.bullets[:3], notes=b.notes) for b in parts if b.notes]
+        if not parts and figure is not None:
+            return self._figure_not_there(last, code, figure)
         if not parts:
             return None
         blocks = noted or [Block(title=b.title, text=b.text, bullets=b.bullets[:3]) for b in parts[:3]]
@@ -805,6 +810,23 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         reply = Reply(title=title, blocks=blocks,
                       notes=list(last.notes), sources=list(last.sources), choices=list(last.choices)[:3])
         reply.meta.update(last.meta)
+        return reply
+
+    def _figure_not_there(self, last: Reply, code: str, figure: str) -> Reply:
+        """"Why 12?" when the last answer has no 12: say so, and which figures it does give (each a button), rather
+        than search the documents for the number."""
+        said = [" ".join([b.text or "", *b.bullets]) for b in last.blocks] + [n for b in last.blocks for n in b.notes]
+        found = [_RANGE_JOIN.sub("-", m.group(1)) + " " + m.group(2) for text in said
+                 for m in _FIGURE_SAID.finditer(text)]
+        figures = list(dict.fromkeys(found))[:4]
+        if figures:
+            text = ("The figures it gives are " + ", ".join(f"“{f}”" for f in figures[:-1])
+                    + (" and " if len(figures) > 1 else "") + f"“{figures[-1]}”. Which one do you mean?")
+        else:
+            text = "It gives no figure in months or years. Which figure do you mean?"
+        reply = Reply(title=f"There is no “{figure}” in my last answer ({code})", blocks=[Block(text=text)],
+                      choices=[self.ask_choice(f"Why {f}?", f"why {f}?") for f in figures[:3]], status="clarify")
+        reply.meta.update({k: v for k, v in last.meta.items() if k in ("role", "level", "topic", "variant")})
         return reply
 
     def _names_another_level(self, levels: list[tuple[str, str]]) -> Reply | None:

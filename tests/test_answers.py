@@ -2114,3 +2114,187 @@ def test_the_time_answer_replayed_for_why_is_the_time_to_the_level_not_at_it(eng
                                       "2-3 years"])
 def test_other_questions_with_a_range_are_not_why_that(engine, question):
     assert not engine.answer(question, context=_AFTER_SW3A_TIME).title.startswith(("Where “", "Which applies"))
+
+
+# -- "I'm SW3C, looking at going for team manager": the role gone for, from its first level -------------------------
+@pytest.mark.parametrize("question", [
+    "I'm a senior sw, SW3C since March 2023. Looking at going for team manager. What do I need?",
+    "I'm SW3C, looking at going for team manager, what do I need?",
+    "I'm SW3C and want to go for a team manager post",
+    "SW3C here, aiming for team manager, what do I need?",
+])
+def test_a_level_held_and_another_role_gone_for_answers_the_role_gone_for(engine, question):
+    result = ask(engine, question)
+    assert result["topic"] == "role_change" and (result["role"], result["level"]) == ("SW4", "A")
+    assert result["text"].startswith("From Senior Social Worker (SW3) to Team Manager (SW4)")
+    assert "A minimum of 4 years relevant post qualifying experience." in result["text"]
+
+
+@pytest.mark.parametrize("question", [
+    "I'm SW3C, what do I need?", "what does a team manager need from an SW3C?",
+    "I'm SW3C and I go for supervision with my team manager, what do I need?",
+    "I'm SW3C, my team manager says go for it, what do I need?",
+])
+def test_a_level_held_with_no_other_role_gone_for_keeps_its_answer(engine, question):
+    result = ask(engine, question)
+    assert result["topic"] != "role_change" and (result["role"], result["level"]) == ("SW3", "C")
+
+
+# -- "going for senior": the role's first level, or the level after one already held in it ---------------------------
+_RAMBLE = ("hiya so basically ive been working in the LD team for about 3 and a half years and my manager keeps saying "
+           "ill be going for senior soon but nobody has told me what that actually involves, ive done my BIA training "
+           "and i supervise a student, what do i need to do next??")
+
+
+@pytest.mark.parametrize("question, context", [
+    (_RAMBLE, None), (_RAMBLE, Context(role="SW2", level="C")), ("I'm going for senior, what do I need?", None),
+    ("aiming for a senior post, what's needed?", Context(role="SW2", level="B")),
+])
+def test_going_for_a_role_is_its_first_level(engine, question, context):
+    reply = engine.answer(question, context=context)
+    assert (reply.meta["role"], reply.meta["level"]) == ("SW3", "A")
+    assert reply.title.startswith("What the framework asks for SW3A (Developing), the first level of Senior Social "
+                                  "Worker (SW3)")
+    assert "Evidence for SW3A" in [c.label for c in reply.choices]
+
+
+def test_going_for_the_role_already_held_is_the_level_after_the_one_held(engine):
+    reply = engine.answer(_RAMBLE, context=Context(role="SW3", level="A"))
+    assert (reply.meta["role"], reply.meta["level"]) == ("SW3", "B")
+    assert reply.plain_text().startswith("What the framework asks for SW3B (Practising), the level after yours\n\n"
+                                         "Your record says SW3A, a level of Senior Social Worker (SW3) already")
+    top = engine.answer("I'm going for senior, what do I need?", context=Context(role="SW3", level="C"))
+    assert top.title == "SW3C is the top level of Senior Social Worker."
+
+
+@pytest.mark.parametrize("question", ["I'm going for supervision with a senior tomorrow, what should I bring?",
+                                      "going for lunch with the seniors, what do they do?"])
+def test_going_for_something_else_beside_a_role_is_not_the_role_gone_for(engine, question):
+    assert engine.answer(question).meta.get("level") is None
+
+
+# -- part-time said in days or FTE, and towards a role's first level (post-qualifying experience, no time in level) ----
+@pytest.mark.parametrize("question, code, figure", [
+    ("Hi, I'm SW2B since jan 2024 but I work 3 days a week (0.6 FTE) - does that mean my time counts less towards "
+     "getting to SW3A?", "SW3A", "2-3 years relevant post qualifying experience."),
+    ("I'm 0.8 FTE, does that count towards SW4A?", "SW4A", "A minimum of 4 years relevant post qualifying experience."),
+    ("i work part time, does it take longer to get to sw3a", "SW3A", "2-3 years relevant post qualifying experience."),
+])
+def test_part_time_towards_a_roles_first_level_quotes_the_experience_it_asks(engine, question, code, figure):
+    result = ask(engine, question)
+    assert result["text"].startswith(f"The framework does not say whether part-time working counts towards the "
+                                     f"experience {code} asks for.")
+    assert f"{code} is the first level of" in result["text"] and figure in result["text"]
+    assert "It does not say whether or how part-time working counts towards that experience" in result["text"]
+    assert (result["role"], result["level"]) == (code[:3], code[3])
+
+
+def test_part_time_towards_a_roles_first_level_offers_the_askers_own_next_time(engine):
+    result = ask(engine, "I'm SW2B and work 3 days a week, does my time count less towards SW3A?")
+    assert "Time needed at SW2B" in result["choices"] and "rather than time at SW2C" in result["text"]
+
+
+@pytest.mark.parametrize("question", ["I work 3 days a week, does my time at SW2A count less?",
+                                      "i'm 0.6 fte, does my time at sw2a count pro rata",
+                                      "I job share, does that count towards my time at SW2A?"])
+def test_part_time_said_in_days_or_fte_is_part_time(engine, question):
+    text = ask(engine, question)["text"]
+    assert text.startswith("The framework does not say whether part-time working counts towards time in level.")
+    assert "Minimum of 24 months experience at Level SW2A" in text
+
+
+@pytest.mark.parametrize("question", ["I work 5 days a week, does my time count?",
+                                      "I have 3 days a week of training, does that count towards my time at SW2B?",
+                                      "I do 3 days a week of training, does that count towards my time at SW2B?",
+                                      "does maternity leave count towards my time at SW3A?"])
+def test_other_days_a_week_and_time_at_a_first_level_are_not_part_time_towards_it(engine, question):
+    text = ask(engine, question)["text"]
+    assert "part-time working" not in text and "counts towards the experience" not in text
+
+
+# -- "i qualified in june 2019", said: the post-qualifying experience each level asks, never a search for "2019" -------
+@pytest.mark.parametrize("question", ["i qualified in june 2019", "i qualified in 2019 tho", "qualified in 2019",
+                                      "Hi, I qualified on 12 June 2019.", "I qualified 5 years ago",
+                                      "I've been qualified for 3 years"])
+def test_when_someone_qualified_said_alone_gives_each_levels_figure(engine, question):
+    result = ask(engine, question)
+    assert result["text"].startswith("Post-qualifying experience: what each level asks")
+    for line in ("2 years post qualifying experience", "2-3 years relevant post qualifying experience.",
+                 "A minimum of 4 years relevant post qualifying experience."):
+        assert line in result["text"]
+    assert "February 2019" not in result["text"]  # the PO3 profile's date, which a search for "2019" found
+
+
+def test_when_someone_qualified_said_after_a_level_gives_that_levels_figure(engine):
+    reply = engine.answer("i qualified in 2019 tho", context=Context(last_role="SW3", last_level="A",
+                                                                    last_topic="overview"))
+    text = reply.plain_text()
+    assert reply.title == "Post-qualifying experience: what SW3A asks"
+    assert (reply.meta["role"], reply.meta["level"]) == ("SW3", "A")
+    assert "2-3 years relevant post qualifying experience." in text and "4 years" not in text
+    # after a level that gives no figure, every level's
+    after = Context(last_role="SW3", last_level="C", last_topic="overview")
+    assert engine.answer("i qualified in 2019 tho", context=after).title.endswith("what each level asks")
+
+
+@pytest.mark.parametrize("question", ["My manager qualified in 2019", "I qualified in 2019 as an AMHP",
+                                      "I qualified in 2019, what about supervising students?",
+                                      "I qualified in 2019, can I go for SW3A?"])
+def test_a_qualifying_date_with_more_said_or_of_someone_else_keeps_its_answer(engine, question):
+    assert not ask(engine, question)["text"].startswith("Post-qualifying experience: what")
+
+
+# -- "can I skip SW2C?" alone: the top level of a role passed over, on the way to the next role ------------------------
+@pytest.mark.parametrize("question, code, after, goal", [
+    ("can I skip SW2C?", "SW2C", "Senior Social Worker (SW3)", "SW3A"),
+    ("can i miss out sw2c", "SW2C", "Senior Social Worker (SW3)", "SW3A"),
+    ("can I skip SW3C?", "SW3C", "Team Manager (SW4)", "SW4A"),
+])
+def test_skipping_a_top_level_alone_says_the_framework_does_not_say(engine, question, code, after, goal):
+    result = ask(engine, question)
+    first = result["text"].split("\n\n")[1]
+    assert result["text"].startswith(f"Skipping {code} on the way to {after}")
+    assert first.startswith(f"{code} is the top level of ") and f"after it comes {after}, from {goal}." in first
+    assert f"The framework does not say {code} can be skipped." in first
+    assert f"Nor does it set any time at {code} before {goal}" in first
+    assert result["topic"] == "role_change" and f"Evidence for {goal}" in result["choices"]
+
+
+@pytest.mark.parametrize("question, start", [
+    ("can I skip SW2B?", "At least 6-12 months at SW2B before SW2C."),
+    ("can I skip SW4C?", "SW4C is the top level of Team Manager."),  # no role after it
+    ("can I skip SCO 4C?", "The framework gives no minimum time in level for Social Care Officer (SCO)."),
+    ("can I skip the SW2C evidence?", "At least 6-12 months at SW2B before SW2C."),
+    ("I'm SW2C, can I skip supervision?", ""),
+])
+def test_other_skips_keep_their_answers(engine, question, start):
+    text = ask(engine, question)["text"]
+    assert text.startswith(start) and "can be skipped" not in text
+
+
+# -- "why 12?" when the last answer has no 12: said, with the figures it does give ------------------------------------
+@pytest.mark.parametrize("question", ["why 12?", "why 12 months", "why 12? which one applies to me"])
+def test_why_a_figure_the_last_answer_does_not_give_says_so_and_offers_its_figures(engine, question):
+    reply = engine.answer(question, context=_AFTER_SW3A_TIME)
+    assert reply.title == "There is no “12” in my last answer (SW3A)" and reply.status == "clarify"
+    assert reply.plain_text().split("\n\n")[1].startswith("The figures it gives are “2-3 years”")
+    assert "Why 2-3 years?" in [c.label for c in reply.choices]
+    assert (reply.meta["role"], reply.meta["level"], reply.meta["topic"]) == ("SW3", "A", "time_in_level")
+
+
+def test_why_a_figure_after_an_answer_with_no_figures_asks_which(engine):
+    reply = engine.answer("why 12?", context=Context(last_role="SW3", last_level="A", last_topic="skills"))
+    assert reply.plain_text().strip() == ("There is no “12” in my last answer (SW3A)\n\nIt gives no figure in months "
+                                          "or years. Which figure do you mean?")
+
+
+@pytest.mark.parametrize("question, context, title", [
+    ("why 12?", Context(last_role="SW2", last_level="C", last_topic="time_in_level"), "Where “12” comes from: SW2C"),
+    ("why 2-3 years?", _AFTER_SW3A_TIME, "Where “2-3” comes from: SW3A"),
+])
+def test_why_a_figure_the_last_answer_gives_still_shows_where_it_comes_from(engine, question, context, title):
+    assert engine.answer(question, context=context).title == title
+
+
+def test_why_a_figure_with_no_answer_before_is_not_about_a_last_answer(engine):
+    assert "my last answer" not in engine.answer("why 12?").title

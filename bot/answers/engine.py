@@ -186,6 +186,17 @@ _QUALIFIED_WHEN = re.compile(
     r"\bqualified\s+(?:in|on|since|back in|during)\s+(?:[a-z]+\s+)?(?:19|20)\d{2}\b|"
     r"\bqualified\s+(?:for\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?(?:\d{1,2}|an?|one|two|three|"
     r"four|five|six|seven|eight|nine|ten)\s+(?:years?|yrs?|months?)\b")
+# "i qualified in june 2019", "i qualified in 2019 tho", "I've been qualified for 3 years": said, with nothing else
+# asked or named ("my manager qualified in 2019", "I qualified in 2019 as an AMHP" and any question keep their answers)
+_NUMBER_WORD = r"(?:\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten)"
+_SAID_QUALIFIED = re.compile(
+    r"^\W*(?:(?:so|well|ok|okay|yeah|yes|but|and|hi|hiya|hello|hey|fyi|btw|also)\b\W*)*"
+    r"(?:i\s+|i'?ve\s+|i have\s+|i'?m\s+|i am\s+)?(?:been\s+)?(?:only\s+|just\s+|first\s+)?qualified"
+    r"(?:\s+as\s+an?\s+social\s+worker)?\s+(?:(?:in|on|since|back in|during|around)\s+"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:[a-z]+\s+)?(?:19|20)\d{2}|(?:for\s+)?(?:about\s+|around\s+|nearly\s+|"
+    r"almost\s+|over\s+)?" + _NUMBER_WORD + r"\s+(?:years?|yrs?|months?)(?:\s+ago)?)"
+    r"(?:\W+(?:tho|though|btw|fyi|actually|now|lol|as a social worker|if that helps|if that matters|for context))*"
+    r"\W*$")
 # "what level should I be?", a long account ending "...my manager says im sw2c, what level should i be": the
 # documents place nobody; what they ask in post-qualifying experience, level by level (the question is the last
 # thing said, so "what level should I be to apply for AMHP training?" is not this)
@@ -234,6 +245,9 @@ _WHY_ALONE = re.compile(r"^\s*(?:but\s+|and\s+|so\s+|ok\s+)?(?:why|how come|says
                         r"(?:\s*(?:months?|years?|yrs?))?)?"
                         # "why 2-3 years? which one applies to me": the two asked together
                         r"(?:\s*[?!.,]*\s*(?:and\s+|so\s+)?" + _WHICH_APPLIES + r")?\s*[?!.]*\s*$")
+# A figure of time in an answer: "24 months", "2-3 years", "6 to 12 months", "2.5 years"
+_FIGURE_SAID = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d)?(?:\s*(?:-|–|to)\s*\d{1,3}(?:\.\d)?)?)\s*(months?|years?)\b")
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|to)\s*")
 # "why does SW4C say SW2B?", "how come the SW4C evidence mentions SW2B": a question about the documents' wording
 _WHY_IT_SAYS = re.compile(r"\b(?:why|how come)\b.*\b(?:say|says|said|mention|mentions|list|lists|refer to|"
                           r"refers to|write|writes|put|puts)\s+(?:\w+\s+){0,2}?(?:sw|sco|kr|po)\s*-?\s*\d")
@@ -255,6 +269,9 @@ _GOAL_BEFORE = re.compile(r"\b(?:need|needed|required|ask|asks|asked|evidence|re
                           r"\b(?:get to|go for|move (?:up )?to|progress to|reach|become)\s+(?:level\s+)?"
                           r"(?:(?!from\b|at\b|on\b)\w+\s+)?$")
 _HOW_MANY = re.compile(r"\bhow many\b|\bhow much\b|\bwhat number of\b")
+# Right before a role that is the goal of a move: "looking at going for team manager", "aiming for senior"
+_GOING_FOR = re.compile(r"\b(?:go|goes|going|went|aim|aims|aiming|apply|applies|applying|put in|putting in)\s+for\s+"
+                        r"(?:an?\s+|the\s+|level\s+)?$")
 # "not sure if I'm 4A or 4B, how do I know?", "am I SW2B or SW2C?", "which level am I, SW3A or SW3B?": which of two
 # levels (joined by "or") the person is at (never "how do I know which evidence…", "not sure whether SW2B or SW2C
 # needs…", "not sure if I'm ready for SW2C")
@@ -428,6 +445,10 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 and not any(r in self.k.roles for r in q.roles)):
             return self._experience_by_level(title="How many years of post-qualifying experience depends on the level",
                                              term="PQE" if re.search(r"\bpqe\b", q.lower) else None)
+        if _SAID_QUALIFIED.match(q.lower) and not q.levels and not q.roles:
+            # "i qualified in june 2019": what the documents ask in post-qualifying experience (the router works out
+            # the time since); after an answer about a level that gives a figure, that level's
+            return self._qualified_said(ctx)
         other = _OTHER_TITLES.search(q.lower)
         if other and _THERAPIST.fullmatch(other.group(0)):
             # "can an occupational therapist be a team manager?", "what about an occupational therapist?" after "can
@@ -583,7 +604,7 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                                                   "manager to agree, and a self-assessment is a good way to start "
                                                   "that conversation. What separates the two:"))
             return reply
-        move = self._role_move(q, roles, levels)
+        move = self._role_move(q, roles, levels) or self._top_level_skipped(q, roles, levels)
         if move is not None:
             return move
         if q.comparison and len(roles) >= 2 and not levels:
@@ -649,6 +670,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             role = self._asked_role(q, roles)
             if q.bare_levels and self.k.roles[role].levels == {}:
                 return self._no_levels(role, q)
+            if (ctx.role == role and ctx.level in self.k.roles[role].levels and not q.topics
+                    and self._role_is_the_goal(q, role)):
+                # "I'm going for senior" from someone whose record says SW3A: already in the role, so the level
+                # after theirs, not the role's first level
+                return self._goal_role_held(role, ctx.level)
             return self._role(q, role)
         if term and not q.bare_levels and (not q.topics or q.topics == ["competencies"]):
             # "what are the KMSAB competencies 1-5?": the lines that cite KMSAB (but "what values does ASC
@@ -770,6 +796,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if not parts and figure is not None:  # "why 2.5?": a figure only a note gives (another document's)
             parts = [b for b in last.blocks if any(pattern.search(n) for n in b.notes)]
         noted = [Block(title=b.title, bullets=b.bullets[:3], notes=b.notes) for b in parts if b.notes]
+        if not parts and figure is not None:
+            return self._figure_not_there(last, code, figure)
         if not parts:
             return None
         blocks = noted or [Block(title=b.title, text=b.text, bullets=b.bullets[:3]) for b in parts[:3]]
@@ -782,6 +810,23 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         reply = Reply(title=title, blocks=blocks,
                       notes=list(last.notes), sources=list(last.sources), choices=list(last.choices)[:3])
         reply.meta.update(last.meta)
+        return reply
+
+    def _figure_not_there(self, last: Reply, code: str, figure: str) -> Reply:
+        """"Why 12?" when the last answer has no 12: say so, and which figures it does give (each a button), rather
+        than search the documents for the number."""
+        said = [" ".join([b.text or "", *b.bullets]) for b in last.blocks] + [n for b in last.blocks for n in b.notes]
+        found = [_RANGE_JOIN.sub("-", m.group(1)) + " " + m.group(2) for text in said
+                 for m in _FIGURE_SAID.finditer(text)]
+        figures = list(dict.fromkeys(found))[:4]
+        if figures:
+            text = ("The figures it gives are " + ", ".join(f"“{f}”" for f in figures[:-1])
+                    + (" and " if len(figures) > 1 else "") + f"“{figures[-1]}”. Which one do you mean?")
+        else:
+            text = "It gives no figure in months or years. Which figure do you mean?"
+        reply = Reply(title=f"There is no “{figure}” in my last answer ({code})", blocks=[Block(text=text)],
+                      choices=[self.ask_choice(f"Why {f}?", f"why {f}?") for f in figures[:3]], status="clarify")
+        reply.meta.update({k: v for k, v in last.meta.items() if k in ("role", "level", "topic", "variant")})
         return reply
 
     def _names_another_level(self, levels: list[tuple[str, str]]) -> Reply | None:
@@ -1306,6 +1351,38 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             reply.sources = self._sources([*criteria, *rules, *training])
         return reply
 
+    def _qualified_said(self, ctx: Context) -> Reply:
+        """'I qualified in June 2019' said on its own: every level's figure of post-qualifying experience, or, just
+        after an answer about a level that gives one ("what do I need for SW3A?"), that level's lines."""
+        role, level = ctx.last_role, ctx.last_level
+        pqe = re.compile(r"post[- ]?qualif", re.I)
+        lines = [c for t in ("experience", "evidence") for c in self.k.find(role=role, level=level, topic=t)
+                 if pqe.search(c.text)] if role in self.k.roles and level else []
+        if not lines:
+            return self._experience_by_level(title="Post-qualifying experience: what each level asks")
+        code = self.k.code(role, level)
+        return self._reply(
+            title=f"Post-qualifying experience: what {code} asks", criteria=lines, role=role, level=level,
+            topic="experience",
+            extra_blocks=[Block(text=f"{code} also asks for its own knowledge, skills and evidence, so years alone do "
+                                     "not decide it. Your manager or HR can say how your experience is counted.")],
+            choices=[self.ask_choice(f"What {code} needs", f"what do I need for {code}"),
+                     *self.evidence_choices(code),
+                     self.ask_choice("Every level's figure", "what level should I be?")])
+
+    def _goal_role_held(self, role: str, held: str) -> Reply:
+        """"Going for senior" said by someone already at a level of Senior Social Worker: what the level after theirs
+        asks (or, at the top of the role, that there is none)."""
+        nxt = self.k.next_level(role, held)
+        if nxt is None:
+            return self._top_level(role, held, topic="next_step")
+        code, info = self.k.code(role, nxt), self.k.roles[role]
+        reply = self._level(parse(f"what do I need for {code}"), role, nxt)
+        reply.title = f"What the framework asks for {code} ({info.levels[nxt]}), the level after yours"
+        reply.blocks.insert(0, Block(text=f"Your record says {self.k.code(role, held)}, a level of "
+                                          f"{self._role_name(role)} already, so this is the next level of the role."))
+        return reply
+
     # -- a role without a level ---------------------------------------------------------------------------
     def _role(self, q: Query, role: str) -> Reply:
         info = self.k.roles[role]
@@ -1643,9 +1720,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                       r"\bstraight (?:for|into?|onto)\b|\bskip\w*\b[^?]*?\b(?:go|going)\s+for\b", q.lower)
         if not m and len(mentions) >= 2:  # "SW2 to SW3: what do I need?"
             m = re.compile(r"\s(?:to|into|->|→)\s").search(q.lower, mentions[0][1], mentions[1][1] + 1)
-        if not m:
+        # "I'm SW3C, looking at going for team manager": the role right after "going for" is the goal
+        going = next((p for _r, p in mentions if _GOING_FOR.search(q.lower[max(0, p - 30):p])), None)
+        if not m and going is None:
             return None
-        after = [r for r, p in mentions if p >= m.end()]  # the role named after "to" / "become" is the goal
+        after = [r for r, p in mentions if p >= (m.end() if m else going)]  # the role named after "to" is the goal
         if not after:
             return None
         target = after[0]
@@ -1711,6 +1790,30 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         if skip_block is not None:  # the question asked, answered first
             reply.blocks.insert(0, skip_block)
         reply.meta.update(topic="role_change")
+        return reply
+
+    def _top_level_skipped(self, q: Query, roles: list[str], levels: list[tuple[str, str]]) -> Reply | None:
+        """"Can I skip SW2C?": the top level of a role, passed over on the way to the next role of the ladder (SW3A),
+        answered as "can I skip SW2C and go straight for SW3A?" is, after a line saying where the ladder goes."""
+        if len(set(roles)) != 1 or len(set(levels)) != 1 or q.comparison or set(q.topics) - {"time_in_level"}:
+            return None
+        role, level = levels[0]
+        nxt_role = self._next_role(role)
+        placed = next((p for r, lv, p in q.levels if (r, lv) == (role, level)), None)
+        if (nxt_role not in self.k.roles or self.k.next_level(role, level) is not None or placed is None
+                or not _SKIPPED_BEFORE.search(q.lower[max(0, placed - 30):placed])):
+            return None
+        first = next(iter(self.k.roles[nxt_role].levels), None)
+        if first is None:
+            return None
+        code, goal = self.k.code(role, level), self.k.code(nxt_role, first)
+        reply = self._role_move(parse(f"can I skip {code} and go straight for {goal}"), [role, nxt_role],
+                                [(role, level), (nxt_role, first)])
+        if reply is None:
+            return None
+        reply.title = f"Skipping {code} on the way to {self._role_name(nxt_role)}"
+        reply.blocks[0].text = (f"{code} is the top level of {self._role_name(role)}; after it comes "
+                                f"{self._role_name(nxt_role)}, from {goal}. {reply.blocks[0].text}")
         return reply
 
     def _year_levels(self, role: str) -> list[str]:

@@ -19,8 +19,15 @@ _TIME_OR_PQE = re.compile(r"\byears?\b|\bmonths?\b|post qualifying", re.I)
 
 # "Does maternity leave count towards my time at SW2A?", "is time in level pro rata for part-timers?", "does my
 # experience at my previous council count?": what might or might not count towards the time at a level
+# Part-time said without the word: "I work 3 days a week", "0.6 FTE", "80% FTE", "reduced hours", "a job share" (never
+# five days a week, nor days of something else: "3 days a week of training")
+_PART_TIME_SAID = (r"(?:work|working|do|doing|contracted(?: for)?|on)\s+(?:only\s+|just\s+)?(?:[1-4](?:\.5)?|one|two|"
+                   r"three|four|(?:two|three|four) and a half)\s+days?\s+(?:a|per|each|of the)\s+week(?!\s+of\b)|"
+                   r"0?\.\d{1,2}\s*fte|[1-9]\d\s*%\s*fte|fte\s+(?:of\s+)?0?\.\d{1,2}|reduced hours|"
+                   r"job[- ]?shar(?:e|ing)")
 _COUNTED_THING = re.compile(
-    r"\b(?:part[- ]?time(?:rs?| work(?:ing)?| hours| contract)?|pro[- ]?rata|maternity(?: leave)?|paternity(?: leave)?|"
+    r"\b(?:part[- ]?time(?:rs?| work(?:ing)?| hours| contract)?|pro[- ]?rata|" + _PART_TIME_SAID + r"|"
+    r"maternity(?: leave)?|paternity(?: leave)?|"
     r"(?:shared )?parental leave|adoption leave|sick(?:ness)?(?: leave)?|long[- ]term sick(?:ness)?|career break|"
     r"secondments?|seconded|acting up|agency (?:work|social work|experience)|agency|locum(?: work)?|"
     r"(?:time|experience|years?|months?) (?:at|in|from|with) (?:my |a |an )?(?:previous|last|old|other|another|"
@@ -28,7 +35,8 @@ _COUNTED_THING = re.compile(
     r"(?:local authority|council|authority|employer|la)|another (?:local authority|council|authority)|"
     r"(?:time|years?|experience) as (?:an? )?(?:sco|social care officer)|"
     r"(?:my )?sco (?:time|years?|experience))\b", re.I)
-_COUNTED_NAMES = ((r"part[- ]?time.*|pro[- ]?rata", "part-time working"), (r"sick(?:ness)?", "sickness absence"),
+_COUNTED_NAMES = ((r"part[- ]?time.*|pro[- ]?rata|" + _PART_TIME_SAID, "part-time working"),
+                  (r"sick(?:ness)?", "sickness absence"),
                   (r"(?:time|years?|experience) as (?:an? )?(?:sco|social care officer)|(?:your )?sco (?:time|years?|"
                    r"experience)", "time as a social care officer"),
                   (r"seconded|secondments", "secondment"), (r"agency", "agency work"), (r"locum", "locum work"))
@@ -74,6 +82,10 @@ class TimingReplies:
         if q.levels:
             role, named = q.levels[-1][0], q.levels[-1][1]
             towards = re.search(r"\b(?:towards|for|before|to)\s+(?:level\s+)?(?:sw|sco)", q.lower)
+            if towards and self.k.previous_level(role, named) is None and self._previous_role(role):
+                # "…does my time count less towards getting to SW3A?": a role's first level asks for
+                # post-qualifying experience, not time at the level below
+                return self._counted_towards_entry(q, what, role, named)
             level = named if towards and self.k.previous_level(role, named) else self.k.next_level(role, named)
         elif ctx.role in self.k.roles and ctx.level:
             role, level = ctx.role, self.k.next_level(ctx.role, ctx.level)
@@ -107,6 +119,37 @@ class TimingReplies:
         reply = Reply(title=f"The framework does not say whether {what} counts towards time in level.",
                       blocks=blocks, sources=self._sources(rules), status="answered" if rules else "not_in_framework",
                       choices=choices)
+        reply.meta.update(role=role, level=level, topic="time_in_level")
+        return reply
+
+    def _counted_towards_entry(self, q: Query, what: str, role: str, level: str) -> Reply:
+        """'I work 3 days a week, does my time count less towards SW3A?': SW3A, the first level of its role, has no
+        time in level; what it asks instead (post-qualifying experience) is quoted, and that the framework does
+        not say how the thing asked about counts towards that either."""
+        code = self.k.code(role, level)
+        asked = [c for c in self.k.find(role=role, level=level, topic="experience")
+                 + self.k.find(role=role, level=level, topic="evidence") if _TIME_OR_PQE.search(c.text)]
+        quoted, _ = self._blocks(asked)
+        prev_role = self._previous_role(role)
+        below = f" rather than time at {self.k.code(prev_role, list(self.k.roles[prev_role].levels)[-1])}" \
+            if prev_role in self.k.roles and self.k.roles[prev_role].levels else ""
+        blocks = [Block(text=f"{code} is the first level of {self._role_name(role)}. The framework sets no time in "
+                             f"level for moving into it: it asks for post-qualifying experience{below}:"
+                        if asked else f"{code} is the first level of {self._role_name(role)}. The framework sets "
+                                      "no time in level for moving into it."),
+                  *quoted,
+                  Block(text=f"It does not say whether or how {what} counts towards that experience; HR or your "
+                             "manager can tell you how it is counted.")]
+        choices = [self.ask_choice(f"What {code} needs", f"what do I need for {code}"), *self.evidence_choices(code)]
+        held = next(((r, lv) for r, lv, _p in q.levels if r != role and self.k.next_level(r, lv)), None)
+        if held and self.k.rules_for(held[0], self.k.next_level(*held)):
+            # "I'm SW2B…": the time the framework does set for the person's own next step, a button away
+            nxt = self.k.code(held[0], self.k.next_level(*held))
+            choices.append(self.ask_choice(f"Time needed at {self.k.code(*held)}", f"how long before {nxt}"))
+        reply = Reply(title=f"The framework does not say whether {what} counts towards the experience {code} "
+                            "asks for.",
+                      blocks=blocks, sources=self._sources(asked), choices=choices,
+                      status="answered" if asked else "not_in_framework")
         reply.meta.update(role=role, level=level, topic="time_in_level")
         return reply
 
@@ -164,7 +207,8 @@ class TimingReplies:
         return self.k.previous_level(role, lv), lv
 
     _GOAL_BEFORE = re.compile(
-        r"(?:\b(?:be|become|becoming|get to|move to|move up to|go for|apply for|reach|reaching|promoted to|"
+        r"(?:\b(?:be|become|becoming|get to|move to|move up to|go for|going for|aim for|aiming for|apply for|"
+        r"applying for|reach|reaching|promoted to|"
         r"promotion to|step up to|route to|way to|path to|progress to)|\b(?:until|till|til)(?:\s+(?:i'?m|i am|i can be|"
         r"i become))?|\bbefore\s+(?:i'?m|i am|i can be|i become))\s+(?:an?\s+|the\s+)?$")
 

@@ -753,6 +753,10 @@ class Router:
                     re.search(rf"\b(?:for|of)\s+{re.escape(w)}\b|\b{re.escape(w)}['’]s\b", text, re.I)
                     for r in self.people.named_reports(person, text) for w in names_of(r))):
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
+        if not msg.is_direct and (m or _OPT_OUT.search(text) or _OPT_IN.search(text) or _DIGEST.search(text)):
+            return [_clarify("I'll change your reminders in a private chat.",  # nothing changed in front of the team
+                             "Your reminders are personal, so I only change them in a direct message with me, where "
+                             "nobody else can read them. Send me a direct message and say it again.")]
         if m or until_asked and _UNTIL_ALONE.fullmatch(text) and (
                 names_a_day(text) or parse_date(text, today=self._today(person)) is not None
                 or parse_snooze(f"snooze {text}", self._today(person)) is not None):

@@ -822,6 +822,16 @@ def test_a_framework_question_in_a_channel_gets_no_personal_details(services):
     assert "For you" in FakeChannel(services).say("how long before SW2C?")
 
 
+@pytest.mark.parametrize("said", ["snooze reminders for 2 weeks", "stop reminders", "reminders on",
+                                  "turn my digest off"])
+def test_reminder_settings_in_a_channel_are_changed_only_in_private(services, said):
+    msg = Incoming(channel="test", user_id="u1", conversation_id="team-channel", text=said, is_direct=False)
+    text = "\n".join(r.plain_text() for r in services.router.handle(msg))
+    assert text.startswith("I'll change your reminders in a private chat.") and "digest" not in text
+    prefs = services.store.get_person("u1").prefs
+    assert prefs.snoozed_until is None and prefs.opted_out is False
+
+
 def test_recording_a_level_in_a_channel_is_kept_for_a_private_chat(services):
     msg = Incoming(channel="test", user_id="u1", conversation_id="team-channel", text="I'm SW2B since March 2025",
                    is_direct=False)

@@ -310,6 +310,60 @@ class PersonView:
                      notes=self.milestone_notes([r], self.today(manager)),
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
 
+    def next_supervision(self, person: Person) -> Reply:
+        """'When's my next supervision?': the date the last check-in recorded, and the reminder before it."""
+        from dialogs.base import start_choice
+        from dialogs.checkin import weekday_date
+
+        when, days = person.prefs.next_supervision, person.prefs.supervision_reminder_days
+        if not when or when < self.today(person):
+            return Reply(title="I don't have a date for your next supervision.",
+                         blocks=[Block(text="A check-in asks for it, and can remind you a few days before: say "
+                                            "“prepare for supervision”.")],
+                         choices=[start_choice("Prepare for supervision", "checkin", style="primary")],
+                         status="clarify")
+        reminder = (f"I'll remind you on {weekday_date(when - timedelta(days=days))}." if days else
+                    "I won't send a reminder before it.")
+        return Reply(title=f"Your next supervision is on {weekday_date(when)}.",
+                     blocks=[Block(text=f"From your check-in. {reminder} If it moves, tell me, for example “my "
+                                        "supervision moved to 5 January”.")],
+                     choices=[start_choice("Prepare for supervision", "checkin")], status="answered")
+
+    def change_supervision(self, person: Person, *, when: date | None = None, no_reminder: bool = False) -> Reply:
+        """'My supervision moved to 5 January' (the reminder moves with it, still on a working day), or 'cancel my
+        supervision reminder'. Saved at once: a date and a reminder are the person's own settings."""
+        from dialogs.checkin import weekday_date, working_day_on_or_before
+
+        prefs, today = person.prefs, self.today(person)
+        if no_reminder:
+            if not prefs.supervision_reminder_days or not prefs.next_supervision or prefs.next_supervision < today:
+                return Reply(title="There's no supervision reminder to cancel.",
+                             blocks=[Block(text="Reminders about your time in level are separate: “my reminders” "
+                                                "lists them.")], status="clarify")
+            prefs.supervision_reminder_days = None
+            self.store.upsert_person(person)
+            return Reply(title=f"Done: no reminder before your supervision on {weekday_date(prefs.next_supervision)}.",
+                         blocks=[Block(text="Your other reminders are unchanged.")], status="answered")
+        if when is None or when < today:
+            why = "That date has already passed. " if when is not None else ""
+            return Reply(title="When is your supervision now?",
+                         blocks=[Block(text=f"{why}For example: “my supervision moved to 5 January”.")],
+                         status="clarify")
+        days = prefs.supervision_reminder_days
+        note = ""
+        if days:
+            remind_on, _closed = working_day_on_or_before(when - timedelta(days=days), person, not_before=today)
+            if remind_on is None:
+                prefs.supervision_reminder_days = None
+                note = " It is too soon for a reminder before it."
+            else:
+                prefs.supervision_reminder_days = (when - remind_on).days
+                note = f" I'll remind you on {weekday_date(remind_on)}."
+        prefs.next_supervision = when
+        self.store.upsert_person(person)
+        return Reply(title=f"Done: your next supervision is on {weekday_date(when)}.",
+                     blocks=[Block(text=f"Saved.{note}")], status="answered")
+
     def my_reminders(self, person: Person) -> Reply:
         """'When's my next reminder?': what careerbot will send and when, whether reminders are on, snoozed or
         off, and the hours they keep to; with the buttons to snooze, stop or resume."""

@@ -310,7 +310,8 @@ def reminder_plan(knowledge: Knowledge, person: Person, today: date,
         out.append(PlannedReminder(
             due, SUPERVISION,
             reminder_key(person.id, f"supervision {prefs.next_supervision.isoformat()}", SUPERVISION, due),
-            f"{prefs.supervision_reminder_days} days before your supervision on {format_date(prefs.next_supervision)}"))
+            # the days were saved so that it comes on a working day: the date before this says when, not the count
+            f"a reminder of your supervision on {format_date(prefs.next_supervision)}"))
     return sorted(out, key=lambda p: p.due)
 
 

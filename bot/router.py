@@ -119,6 +119,19 @@ _SAVING = re.compile(
     r"(?!.*\b(?:sw\d|sco|level|pcf|framework|evidence|records? kept|hr)\b)"
     r"|\bcan i (?:finish|complete|carry on with|come back to|continue) (?:it|this|my (?:self[- ]?)?assessment|the "
     r"(?:self[- ]?)?assessment) later\b", re.I)
+# "when's my next supervision?", "next supervision date?", "my supervision date"
+_WHEN_SUPERVISION = re.compile(r"\bwhen(?:'s|s| is| was| will be)\s+(?:my|the|our)\s+(?:next\s+)?supervision\b"
+                               r"(?!\s+(?:for|about|with (?:a|an)\b))|^\s*(?:my\s+)?next supervision(?: date)?\s*"
+                               r"[?.!]*\s*$|\bmy (?:next )?supervision date\b(?!\s+(?:moved|changed|is now))", re.I)
+# "my supervision moved to 5th jan", "supervision has been rescheduled for 12 January"
+_SUPERVISION_MOVED = re.compile(
+    r"\b(?:my\s+|the\s+|our\s+)?(?:next\s+)?supervision(?:\s+date)?\s+(?:has\s+|'s\s+)?(?:been\s+|got\s+)?"
+    r"(?:moved|changed|rearranged|rescheduled|put back|brought forward|is now)\s+(?:to|until|till|for|on)?\s*"
+    r"(?P<when>[^?]{1,40}?)\s*[.!]*\s*$", re.I)
+# "cancel my supervision reminder", "don't remind me before supervision"
+_NO_SUPERVISION_REMINDER = re.compile(
+    r"\b(?:cancel|stop|remove|turn off|switch off|delete|drop)\s+(?:my\s+|the\s+)?supervision reminders?\b|"
+    r"\b(?:don'?t|do not) remind me (?:about|before|of) (?:my\s+)?(?:next\s+)?supervision\b", re.I)
 # "ok save that", "yes save it", "save": the level and start just offered with a Save button
 _SAVE_THAT = re.compile(r"^\s*(?:(?:ok(?:ay)?|yes|yeah|yep|sure|please|pls|go on)[,.!]?\s+)*(?:please\s+)?save"
                         r"(?:\s+(?:that|it|this|them|my level|that for me|it for me|it please|that please))?"
@@ -695,6 +708,17 @@ class Router:
             return [self._privacy_help()]
         if text and self.dialogs is not None and _SAVING.search(text):  # "is my self-assessment saved?"
             return [self._with_paused(self._saving_help(), msg, person)]
+        moved = _SUPERVISION_MOVED.search(text) if text else None
+        if text and self.dialogs is not None and (moved or _WHEN_SUPERVISION.search(text)
+                                                  or _NO_SUPERVISION_REMINDER.search(text)):
+            if not msg.is_direct:
+                return [_kept_private("Your supervision dates")]
+            if moved:  # "my supervision moved to 5th jan"
+                when = parse_date(moved.group("when"), today=self._today(person), after_today=True)
+                return [self.people.change_supervision(person, when=when)]
+            if _NO_SUPERVISION_REMINDER.search(text):  # "cancel my supervision reminder"
+                return [self.people.change_supervision(person, no_reminder=True)]
+            return [self.people.next_supervision(person)]  # "when's my next supervision?"
         if self.dialogs is not None:
             from dialogs import detect_start
             from dialogs.triggers import DELETE_ONE

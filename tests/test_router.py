@@ -2255,3 +2255,29 @@ def test_what_gdpr_means_is_the_glossary_not_the_privacy_help(services, said):
 def test_where_is_my_self_assessment_still_lists_them(services):
     assert FakeChannel(services).say("where's my self-assessment?").startswith(
         "You haven't completed a self-assessment or check-in yet.")
+
+
+def test_the_next_supervision_date_is_told_moved_and_its_reminder_cancelled(services):
+    chat = FakeChannel(services)
+    assert chat.say("when's my next supervision?").startswith("I don't have a date for your next supervision.")
+    person = services.store.get_person("u1")
+    person.prefs.next_supervision, person.prefs.supervision_reminder_days = date(2026, 12, 29), 5
+    services.store.upsert_person(person)
+    text = chat.say("when is my next supervision")
+    assert text.startswith("Your next supervision is on Tuesday 29 December 2026.")
+    assert "I'll remind you on Thursday 24 December 2026." in text
+    text = chat.say("my supervision moved to 5th jan")
+    assert text.startswith("Done: your next supervision is on Tuesday 5 January 2027.")
+    prefs = services.store.get_person("u1").prefs
+    assert prefs.next_supervision == date(2027, 1, 5) and prefs.supervision_reminder_days == 5  # Thu 31 Dec
+    assert chat.say("cancel my supervision reminder").startswith("Done: no reminder before your supervision")
+    prefs = services.store.get_person("u1").prefs
+    assert prefs.supervision_reminder_days is None and prefs.opted_out is False
+    assert "I won't send a reminder before it." in chat.say("next supervision date?")
+
+
+@pytest.mark.parametrize("said", ["what do I need for supervision with a student?", "when is supervision for SW3A",
+                                  "what should I bring to my supervision?"])
+def test_other_supervision_questions_are_not_the_date(services, said):
+    text = FakeChannel(services).say(said)
+    assert not text.startswith(("I don't have a date for your next supervision.", "Your next supervision is on"))

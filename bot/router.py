@@ -162,7 +162,16 @@ _DIGEST = re.compile(r"\b(?:team |weekly |manager'?s? )?digests?\b", re.I)
 _MY_REMINDERS = re.compile(r"^\s*reminders?\s*[?.!]*\s*$|"
                            r"\b(?:my (?:next )?reminders?|next reminder|reminder settings|what reminders|"
                            r"when (?:will|do|are) you (?:remind|message|nudge) me|am i getting reminders|"
-                           r"are (?:my )?reminders (?:on|off)|when(?:'s| is) my (?:next )?reminder)\b", re.I)
+                           r"are (?:my )?reminders (?:on|off)|when(?:'s| is) my (?:next )?reminder)\b|"
+                           # when reminders come: "will you message me on christmas day?", "what time zone do you
+                           # have me in", "do you send reminders on bank holidays"
+                           r"\b(?:will|would|do|does|can) (?:you|careerbot|it|reminders?) (?:ever )?(?:message|"
+                           r"remind|send|nudge|contact|ping|come|arrive)\b[^?]{0,40}\b(?:christmas|boxing day|"
+                           r"new year'?s day|bank holidays?|weekends?|holidays?|evenings?|nights?|at night|"
+                           r"out of hours|sundays?|saturdays?)\b|"
+                           r"\b(?:what|which) time ?zone\b|\bmy time ?zone\b|\bwhat time (?:do|will|would) (?:you|"
+                           r"reminders|the reminders|they) (?:come|arrive|be sent|send|message)\b", re.I)
+_CHANGE_TIMEZONE = re.compile(r"\b(?:change|set|update|switch|move|correct)\s+(?:my\s+|the\s+)?time ?zone\b", re.I)
 # "Who's my manager?", "who is my line manager?"
 _MY_MANAGER = re.compile(r"\bwho(?:'s| is) my (?:line |team )?manager\b|\bwho do i report to\b|"
                          r"\bwho manages me\b", re.I)
@@ -831,6 +840,12 @@ class Router:
             return [self.people.team(person, named)]
         if _MY_RECORDS.search(text):
             return [self._with_paused(self.people.my_records(person), msg, person)]
+        if _CHANGE_TIMEZONE.search(text):  # "can you change my timezone to Europe/Madrid"
+            start, end = person.prefs.working_hours
+            return [_clarify("I can't change your time zone in chat.",
+                             f"I have you in {person.timezone}: it comes from the staff list (or from Slack when we "
+                             f"first spoke), so HR can change it there. Reminders come on working days, {start}:00 "
+                             f"to {end}:00 in that time zone.")]
         if _MY_REMINDERS.search(text):
             return [self.people.my_reminders(person)]
         if _MY_MANAGER.search(text):

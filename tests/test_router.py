@@ -2281,3 +2281,21 @@ def test_the_next_supervision_date_is_told_moved_and_its_reminder_cancelled(serv
 def test_other_supervision_questions_are_not_the_date(services, said):
     text = FakeChannel(services).say(said)
     assert not text.startswith(("I don't have a date for your next supervision.", "Your next supervision is on"))
+
+
+@pytest.mark.parametrize("said", ["will you message me on christmas day?", "do you send reminders on bank holidays",
+                                  "what time zone do you have me in", "what time will reminders come?"])
+def test_when_reminders_come_is_answered_with_the_persons_reminders(services, said):
+    text = FakeChannel(services).say(said)
+    assert text.startswith("Your reminders") and "never on bank holidays" in text and "Europe/London" in text
+
+
+def test_changing_the_time_zone_says_where_it_comes_from(services):
+    text = FakeChannel(services).say("can you change my timezone to Europe/Madrid")
+    assert text.startswith("I can't change your time zone in chat.") and "Europe/London" in text
+    assert services.store.get_person("u1").timezone == "Europe/London"
+
+
+@pytest.mark.parametrize("said", ["what do I need for SW2B at the weekend?", "is christmas a bank holiday?"])
+def test_holidays_in_other_questions_are_not_about_reminders(services, said):
+    assert not FakeChannel(services).say(said).startswith("Your reminders")

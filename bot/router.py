@@ -60,8 +60,22 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
     r"\s*[.!]?$",
 ))
 # "actually I started SW2B in April 2025", "sorry, I'm SW2C since May": a statement after a correction's lead-in
+# "just got promoted to Sw3b!! started on monday", "I've been promoted to SW3A", "passed my sw2b panel today!"
+_PROMOTED = re.compile(
+    r"^\s*(?:(?:yay|woo+(?:hoo+)?|yes+|guess what|great news|good news|amazing news)[,.!]*\s+)*"
+    r"(?:i\s*(?:'ve|have|'m|am)?\s+)?(?:just\s+|finally\s+|now\s+)?(?:got\s+|been\s+|was\s+|am\s+|'m\s+)?"
+    r"(?:promoted|moved up|stepped up)\s+(?:to|into)\s+(?:an?\s+)?(?P<code>" + _CODE + r")\b[!.\s]*(?P<rest>.*)$",
+    re.I)
+# a question after the news ("i was promoted to SW3A last april, when can i go for b"): answered as a question
+_ASKS = re.compile(r"\?|\b(?:when|what|how|why|which|can i|could i|do i|does|should i|will i|am i|is it)\b", re.I)
+_PASSED_PANEL = re.compile(r"^\s*(?:i\s+)?(?:just\s+|finally\s+)?passed my (?P<code>" + _CODE + r")\s+(?:panel|"
+                           r"progression(?: panel)?|application|interview)\b[!.\s]*(?P<rest>.*)$", re.I)
+_PROMOTED_WHEN = re.compile(r"(?:^|\b(?:started|starting|start|since|from|on|as of|in|back in)\s+)"
+                            r"(?P<when>(?:on\s+)?(?:today|yesterday|last\s+\w+|this\s+\w+|\d.*|(?:mon|tues?|wed|thu|thurs|fri|sat|sun)\w*|"
+                            + MONTH_WORD + r".*))\s*[.!]*$", re.I)
 # "sorry i should say im sw2c", "oh and im sw2b btw", "to be clear, I'm SW3A since May": the same, said by the way
-_CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake|i should (?:have )?"
+_CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake|wrong level|"
+                              r"that'?s wrong|i should (?:have )?"
                               r"said|i should say|i meant(?: to say)?|i mean|and|also|btw|by the way|fyi|just so you "
                               r"know|for the record|to be clear)\b[,.!:;-]?\s*)+", re.I)
 # "no, it was April", "sorry, April 2025", "actually it was 3 March 2025": a new start for the level on record
@@ -69,8 +83,10 @@ _CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|co
 _BARE_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{MONTH_WORD}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
               rf"(?:,?\s+(?:\d{{4}}|['’]\d{{2}}|(?:of\s+)?(?:last|this)\s+year))?|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|"
               rf"\d{{4}}-\d{{2}}-\d{{2}}|(?:19|20)\d\d)")
-_CORRECTED_START = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oops|wait|correction)\b[,.!:;-]?\s*)+"
+_CORRECTED_START = re.compile(r"^\s*(?:(?:(?:no|nope|actually|sorry|oops|wait|correction|wrong (?:year|month|date|"
+                              r"start date|day)|that'?s wrong)\b[,.!:;-]?\s*)+"
                               r"(?:it\s+was\s+|it'?s\s+|it\s+is\s+|i\s+meant\s+|make\s+it\s+|(?:i\s+)?started\s+)?"
+                              r"|it\s+was\s+|i\s+started\s+(?=in\s|on\s))"  # "it was jan 2024", said alone
                               rf"(?:in\s+|on\s+|from\s+|since\s+)?(?P<when>{_BARE_DATE})\s*[.!]?$", re.I)
 # "since april 2023", "from March 2025": a start and nothing else, for the level on record
 _SINCE_ALONE = re.compile(rf"^\s*(?:since|from|started(?:\s+(?:in|on))?|i started(?:\s+(?:in|on))?)\s+"
@@ -85,7 +101,8 @@ _MY_LEVEL_IS = re.compile(
     r"(?:please\s+)?(?:change|update|set|correct) my (?:level|grade)(?: to)?)\s+"
     rf"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?(?P<code>{_CODE})\b"
     r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now|please))?"
-    r"(?:\s*,?\s*(?:btw|by the way|fyi|actually|too|as well|now))?\s*[.!]?\s*$",
+    r"(?:\s*,?\s*(?:btw|by the way|fyi|actually|too|as well|now))?"
+    rf"(?:\s*,?\s*(?:and\s+)?not\s+(?:an?\s+)?{_CODE})?\s*[.!]?\s*$",  # "im sw2b not sw2c"
     re.I)
 # "snooze ...", "remind me later / in 2 weeks / next month / on 5 January", "pause reminders for a month"
 _SNOOZE = re.compile(
@@ -765,6 +782,21 @@ class Router:
             if pattern.match(text):
                 paused = self._paused(msg, person) if pattern is _DIALOG_WORD_ALONE else None
                 return [paused or reply()]  # "skip", "back" with a self-assessment paused: that, to resume
+        promoted = _PROMOTED.match(text) or _PASSED_PANEL.search(text)
+        if promoted and not _ASKS.search(promoted.group("rest")):  # "just got promoted to SW3B!! started on monday"
+            rest = promoted.group("rest")
+            when = _PROMOTED_WHEN.search(rest)
+            if when:
+                reply = self._set_level(msg, person, promoted.group("code"), when.group("when"))
+                if reply is not None:
+                    return reply
+            elif self.dialogs is not None:
+                try:
+                    code = self.canonical_level(promoted.group("code"))
+                except ValueError:
+                    code = None
+                if code:  # congratulations, then since when
+                    return self.dialogs.start("set_level", msg=msg, person=person, args={"level_code": code})
         stated = _CORRECTION_LEAD.sub("", text, count=1)
         m = next(filter(None, (p.match(stated) for p in _LEVEL_STATEMENTS)), None)
         if m:
@@ -1181,6 +1213,10 @@ class Router:
         since = parse_date(when, today=self._today(person), prefer_past=True)
         if since is not None and person.level_since and code == person.level_code and MONTH_ALONE.fullmatch(when):
             since = in_year_of(since, person.level_since, self._today(person))
+        year = re.fullmatch(r"\s*((?:19|20)\d\d)\s*", when)
+        if year and person.level_since and code == person.level_code and re.search(r"\bwrong year\b", text, re.I):
+            # "wrong year, it was 2024": the month and day on record, in that year
+            since = person.level_since.replace(year=int(year.group(1)), day=min(person.level_since.day, 28))
         if since is not None and since <= self._today(person):
             return self.dialogs.start("set_level", msg=msg, person=person,
                                       args={"level_code": code, "since": since.isoformat()})

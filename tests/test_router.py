@@ -2299,3 +2299,37 @@ def test_changing_the_time_zone_says_where_it_comes_from(services):
 @pytest.mark.parametrize("said", ["what do I need for SW2B at the weekend?", "is christmas a bank holiday?"])
 def test_holidays_in_other_questions_are_not_about_reminders(services, said):
     assert not FakeChannel(services).say(said).startswith("Your reminders")
+
+
+@pytest.mark.parametrize(("said", "starts"), [
+    ("just got promoted to Sw3b!! started on monday", "Set your level to SW3B since 23 November 2026?"),
+    ("passed my sw2b panel today!", "Set your level to SW2B since 25 November 2026?"),  # the tests' today
+    ("yay i got promoted to sw3a yesterday", "Set your level to SW3A since 24 November 2026?"),
+    ("promoted to SW3B in March 2025", "Set your level to SW3B since 1 March 2025?"),
+    ("just got promoted to SW3B", "Since when have you been SW3B?"),
+])
+def test_a_promotion_is_offered_to_be_recorded(services, said, starts):
+    assert FakeChannel(services).say(said).startswith(starts)
+    assert services.store.get_person("u1").level_code is None  # confirmed first, as any level
+
+
+@pytest.mark.parametrize("said", ["my colleague just got promoted to SW3B", "what do I need to get promoted to SW3B?",
+                                  "just got promoted to SW3B, what do I need for SW3C?"])
+def test_other_promotion_words_record_nothing(services, said):
+    chat = FakeChannel(services)
+    text = chat.say(said)
+    assert not text.startswith(("Set your level", "Since when have you been")), text[:80]
+
+
+def test_corrections_of_a_level_or_its_year(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2C since March 2025")
+    chat.press("Yes")
+    assert chat.say("oops wrong level, im sw2b not sw2c").startswith("Since when have you been SW2B?")
+    chat.say("cancel")
+    assert chat.say("wrong year, it was 2024").startswith("Set your level to SW2C since 1 March 2024?")
+    chat.say("no")
+    assert chat.say("it was jan 2024").startswith("Set your level to SW2C since 1 January 2024?")
+    chat.press("Yes")
+    assert services.store.get_person("u1").level_since == date(2024, 1, 1)
+    assert not chat.say("it was a good month").startswith("Set your level")

@@ -203,4 +203,11 @@ class Notifier(Protocol):
 class Aside(list):
     """What a dialog returns for a message that was not an answer to its question (a new question typed in
     the middle of it): the router answers the message as usual, then adds these replies (where the dialog
-    stands, and how to carry on)."""
+    stands, and how to carry on). ``about``: the level the dialog is about ("SW3A"), for a question that names
+    none ("what counts as evidence for this?")."""
+
+    about: str | None = None
+
+    def __init__(self, replies=(), about: str | None = None) -> None:
+        super().__init__(replies)
+        self.about = about

@@ -149,6 +149,7 @@ _SUPERVISION_MOVED = re.compile(
 _NO_SUPERVISION_REMINDER = re.compile(
     r"\b(?:cancel|stop|remove|turn off|switch off|delete|drop)\s+(?:my\s+|the\s+)?supervision reminders?\b|"
     r"\b(?:don'?t|do not) remind me (?:about|before|of) (?:my\s+)?(?:next\s+)?supervision\b", re.I)
+_THIS = re.compile(r"\b(?:this|this one|it|this level)\b", re.I)
 # "ok save that", "yes save it", "save": the level and start just offered with a Save button
 _SAVE_THAT = re.compile(r"^\s*(?:(?:ok(?:ay)?|yes|yeah|yep|sure|please|pls|go on)[,.!]?\s+)*(?:please\s+)?save"
                         r"(?:\s+(?:that|it|this|them|my level|that for me|it for me|it please|that please))?"
@@ -710,6 +711,9 @@ class Router:
             replies = self.dialogs.handle(msg, person)
             if isinstance(replies, Aside):  # a new question typed in the middle of a dialog
                 aside = list(replies)
+                q = parse(text) if replies.about else None
+                if q is not None and not q.levels and not q.roles and (q.topics or _THIS.search(text)):
+                    text = f"{text.rstrip(' ?.!')} for {replies.about}?"  # "what counts as evidence for this?"
             elif replies is not None:
                 return replies
         # "whos my manager", "whats a BIA"; "hiya, im sw2b since feb 2025" is the statement, the greeting aside

@@ -136,6 +136,14 @@ _ASKED = re.compile(
     r"(?:can|could) you (?:tell|explain|remind)|do i (?:need|have to|qualify|count|meet)|does (?:it|that|this|my|the)|"
     r"is (?:it|there|that)|are there|"
     r"(?:the )?difference between|tell me (?:about|what))\b")
+def _about_level(state: dict[str, Any]) -> str | None:
+    """The level a self-assessment is about, for a question asked in it that names none."""
+    if state.get("dialog") != "self_assessment":
+        return None
+    target = (state.get("data") or {}).get("target")
+    return target if isinstance(target, str) and target else None
+
+
 # "no, keep my data", "never mind", "forget it": not the new one, so the open one carries on
 _KEEP_OLD = re.compile(r"\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|leave it|not now)\b", re.I)
 _KEEP_AS_ANSWER = re.compile(r"\s*(?:note|my note|answer|my answer)\s*:\s*", re.I)
@@ -501,7 +509,7 @@ class DialogRunner:
             return Turn(Aside([self._question(ctx, flow, state, [Block(
                 title=f"{where} is still open" + self._at(flow, state) + ".",
                 text=f"I've answered your question above and haven't kept it as your answer. If it was meant as "
-                     f"your answer, {again}.")])]), state, save=False)
+                     f"your answer, {again}.")])], about=_about_level(state)), state, save=False)
         name = dialog_command(text)
         if name is None:
             return None
@@ -551,7 +559,7 @@ class DialogRunner:
                       choices=[choice(state, "Resume", "resume", "primary"), choice(state, "Cancel it", "cancel")],
                       status="dialog", meta={"dialog": state["dialog"], "dialog_id": state["id"],
                                              "step": state["step"], "phase": "aside"})
-        return Turn(Aside([reply]), state, save=False)
+        return Turn(Aside([reply], about=_about_level(state)), state, save=False)
 
     def _applied(self, ctx: Ctx, flow: Flow, state: dict[str, Any], out: Out, pressed: bool) -> Turn:
         state["turns"] = state.get("turns", 0) + 1

@@ -321,8 +321,9 @@ class SelfAssessment(Flow):
         if phase == "choose_level":
             return "Choose A (Developing), B (Practising) or C (Accomplished). Say “back” to choose another role."
         if phase == "note":
-            return ("Type a line about your evidence, such as a case example or a course, or say “skip”. "
-                    "Say “back” to change your rating, or “pause” to carry on later.")
+            return self._about_item(ctx, state) + (
+                "Type a line about your evidence, such as a case example or a course, or say “skip”. "
+                "Say “back” to change your rating, or “pause” to carry on later.")
         return self._about_item(ctx, state) + RATING_HELP
 
     @staticmethod
@@ -401,6 +402,12 @@ class SelfAssessment(Flow):
                                                                     "write a few words.")]))
         if _ACKNOWLEDGED.fullmatch(ans.text or ""):
             raise NotUnderstood(f"I haven't kept “{(ans.text or '').strip()}” as a note of evidence.", caught=True)
+        if _NO_IDEA.match(ans.text or "") and len((ans.text or "").split()) <= 10:
+            # "no idea what this is tbh": not evidence; a manager might read it in a shared pack
+            shown, _ = clip((ans.text or "").strip(), 40)
+            raise NotUnderstood(f"I haven't kept “{shown}” as a note. If you're not sure what this one asks, say "
+                                "“back” and rate it Not sure: it goes on the list to talk through in supervision. "
+                                "Otherwise type a note, or say skip.", caught=True)
         if _NO_EVIDENCE.fullmatch(ans.text or ""):
             # "nah not really", "no evidence yet", "I haven't": no note, and after Met or Partly perhaps a change
             # of mind about the rating: asked, never kept as the evidence for a Met
@@ -835,6 +842,8 @@ _NO_EVIDENCE = re.compile(r"(?=.*\b(?:nah|no|not|nope|none|nothing|haven'?t|have
                           r"\s*(?:(?:nah|no|nope|not|really|yet|evidence|any|none|nothing|i|have|haven'?t|havent|"
                           r"don'?t|dont|got|at|all|sorry|afraid|i'?m|note|notes|to|add|for|this|one|it)\b[\s,.!]*)+",
                           re.I)
+_NO_IDEA = re.compile(r"\s*(?:no idea|no clue|not a clue|dunno|idk|i (?:don'?t|do not) (?:know|understand|get)|"
+                      r"don'?t (?:know|understand|get)|what (?:is|does) (?:this|it) mean)\b", re.I)
 # A note that starts with a rating's own name and a separator ("Partly - did one audit"); "No, I'll add it later"
 # is a note (a yes or no is not a rating here)
 _RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|not sure|unsure|n/?a)"

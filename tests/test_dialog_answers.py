@@ -648,3 +648,41 @@ def test_a_positive_note_after_met_is_kept(runner, typed):
     chat.say("met")
     chat.say(typed)
     assert chat.state()["data"]["answers"][uid] == {"rating": "met", "evidence": typed}
+
+
+def test_at_the_note_what_does_this_mean_explains_the_criterion_too(runner):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    chat.say("met")
+    chat.say("what does this mean?")
+    text = chat.text()
+    assert "This criterion is from Social Worker career progression framework" in text
+    assert "Type a line about your evidence" in text and chat.state()["data"]["phase"] == "note"
+
+
+@pytest.mark.parametrize("said", ["no idea what this is tbh", "i don't understand this one"])
+def test_no_idea_at_the_note_is_not_kept_as_evidence(runner, said):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    chat.say("met")
+    chat.say(said)
+    st = chat.state()
+    assert "evidence" not in st["data"]["answers"][_first_uid(chat)] and st["data"]["phase"] == "note"
+    assert "rate it Not sure" in chat.text()
+
+
+def test_a_note_that_starts_no_but_is_evidence_is_kept(runner):
+    chat = Chat(runner, "u3")
+    _sw2c(chat)
+    chat.say("met")
+    chat.say("I don't know if it counts, but I chaired two complex case conferences in June")
+    assert chat.state()["data"]["answers"][_first_uid(chat)]["evidence"].startswith("I don't know if it counts")
+
+
+def test_a_question_about_this_level_in_a_self_assessment_is_about_its_level(store, knowledge, clock):
+    say = _router(store, knowledge, clock)
+    say("self-assessment for SW3A")
+    say("met")
+    replies = say("what counts as evidence for this?")
+    assert replies[0].title.startswith("Evidence for SW3A")
+    assert "Add a note of your evidence" in _text(replies[-1:])

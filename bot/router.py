@@ -420,7 +420,8 @@ _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|t
 _MISSED = re.compile(r"^\s*(?:(?:no,?\s+)?that'?s not what i (?:asked|meant|wanted|said)|that'?s wrong|wrong|"
                      r"not helpful|that'?s not (?:right|it|helpful)|you'?re (?:useless|wrong|not helping|rubbish)|"
                      r"useless|rubbish|"
-                     r"that doesn'?t (?:help|answer (?:my|the) question)|huh|what|eh|pardon|you what)\s*[?!.]*\s*$",
+                     r"that doesn'?t (?:help|answer (?:my|the) question)|huh|what|eh|pardon|you what|sorry(?=\s*\?))"
+                     r"\s*[?!.]*\s*$",
                      re.I)
 # "Give me the short version", "can you explain that more simply?", "too long"
 _SHORTER = re.compile(r"^\s*(?:can you |could you |please )?(?:give me |just )?(?:the |a )?(?:short(?:er)? version|"
@@ -429,7 +430,7 @@ _SHORTER = re.compile(r"^\s*(?:can you |could you |please )?(?:give me |just )?(
                       r"make it shorter|shorter please)\s*[?!.]*\s*$", re.I)
 # "Never mind", "sorry, wrong chat", "lol"
 _NEVER_MIND = re.compile(r"^\s*(?:never ?mind|nvm|no worries|sorry,? wrong (?:chat|person|window|one)|"
-                         r"ignore (?:that|me)|lol|haha+|ha|oops)\s*[?!.]*\s*$", re.I)
+                         r"ignore (?:that|me)|lol|haha+|ha|oops|sorry|my bad|soz)\s*[!.]*\s*$", re.I)
 _BYE = re.compile(r"^\s*(?:bye|goodbye|good bye|bye bye|see you|see ya|later|ttyl|night|good night)\b[\w\s!.]{0,20}$",
                   re.I)
 _LONE_YES_NO = re.compile(r"^\s*(?:yes|yeah|yep|yup|y|no|nope|nah|n|ok|okay|sure)\s*(?:please|thanks)?\s*[.!]*\s*$",
@@ -577,7 +578,20 @@ def _goodbye() -> Reply:
 
 
 # Whole messages that are small talk, not questions: checked in this order ("ok thanks" is thanks)
+# "k", "ok cool", "brill ta", "sound", "fair enough": an acknowledgement, nothing to look up
+_ACKNOWLEDGED = re.compile(
+    r"^\s*(?:k+|ok(?:ay)?\s+(?:cool|great|then|brill|sound|fine|lovely)|cool|brill|sound|nice(?: one)?|fab|grand|"
+    r"noted|got it|gotcha|fair enough|understood|ace|smashing|champion|right then|will do|lovely)"
+    r"(?:[,!. ]+(?:ta|thanks|cheers|thx|mate))?\s*[.!]*\s*(?::\)|🙂|😊|👍)?\s*$", re.I)
+
+
+def _okay() -> Reply:
+    return Reply(title="Okay.",
+                 blocks=[Block(text="Ask me anything else about the career progression framework whenever you like.")])
+
+
 _SMALL_TALK = ((_THANKS, _welcome), (_LONE_YES_NO, _not_waiting), (_DIALOG_WORD_ALONE, _nothing_in_progress),
+               (_ACKNOWLEDGED, _okay),
                (_BYE, _goodbye), (_HUMAN, _human), (_MISSED, _missed), (_SHORTER, _shorter),
                (_NEVER_MIND, _no_problem))
 

@@ -2333,3 +2333,17 @@ def test_corrections_of_a_level_or_its_year(services):
     chat.press("Yes")
     assert services.store.get_person("u1").level_since == date(2024, 1, 1)
     assert not chat.say("it was a good month").startswith("Set your level")
+
+
+@pytest.mark.parametrize(("said", "starts"), [
+    ("k", "Okay."), ("kk", "Okay."), ("ok cool", "Okay."), ("brill ta", "Okay."), ("sound", "Okay."),
+    ("fair enough", "Okay."), ("got it 👍", "Okay."), ("sorry", "No problem."), ("my bad", "No problem."),
+    ("sorry?", "Sorry, that didn't answer what you meant."),
+])
+def test_short_acknowledgements_are_not_searched_for(services, said, starts):
+    assert FakeChannel(services).say(said).startswith(starts)
+
+
+@pytest.mark.parametrize("said", ["sound judgement", "cool down period", "what is grand rounds"])
+def test_words_that_acknowledge_inside_questions_are_still_questions(services, said):
+    assert not FakeChannel(services).say(said).startswith(("Okay.", "No problem."))

@@ -646,11 +646,48 @@ _SCO_LEVEL_ALONE = re.compile(r"(?<![\w/.-])(?<!sco )(?<!sw )(?<!kr )(?<!po )4(?
                               r" ([abc])(?=\s*(?:[?.!,]|$)))")
 
 
+# "what do I need for a 2c?", "minimum time at 3a before 3b", "level 3b": a 2 or 3 and a level letter, with no role,
+# is SW2 or SW3 (the framework's only levels numbered 2 and 3; the Social Care Officer's are 4A to 4C). Never a
+# number and a letter apart ("2 b"), a time ("3a.m."), a part of something ("page 3a", "section 2b", "PCF 2")
+_SW_LEVEL_ALONE = re.compile(r"(?<![\w/.£$#:-])(?:level\s+)?([23])(?:([abc])|(?<=level [23]) ([abc]))"
+                             r"(?![\w%])(?!'(?!s\b))(?!\.\w)")
+_NOT_A_LEVEL_BEFORE = re.compile(
+    r"\b(?:page|pages|pg|p|pp|section|sections|sec|s|para|paragraph|appendix|annex|table|figure|fig|item|question|q|"
+    r"point|part|step|room|flat|unit|form|box|line|row|column|col|chapter|ch|article|art|schedule|clause|rule|domain|"
+    r"pcf|kr|po|sco|sw|year|yr|band|grade|no|number|ref|version|v|floor|option|stage|tier|key stage|ks|ward|"
+    r"bed|bay|block|house|road|route|bus|platform|gate|junction)\.?\s*(?:no\.?\s*)?$")
+# "sw three b", "SW two": the role's number as a word, before a level letter or at the end
+_SW_NUMBER_WORD = re.compile(r"\b(sw|social worker)\s*-?\s*(two|three|four)\b"
+                             r"(?=\s*[-/]?\s*(?:[bc]\b(?!')|a\s*(?:$|[?.!,;:)])|"
+                             r"a\s+(?:and|or|to|for|before|since|vs|level|requirements?|needs?|evidence|time)\b)|"
+                             r"\s*(?:$|[?.!,;:)]))")
+_ROLE_NUMBERS = {"two": 2, "three": 3, "four": 4}
+
+
+# "senior b requirements", "team manager c evidence": after a role's name, a small b or c before what a level asks
+_WHAT_OF_A_LEVEL = re.compile(r"\s+(?:requirements?|reqs|criteria|evidence|needs?|time|duties|skills|knowledge|"
+                              r"experience|qualifications?|quals)\b", re.I)
+
+
+def _sw_level_alone(lower: str) -> str:
+    """'3b' -> 'sw3b' where it stands alone as a level (see _SW_LEVEL_ALONE)."""
+    lower = _SW_NUMBER_WORD.sub(lambda m: f"{m.group(1)}{_ROLE_NUMBERS[m.group(2)]}", lower)
+
+    def code(m: re.Match) -> str:
+        if _NOT_A_LEVEL_BEFORE.search(lower, 0, m.start()):
+            return m.group(0)
+        return f"sw{m.group(1)}{m.group(2) or m.group(3)}"
+
+    return _SW_LEVEL_ALONE.sub(code, lower)
+
+
 def parse(text: str) -> Query:
     typed = in_full(re.sub(r"\s+", " ", text).strip())
     lower = correct_typos(typed.lower().replace("’", "'").replace("‘", "'"))
     if "4" in lower:  # "what do I need for 4B?": only the Social Care Officer's levels are 4A, 4B and 4C
         lower = _SCO_LEVEL_ALONE.sub(lambda m: f"sco 4{m.group(1) or m.group(2)}", lower)
+    if re.search(r"[23]|\btwo\b|\bthree\b|\bfour\b", lower):
+        lower = _sw_level_alone(lower)
     q = Query(text=typed, lower=lower)
 
     q.childrens = bool(re.search(r"\bchild|\bpo3\b|\bpo 3\b", lower))
@@ -718,7 +755,8 @@ def parse(text: str) -> Query:
         m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
             typed, pos + len(name)
         )
-        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end() :])):
+        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end() :])
+                  or m.group(1) in "bc" and _WHAT_OF_A_LEVEL.match(typed, m.end())):
             level_words.append((m.group(1).upper(), m.start(1)))
     for role, level, pos in mentions:
         if role not in q.roles:

@@ -1,0 +1,62 @@
+"""Questions said briefly or left open by the documents: levels without their role ("3b", "senior b"), a topic
+word with a role ("safeguarding for sw2"), CPD hours, an informal "straight to team manager", and a return after
+a career break."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers.engine import AnswerEngine
+from bot.answers.questions import parse
+from bot.knowledge.loader import load_knowledge
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return AnswerEngine(load_knowledge())
+
+
+def _levels(text: str) -> list[tuple[str, str]]:
+    return [(r, lv) for r, lv, _ in parse(text).levels]
+
+
+# -- a level without its role ------------------------------------------------------------------------
+@pytest.mark.parametrize("question, levels", [
+    ("whats needed for level 3b", [("SW3", "B")]),
+    ("what do i need for a 2c", [("SW2", "C")]),
+    ("whats the minimum time at 3a before 3b", [("SW3", "A"), ("SW3", "B")]),
+    ("how long do i have left at 2b", [("SW2", "B")]),
+    ("been a 2a for a year and a half, when can i go for 2b", [("SW2", "A"), ("SW2", "B")]),
+    ("what's the diff between 2b and 2c", [("SW2", "B"), ("SW2", "C")]),
+    ("level 3 b", [("SW3", "B")]),
+    ("what are 2b's requirements", [("SW2", "B")]),
+    ("sw three b", [("SW3", "B")]),
+    ("senior b requirements", [("SW3", "B")]),
+    ("team manager c evidence", [("SW4", "C")]),
+    ("what do i need for 4b", [("SCO", "B")]),  # still the Social Care Officer's
+])
+def test_a_level_without_its_role_is_read(question, levels):
+    assert _levels(question) == levels
+
+
+@pytest.mark.parametrize("question", [
+    "i have 2 b honest", "see page 3a of the guide", "is section 2b of the MHA in it", "supervision is at 3a.m.",
+    "what is PCF 2", "is it 3am", "I was an sw two years ago", "flat 2c is my address", "domain 3a",
+    "year 2a", "is being a senior b etter", "as a senior a lot changes", "2 a week", "kr 3a", "3ab", "2b'd",
+])
+def test_a_number_and_letter_elsewhere_is_not_a_level(question):
+    assert _levels(question) == []
+
+
+@pytest.mark.parametrize("question, title", [
+    ("whats needed for level 3b", "What the framework asks for SW3B (Practising)"),
+    ("what do i need for a 2c", "What the framework asks for SW2C (Accomplished)"),
+    ("whats the minimum time at 3a before 3b", "At least 12 months at SW3A before SW3B."),
+    ("how long do i have left at 2b", "At least 6-12 months at SW2B before SW2C."),
+    ("been a 2a for a year and a half, when can i go for 2b", "At least 24 months at SW2A before SW2B."),
+    ("what's the diff between 2b and 2c", "What SW2C adds to SW2B"),
+    ("sw three b", "What the framework asks for SW3B (Practising)"),
+    ("senior b requirements", "What the framework asks for SW3B (Practising)"),
+])
+def test_a_level_without_its_role_is_answered(engine, question, title):
+    assert engine.answer(question).title == title

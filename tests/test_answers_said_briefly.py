@@ -60,3 +60,24 @@ def test_a_number_and_letter_elsewhere_is_not_a_level(question):
 ])
 def test_a_level_without_its_role_is_answered(engine, question, title):
     assert engine.answer(question).title == title
+
+
+# -- a topic word and a role ---------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["safeguarding for sw2", "safeguarding for social workers", "sw2 safeguarding?"])
+def test_a_topic_and_a_role_find_the_roles_lines_that_mention_it(engine, question):
+    reply = engine.answer(question)
+    assert reply.title == ("There is no separate safeguarding section for Social Worker (SW2); these criteria "
+                           "mention it")
+    # the same lines as the longer question, the role's code not counted as a word to find
+    assert reply.plain_text() == engine.answer("what safeguarding do social workers need").plain_text()
+    assert reply.plain_text().count("safeguard") >= 6
+
+
+def test_a_topic_and_a_role_with_that_section_get_the_section(engine):
+    assert engine.answer("safeguarding for sco").title == "Safeguarding: Social Care Officer (SCO)"
+
+
+def test_a_line_sharing_one_word_of_the_topic_is_not_it(engine):
+    # "special leading hub meetings" is not about special conditions
+    assert engine.answer("special conditions for sw3").title == (
+        "The framework lists no special conditions for Senior Social Worker (SW3).")

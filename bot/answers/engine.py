@@ -1384,8 +1384,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         criteria, footer = self._variant_filter(q, criteria)
         if not criteria:
             what = TOPIC_TITLES.get(topic, topic).lower()
+            # the question's words without the role's names and codes ("safeguarding for sw2"): the role is given
+            asked = " ".join(self._content_words(q, role))
             hits = [
-                h.criterion for h in self.retriever.search(f"{what} {q.text}", roles={role}, limit=12) if h.score >= 3.0
+                h.criterion for h in self.retriever.search(f"{what} {asked}", roles={role}, limit=12) if h.score >= 3.0
+                and self.retriever.coverage(what, h) == 1.0  # every word of the topic ("special" alone is not it)
             ]
             if hits:
                 return self._reply(

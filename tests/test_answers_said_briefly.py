@@ -81,3 +81,33 @@ def test_a_line_sharing_one_word_of_the_topic_is_not_it(engine):
     # "special leading hub meetings" is not about special conditions
     assert engine.answer("special conditions for sw3").title == (
         "The framework lists no special conditions for Senior Social Worker (SW3).")
+
+
+# -- the level the person is at, and "ready for B?" ------------------------------------------------------
+@pytest.mark.parametrize("question", ["Ive been SW3A for 14 months. ready for B?",
+                                      "Ive been senior A for 14 months. ready for B?",
+                                      "I'm SW3A since March 2025, am I ready for SW3B?"])
+def test_ready_for_the_next_level_after_a_time_said_is_a_time_question(engine, question):
+    reply = engine.answer(question)
+    assert reply.title == "At least 12 months at SW3A before SW3B."
+    assert "also asked" not in reply.plain_text()
+
+
+@pytest.mark.parametrize("question", ["I've been SW3A for 14 months, what do I need to be ready for SW3B?",
+                                      "I'm SW3A, ready to learn what SW3B needs", "is SW3B ready for me?"])
+def test_ready_without_a_time_or_asking_what_is_needed_is_not_a_time_question(question):
+    assert "time_in_level" not in parse(question).topics
+
+
+@pytest.mark.parametrize("question, title", [
+    ("I'm SW2A, what evidence for SW2B?", "Evidence for SW2B (Practising)"),
+    ("im on sw2b, skills for sw2c?", "Skills: Social Worker, SW2C (Accomplished)"),
+    ("I'm a senior A, skills for senior C?", "Skills: Senior Social Worker, SW3C (Accomplished)"),
+])
+def test_the_level_the_person_is_at_is_not_another_question(engine, question, title):
+    reply = engine.answer(question)
+    assert reply.title == title and "also asked" not in reply.plain_text()
+
+
+def test_two_levels_asked_still_say_the_other(engine):
+    assert "You also asked about SW3A" in engine.answer("qualifications for SW3A and SW3C").plain_text()

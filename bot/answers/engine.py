@@ -278,6 +278,13 @@ _MAKES_A_DIFFERENCE = re.compile(
 _DEAF_WORDS = re.compile(r"\bdeaf|\bhearing\b|\baudiolog|\bsign language\b|\bBSL\b", re.I)
 
 
+# Before a level the person says they hold or have held: "I'm SW2A", "im on sw2b", "I've been a senior A", "been a 2a"
+_SAID_TO_BE_AT = re.compile(r"\b(?:i'?m|im|i am|i'?ve been|i have been|been|i was|currently)\s+"
+                            r"(?:currently\s+|still\s+|now\s+)?(?:on\s+|at\s+)?(?:an?\s+)?(?:level\s+)?"
+                            r"(?:(?:senior social worker|social worker|senior|team manager|social care officer|"
+                            r"sco)\s+)?$")
+
+
 class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
     def __init__(self, knowledge: Knowledge) -> None:
         self._mention_cache: dict[str, list[Criterion]] = {}
@@ -808,7 +815,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 "time_in_level", "role_change", "comparison", "path", "wording"):
             return
         asked = list(dict.fromkeys((r, lv) for r, lv, _ in q.levels if r in self.k.roles))
-        others = [self.k.code(r, lv) for r, lv in asked if (r, lv) != (role, level)]
+        # the level the person says they are at ("I'm SW2A, what evidence for SW2B?") was not asked about
+        held = {(r, lv) for r, lv, p in q.levels if _SAID_TO_BE_AT.search(q.lower[max(0, p - 40):p])}
+        others = [self.k.code(r, lv) for r, lv in asked if (r, lv) != (role, level) and (r, lv) not in held]
         if len(asked) < 2 or not others or (role, level) not in asked:
             return
         topic = reply.meta.get("topic")
@@ -986,7 +995,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             wanted = [(r, lv) for r, lv, p in placed if _GOAL_BEFORE.search(q.lower[max(0, p - 30):p])]
             if len(wanted) == 1:
                 return wanted[0]
-            goals = [(r, lv) for r, lv, p in placed if not _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])]
+            goals = [(r, lv) for r, lv, p in placed if not _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])
+                     and not _SAID_TO_BE_AT.search(q.lower[max(0, p - 40):p])]  # "I'm a senior A, … senior C?"
             if goals and len(goals) < len(placed):
                 return goals[0]
         if q.lower.rstrip("?").endswith(levels[-1][0].lower() + levels[-1][1].lower()):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.answers.levels import find_codes, find_level_words, find_role_names, level_after_to
+from bot.dates import COUNT
 
 # Topic keywords, matched on word starts in the lower-cased question. Order matters where a
 # question names two topics: the first listed wins for the headline topic.
@@ -669,6 +670,14 @@ _WHAT_OF_A_LEVEL = re.compile(r"\s+(?:requirements?|reqs|criteria|evidence|needs
                               r"experience|qualifications?|quals)\b", re.I)
 
 
+# "ready for B?", "am I ready?" after a time at a level said in the same message ("been SW3A for 14 months", "since
+# March 2025"); not "ready to learn", nor a question about what is needed ("what do I need to be ready for SW3B?")
+_READY = re.compile(r"\bready\b(?!\s+to\s+(?!go\b|apply\b|move\b|progress\b|put\b))")
+_STATED_TIME = re.compile(rf"\b(?:been|for|since)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
+                          rf"(?:{COUNT}\s+(?:months?|years?)\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+                          rf"\b|(?:19|20)\d{{2}}\b|last\s+(?:year|month)\b)")
+
+
 def _sw_level_alone(lower: str) -> str:
     """'3b' -> 'sw3b' where it stands alone as a level (see _SW_LEVEL_ALONE)."""
     lower = _SW_NUMBER_WORD.sub(lambda m: f"{m.group(1)}{_ROLE_NUMBERS[m.group(2)]}", lower)
@@ -872,6 +881,9 @@ def parse(text: str) -> Query:
     q.next_step = _has(lower, NEXT_WORDS) or bool(codes and _HOW_TO_PROGRESS.search(lower))
     q.overview = _has(lower, OVERVIEW_WORDS)
     q.glossary_hint = _has(lower, GLOSSARY_WORDS)
+    if "time_in_level" not in q.topics and q.levels and not q.overview and _READY.search(lower) \
+            and _STATED_TIME.search(lower):
+        q.topics.insert(0, "time_in_level")  # "I've been SW3A for 14 months. ready for B?": a time question
     return q
 
 

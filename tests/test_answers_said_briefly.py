@@ -111,3 +111,19 @@ def test_the_level_the_person_is_at_is_not_another_question(engine, question, ti
 
 def test_two_levels_asked_still_say_the_other(engine):
     assert "You also asked about SW3A" in engine.answer("qualifications for SW3A and SW3C").plain_text()
+
+
+# -- straight to the next role ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["can i go straight to team manager from 3b", "im 3b can i go straight to tm",
+                                      "can I go straight to team manager from SW3B?"])
+def test_straight_to_the_next_role_from_below_its_top_is_the_skip_answer(engine, question):
+    assert engine.answer(question).plain_text() == engine.answer(
+        "can I skip SW3C and go straight for SW4A?").plain_text()
+
+
+@pytest.mark.parametrize("question", ["can i go straight to team manager from sw3c",
+                                      "can I go from 3b to team manager"])
+def test_no_skip_is_said_from_the_top_or_without_a_word_of_skipping(engine, question):
+    text = engine.answer(question).plain_text()
+    assert text.startswith("From Senior Social Worker (SW3) to Team Manager (SW4)")
+    assert "can be skipped" not in text

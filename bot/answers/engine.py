@@ -1698,6 +1698,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         skipped = next((lv for r, lv, p in q.levels
                         if r == source and _SKIPPED_BEFORE.search(q.lower[max(0, p - 30):p])), None)
         left = next((lv for r, lv in levels if r == source and lv), None)
+        passed_over = self.k.next_level(source, left) if left and not skipped and _SKIP.search(q.lower) else None
+        if passed_over and self.k.next_level(source, passed_over) is None:
+            skipped = passed_over  # "can I go straight to team manager from 3b?": SW3C, the one level passed over
         skip_block = None
         if skipped and info.levels:
             # "can I skip SW2C and go straight for SW3A?": the documents neither allow nor forbid it; the level's own

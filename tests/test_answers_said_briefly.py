@@ -127,3 +127,27 @@ def test_no_skip_is_said_from_the_top_or_without_a_word_of_skipping(engine, ques
     text = engine.answer(question).plain_text()
     assert text.startswith("From Senior Social Worker (SW3) to Team Manager (SW4)")
     assert "can be skipped" not in text
+
+
+# -- hours of CPD ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["how many cpd hours do i need", "how many hours of CPD a year?",
+                                      "how many training hours do I need for SW2B?"])
+def test_cpd_hours_say_none_are_set_and_quote_what_is(engine, question):
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert reply.title == "The framework sets no number of CPD hours."
+    assert "None of the framework documents gives a number of hours of CPD" in text
+    assert "Evidence a minimum of 3 training courses attended or briefing sessions" in text
+    assert "Evidence of ongoing continuous professional development" in text
+    assert "hours of work" not in text
+
+
+def test_cpd_hours_for_a_level_quote_that_level_only(engine):
+    text = engine.answer("how many cpd hours for sw2b").plain_text()
+    assert "for SW2B" in text and "SW3B" not in text and "SCO" not in text
+
+
+@pytest.mark.parametrize("question", ["how many hours a week do social workers work?", "can I do part time hours?",
+                                      "what hours does a team manager work", "how many hours is training day"])
+def test_hours_of_work_are_still_hours_of_work(engine, question):
+    assert engine.answer(question).title == "The framework does not cover hours of work."

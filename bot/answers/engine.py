@@ -29,6 +29,7 @@ from bot.answers.shared import (
 )
 from bot.answers.terms import TermReplies
 from bot.answers.timing import TimingReplies
+from bot.answers.unsaid import CPD_HOURS, UnsaidReplies
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, TimeRule
 
@@ -285,7 +286,7 @@ _SAID_TO_BE_AT = re.compile(r"\b(?:i'?m|im|i am|i'?ve been|i have been|been|i wa
                             r"sco)\s+)?$")
 
 
-class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
+class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies, UnsaidReplies):
     def __init__(self, knowledge: Knowledge) -> None:
         self._mention_cache: dict[str, list[Criterion]] = {}
         self._role_stems_cache: dict[str, frozenset[str]] = {}
@@ -411,6 +412,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._mapping(q)
         if q.covering:
             return self._covering(q)
+        if q.out_of_scope == "hours" and CPD_HOURS.search(q.lower):
+            return self._cpd_hours(q)  # "how many CPD hours do I need?": hours of learning, not of work
         if q.out_of_scope:
             return self._out_of_scope(q, ctx)
         if _FEELINGS.search(q.lower):

@@ -151,3 +151,45 @@ def test_cpd_hours_for_a_level_quote_that_level_only(engine):
                                       "what hours does a team manager work", "how many hours is training day"])
 def test_hours_of_work_are_still_hours_of_work(engine, question):
     assert engine.answer(question).title == "The framework does not cover hours of work."
+
+
+# -- coming back after a break ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, title", [
+    ("im coming back to social work after a 5 year career break, was SW2B before i left in 2021",
+     "The framework does not cover coming back after a career break."),
+    ("does my old time at sw2b still count", "The framework does not say whether time before a break still counts."),
+    ("i was SW2B before i left, what level would i come back at?",
+     "The framework does not say at which level someone comes back after a break."),
+])
+def test_a_return_says_the_framework_is_silent_and_quotes_the_levels_time(engine, question, title):
+    reply = engine.answer(question)
+    text = reply.plain_text()
+    assert reply.title == title
+    assert "That is for HR and your manager to decide with you when you return." in text
+    assert "Minimum of 6-12 months experience at Level SW2B" in text  # the time at SW2B before SW2C, quoted
+    assert "annual leave" not in text and reply.meta["topic"] == "returning"
+
+
+def test_a_return_with_no_level_asks_for_it_and_a_follow_up_uses_the_last(engine):
+    from bot.answers.shared import Context
+
+    alone = engine.answer("what level will i come back at?")
+    assert alone.title == "The framework does not say at which level someone comes back after a break."
+    assert "Tell me the level you were at" in alone.plain_text()
+    after = engine.answer("what level will i come back at?", context=Context(last_role="SW2", last_level="B",
+                                                                              last_topic="returning"))
+    assert "Minimum of 6-12 months experience at Level SW2B" in after.plain_text()
+
+
+def test_a_return_at_a_role_with_no_time_rules_says_so(engine):
+    assert "no minimum time in level for Social Care Officer" in engine.answer(
+        "returning to practice as sco 4b, does it count").plain_text()
+
+
+@pytest.mark.parametrize("question", ["can I go back to SW2B from SW3A", "I'll come back to you on that",
+                                      "coming back from maternity leave, does my time at SW2A count?",
+                                      "does a career break count towards my time at SW2A?",
+                                      "what do I need to do before I leave for SW3A?", "join the team as SW2A",
+                                      "my old time at my previous council, does it count towards SW2B?"])
+def test_what_is_not_a_return_is_not_answered_as_one(engine, question):
+    assert engine.answer(question).meta.get("topic") != "returning"

@@ -29,7 +29,7 @@ from bot.answers.shared import (
 )
 from bot.answers.terms import TermReplies
 from bot.answers.timing import TimingReplies
-from bot.answers.unsaid import CPD_HOURS, UnsaidReplies
+from bot.answers.unsaid import CPD_HOURS, RETURNING, UnsaidReplies
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, TimeRule
 
@@ -402,6 +402,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies, Uns
         counted = self._what_counts(q, ctx)  # "does maternity leave count towards my time at SW2A?"
         if counted is not None:
             return counted
+        if RETURNING.search(q.lower) and not q.covering:
+            return self._returning(q, ctx)  # "coming back after a career break", "does my old time at SW2B count?"
         if q.kent and q.medway and not q.mapping and _COME_IN_AT.search(q.lower) and any(
                 r in self._kent_roles for r in q.roles):
             # "moving from Kent as a KR10, what level would I come in at Medway?": no document maps the two

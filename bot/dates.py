@@ -149,10 +149,21 @@ _DAY_SHORT = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "weds": 2, "thu": 3, "thu
 _WEEKDAY = re.compile(r"\b(?:(next|this|last|on|coming)\s+)?(?:the\s+)?(" + "|".join(_WEEKDAYS) + r")(?:s)?\b"
                       r"(?!\s+\d)|\b(next|this|last|on|coming)\s+("
                       + "|".join(sorted(_DAY_SHORT, key=len, reverse=True)) + r")\b\.?(?!\s+\d)")
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2}
-COUNT = r"(\d{1,3}|a couple of|couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-_UNIT = r"(days?|weeks?|fortnights?|months?|years?)"
+_UNITS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen").split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+# Counts in words up to sixty ("eighteen months", "twenty-four months", "thirty six months"), and half of one
+_NUMBER_WORDS: dict[str, float] = {
+    "a": 1, "an": 1, "a couple of": 2, "couple of": 2, "half a": 0.5, "half an": 0.5, "sixty": 60,
+    **{w: i for i, w in enumerate(_UNITS, start=1)}, **_TENS,
+    **{f"{t}{sep}{u}": n + i for t, n in _TENS.items() for i, u in enumerate(_UNITS[:9], start=1) for sep in "- "},
+}
+# "two and a half": a count and a half, inside the count ("two and a half years"); "a year and a half" has its
+# half after the unit, inside the unit
+_AND_A_HALF = r"(?:\s+and\s+a\s+half)"
+_COUNT_WORDS = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
+COUNT = rf"((?:\d{{1,3}}|{_COUNT_WORDS}){_AND_A_HALF}?)"
+_UNIT = rf"((?:days?|weeks?|fortnights?|months?|years?){_AND_A_HALF}?)"
 
 
 def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
@@ -178,7 +189,8 @@ def _relative(s: str, today: date, *, prefer_past: bool) -> date | None:
                   rf"{COUNT}\s+years?\s+ago)\b", s)
     if m:  # with its day if it has one ("3rd April last year"); 29 February of a year without one is no date
         n = {"last": -1, "this": 0, "next": 1}[m.group(3)] if m.group(3) else -_count_value(m.group(4))
-        return date(today.year + n, MONTHS[m.group(2)[:3]], int(m.group(1) or 1))
+        if n == int(n):  # "June two and a half years ago" is no month
+            return date(today.year + int(n), MONTHS[m.group(2)[:3]], int(m.group(1) or 1))
     m = re.search(rf"\bin\s+{COUNT}\s+{_UNIT}(?:'?s)?(?:\s+time)?\b", s)
     if m:
         return shift(today, m.group(1), m.group(2), +1)
@@ -238,18 +250,29 @@ def _century(yy: int, today: date) -> int:
     return year - 100 if year > today.year + 10 else year
 
 
-def _count_value(count: str) -> int:
-    """A count as typed ("2", "two", "a couple of") as a number."""
-    return int(count) if count.isdigit() else _NUMBER_WORDS[count]
+def _count_value(count: str) -> float:
+    """A count as typed ("2", "two", "a couple of", "twenty-four", "two and a half") as a number."""
+    count = re.sub(r"\s+", " ", count.strip().lower())
+    half = re.search(_AND_A_HALF + "$", count)
+    if half:
+        count = count[:half.start()]
+    n = int(count) if count.isdigit() else _NUMBER_WORDS[count]
+    return n + 0.5 if half else n
 
 
 def shift(today: date, count: str, unit: str, sign: int = 1) -> date:
-    """today moved by a span as typed: ("2", "weeks"), ("a couple of", "months"), ("one", "fortnight")."""
+    """today moved by a span as typed: ("2", "weeks"), ("a couple of", "months"), ("one", "fortnight"),
+    ("eighteen", "months"), ("two and a half", "years"), ("a", "year and a half"). Half a month is 15 days."""
     n = _count_value(count)
+    unit = re.sub(r"\s+", " ", unit.strip().lower())
+    if unit.endswith(" and a half"):
+        n, unit = n + 0.5, unit.split()[0]
     unit = unit.rstrip("s")
     if unit in ("day", "week", "fortnight"):
-        return today + sign * timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit])
-    return add_months(today, n * (12 if unit == "year" else 1) * sign)
+        return today + sign * timedelta(days=round(n * {"day": 1, "week": 7, "fortnight": 14}[unit]))
+    months = n * (12 if unit == "year" else 1)
+    moved = add_months(today, int(months) * sign)
+    return moved + sign * timedelta(days=15) if months != int(months) else moved
 
 
 # A span of time as typed: "2 weeks", "a month", "two fortnights", "a couple of days"

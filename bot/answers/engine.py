@@ -29,6 +29,7 @@ from bot.answers.shared import (
 )
 from bot.answers.terms import TermReplies
 from bot.answers.timing import TimingReplies
+from bot.answers.unsaid import CPD_HOURS, RETURNING, UnsaidReplies
 from bot.conversation import MAX_TEXT, Block, Choice, Reply
 from bot.knowledge.model import LEVEL_NAMES, Criterion, Knowledge, TimeRule
 
@@ -295,7 +296,14 @@ _MAKES_A_DIFFERENCE = re.compile(
 _DEAF_WORDS = re.compile(r"\bdeaf|\bhearing\b|\baudiolog|\bsign language\b|\bBSL\b", re.I)
 
 
-class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
+# Before a level the person says they hold or have held: "I'm SW2A", "im on sw2b", "I've been a senior A", "been a 2a"
+_SAID_TO_BE_AT = re.compile(r"\b(?:i'?m|im|i am|i'?ve been|i have been|been|i was|currently)\s+"
+                            r"(?:currently\s+|still\s+|now\s+)?(?:on\s+|at\s+)?(?:an?\s+)?(?:level\s+)?"
+                            r"(?:(?:senior social worker|social worker|senior|team manager|social care officer|"
+                            r"sco)\s+)?$")
+
+
+class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies, UnsaidReplies):
     def __init__(self, knowledge: Knowledge) -> None:
         self._mention_cache: dict[str, list[Criterion]] = {}
         self._role_stems_cache: dict[str, frozenset[str]] = {}
@@ -411,6 +419,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         counted = self._what_counts(q, ctx)  # "does maternity leave count towards my time at SW2A?"
         if counted is not None:
             return counted
+        if RETURNING.search(q.lower) and not q.covering:
+            return self._returning(q, ctx)  # "coming back after a career break", "does my old time at SW2B count?"
         if q.kent and q.medway and not q.mapping and _COME_IN_AT.search(q.lower) and any(
                 r in self._kent_roles for r in q.roles):
             # "moving from Kent as a KR10, what level would I come in at Medway?": no document maps the two
@@ -421,6 +431,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             return self._mapping(q)
         if q.covering:
             return self._covering(q)
+        if q.out_of_scope == "hours" and CPD_HOURS.search(q.lower):
+            return self._cpd_hours(q)  # "how many CPD hours do I need?": hours of learning, not of work
         if q.out_of_scope:
             return self._out_of_scope(q, ctx)
         if _FEELINGS.search(q.lower):
@@ -853,7 +865,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
                 "time_in_level", "role_change", "comparison", "path", "wording"):
             return
         asked = list(dict.fromkeys((r, lv) for r, lv, _ in q.levels if r in self.k.roles))
-        others = [self.k.code(r, lv) for r, lv in asked if (r, lv) != (role, level)]
+        # the level the person says they are at ("I'm SW2A, what evidence for SW2B?") was not asked about
+        held = {(r, lv) for r, lv, p in q.levels if _SAID_TO_BE_AT.search(q.lower[max(0, p - 40):p])}
+        others = [self.k.code(r, lv) for r, lv in asked if (r, lv) != (role, level) and (r, lv) not in held]
         if len(asked) < 2 or not others or (role, level) not in asked:
             return
         topic = reply.meta.get("topic")
@@ -1031,7 +1045,8 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
             wanted = [(r, lv) for r, lv, p in placed if _GOAL_BEFORE.search(q.lower[max(0, p - 30):p])]
             if len(wanted) == 1:
                 return wanted[0]
-            goals = [(r, lv) for r, lv, p in placed if not _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])]
+            goals = [(r, lv) for r, lv, p in placed if not _CURRENT_BEFORE.search(q.lower[max(0, p - 30):p])
+                     and not _SAID_TO_BE_AT.search(q.lower[max(0, p - 40):p])]  # "I'm a senior A, … senior C?"
             if goals and len(goals) < len(placed):
                 return goals[0]
         if q.lower.rstrip("?").endswith(levels[-1][0].lower() + levels[-1][1].lower()):
@@ -1461,8 +1476,11 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         criteria, footer = self._variant_filter(q, criteria)
         if not criteria:
             what = TOPIC_TITLES.get(topic, topic).lower()
+            # the question's words without the role's names and codes ("safeguarding for sw2"): the role is given
+            asked = " ".join(self._content_words(q, role))
             hits = [
-                h.criterion for h in self.retriever.search(f"{what} {q.text}", roles={role}, limit=12) if h.score >= 3.0
+                h.criterion for h in self.retriever.search(f"{what} {asked}", roles={role}, limit=12) if h.score >= 3.0
+                and self.retriever.coverage(what, h) == 1.0  # every word of the topic ("special" alone is not it)
             ]
             if hits:
                 return self._reply(
@@ -1764,6 +1782,9 @@ class AnswerEngine(TimingReplies, BeyondReplies, TermReplies, SearchReplies):
         skipped = next((lv for r, lv, p in q.levels
                         if r == source and _SKIPPED_BEFORE.search(q.lower[max(0, p - 30):p])), None)
         left = next((lv for r, lv in levels if r == source and lv), None)
+        passed_over = self.k.next_level(source, left) if left and not skipped and _SKIP.search(q.lower) else None
+        if passed_over and self.k.next_level(source, passed_over) is None:
+            skipped = passed_over  # "can I go straight to team manager from 3b?": SW3C, the one level passed over
         skip_block = None
         if skipped and info.levels:
             # "can I skip SW2C and go straight for SW3A?": the documents neither allow nor forbid it; the level's own

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.answers.levels import find_codes, find_level_words, find_role_names, level_after_to
+from bot.dates import COUNT
 
 # Topic keywords, matched on word starts in the lower-cased question. Order matters where a
 # question names two topics: the first listed wins for the headline topic.
@@ -646,11 +647,56 @@ _SCO_LEVEL_ALONE = re.compile(r"(?<![\w/.-])(?<!sco )(?<!sw )(?<!kr )(?<!po )4(?
                               r" ([abc])(?=\s*(?:[?.!,]|$)))")
 
 
+# "what do I need for a 2c?", "minimum time at 3a before 3b", "level 3b": a 2 or 3 and a level letter, with no role,
+# is SW2 or SW3 (the framework's only levels numbered 2 and 3; the Social Care Officer's are 4A to 4C). Never a
+# number and a letter apart ("2 b"), a time ("3a.m."), a part of something ("page 3a", "section 2b", "PCF 2")
+_SW_LEVEL_ALONE = re.compile(r"(?<![\w/.£$#:-])(?:level\s+)?([23])(?:([abc])|(?<=level [23]) ([abc]))"
+                             r"(?![\w%])(?!'(?!s\b))(?!\.\w)")
+_NOT_A_LEVEL_BEFORE = re.compile(
+    r"\b(?:page|pages|pg|p|pp|section|sections|sec|s|para|paragraph|appendix|annex|table|figure|fig|item|question|q|"
+    r"point|part|step|room|flat|unit|form|box|line|row|column|col|chapter|ch|article|art|schedule|clause|rule|domain|"
+    r"pcf|kr|po|sco|sw|year|yr|band|grade|no|number|ref|version|v|floor|option|stage|tier|key stage|ks|ward|"
+    r"bed|bay|block|house|road|route|bus|platform|gate|junction)\.?\s*(?:no\.?\s*)?$")
+# "sw three b", "SW two": the role's number as a word, before a level letter or at the end
+_SW_NUMBER_WORD = re.compile(r"\b(sw|social worker)\s*-?\s*(two|three|four)\b"
+                             r"(?=\s*[-/]?\s*(?:[bc]\b(?!')|a\s*(?:$|[?.!,;:)])|"
+                             r"a\s+(?:and|or|to|for|before|since|vs|level|requirements?|needs?|evidence|time)\b)|"
+                             r"\s*(?:$|[?.!,;:)]))")
+_ROLE_NUMBERS = {"two": 2, "three": 3, "four": 4}
+
+
+# "senior b requirements", "team manager c evidence": after a role's name, a small b or c before what a level asks
+_WHAT_OF_A_LEVEL = re.compile(r"\s+(?:requirements?|reqs|criteria|evidence|needs?|time|duties|skills|knowledge|"
+                              r"experience|qualifications?|quals)\b", re.I)
+
+
+# "ready for B?", "am I ready?" after a time at a level said in the same message ("been SW3A for 14 months", "since
+# March 2025"); not "ready to learn", nor a question about what is needed ("what do I need to be ready for SW3B?")
+_READY = re.compile(r"\bready\b(?!\s+to\s+(?!go\b|apply\b|move\b|progress\b|put\b))")
+_STATED_TIME = re.compile(rf"\b(?:been|for|since)\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
+                          rf"(?:{COUNT}\s+(?:months?|years?)\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+                          rf"\b|(?:19|20)\d{{2}}\b|last\s+(?:year|month)\b)")
+
+
+def _sw_level_alone(lower: str) -> str:
+    """'3b' -> 'sw3b' where it stands alone as a level (see _SW_LEVEL_ALONE)."""
+    lower = _SW_NUMBER_WORD.sub(lambda m: f"{m.group(1)}{_ROLE_NUMBERS[m.group(2)]}", lower)
+
+    def code(m: re.Match) -> str:
+        if _NOT_A_LEVEL_BEFORE.search(lower, 0, m.start()):
+            return m.group(0)
+        return f"sw{m.group(1)}{m.group(2) or m.group(3)}"
+
+    return _SW_LEVEL_ALONE.sub(code, lower)
+
+
 def parse(text: str) -> Query:
     typed = in_full(re.sub(r"\s+", " ", text).strip())
     lower = correct_typos(typed.lower().replace("’", "'").replace("‘", "'"))
     if "4" in lower:  # "what do I need for 4B?": only the Social Care Officer's levels are 4A, 4B and 4C
         lower = _SCO_LEVEL_ALONE.sub(lambda m: f"sco 4{m.group(1) or m.group(2)}", lower)
+    if re.search(r"[23]|\btwo\b|\bthree\b|\bfour\b", lower):
+        lower = _sw_level_alone(lower)
     q = Query(text=typed, lower=lower)
 
     q.childrens = bool(re.search(r"\bchild|\bpo3\b|\bpo 3\b", lower))
@@ -718,7 +764,8 @@ def parse(text: str) -> Query:
         m = re.compile(r"\s*[-:]?\s*(?:level\s+)?([abcdABCD])(?=\s*$|\s*[?.!,]|\s+[A-Za-z])").match(
             typed, pos + len(name)
         )
-        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end() :])):
+        if m and (m.group(1).isupper() or re.match(r"\s*$|\s*[?.!,]", typed[m.end() :])
+                  or m.group(1) in "bc" and _WHAT_OF_A_LEVEL.match(typed, m.end())):
             level_words.append((m.group(1).upper(), m.start(1)))
     for role, level, pos in mentions:
         if role not in q.roles:
@@ -834,6 +881,9 @@ def parse(text: str) -> Query:
     q.next_step = _has(lower, NEXT_WORDS) or bool(codes and _HOW_TO_PROGRESS.search(lower))
     q.overview = _has(lower, OVERVIEW_WORDS)
     q.glossary_hint = _has(lower, GLOSSARY_WORDS)
+    if "time_in_level" not in q.topics and q.levels and not q.overview and _READY.search(lower) \
+            and _STATED_TIME.search(lower):
+        q.topics.insert(0, "time_in_level")  # "I've been SW3A for 14 months. ready for B?": a time question
     return q
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from bot.answers.engine import AnswerEngine, Context
 from bot.answers.questions import in_full, parse, time_in_place
 from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Incoming, Reply
-from bot.dates import MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
+from bot.dates import COUNT, MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.personal import REPORT_ACTION, PersonView, names_of
 from bot.reminders import parse_snooze
@@ -99,7 +99,8 @@ _NEW_START_DATE = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend|mov
 _MY_LEVEL_IS = re.compile(
     r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at|"
     r"(?:please\s+)?(?:change|update|set|correct) my (?:level|grade)(?: to)?)\s+"
-    rf"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?(?P<code>{_CODE})\b"
+    rf"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?"
+    rf"(?P<code>{_CODE}|[23]\s*-?\s*[abc](?![\w.]))\b"  # "im a 2b now": a Social Worker or Senior level
     r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now|please))?"
     r"(?:\s*,?\s*(?:btw|by the way|fyi|actually|too|as well|now))?"
     rf"(?:\s*,?\s*(?:and\s+)?not\s+(?:an?\s+)?{_CODE})?\s*[.!]?\s*$",  # "im sw2b not sw2c"
@@ -225,12 +226,11 @@ _SUPERVISION_SOON = re.compile(
     r"(?:hours?|days?|weeks?)|in the (?:morning|afternoon))\b", re.I)
 # The time at a level a question states: "I've been SW2A for 18 months", "since January 2024", "in September 2023"
 # Said in the first person and in the past ("I've been … for", "I started … in"), never a future "in June"
-_I_HAVE_BEEN = r"\b(?:i'?ve been|i have been|i'?ve worked|i have worked)\b[^.?!,;]{0,40}?"
+_I_HAVE_BEEN = r"(?:\b(?:i'?ve been|i have been|i'?ve worked|i have worked)\b|^\s*been\b)[^.?!,;]{0,40}?"
 _I_STARTED = (r"\b(?:i'?ve been|i have been|i'?m|i am|i started|i began|i got|i became|i moved|i went|i joined|"
               r"i (?:was|got|have been) promoted)\b[^.?!,;]{0,40}?")
 _FOR_SPAN = re.compile(_I_HAVE_BEEN + r"\bfor\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
-                       r"(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
-                       r"(months?|years?)\b", re.I)
+                       + COUNT + r"\s+((?:months?|years?)(?:\s+and\s+a\s+half)?)\b", re.I)
 # The dates such a statement gives, as dates.py reads them: "March 2025", "March '25", "in sept 24", "April last
 # year", "June two years ago", "03/25", "last June"
 _STATED_DATE = (r"((?:in\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"

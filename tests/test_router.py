@@ -2347,3 +2347,22 @@ def test_short_acknowledgements_are_not_searched_for(services, said, starts):
 @pytest.mark.parametrize("said", ["sound judgement", "cool down period", "what is grand rounds"])
 def test_words_that_acknowledge_inside_questions_are_still_questions(services, said):
     assert not FakeChannel(services).say(said).startswith(("Okay.", "No problem."))
+
+
+@pytest.mark.parametrize(("said", "since"), [
+    ("I've been SW2A for eighteen months, can I apply for B?", "SW2A since 25 May 2025"),  # the tests' today
+    ("been a 2a for a year and a half, when can i go for 2b", "SW2A since 25 May 2025"),
+    ("I've been SW2A for two and a half years, can I go for SW2B?", "SW2A since 25 May 2024"),
+])
+def test_a_time_said_in_words_is_worked_out(services, said, since):
+    assert f"From what you said: {since}" in FakeChannel(services).say(said)
+
+
+@pytest.mark.parametrize(("said", "code"), [("im a 2b now", "SW2B"), ("I'm 3a", "SW3A"), ("i'm on 2c", "SW2C")])
+def test_a_level_without_its_role_is_recorded_as_a_social_worker_or_senior_level(services, said, code):
+    assert FakeChannel(services).say(said).startswith(f"Since when have you been {code}?")
+
+
+@pytest.mark.parametrize("said", ["I'm 2 a.m. person", "i'm 2a.m. ready"])
+def test_times_are_not_levels(services, said):
+    assert not FakeChannel(services).say(said).startswith("Since when have you been")

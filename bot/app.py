@@ -81,7 +81,8 @@ def build_services(settings: Settings | None = None, *, clock=utc_now, with_dial
                                expiry_days=settings.dialog_expiry_days,
                                notify=lambda person, reply: notify_person(services, person, reply))
     services.dialogs = dialogs
-    services.router = Router(knowledge=knowledge, engine=engine, store=store, dialogs=dialogs, clock=clock)
+    services.router = Router(knowledge=knowledge, engine=engine, store=store, dialogs=dialogs, clock=clock,
+                             digest_weekday=settings.digest_weekday)
     # Every turn, whatever the channel, counts in careerbot_requests_total and careerbot_answer_seconds.
     services.router.handle = metrics.count_turns(services.router.handle)  # type: ignore[method-assign]
     return services

@@ -599,8 +599,9 @@ class Router:
     """The core's single entry point for every channel. Thread-safe; channels call handle() per message."""
 
     def __init__(self, *, knowledge: Knowledge, engine: AnswerEngine, store: Store, dialogs=None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, digest_weekday: int = 0) -> None:
         self.k = knowledge
+        self.digest_weekday = digest_weekday  # the day the weekly team digest is due (0 Monday), as configured
         self.engine = engine
         self.store = store
         self.dialogs = dialogs
@@ -1320,8 +1321,13 @@ class Router:
                              Choice("Resume reminders", {"action": "reminders", "what": "opt_in"}))
         else:
             state, switch = "on", Choice("Stop reminders", {"action": "reminders", "what": "opt_out"})
+        day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[self.digest_weekday % 7]
         return Reply(title=f"Your weekly team digest is {state}.",
-                     blocks=[Block(text="The digest comes with your reminders; there is no separate switch. "
+                     blocks=[Block(text=f"It comes on {day}s in your working hours, when there is something to tell: "
+                                        f"who could become eligible in the next {prefs.heads_up_weeks} weeks, who "
+                                        "is eligible now, and who has been eligible for a long time. The day is the "
+                                        "same for every manager. To see your team now, say “my team”."),
+                             Block(text="The digest comes with your reminders; there is no separate switch. "
                                         "“Stop reminders” stops both, “start reminders” turns both back on, and "
                                         "a snooze pauses both.")],
                      choices=[switch])

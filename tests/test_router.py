@@ -1931,6 +1931,8 @@ def test_a_manager_is_told_the_digest_goes_with_their_reminders(services):
     _manager_and_report(services)
     boss = FakeChannel(services, user="boss")
     assert boss.say("is my digest on?").startswith("Your weekly team digest is on.")
+    text = boss.say("when does my digest come?")
+    assert "It comes on Mondays in your working hours" in text and "the next 8 weeks" in text
     assert "This stops your weekly team digest too" in boss.say("stop reminders")
     assert boss.say("turn my digest back on").startswith("Your weekly team digest is off, because your reminders")
     assert [c.label for c in boss.last[0].choices] == ["Start reminders"]
@@ -2366,3 +2368,9 @@ def test_a_level_without_its_role_is_recorded_as_a_social_worker_or_senior_level
 @pytest.mark.parametrize("said", ["I'm 2 a.m. person", "i'm 2a.m. ready"])
 def test_times_are_not_levels(services, said):
     assert not FakeChannel(services).say(said).startswith("Since when have you been")
+
+
+def test_the_digest_day_said_is_the_configured_one(services):
+    _manager_and_report(services)
+    services.router.digest_weekday = 4
+    assert "It comes on Fridays" in FakeChannel(services, user="boss").say("when does my digest come?")

@@ -299,6 +299,9 @@ class PersonView:
                 lines.append(what + (f" on {when}" if when else "") + (f": {counts}" if counts else ""))
             blocks.append(Block(title=f"Shared with you by {first}", bullets=lines))
             choices.append(record_choice("Open the latest", "pack", shared[0]["id"], person_id=r.id))
+            gaps = self._shared_gaps(shared)
+            if gaps is not None:  # "raj's gaps?", "what should I focus on in Raj's supervision?"
+                blocks.append(gaps)
         else:
             blocks.append(Block(text=f"{first} hasn't shared a self-assessment or check-in with you. They are "
                                      f"private until {first} chooses to share one."))
@@ -309,6 +312,24 @@ class PersonView:
         return Reply(title=name, blocks=blocks, choices=choices,
                      notes=self.milestone_notes([r], self.today(manager)),
                      footer="Time in level is one part of readiness: the framework also asks for evidence.")
+
+    @staticmethod
+    def _shared_gaps(shared: list[dict]) -> Block | None:
+        """The gaps in the latest finished self-assessment a report shared: what supervision might focus on."""
+        from dialogs.base import completed
+        from dialogs.self_assessment import GAP_RATINGS, rating_label, target_code
+
+        done = completed([r for r in shared if r.get("kind") == "assessment"])
+        if not done:
+            return None
+        data = done[0].get("data") or {}
+        gaps = [i for i in data.get("items") or [] if i.get("rating") in GAP_RATINGS]
+        lines = [f"{rating_label(i['rating'])}: {i['text']}" for i in gaps[:10]]
+        if len(gaps) > 10:
+            lines.append(f"…and {len(gaps) - 10} more (all of them are in the supervision pack)")
+        when = _record_date(data)
+        return Block(title=f"Gaps in the self-assessment for {target_code(data)}" + (f" of {when}" if when else ""),
+                     bullets=lines or ["None: every criterion was rated Met."])
 
     def next_supervision(self, person: Person) -> Reply:
         """'When's my next supervision?': the date the last check-in recorded, and the reminder before it."""

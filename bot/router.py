@@ -285,7 +285,7 @@ _ABOUT_SOMEONE = re.compile(
     r"going\b|coming\b|now\b|still\b|not\b)" + _NAME + r" (?:eligible|ready|due|at|on)\b"
     r"|how long (?:has|have|until|till|before|does) (?!i\b|you\b|my\b|the\b|a\b|sw\d|sco\b|level\b)[a-z'-]+"
     r"|(?:what|which) level is (?!i\b|my\b|the\b|a\b|this\b)[a-z'-]+|[a-z'-]+'s (?:level|milestone|eligibility|"
-    r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence)"
+    r"self[- ]?assessments?|assessments?|check[- ]?ins?|progress|gaps|evidence|supervision|latest|next supervision)"
     r"|what(?:'s| (?:does|do|should|would|will)) (?!i\b|you\b|we\b|they\b|the\b|an?\b|my\b|it\b|this\b|that\b|team\b|"
     r"every\b|each\b|most\b|all\b|some\b|any\b|new\b|newly\b|other\b|our\b|your\b|their\b|"
     r"senior\b|social\b|sw\d|sco\b|kr\d|po3\b)" + _NAME + r" (?:still )?(?:need|have to|work on|do next)"

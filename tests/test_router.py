@@ -673,6 +673,8 @@ def test_a_manager_asking_about_a_report_sees_only_what_the_report_shared(servic
     amy.say("share with my manager")
     text = boss.say(asked)
     assert "Shared with you by Amy" in text and "Self-assessment for SW2C on 25 November 2026: Met" in text
+    assert "Gaps in the self-assessment for SW2C of 25 November 2026" in text and "Not yet: " in text
+    assert "Not yet: " in boss.say("what should I focus on in amy's supervision?")  # the same view
     boss.press("Open the latest")
     assert boss.last[0].attachments  # the pack, through the same checks as the shared message's button
     # shown in chat as headings and bullets, not as Markdown typed out; the manager's button is about Amy

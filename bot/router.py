@@ -369,6 +369,12 @@ _WHATS_LEFT = re.compile(
     r"|what am i (?:still )?(?:missing|lacking)|what else is (?:needed|left|missing)|what have i (?:still )?got to do"
     r")(?:\s+(?:still|now|next|then|else|for me|for (?:it|that|the next (?:one|level)|next level|my next level|"
     r"promotion|the next step)))?\s*[?.!]*\s*$", re.I)
+# "help me with my gaps", "which gap should i do first", "how do I get evidence for the first gap?"
+_MY_GAPS = re.compile(r"\b(?:my|the first|the last|the next|this|that|which|each) gaps?\b(?!\s+(?:year|in (?:my )?"
+                      r"(?:employment|career|cv)))|"
+                      r"\bgaps? (?:should i|to) (?:do|start|work on|tackle) (?:first|next)\b", re.I)
+
+
 def _role_knowledge(text: str) -> bool:
     """"Is GDPR knowledge needed for team managers?": the words GDPR or data protection as something a role asks,
     not a question about who sees the person's own answers."""
@@ -923,6 +929,12 @@ class Router:
                 return [self.people.my_milestone(person)]
         if _WHATS_LEFT.match(text):
             return [self._with_paused(self.people.whats_left(person), msg, person)]
+        if _MY_GAPS.search(text) and not parse(text).levels:  # the gaps are the latest self-assessment's
+            reply = self.people.whats_left(person)
+            reply.blocks.append(Block(title="Which to work on first", text=(
+                "The framework does not rank the criteria, nor say which evidence suits which gap: supervision is "
+                "the place to choose. “Evidence for …” below lists what the framework asks for at that level.")))
+            return [self._with_paused(reply, msg, person)]
         return [self._answer(text, person, key=msg.conversation_key, private=msg.is_direct)]
 
     @staticmethod

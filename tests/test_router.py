@@ -2376,3 +2376,21 @@ def test_the_digest_day_said_is_the_configured_one(services):
     _manager_and_report(services)
     services.router.digest_weekday = 4
     assert "It comes on Fridays" in FakeChannel(services, user="boss").say("when does my digest come?")
+
+
+@pytest.mark.parametrize("said", ["which gap should i do first", "help me with my gaps",
+                                  "how do I get evidence for the first gap?"])
+def test_questions_about_ones_gaps_show_them_and_say_the_framework_does_not_rank_them(services, said):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2B since March 2025")
+    chat.press("Yes")
+    _complete_assessment(chat, "SW2C")
+    text = chat.say(said)
+    assert text.startswith("What you still need for SW2C, from your self-assessment") and "Not yet: " in text
+    assert "The framework does not rank the criteria" in text
+
+
+@pytest.mark.parametrize("said", ["is there a gap year?", "what about gaps in my employment?",
+                                  "what's the gap between SW2B and SW2C?"])
+def test_other_gaps_are_not_the_self_assessments(services, said):
+    assert "The framework does not rank the criteria" not in FakeChannel(services).say(said)

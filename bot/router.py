@@ -64,8 +64,13 @@ _LEVEL_STATEMENTS = tuple(re.compile(p, re.I) for p in (
 _PROMOTED = re.compile(
     r"^\s*(?:(?:yay|woo+(?:hoo+)?|yes+|guess what|great news|good news|amazing news)[,.!]*\s+)*"
     r"(?:i\s*(?:'ve|have|'m|am)?\s+)?(?:just\s+|finally\s+|now\s+)?(?:got\s+|been\s+|was\s+|am\s+|'m\s+)?"
-    r"(?:promoted|moved up|stepped up)\s+(?:to|into)\s+(?:an?\s+)?(?P<code>" + _CODE + r")\b[!.\s]*(?P<rest>.*)$",
+    r"(?:promoted|moved up)\s+(?:to|into)\s+(?:an?\s+)?(?P<code>" + _CODE + r")\b[!.\s]*(?P<rest>.*)$",
     re.I)
+# "stepped up to SW3A temporarily", "promoted by mistake", "passed my panel but it was overturned", "starting in
+# January": not a level to record now
+_NOT_PROMOTED = re.compile(r"\b(?:temporar\w*|acting|interim|by mistake|demoted|stepped down|step down|overturned|not "
+                           r"(?:yet )?confirmed|ha(?:ve|s)n'?t (?:been )?confirmed|but|then|starting|will|next|from "
+                           r"(?:next|" + MONTH_WORD + r"))\b", re.I)
 # a question after the news ("i was promoted to SW3A last april, when can i go for b"): answered as a question
 _ASKS = re.compile(r"\?|\b(?:when|what|how|why|which|can i|could i|do i|does|should i|will i|am i|is it)\b", re.I)
 _PASSED_PANEL = re.compile(r"^\s*(?:i\s+)?(?:just\s+|finally\s+)?passed my (?P<code>" + _CODE + r")\s+(?:panel|"
@@ -83,10 +88,10 @@ _CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|co
 _BARE_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{MONTH_WORD}\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
               rf"(?:,?\s+(?:\d{{4}}|['’]\d{{2}}|(?:of\s+)?(?:last|this)\s+year))?|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|"
               rf"\d{{4}}-\d{{2}}-\d{{2}}|(?:19|20)\d\d)")
-_CORRECTED_START = re.compile(r"^\s*(?:(?:(?:no|nope|actually|sorry|oops|wait|correction|wrong (?:year|month|date|"
-                              r"start date|day)|that'?s wrong)\b[,.!:;-]?\s*)+"
+_CORRECTED_START = re.compile(r"^\s*(?:(?:(?:no|nope|actually|sorry|oops|wait|correction|wrong (?:year|month|"
+                              r"start date))\b[,.!:;-]?\s*)+"
                               r"(?:it\s+was\s+|it'?s\s+|it\s+is\s+|i\s+meant\s+|make\s+it\s+|(?:i\s+)?started\s+)?"
-                              r"|it\s+was\s+|i\s+started\s+(?=in\s|on\s))"  # "it was jan 2024", said alone
+                              r")"
                               rf"(?:in\s+|on\s+|from\s+|since\s+)?(?P<when>{_BARE_DATE})\s*[.!]?$", re.I)
 # "since april 2023", "from March 2025": a start and nothing else, for the level on record
 _SINCE_ALONE = re.compile(rf"^\s*(?:since|from|started(?:\s+(?:in|on))?|i started(?:\s+(?:in|on))?)\s+"
@@ -124,39 +129,46 @@ _OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out 
 _SOMEONE_ELSE = re.compile(
     r"\b(?:she|he)(?:['’]s|\s+(?:is|has|had|was|will|can|could|would|needs?|wants?|qualified|started))\b"
     r"|\b(?:can|could|does|did|is|has|should|would|will)\s+(?:she|he)\b"
-    r"|\b(?:my|our)\s+(?:colleague|co-?worker|report|staff member|team member|supervisee|friend|student|partner|wife|"
-    r"husband|manager)\b(?!\s+(?:says?|said|told|thinks?|thought)\b)|\bone of my (?:team|staff|reports|workers)\b"
+    r"|\b(?:my|our)\s+(?:colleague|co-?worker|report|staff member|team member|supervisee|friend|student)\b"
+    r"|\bone of my (?:team|staff|reports|workers)\b"
     r"|\b(?!(?:it|that|this|there|what|who|where|how|here|he|she|everyone|someone|nobody|one|time|level)['’]s\b)"
     r"[a-z]+['’]s\s+been\b", re.I)
+_ASKS_OF_ONESELF = re.compile(r"\b(?:can|could|do|am|should|will|would|have|did) i\b|\bi (?:can|could|need|am)\b|"
+                              r"\b(?:my level|my time|me to)\b", re.I)
 # "Raj has been SW2A since May": someone named, looked up among the asker's reports
 _HAS_BEEN = re.compile(r"\b[a-z]+\s+(?:has|had)\s+been\b|\b[a-z]+\s+(?:is|was)\s+(?:on|at|acting)\b", re.I)
 # "how do I save my self-assessment?", "will it keep my answers if I close teams?", "can I finish it later?"
 _SAVING = re.compile(
-    r"\b(?:how (?:do|can|will|would) i|can i|do i (?:need|have) to|does it|is (?:it|my \w+(?:[- ]\w+)?)|are my "
-    r"answers|will (?:it|you|my answers)|do you) (?:save|saved|keep|kept|remember|lose|lost|store|stored)\b"
-    r"(?!.*\b(?:sw\d|sco|level|pcf|framework|evidence|records? kept|hr)\b)"
+    r"\b(?:save|keep|remember|store|lose)\s+(?:my\s+|the\s+)?(?:answers|self[- ]?assessments?|assessments?|"
+    r"check[- ]?ins?|progress|place)\b(?!.*\b(?:sw\d|sco|level|pcf|framework|evidence|hr)\b)"
+    r"|\b(?:is|are|was|were)\s+my\s+(?:answers|self[- ]?assessments?|assessments?|check[- ]?ins?|progress)\s+"
+    r"(?:saved|kept|stored|lost)\b|\b(?:need|have) to save\b|\bhow do i save\b"
     r"|\bcan i (?:finish|complete|carry on with|come back to|continue) (?:it|this|my (?:self[- ]?)?assessment|the "
     r"(?:self[- ]?)?assessment) later\b", re.I)
 # "when's my next supervision?", "next supervision date?", "my supervision date"
-_WHEN_SUPERVISION = re.compile(r"\bwhen(?:'s|s| is| was| will be)\s+(?:my|the|our)\s+(?:next\s+)?supervision\b"
-                               r"(?!\s+(?:for|about|with (?:a|an)\b))|^\s*(?:my\s+)?next supervision(?: date)?\s*"
+_WHEN_SUPERVISION = re.compile(r"\bwhen(?:'s|s| is| was| will be)\s+(?:my|our)\s+(?:next\s+)?supervision"
+                               r"(?:\s+(?:date|meeting|session))?\s*[?.!]*\s*$|"
+                               r"^\s*(?:my\s+)?next supervision(?: date)?\s*"
                                r"[?.!]*\s*$|\bmy (?:next )?supervision date\b(?!\s+(?:moved|changed|is now))", re.I)
 # "my supervision moved to 5th jan", "supervision has been rescheduled for 12 January"
 _SUPERVISION_MOVED = re.compile(
-    r"\b(?:my\s+|the\s+|our\s+)?(?:next\s+)?supervision(?:\s+date)?\s+(?:has\s+|'s\s+)?(?:been\s+|got\s+)?"
+    r"(?:^\s*(?:my\s+|the\s+)?|\bmy\s+)(?:next\s+)?supervision(?:\s+date)?\s+(?:has\s+|'s\s+)?(?:been\s+|got\s+)?"
     r"(?:moved|changed|rearranged|rescheduled|put back|brought forward|is now)\s+(?:to|until|till|for|on)?\s*"
     r"(?P<when>[^?]{1,40}?)\s*[.!]*\s*$", re.I)
 # "cancel my supervision reminder", "don't remind me before supervision"
 _NO_SUPERVISION_REMINDER = re.compile(
-    r"\b(?:cancel|stop|remove|turn off|switch off|delete|drop)\s+(?:my\s+|the\s+)?supervision reminders?\b|"
-    r"\b(?:don'?t|do not) remind me (?:about|before|of) (?:my\s+)?(?:next\s+)?supervision\b", re.I)
-_THIS = re.compile(r"\b(?:this|this one|it|this level)\b", re.I)
+    r"^\s*(?:(?:please|pls|can you|could you)\s+)?(?:cancel|stop|remove|turn off|switch off|delete|drop)\s+(?:my\s+|"
+    r"the\s+)?supervision reminders?(?:\s+(?:please|pls|thanks))?\s*[.!]*\s*$|"
+    r"^\s*(?:please\s+)?(?:don'?t|do not) remind me (?:about|before|of) (?:my\s+)?(?:next\s+)?supervision\s*[.!]*\s*$",
+    re.I)
 # "ok save that", "yes save it", "save": the level and start just offered with a Save button
 _SAVE_THAT = re.compile(r"^\s*(?:(?:ok(?:ay)?|yes|yeah|yep|sure|please|pls|go on)[,.!]?\s+)*(?:please\s+)?save"
                         r"(?:\s+(?:that|it|this|them|my level|that for me|it for me|it please|that please))?"
                         r"\s*[.!]*\s*$", re.I)
+_SNOOZE_NOT = re.compile(r"\b(?:what|how|who|which|where|why|whether)\b|^\s*again\s*\?", re.I)
 # an answer to "Until when shall I snooze your reminders?": "2 weeks", "till the new year", "monday", "5 Jan"
-_UNTIL_ALONE = re.compile(r"\s*(?:(?:ok|okay|erm|um|just|maybe|say|make it)[,.]?\s+)*(?:until|till|til|to|for|in|on|"
+_UNTIL_ALONE = re.compile(r"(?!.*\b(?:no|not|don'?t|dont|never|actually|what|when|how|why|i'?m|i am|leave|ago)\b)"
+                          r"\s*(?:(?:ok|okay|erm|um|just|maybe|say|make it)[,.]?\s+)*(?:until|till|til|to|for|in|on|"
                           r"after|from)?\s*(?:the\s+)?[\w ,/.'’-]{1,40}?\s*[.!]?\s*", re.I)
 # "stop Jo's reminders", "snooze reminders for my team", "turn them off for her": someone else's (the manager's
 # reports' names are looked up in the store as well)
@@ -184,8 +196,9 @@ _MY_REMINDERS = re.compile(r"^\s*reminders?\s*[?.!]*\s*$|"
                            r"are (?:my )?reminders (?:on|off)|when(?:'s| is) my (?:next )?reminder)\b|"
                            # when reminders come: "will you message me on christmas day?", "what time zone do you
                            # have me in", "do you send reminders on bank holidays"
-                           r"\b(?:will|would|do|does|can) (?:you|careerbot|it|reminders?) (?:ever )?(?:message|"
-                           r"remind|send|nudge|contact|ping|come|arrive)\b[^?]{0,40}\b(?:christmas|boxing day|"
+                           r"\b(?:will|would|do|does|can) (?:you|careerbot|reminders?|the reminders) (?:ever )?"
+                           r"(?:message|remind|send|nudge|contact|ping|come|arrive)\b[^?]{0,40}\b(?:christmas|"
+                           r"boxing day|"
                            r"new year'?s day|bank holidays?|weekends?|holidays?|evenings?|nights?|at night|"
                            r"out of hours|sundays?|saturdays?)\b|"
                            r"\b(?:what|which) time ?zone\b|\bmy time ?zone\b|\bwhat time (?:do|will|would) (?:you|"
@@ -226,7 +239,9 @@ _SUPERVISION_SOON = re.compile(
     r"(?:hours?|days?|weeks?)|in the (?:morning|afternoon))\b", re.I)
 # The time at a level a question states: "I've been SW2A for 18 months", "since January 2024", "in September 2023"
 # Said in the first person and in the past ("I've been … for", "I started … in"), never a future "in June"
-_I_HAVE_BEEN = r"(?:\b(?:i'?ve been|i have been|i'?ve worked|i have worked)\b|^\s*been\b)[^.?!,;]{0,40}?"
+_I_HAVE_BEEN = (r"(?:\b(?:i'?ve been|i have been|i'?ve worked|i have worked)\b|^\s*been\b)"
+                r"(?![^.?!,;]{0,40}?\b(?:waiting|trying|hoping|supervising|mentoring|doing|off|away|sick|on leave|"
+                r"applying|studying|training)\b)[^.?!,;]{0,40}?")
 _I_STARTED = (r"\b(?:i'?ve been|i have been|i'?m|i am|i started|i began|i got|i became|i moved|i went|i joined|"
               r"i (?:was|got|have been) promoted)\b[^.?!,;]{0,40}?")
 _FOR_SPAN = re.compile(_I_HAVE_BEEN + r"\bfor\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+|just over\s+)?"
@@ -269,9 +284,10 @@ _PRIVACY = re.compile(
     r"\bhow long (?:do you|will you|does (?:it|careerbot)|is (?:it|my [\w-]+)|are (?:they|my [\w-]+)|is "
     r"(?:this|that)) (?:keep|kept|store|stored|hold|held|retain|retained)\b|\bdata retention\b|"
     # "where is my data stored?", "what happens to my data if I leave?"
-    r"\bwhere (?:is|are|do you (?:keep|store|hold)) (?:my|the) (?:data|information|info|answers|records?|"
-    r"self[- ]?assessments?|check[- ]?ins?)\b(?: (?:stored|kept|held|saved|hosted))?(?! (?:for|of) (?:sw|sco))|"
-    r"\bwhat happens to (?:my|the) (?:data|information|info|answers|records?|self[- ]?assessments?)\b", re.I)
+    r"\bwhere (?:is|are) (?:my|the) (?:data|information|info)\b(?! (?:for|of|about) )|\bwhere (?:is|are) (?:my|the) "
+    r"(?:answers|records?|self[- ]?assessments?|check[- ]?ins?) (?:stored|kept|held|saved|hosted)\b|"
+    r"\bwhere do you (?:keep|store|hold) (?:my|the) \w+|\bwhat happens to (?:my|the) (?:data|information|info)\b",
+    re.I)
 # "whats GDPR", "what does GDPR stand for": the words, not careerbot's privacy
 _GDPR_MEANING = re.compile(r"^\s*(?:what(?:'s|s| is| does)|define|meaning of)\s+(?:the\s+)?gdpr\b(?:\s+(?:stand for|"
                            r"mean))?\s*[?.!]*\s*$", re.I)
@@ -391,8 +407,10 @@ _WHO_NEEDS_EVIDENCE = (r"\bwho(?: in my team| on my team| of my (?:team|staff|re
                        r"their )?evidence\b")
 # "who's close to being eligible", "who becomes eligible next month", "who is coming up for progression"
 _WHO_IS_SOON = (r"\bwho(?:'s|s| is| are)? (?:close to|nearly|almost|near to|coming up (?:for|to)|due soon|soon to be|"
-                r"about to be(?:come)?|going to be(?:come)?|becomes?|will (?:be|become))\s+(?:being\s+|becoming\s+)?"
-                r"(?:eligible|ready|due|progression|promotion|able to (?:progress|go for|apply))\b")
+                r"about to be(?:come)?|going to be(?:come)?)\s+(?:being\s+|becoming\s+)?"
+                r"(?:eligible|ready|due|progression|promotion|able to (?:progress|go for|apply))\b"
+                r"|\bwho (?:becomes?|will (?:be|become)) (?:eligible|ready|due)\s+(?:next|soon|this|in the next|within|"
+                r"before)\b")
 _MY_TEAM = re.compile(r"^\s*(?:my\s+)?team\s*[?.!]*\s*$|" + _WHO_NEEDS_EVIDENCE + r"|" + _WHO_IS_SOON + r"|"
                       r"^\s*who(?:'s|s| is| are) (?:ready|due|eligible)\s*[?.!]*\s*$|"
                       r"\b(?:my (?:team|reports|staff|direct reports)|team milestones|who(?:'s| is| are) eligible|"
@@ -416,7 +434,8 @@ _WHO_IS_READY = re.compile(r"\bwho(?:'s|s| is| are) (?:eligible|ready|due|able|u
 _NO_LEVEL_RECORDED = re.compile(
     r"\b(?:who|which of my (?:staff|team|reports)|any(?:one|body)(?: in my team)?)\b.{0,25}\b(?:has ?n[o']t got|"
     r"has not got|has ?n[o']t|has not|does ?n[o']t have|does not have|is missing|missing|without|has no|with no|"
-    r"lacks?)\s+(?:an?\s+|their\s+|a recorded\s+)?(?:level|start date|grade)s?\b", re.I)
+    r"lacks?)\s+(?:an?\s+|their\s+|a recorded\s+)?(?:level|start date|grade)s?(?:\s+(?:recorded|set|yet|on (?:the )?"
+    r"(?:system|record)|in the system))?\s*[?.!]*\s*$", re.I)
 _THANKS = re.compile(r"^\s*(?:(?:ok(?:ay)?|great|brilliant|lovely|perfect|cool|that'?s (?:great|helpful|brilliant))"
                      r"[,!. ]*)?"
                      r"(?:thanks|thank you|thankyou|thx|ta|cheers|that helps|that'?s helpful|that'?s useful|"
@@ -733,7 +752,8 @@ class Router:
             if isinstance(replies, Aside):  # a new question typed in the middle of a dialog
                 aside = list(replies)
                 q = parse(text) if replies.about else None
-                if q is not None and not q.levels and not q.roles and (q.topics or _THIS.search(text)):
+                if q is not None and not q.levels and not q.roles and q.topics and not re.search(
+                        r"\bhow long\b", text, re.I):  # "how long will this take?" is about the dialog
                     text = f"{text.rstrip(' ?.!')} for {replies.about}?"  # "what counts as evidence for this?"
             elif replies is not None:
                 return replies
@@ -808,7 +828,7 @@ class Router:
                 paused = self._paused(msg, person) if pattern is _DIALOG_WORD_ALONE else None
                 return [paused or reply()]  # "skip", "back" with a self-assessment paused: that, to resume
         promoted = _PROMOTED.match(text) or _PASSED_PANEL.search(text)
-        if promoted and not _ASKS.search(promoted.group("rest")):  # "just got promoted to SW3B!! started on monday"
+        if promoted and not _ASKS.search(promoted.group("rest")) and not _NOT_PROMOTED.search(text):
             rest = promoted.group("rest")
             when = _PROMOTED_WHEN.search(rest)
             if when:
@@ -830,6 +850,9 @@ class Router:
             if reply is not None:
                 return reply
         m = _MY_LEVEL_IS.match(stated)
+        if m and re.fullmatch(r"[23]\s*-?\s*[abc]", m.group("code"), re.I) and re.search(
+                r"\b(?:on|at)\s+[23]\s*-?\s*[abc]\b", stated, re.I):
+            m = None  # "i'm on 3b": a ward or a team as often as a level; "I'm 3b", "im a 2b" are levels
         if m and self.dialogs is not None:
             try:
                 code = self.canonical_level(m.group("code"))
@@ -843,10 +866,14 @@ class Router:
                     re.search(rf"\b(?:for|of)\s+{re.escape(w)}\b|\b{re.escape(w)}['’]s\b", text, re.I)
                     for r in self.people.named_reports(person, text) for w in names_of(r))):
             return [_not_your_reminders()]  # "stop reminders for Amy": never the manager's own, nor their digest
-        if not msg.is_direct and (m or _OPT_OUT.search(text) or _OPT_IN.search(text) or _DIGEST.search(text)):
+        digest_setting = _DIGEST.search(text) and re.search(
+            r"\b(?:off|on|stop|start|pause|snooze|turn|switch|resume)\b", text, re.I)
+        if not msg.is_direct and (m or _OPT_OUT.search(text) or _OPT_IN.search(text) or digest_setting):
             return [_clarify("I'll change your reminders in a private chat.",  # nothing changed in front of the team
                              "Your reminders are personal, so I only change them in a direct message with me, where "
                              "nobody else can read them. Send me a direct message and say it again.")]
+        if m and _SNOOZE_NOT.search(m.group("rest")):
+            m = None  # "remind me again what PCF stands for", "could you remind me on what date I started": asked
         if m or until_asked and _UNTIL_ALONE.fullmatch(text) and (
                 names_a_day(text) or parse_date(text, today=self._today(person)) is not None
                 or parse_snooze(f"snooze {text}", self._today(person)) is not None):
@@ -914,8 +941,9 @@ class Router:
             return [self.people.change_level(person)]
         if _NEW_STARTER.search(text) and (not (q := parse(text)).levels or q.inferred_level):  # "just qualified"
             return [self.people.new_starter(person, private=msg.is_direct)]
-        if _NO_LEVEL_RECORDED.search(text):
-            return [self.people.team(person, only="no_level")]  # "who hasn't got a level recorded?"
+        if _NO_LEVEL_RECORDED.search(text):  # "who hasn't got a level recorded?"
+            return [self.people.team(person, only="no_level") if msg.is_direct else _kept_private(
+                "Your team's milestones")]
         # "who can apply for SW3A?" from someone with no team is a question about SW3A, answered below
         if _MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text) and not (
                 parse(text).levels and not self.store.list_reports(person.id)):
@@ -940,7 +968,7 @@ class Router:
     @staticmethod
     def _personal_intent(text: str, named: list[Person]) -> str | None:
         """What a message asks that is about the person or their team (shown only in a private chat), or None."""
-        if (_MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text)) or named:
+        if (_MY_TEAM.search(text) and not _FRAMEWORK_USE.search(text)) or named or _NO_LEVEL_RECORDED.search(text):
             return "Your team's milestones"
         if _MY_RECORDS.search(text) or _WHATS_LEFT.match(text):
             return "Your self-assessments"
@@ -954,8 +982,9 @@ class Router:
     def _answer(self, text: str, person: Person, *, key: str | None = None, replaces_prompt: bool = False,
                 private: bool = True) -> Reply:
         role = level = None
-        # in a channel, answers are the framework's, never the person's; nor about someone else ("she's been…")
-        if person.level_code and private and not self._about_someone_else(text, person):
+        other = self._about_someone_else(text, person)  # "she's been SW2A for 18 months, can she apply?"
+        # in a channel, answers are the framework's, never the person's; nor about someone else
+        if person.level_code and private and not other:
             q = parse(person.level_code)
             if q.levels:
                 role, level = q.levels[0][0], q.levels[0][1]
@@ -967,7 +996,8 @@ class Router:
             self._remember_answer(key, (reply.meta.get("role") or "PCF", reply.meta.get("level"),
                                         reply.meta.get("topic"), reply.meta.get("variant")))
         # "I've been SW2A for 18 months, can I apply for B?": the time they said, worked out, before the rule
-        stated = self._stated_start(text, person, reply, key) if reply.meta.get("topic") == "time_in_level" else None
+        stated = (self._stated_start(text, person, reply, key)
+                  if reply.meta.get("topic") == "time_in_level" and not other else None)
         if stated is not None:
             block, code, since = stated
             reply.blocks.insert(0, block)
@@ -1001,6 +1031,8 @@ class Router:
     def _about_someone_else(self, text: str, person: Person) -> bool:
         """A question about someone else ("she's been SW2A for 18 months, can she apply?", "amy's been acting up",
         "Raj has been SW2A since May"): answered from the framework alone, never with the asker's own record."""
+        if _ASKS_OF_ONESELF.search(text):  # "my partner is pregnant, how long before I can apply?": their own
+            return False
         return bool(_SOMEONE_ELSE.search(text) or _HAS_BEEN.search(text) and self.people.named_reports(person, text))
 
     def _stated_start(self, text: str, person: Person, reply: Reply,
@@ -1180,6 +1212,9 @@ class Router:
         return self.k.code(role, level)
 
     def _set_level(self, msg: Incoming, person: Person, code_text: str, when_text: str) -> list[Reply] | None:
+        if re.search(r"\b(?:starting|starts|will|next)\b", when_text, re.I) or re.search(
+                r"\bpromoted\b.*\b(?:starting|starts|will|next)\b", msg.text or "", re.I):
+            return None  # "promoted to SW2C, starting in January": not the level now; the question is answered
         if len(when_text.split()) > 8 or "?" in when_text or re.search(
                 r"[,;]\s*(?:so\s+|and\s+)?(?:when|how|what|can|could|do|does|is|will|should|am)\b", when_text, re.I):
             # "I've been SW2A since 2024 but I was on leave for 9 months, when can I apply?", "I was promoted to

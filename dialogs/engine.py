@@ -132,7 +132,8 @@ _ASKED = re.compile(
     r"(?:(?:hang on|hold on|wait|sorry|quick question|actually|btw|oh|before that|just)[,.!:;-]*\s+)*"
     r"(?:what(?:'s| is| are| do| does| about| happens)|whats|what's the difference|how (?:do|does|long|many|much|can|"
     r"would|is)|why (?:is|are|do|does|did|would|can|can't|isn't)|when (?:do|does|can|will|is|am|could|would)|"
-    r"which (?:one|level|is|are|do)|(?:can|could) i (?:go|apply|be|become|get|skip|move|progress|count|use)|"
+    r"which (?:one|level) (?:is|are|do|does|should)|"
+    r"(?:can|could) i (?:go|apply|be|become|get|skip|move|progress|count|use)|"
     r"(?:can|could) you (?:tell|explain|remind)|do i (?:need|have to|qualify|count|meet)|does (?:it|that|this|my|the)|"
     r"is (?:it|there|that)|are there|"
     r"(?:the )?difference between|tell me (?:about|what))\b")
@@ -145,7 +146,8 @@ def _about_level(state: dict[str, Any]) -> str | None:
 
 
 # "no, keep my data", "never mind", "forget it": not the new one, so the open one carries on
-_KEEP_OLD = re.compile(r"\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|leave it|not now)\b", re.I)
+_KEEP_OLD = re.compile(r"(?!.*\b(?:start|new|fresh|bin|drop|abandon|bother|scrap|ditch|need to)\b)"
+                       r"\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|leave it|not now)\b", re.I)
 _KEEP_AS_ANSWER = re.compile(r"\s*(?:note|my note|answer|my answer)\s*:\s*", re.I)
 # Questions about careerbot itself (privacy, reminders, what it does) asked at a step: answered, never kept
 _ABOUT_CAREERBOT = re.compile(

@@ -842,8 +842,9 @@ _NO_EVIDENCE = re.compile(r"(?=.*\b(?:nah|no|not|nope|none|nothing|haven'?t|have
                           r"\s*(?:(?:nah|no|nope|not|really|yet|evidence|any|none|nothing|i|have|haven'?t|havent|"
                           r"don'?t|dont|got|at|all|sorry|afraid|i'?m|note|notes|to|add|for|this|one|it)\b[\s,.!]*)+",
                           re.I)
-_NO_IDEA = re.compile(r"\s*(?:no idea|no clue|not a clue|dunno|idk|i (?:don'?t|do not) (?:know|understand|get)|"
-                      r"don'?t (?:know|understand|get)|what (?:is|does) (?:this|it) mean)\b", re.I)
+_NO_IDEA = re.compile(r"(?!.*\bbut\b)\s*(?:no idea|no clue|not a clue|dunno|idk|(?:i\s+)?(?:don'?t|do not) "
+                      r"(?:know|understand|get) (?:this|it|what (?:this|it) (?:is|means))|what (?:is|does) (?:this|it) "
+                      r"mean)\b", re.I)
 # A note that starts with a rating's own name and a separator ("Partly - did one audit"); "No, I'll add it later"
 # is a note (a yes or no is not a rating here)
 _RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|not sure|unsure|n/?a)"

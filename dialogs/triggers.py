@@ -11,12 +11,13 @@ _DELETE = re.compile(
     r"\b(?:delete|erase|remove|wipe)\s+(?:everything|all|anything|whatever)\s+(?:(?:that\s+)?you(?:'ve|\s+have)?\s+"
     r"(?:got|have|hold|keep|know|store|saved?)\s+)?(?:on|about)\s+me\b|"
     # "delete everything", "im leaving next month, wipe everything pls": everything is theirs to delete
-    r"\b(?:delete|erase|wipe)\s+(?:it\s+)?(?:all|everything)\b(?!\s+(?:from|in|on|off)\b)", re.I)
+    r"(?:^|[,.;!]\s*)(?:(?:please|pls|just|ok|so)\s+)?(?:delete|erase|wipe)\s+(?:it\s+)?(?:all|everything)"
+    r"(?:\s+(?:please|pls|now|thanks))?\s*[.!]*\s*$", re.I)
 # "delete my self-assessment only", "can i delete just my check-in": one record, which careerbot does not do
 DELETE_ONE = re.compile(
-    r"\b(?:delete|erase|remove|wipe|get rid of|bin)\s+(?:just\s+|only\s+)?(?:my|the|that|this|one|a)\s+(?:last\s+|"
+    r"\b(?:delete|erase|remove|wipe|get rid of|bin)\s+(?:just\s+|only\s+)?(?:my|that|this|one)\s+(?:last\s+|"
     r"latest\s+|old\s+|previous\s+|first\s+)?(?:self[- ]?assessments?|assessments?|check[- ]?ins?(?: notes?)?|"
-    r"(?:supervision )?packs?|records?)\b", re.I)
+    r"supervision packs?)\b(?!\s+(?:section|part|from my (?:portfolio|evidence)))", re.I)
 _EXPORT = re.compile(
     r"\b(?:export|download|send me|give me|get)\s+(?:a copy of\s+)?(?:all\s+)?(?:of\s+)?my\s+(?:data|information|"
     r"info|details|records)\b|\bsubject access\b|\bright of access\b|\bwhat (?:data|information) do you (?:hold|"

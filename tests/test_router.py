@@ -2362,13 +2362,14 @@ def test_a_time_said_in_words_is_worked_out(services, said, since):
     assert f"From what you said: {since}" in FakeChannel(services).say(said)
 
 
-@pytest.mark.parametrize(("said", "code"), [("im a 2b now", "SW2B"), ("I'm 3a", "SW3A"), ("i'm on 2c", "SW2C")])
+@pytest.mark.parametrize(("said", "code"), [("im a 2b now", "SW2B"), ("I'm 3a", "SW3A"), ("i'm a 2c", "SW2C")])
 def test_a_level_without_its_role_is_recorded_as_a_social_worker_or_senior_level(services, said, code):
     assert FakeChannel(services).say(said).startswith(f"Since when have you been {code}?")
 
 
-@pytest.mark.parametrize("said", ["I'm 2 a.m. person", "i'm 2a.m. ready"])
-def test_times_are_not_levels(services, said):
+@pytest.mark.parametrize("said", ["I'm 2 a.m. person", "i'm 2a.m. ready", "i'm on 3b", "I moved to team 2b in march",
+                                  "btw I joined pod 2c last year"])
+def test_times_wards_and_teams_are_not_levels(services, said):
     assert not FakeChannel(services).say(said).startswith("Since when have you been")
 
 
@@ -2394,3 +2395,118 @@ def test_questions_about_ones_gaps_show_them_and_say_the_framework_does_not_rank
                                   "what's the gap between SW2B and SW2C?"])
 def test_other_gaps_are_not_the_self_assessments(services, said):
     assert "The framework does not rank the criteria" not in FakeChannel(services).say(said)
+
+
+# -- the review of the fifth session's rules: messages they must leave alone ---------------------------------
+def _boss_with_report(services):
+    services.store.upsert_people([
+        Person(id="boss", display_name="Sam Boss", level_code="SW4B", level_since=date(2022, 1, 10)),
+        Person(id="amy", display_name="Amy Archer", level_code="SW2C", manager_id="boss"),
+    ])
+    return FakeChannel(services, user="boss")
+
+
+def test_who_has_no_level_is_private_in_a_channel_and_not_a_diploma_question(services):
+    boss = _boss_with_report(services)
+    msg = Incoming(channel="test", user_id="boss", conversation_id="team-channel",
+                   text="who hasn't got a level recorded?", is_direct=False)
+    text = "\n".join(r.plain_text() for r in services.router.handle(msg))
+    assert text.startswith("I'll answer that in a private chat.") and "Amy" not in text
+    assert "Amy" not in boss.say("can anyone without a level 3 diploma apply to be a social care officer?")
+
+
+@pytest.mark.parametrize("said", ["no, not 2 weeks", "dont snooze for a month", "not monday",
+                                  "i'm on leave from friday", "what happens in 2 weeks"])
+def test_a_no_or_a_question_after_until_when_snoozes_nothing(services, said):
+    chat = FakeChannel(services)
+    chat.say("snooze")
+    chat.say(said)
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+
+
+@pytest.mark.parametrize("said", ["thanks, remind me again on monday what the SW2C evidence is",
+                                  "can you remind me again what PCF stands for",
+                                  "could you remind me on what date I started"])
+def test_remind_me_what_is_a_question_not_a_snooze(services, said):
+    chat = FakeChannel(services)
+    text = chat.say(said)
+    assert not text.startswith(("Until when", "Reminders snoozed"))
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+
+
+@pytest.mark.parametrize("said", ["Amy's supervision moved to friday", "group supervision has been moved to 12 January",
+                                  "my student's supervision moved to thursday", "did I cancel my supervision reminder",
+                                  "I didn't cancel my supervision reminder but it never came",
+                                  "stop supervision reminders for Amy"])
+def test_someone_elses_supervision_or_a_question_changes_nothing(services, said):
+    boss = _boss_with_report(services)
+    person = services.store.get_person("boss")
+    person.prefs.next_supervision, person.prefs.supervision_reminder_days = date(2026, 12, 29), 5
+    services.store.upsert_person(person)
+    boss.say(said)
+    prefs = services.store.get_person("boss").prefs
+    assert (prefs.next_supervision, prefs.supervision_reminder_days) == (date(2026, 12, 29), 5)
+
+
+@pytest.mark.parametrize("said", ["do I need to delete all my old evidence before applying for SW2C?",
+                                  "if I leave will you delete everything?", "please don't delete everything",
+                                  "wipe all the answers and start again"])
+def test_delete_all_inside_other_sentences_starts_no_deletion(services, said):
+    assert not FakeChannel(services).say(said).startswith("Delete everything careerbot holds about you?")
+
+
+@pytest.mark.parametrize("said", ["I've stepped up to SW3A temporarily while my senior is off sick",
+                                  "I was promoted to SW2C by mistake", "I passed my sw2c panel but it was overturned",
+                                  "I've been promoted to SW2C, starting in January"])
+def test_news_that_is_not_a_promotion_now_records_nothing(services, said):
+    assert not FakeChannel(services).say(said).startswith(("Set your level", "Since when have you been"))
+
+
+def test_a_wait_is_not_a_time_at_a_level_and_someone_elses_time_offers_no_save(services):
+    services.store.upsert_people([Person(id="u1", display_name="Raj", level_code="SW2B",
+                                         level_since=date(2024, 5, 1))])
+    chat = FakeChannel(services)
+    text = chat.say("been waiting for a year and a half to apply for SW2C, how long do I need at SW2B?")
+    assert "From what you said" not in text
+    chat.say("I've been supervising a student who's been SW2A for a year, when can he go for SW2B?")
+    assert not any(c.label.startswith("Save") for r in chat.last for c in r.choices)
+
+
+@pytest.mark.parametrize("said", ["my manager wants me to apply, how long before I can apply for SW2C?",
+                                  "my partner is pregnant, how long before I can go for SW2C?",
+                                  "work's been mad lately, how long before I can go for SW2C?"])
+def test_ones_own_question_with_someone_else_in_it_keeps_ones_own_date(services, said):
+    services.store.upsert_people([Person(id="u1", display_name="Raj", level_code="SW2B",
+                                         level_since=date(2024, 5, 1))])
+    assert "For you" in FakeChannel(services).say(said)
+
+
+@pytest.mark.parametrize("said", ["where is my self-assessment?", "where are my check-ins?"])
+def test_where_are_my_records_lists_them(services, said):
+    assert FakeChannel(services).say(said).startswith("You haven't completed a self-assessment or check-in yet.")
+
+
+@pytest.mark.parametrize("said", ["how can I keep up with CPD?", "how do I keep my registration with Social Work "
+                                  "England?", "do I have to keep my case notes", "can I keep my caseload when I'm "
+                                  "promoted"])
+def test_keeping_other_things_is_not_about_saving_a_self_assessment(services, said):
+    assert not FakeChannel(services).say(said).startswith("Your self-assessment is saved as you go.")
+
+
+@pytest.mark.parametrize("said", ["who becomes eligible for progression under the framework, is it automatic?",
+                                  "if I go for SW3A, does it come with out of hours work?",
+                                  "when's the next supervision training?"])
+def test_framework_questions_near_team_reminder_and_supervision_words(services, said):
+    text = _boss_with_report(services).say(said)
+    assert not text.startswith(("Who has the time in level", "Your reminders", "Your next supervision",
+                                "I don't have a date for your next supervision"))
+
+
+def test_the_digest_explained_in_a_channel_and_how_long_a_self_assessment_takes(services):
+    msg = Incoming(channel="test", user_id="u1", conversation_id="team-channel", text="what is the digest?",
+                   is_direct=False)
+    text = "\n".join(r.plain_text() for r in services.router.handle(msg))
+    assert not text.startswith("I'll change your reminders in a private chat.")
+    chat = FakeChannel(services)
+    chat.say("self-assessment for SW3B")
+    assert "12 months at SW3A before SW3B" not in chat.say("how long will this take?")

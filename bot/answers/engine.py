@@ -131,10 +131,12 @@ _FEELINGS = re.compile(
     r"disheartened|behind|overlooked|stagnating|stagnant|hopeless)\b|\bnot good enough\b|\b(?:getting|going) "
     r"nowhere\b|\b(?:i'?m|i am) not (?:progressing|getting anywhere|moving)\b|\bmaking no progress\b"
     # "i hate my job lol", "I'm burnt out", "I'm sick of waiting", "thinking of quitting"
-    r"|\bi (?:really |kind of |kinda )?(?:hate|can'?t stand|dread) (?:my job|my work|work|this job|it here|my role)\b"
-    r"|\b(?:i(?: am|'m| m|m)|i feel|feeling) (?:so |really |totally |a bit )?(?:burnt out|burned out|exhausted|"
+    # "i hate my job lol", "I'm burnt out", "thinking of quitting": said alone, not before a question
+    r"|(?!.*(?:\?|\b(?:what|how|when|which|does|do i|can i|is it)\b))(?:.*\bi (?:really |kind of |kinda )?(?:hate|"
+    r"can'?t stand) (?:my job|my work|work|this job|it here|my role)\b(?!\s+(?:interview|application))"
+    r"|.*\b(?:i(?: am|'m| m|m)|i feel|feeling) (?:so |really |totally |a bit )?(?:burnt out|burned out|exhausted|"
     r"miserable|unhappy|undervalued|unappreciated|sick of (?:it|this|waiting|work)|tired of (?:it|this|waiting))\b"
-    r"|\b(?:thinking (?:of|about) (?:quitting|leaving)|want to (?:quit|give up))\b")
+    r"|.*\bthinking (?:of|about) quitting\b)")
 # How a follow-up starts: "what about C?", "and the evidence?", "how about SW2C", "same for SW3B"
 _FOLLOW_UP_LEAD = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|and what about|ok,? (?:and|"
                              r"what about)|also|for(?=\s+\S+(?:\s+\S+)?\s*[?.!]*\s*$))\b")  # "for SW3?" too

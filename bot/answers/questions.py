@@ -656,7 +656,8 @@ _NOT_A_LEVEL_BEFORE = re.compile(
     r"\b(?:page|pages|pg|p|pp|section|sections|sec|s|para|paragraph|appendix|annex|table|figure|fig|item|question|q|"
     r"point|part|step|room|flat|unit|form|box|line|row|column|col|chapter|ch|article|art|schedule|clause|rule|domain|"
     r"pcf|kr|po|sco|sw|year|yr|band|grade|no|number|ref|version|v|floor|option|stage|tier|key stage|ks|ward|"
-    r"bed|bay|block|house|road|route|bus|platform|gate|junction)\.?\s*(?:no\.?\s*)?$")
+    r"bed|bay|block|house|road|route|bus|platform|gate|junction|team|pod|module|group|cohort|class|lot|plot|"
+    r"office|building|got an?|scored an?|get an?|achieved an?)\.?\s*(?:no\.?\s*)?$")
 # "sw three b", "SW two": the role's number as a word, before a level letter or at the end
 _SW_NUMBER_WORD = re.compile(r"\b(sw|social worker)\s*-?\s*(two|three|four)\b"
                              r"(?=\s*[-/]?\s*(?:[bc]\b(?!')|a\s*(?:$|[?.!,;:)])|"

@@ -18,15 +18,17 @@ from bot.conversation import Block, Reply
 # "I'll come back to this later", "can I go back to SW2B?" (a step down), nor a break taken while in post ("does a
 # career break count towards my time at SW2A?": what counts towards time in level, answered as such)
 RETURNING = re.compile(
-    r"\b(?:come|comes|coming|came)\s+back\b(?!\s+(?:to\s+(?:you|me|this|that|it|the (?:question|bot|chat)|careerbot)"
-    r"|later|tomorrow|another time)\b)"
+    r"\b(?:come|comes|coming|came)\s+back\b(?!\s+(?:to\s+(?:you|me|her|him|them|my manager|this|that|it|the "
+    r"(?:question|bot|chat)|careerbot)|later|tomorrow|another time|from (?:annual |my )?(?:leave|holiday|lunch)|"
+    r"once|when|after (?:annual )?leave)\b)"
     r"|\breturn(?:s|ed|ing)?\s+(?:to\s+(?:social work|work|practice|the profession|my (?:job|role|post|team))|from\s+"
     r"(?:a|my)\s+(?:career\s+)?break)\b|\breturners?\b|\breturn to practice\b"
     r"|\b(?:been|was|being) out of (?:social )?work\b|\bback (?:in)?to social work\b"
-    r"|\bbefore (?:i|we) left\b|\bwhen (?:i|we) left\b|\bsince (?:i|we) left\b"
+    r"|\bbefore (?:i|we) left\b(?!\s+(?:uni|university|college|school))|\bwhen (?:i|we) left\b(?!\s+(?:uni|"
+    r"university|college|school))|\bsince (?:i|we) left\b(?!\s+(?:uni|university|college|school))"
     r"|\bmy (?:old|earlier|previous|former) (?:time|level|grade|months|years)\b"
     r"(?!\s+(?:at|in|with) (?:my |a |an |the )?(?:previous|last|old|other|another|former)?\s*"
-    r"(?:local authority|council|authority|employer|la)\b)"
+    r"(?:local authority|council|authority|employer|la)\b)(?!.*\bnow i'?m\b)"
     r"|\bre-?join(?:s|ed|ing)?\b")
 _ASKS_LEVEL = re.compile(r"\b(?:what|which) (?:level|grade)\b|\bcome back (?:in )?(?:at|as|on)\b")
 # "how many CPD hours do I need?", "hours of training": hours of learning, not hours of work

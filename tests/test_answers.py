@@ -2298,3 +2298,23 @@ def test_why_a_figure_the_last_answer_gives_still_shows_where_it_comes_from(engi
 
 def test_why_a_figure_with_no_answer_before_is_not_about_a_last_answer(engine):
     assert "my last answer" not in engine.answer("why 12?").title
+
+
+@pytest.mark.parametrize("asked", ["i dread my job interview for SW3A, what evidence do they want?",
+                                   "thinking about leaving the council, does my SW2B time transfer?",
+                                   "I'm exhausted after the BIA course, what else do I need for SW3A?"])
+def test_a_feeling_before_a_question_gets_the_question_answered(engine, asked):
+    assert not engine.answer(asked).title.startswith("I'm sorry")
+
+
+@pytest.mark.parametrize("asked", ["I've been qualified since I left uni in 2020, can I go for SW3A?",
+                                   "my manager said come back to her once I have the evidence for SW2C, what evidence "
+                                   "do I need?", "when I come back from annual leave can I apply for SW2C?"])
+def test_coming_back_to_someone_or_from_leave_is_not_a_return_after_a_break(engine, asked):
+    assert engine.answer(asked).title != "The framework does not cover coming back after a career break."
+
+
+@pytest.mark.parametrize("asked", ["who sits in team 3a?", "I passed module 2b of my practice educator course",
+                                   "I got a 2a in my dissertation, does that matter?"])
+def test_teams_modules_and_grades_are_not_levels(engine, asked):
+    assert not any(r in ("SW2", "SW3") for r, _lv, _ in parse(asked).levels)

@@ -80,7 +80,7 @@ _PROMOTED_WHEN = re.compile(r"(?:^|\b(?:started|starting|start|since|from|on|as 
                             + MONTH_WORD + r".*))\s*[.!]*$", re.I)
 # "sorry i should say im sw2c", "oh and im sw2b btw", "to be clear, I'm SW3A since May": the same, said by the way
 _CORRECTION_LEAD = re.compile(r"^\s*(?:(?:no|nope|actually|sorry|oh|wait|oops|correction|my mistake|wrong level|"
-                              r"that'?s wrong|i should (?:have )?"
+                              r"that'?s wrong|i'?m not (?:an?\s+)?(?:sw|sco)\s*-?\s*\d\s*-?\s*[abc]|i should (?:have )?"
                               r"said|i should say|i meant(?: to say)?|i mean|and|also|btw|by the way|fyi|just so you "
                               r"know|for the record|to be clear)\b[,.!:;-]?\s*)+", re.I)
 # "no, it was April", "sorry, April 2025", "actually it was 3 March 2025": a new start for the level on record
@@ -103,7 +103,8 @@ _NEW_START_DATE = re.compile(r"\b(?:change|update|correct|fix|set|edit|amend|mov
 # "I'm SW2B", "my level is SCO 4A": a level with no date (the dialog asks since when)
 _MY_LEVEL_IS = re.compile(
     r"^\s*(?:i'?m|i am|my (?:level|grade) is|i'?m (?:at|on)|i am (?:at|on)|i work at|i'?m working at|"
-    r"(?:please\s+)?(?:change|update|set|correct) my (?:level|grade)(?: to)?)\s+"
+    r"(?:please\s+)?(?:change|update|set|correct) my (?:level|grade)(?: to)?|i meant|(?:it\s+)?should be|"
+    r"(?:it'?s|it is) actually)\s+"
     rf"(?:actually\s+|now\s+|currently\s+|really\s+)?(?:at\s+|on\s+)?(?:an?\s+|level\s+)?"
     rf"(?P<code>{_CODE}|[23]\s*-?\s*[abc](?![\w.]))\b"  # "im a 2b now": a Social Worker or Senior level
     r"(?:\s+(?:social worker|senior social worker|senior|team manager|social care officer|level|now|please))?"
@@ -129,7 +130,8 @@ _OPT_OUT = re.compile(r"^\s*(?:stop|turn off|switch off|disable|no more|opt out 
 _SOMEONE_ELSE = re.compile(
     r"\b(?:she|he)(?:['’]s|\s+(?:is|has|had|was|will|can|could|would|needs?|wants?|qualified|started))\b"
     r"|\b(?:can|could|does|did|is|has|should|would|will)\s+(?:she|he)\b"
-    r"|\b(?:my|our)\s+(?:colleague|co-?worker|report|staff member|team member|supervisee|friend|student)\b"
+    r"|\b(?:my|our)\s+(?:colleague|co-?worker|report|staff member|team member|supervisee|friend|student|mate|pal|"
+    r"buddy|bestie)\b"
     r"|\bone of my (?:team|staff|reports|workers)\b"
     r"|\b(?!(?:it|that|this|there|what|who|where|how|here|he|she|everyone|someone|nobody|one|time|level)['’]s\b)"
     r"[a-z]+['’]s\s+been\b", re.I)
@@ -144,7 +146,7 @@ _SAVING = re.compile(
     r"|\b(?:is|are|was|were)\s+my\s+(?:answers|self[- ]?assessments?|assessments?|check[- ]?ins?|progress)\s+"
     r"(?:saved|kept|stored|lost)\b|\b(?:need|have) to save\b|\bhow do i save\b"
     r"|\bcan i (?:finish|complete|carry on with|come back to|continue) (?:it|this|my (?:self[- ]?)?assessment|the "
-    r"(?:self[- ]?)?assessment) later\b", re.I)
+    r"(?:self[- ]?)?assessment) later\b|^\s*is (?:this|it) (?:saved|being saved)\s*\??\s*$", re.I)
 # "when's my next supervision?", "next supervision date?", "my supervision date"
 _WHEN_SUPERVISION = re.compile(r"\bwhen(?:'s|s| is| was| will be)\s+(?:my|our)\s+(?:next\s+)?supervision"
                                r"(?:\s+(?:date|meeting|session))?\s*[?.!]*\s*$|"
@@ -165,6 +167,8 @@ _NO_SUPERVISION_REMINDER = re.compile(
 _SAVE_THAT = re.compile(r"^\s*(?:(?:ok(?:ay)?|yes|yeah|yep|sure|please|pls|go on)[,.!]?\s+)*(?:please\s+)?save"
                         r"(?:\s+(?:that|it|this|them|my level|that for me|it for me|it please|that please))?"
                         r"\s*[.!]*\s*$", re.I)
+_A_TASK = re.compile(r"\bto\s+(?!\d|(?:the\s+)?(?:start|end|beginning|middle)\b|(?:" + MONTH_WORD + r")\b)[a-z]+\b",
+                     re.I)
 _SNOOZE_NOT = re.compile(r"\b(?:what|how|who|which|where|why|whether)\b|^\s*again\s*\?", re.I)
 # an answer to "Until when shall I snooze your reminders?": "2 weeks", "till the new year", "monday", "5 Jan"
 _UNTIL_ALONE = re.compile(r"(?!.*\b(?:no|not|don'?t|dont|never|actually|what|when|how|why|i'?m|i am|leave|ago)\b)"
@@ -468,6 +472,8 @@ _DIALOG_WORD_ALONE = re.compile(r"^\s*(?:skip(?: (?:it|this|note|category))?|bac
 # "hi, ...", "hiya im sw2b since feb 2025", "morning! who's ready?": a greeting before the message itself
 _GREETING_LEAD = re.compile(r"^\s*(?:hi|hiya|hello|hey|heya|morning|afternoon|good (?:morning|afternoon|evening))"
                             r"(?: there| bot| careerbot| all)?\s*[,!.:;-]*\s+(?=\S+\s+\S)", re.I)
+_ACK_LEAD = re.compile(r"^\s*(?:ok(?:ay)?|k+|right|fair enough|cool|sound|great|thanks|cheers|ta|lovely)"
+                       r"(?:\s*[,.!]+\s*|\s+)(?:but\s+|and\s+|so\s+|then\s+)?(?=\S+\s+\S)", re.I)
 _HELP = re.compile(r"^\s*(?:/career\s*)?(?:help|hi|hello|hey|start|menu|\?|what can you do\??)\s*[.!?]*\s*$", re.I)
 
 # "I've just started, what now?", "I'm new here": where to begin
@@ -758,7 +764,8 @@ class Router:
             elif replies is not None:
                 return replies
         # "whos my manager", "whats a BIA"; "hiya, im sw2b since feb 2025" is the statement, the greeting aside
-        replies = self._route(msg, person, in_full(_GREETING_LEAD.sub("", text, count=1)), action)
+        text = _ACK_LEAD.sub("", _GREETING_LEAD.sub("", text, count=1), count=1)  # "ok what about C", "fair enough
+        replies = self._route(msg, person, in_full(text), action)                 # but why 18?"
         if aside and not any(r.status == "dialog" for r in replies):  # not when it opened a dialog of its own
             replies += aside
         return replies
@@ -849,7 +856,8 @@ class Router:
             reply = self._set_level(msg, person, m.group("code"), when)
             if reply is not None:
                 return reply
-        m = _MY_LEVEL_IS.match(stated)
+        m = _MY_LEVEL_IS.match(stated) or (  # "sorry i meant sw2b": a correction's lead, then a level alone
+            re.fullmatch(rf"\s*(?:an?\s+)?(?P<code>{_CODE})\s*[.!]?\s*", stated, re.I) if stated != text else None)
         if m and re.fullmatch(r"[23]\s*-?\s*[abc]", m.group("code"), re.I) and re.search(
                 r"\b(?:on|at)\s+[23]\s*-?\s*[abc]\b", stated, re.I):
             m = None  # "i'm on 3b": a ward or a team as often as a level; "I'm 3b", "im a 2b" are levels
@@ -874,6 +882,10 @@ class Router:
                              "nobody else can read them. Send me a direct message and say it again.")]
         if m and _SNOOZE_NOT.search(m.group("rest")):
             m = None  # "remind me again what PCF stands for", "could you remind me on what date I started": asked
+        if m and _A_TASK.search(m.group("rest")):  # "remind me next week to bring my certificates"
+            return [_clarify("I can't set reminders for things of your own.",
+                             "I only send reminders about your time in level and before your supervision (a check-in "
+                             "sets that one). Your reminders are unchanged: “my reminders” lists them.")]
         if m or until_asked and _UNTIL_ALONE.fullmatch(text) and (
                 names_a_day(text) or parse_date(text, today=self._today(person)) is not None
                 or parse_snooze(f"snooze {text}", self._today(person)) is not None):

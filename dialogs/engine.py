@@ -130,7 +130,8 @@ def _about_framework(text: str) -> bool:
 # that takes any words: asked, not written as evidence ("what I did was chair…", "how I handled…" are notes)
 _ASKED = re.compile(
     r"(?:(?:hang on|hold on|wait|sorry|quick question|actually|btw|oh|before that|just)[,.!:;-]*\s+)*"
-    r"(?:what(?:'s| is| are| do| does| about| happens)|whats|what's the difference|how (?:do|does|long|many|much|can|"
+    r"(?:what(?:'s| is| are| do| does| about| happens| counts)|whats|what's the difference|"
+    r"how (?:do|does|long|many|much|can|"
     r"would|is)|why (?:is|are|do|does|did|would|can|can't|isn't)|when (?:do|does|can|will|is|am|could|would)|"
     r"which (?:one|level) (?:is|are|do|does|should)|"
     r"(?:can|could) i (?:go|apply|be|become|get|skip|move|progress|count|use)|"
@@ -148,6 +149,13 @@ def _about_level(state: dict[str, Any]) -> str | None:
 # "no, keep my data", "never mind", "forget it": not the new one, so the open one carries on
 _KEEP_OLD = re.compile(r"(?!.*\b(?:start|new|fresh|bin|drop|abandon|bother|scrap|ditch|need to)\b)"
                        r"\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|leave it|not now)\b", re.I)
+# "can you give me an example", "how do i word this", "what should i write": help with the step itself
+_STEP_HELP = re.compile(r"(?:can you |could you )?(?:give me |show me )?(?:an? )?example\b|how (?:do|should|would) i "
+                        r"(?:word|phrase|write|put) (?:this|it|that)\b|what (?:should|do|can) i (?:write|put|say)"
+                        r"(?: here)?\s*\??$")
+# "is this saved", "can I finish it later": about the dialog itself, answered by the router
+_ABOUT_THE_DIALOG = re.compile(r"(?:is (?:this|it) (?:saved|being saved)|can i (?:finish|complete|carry on with|come "
+                               r"back to) (?:it|this) later)\s*\??$")
 _KEEP_AS_ANSWER = re.compile(r"\s*(?:note|my note|answer|my answer)\s*:\s*", re.I)
 # Questions about careerbot itself (privacy, reminders, what it does) asked at a step: answered, never kept
 _ABOUT_CAREERBOT = re.compile(
@@ -504,7 +512,9 @@ class DialogRunner:
         dialog command ("assess me", "prepare for supervision") is not saved. None: the text is the answer."""
         s = tidy(text)
         marked = s.endswith("?") and (len(s.split()) >= 3 or looks_like_request(s.rstrip("?")))
-        if (marked or _ASKED.match(s)) and _about_framework(text):
+        if _STEP_HELP.match(s):  # "can you give me an example", "how do i word this": the step's help, kept nothing
+            return self._hint(ctx, flow, state, flow.help_text(ctx, state).strip(), caught=True)
+        if _ABOUT_THE_DIALOG.match(s) or (marked or _ASKED.match(s)) and _about_framework(text):
             where = self._where(ctx, flow, state)
             again = ("send it again without the question mark" if marked else
                      "send it again with “note:” in front")

@@ -851,7 +851,8 @@ _RATING_LEAD = re.compile(r"\s*(?:met|partly|partially|mostly|not yet|not met|no
                           r"(?:\s+(?:tbh|really|honestly|to be honest|i think|i guess|i'?d say|probably|so far))?"
                           r"\s*[:\-–—,]", re.I)
 # "sure", "ok" at the note step: an acknowledgement, not evidence of anything
-_ACKNOWLEDGED = re.compile(r"\s*(?:sure|ok(?:ay)?|k|fine|cool|right|alright|all right|great|thanks|ta)\s*[.!]*\s*",
+_ACKNOWLEDGED = re.compile(r"\s*(?:sure|ok(?:ay)?|k+|fine|cool|right|alright|all right|great|thanks|ta|sound|brill|"
+                           r"noted)\s*[.!]*\s*",
                            re.I)
 
 

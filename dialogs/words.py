@@ -67,7 +67,7 @@ RATING_ORDER = ("met", "partly", "not_yet", "not_sure")
 YES_NO: dict[str, tuple[str, ...]] = {
     "yes": ("yes", "y", "yep", "yup", "yeah", "yea", "ok", "okay", "sure", "confirm", "go ahead", "do it",
             "correct", "that's right", "thats right", "right", "please do", "yes please", "👍", "✅", "yes do it",
-            "of course"),
+            "of course", "save it", "save that", "ok save that", "ok save it", "yes save it", "go on", "go on then"),
     "no": ("no", "n", "nope", "nah", "don't", "dont", "do not", "wrong", "that's wrong", "no thanks",
            "no thank you", "not right", "👎", "❌", "leave it"),
 }

@@ -686,3 +686,16 @@ def test_a_question_about_this_level_in_a_self_assessment_is_about_its_level(sto
     replies = say("what counts as evidence for this?")
     assert replies[0].title.startswith("Evidence for SW3A")
     assert "Add a note of your evidence" in _text(replies[-1:])
+
+
+@pytest.mark.parametrize("said", ["what counts as evidence for this", "can you give me an example",
+                                  "how do i word this", "is this saved", "sound"])
+def test_questions_and_acknowledgements_at_the_note_are_not_kept_as_evidence(store, knowledge, clock, said):
+    say = _router(store, knowledge, clock)
+    say("self-assessment for SW2C")
+    say("met")
+    say(said)
+    key = Incoming(channel="console", user_id="u3", conversation_id="console").conversation_key
+    state = store.load_dialog(key)[0]
+    uid = state["data"]["items"][0]["uid"]
+    assert state["data"]["phase"] == "note" and "evidence" not in state["data"]["answers"][uid]

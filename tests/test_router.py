@@ -2510,3 +2510,41 @@ def test_the_digest_explained_in_a_channel_and_how_long_a_self_assessment_takes(
     chat = FakeChannel(services)
     chat.say("self-assessment for SW3B")
     assert "12 months at SW3A before SW3B" not in chat.say("how long will this take?")
+
+
+def test_a_reminder_for_ones_own_task_is_declined_and_changes_nothing(services):
+    chat = FakeChannel(services)
+    assert chat.say("remind me next week to bring my certificates").startswith(
+        "I can't set reminders for things of your own.")
+    assert services.store.get_person("u1").prefs.snoozed_until is None
+    assert "snoozed until 5 January 2027" in chat.say("snooze to 5 January")
+
+
+@pytest.mark.parametrize("said", ["I'm not SW2C, I'm SW2B", "sorry i meant sw2b", "wrong level, should be sw2b"])
+def test_more_corrections_of_a_level(services, said):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2C since March 2025")
+    chat.press("Yes")
+    assert chat.say(said).startswith("Since when have you been SW2B?")
+
+
+@pytest.mark.parametrize(("first", "then", "starts"), [
+    ("what do I need for SW3B?", "ok what about C", "What the framework asks for SW3C"),
+    ("evidence for SW3C", "fair enough but why 18?", "Where “18” comes from"),
+])
+def test_an_acknowledgement_before_a_follow_up_keeps_the_follow_up(services, first, then, starts):
+    chat = FakeChannel(services)
+    chat.say(first)
+    assert chat.say(then).startswith(starts)
+
+
+def test_a_plain_yes_in_other_words_confirms_a_level(services):
+    chat = FakeChannel(services)
+    chat.say("I'm SW2A since 1 May 2024")
+    assert chat.say("ok save that").startswith("Done: your level is SW2A")
+
+
+def test_my_mate_is_someone_else(services):
+    services.store.upsert_people([Person(id="u1", display_name="Raj", level_code="SW2A",
+                                         level_since=date(2025, 5, 26))])
+    assert "For you" not in FakeChannel(services).say("how long has my mate got left before SW2B")

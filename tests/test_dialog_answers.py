@@ -356,13 +356,20 @@ def test_a_question_without_its_question_mark_at_the_note_is_answered_not_kept(s
                                   "how I handled a complex safeguarding case at SW2B", "why I think so: my SW2C audit",
                                   "can I talk about the SW2C audit I did"])
 def test_a_note_that_opens_like_a_question_is_kept(store, knowledge, clock, said):
+    state, uid = _after_a_note(store, knowledge, clock, said)
+    assert state["data"]["answers"][uid]["evidence"] == said
+
+
+def _after_a_note(store, knowledge, clock, said):
+    """An SW2C self-assessment through the router, its first criterion rated Met, then ``said`` at the note:
+    the dialog's state and that criterion's uid."""
     say = _router(store, knowledge, clock)
     say("self-assessment for SW2C")
     say("met")
     say(said)
-    key = Incoming(channel="console", user_id="u3", conversation_id="console").conversation_key
-    state = store.load_dialog(key)[0]
-    assert state["data"]["answers"][state["data"]["items"][0]["uid"]]["evidence"] == said
+    state = store.load_dialog(Incoming(channel="console", user_id="u3", conversation_id="console")
+                              .conversation_key)[0]
+    return state, state["data"]["items"][0]["uid"]
 
 
 @pytest.mark.parametrize("said", ["no, keep my data", "never mind", "forget it", "nah"])
@@ -691,11 +698,5 @@ def test_a_question_about_this_level_in_a_self_assessment_is_about_its_level(sto
 @pytest.mark.parametrize("said", ["what counts as evidence for this", "can you give me an example",
                                   "how do i word this", "is this saved", "sound"])
 def test_questions_and_acknowledgements_at_the_note_are_not_kept_as_evidence(store, knowledge, clock, said):
-    say = _router(store, knowledge, clock)
-    say("self-assessment for SW2C")
-    say("met")
-    say(said)
-    key = Incoming(channel="console", user_id="u3", conversation_id="console").conversation_key
-    state = store.load_dialog(key)[0]
-    uid = state["data"]["items"][0]["uid"]
+    state, uid = _after_a_note(store, knowledge, clock, said)
     assert state["data"]["phase"] == "note" and "evidence" not in state["data"]["answers"][uid]

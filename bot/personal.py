@@ -120,7 +120,7 @@ class PersonView:
         """'What do I still need?': the person's next level, from their latest self-assessment for it when they
         have one (its gaps), otherwise what the framework asks for that level, with their time in level."""
         from dialogs.base import completed, start_choice
-        from dialogs.self_assessment import GAP_RATINGS, counts_text, rating_label, split_code, target_code
+        from dialogs.self_assessment import GAP_RATINGS, counts_text, split_code, target_code
 
         nxt = self.next_code(person.level_code) if person.level_code else None
         blocks: list[Block] = []
@@ -140,16 +140,17 @@ class PersonView:
             return reply
         blocks += [b for b in [self.milestone_block(person, short=True)] if b]
         wanted = split_code(self.k, nxt)
-        records = [r for r in done if split_code(self.k, (r.get("data") or {}).get("target")) == wanted]
+        def for_next(r: dict[str, Any]) -> bool:
+            return split_code(self.k, (r.get("data") or {}).get("target")) == wanted
+
+        records = [r for r in done if for_next(r)]
         sources: list[str] = []
         if records:
             data = records[0]["data"]
             gaps = [i for i in data.get("items") or [] if i.get("rating") in GAP_RATINGS]
             when = _record_date(data)
             heading = "From your self-assessment" + (f" on {when}" if when else "")
-            lines = [f"{rating_label(i['rating'])}: {i['text']}" for i in gaps]
-            if len(lines) > 15:
-                lines = lines[:15] + [f"…and {len(lines) - 15} more (all of them are in the supervision pack)"]
+            lines = _gap_lines(gaps, 15)
             blocks.append(Block(title=heading, text=counts_text(data.get("counts") or {}) + ".",
                                 bullets=lines or ["You rated none of the criteria as a gap."]))
             unrated = (data.get("counts") or {}).get("unanswered", 0) + (data.get("counts") or {}).get("skipped", 0)
@@ -161,7 +162,7 @@ class PersonView:
         else:
             asked = self.engine.answer(f"what do I need for {nxt}")
             unfinished = any((r.get("data") or {}).get("status") in ("paused", "expired")
-                             and split_code(self.k, (r.get("data") or {}).get("target")) == wanted for r in everything)
+                             and for_next(r) for r in everything)
             blocks.append(Block(text=(
                 f"Your self-assessment for {nxt} isn't finished yet: once it is, I'll show which criteria you still "
                 f"need. Until then, here is what {nxt} asks for.") if unfinished else (
@@ -317,16 +318,14 @@ class PersonView:
     def _shared_gaps(shared: list[dict]) -> Block | None:
         """The gaps in the latest finished self-assessment a report shared: what supervision might focus on."""
         from dialogs.base import completed
-        from dialogs.self_assessment import GAP_RATINGS, rating_label, target_code
+        from dialogs.self_assessment import GAP_RATINGS, target_code
 
         done = completed([r for r in shared if r.get("kind") == "assessment"])
         if not done:
             return None
         data = done[0].get("data") or {}
         gaps = [i for i in data.get("items") or [] if i.get("rating") in GAP_RATINGS]
-        lines = [f"{rating_label(i['rating'])}: {i['text']}" for i in gaps[:10]]
-        if len(gaps) > 10:
-            lines.append(f"…and {len(gaps) - 10} more (all of them are in the supervision pack)")
+        lines = _gap_lines(gaps, 10)
         when = _record_date(data)
         return Block(title=f"Gaps in the self-assessment for {target_code(data)}" + (f" of {when}" if when else ""),
                      bullets=lines or ["None: every criterion was rated Met."])
@@ -712,6 +711,16 @@ def _snoozed_until(person: Person, today: date) -> date | None:
     """The day reminders resume, while a snooze is still running."""
     until = person.prefs.snoozed_until
     return until if until and until > today else None
+
+
+def _gap_lines(gaps: list[dict[str, Any]], most: int) -> list[str]:
+    """A self-assessment's gaps as "Partly: <criterion>" lines, the first ``most`` of them and a count of the rest."""
+    from dialogs.self_assessment import rating_label
+
+    lines = [f"{rating_label(i['rating'])}: {i['text']}" for i in gaps[:most]]
+    if len(gaps) > most:
+        lines.append(f"…and {len(gaps) - most} more (all of them are in the supervision pack)")
+    return lines
 
 
 def _record_summary(data: dict[str, Any]) -> tuple[str, str, str]:

@@ -18,7 +18,7 @@ from bot.conversation import Aside, Attachment, Block, Choice, HomeSummary, Inco
 from bot.dates import COUNT, MONTH_ALONE, MONTH_WORD, format_uk, in_year_of, names_a_day, parse_date, shift
 from bot.knowledge.model import Knowledge
 from bot.personal import REPORT_ACTION, PersonView, names_of
-from bot.reminders import parse_snooze
+from bot.reminders import WEEKDAYS, parse_snooze
 from bot.storage.base import Person, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -626,6 +626,28 @@ _SMALL_TALK = ((_THANKS, _welcome), (_LONE_YES_NO, _not_waiting), (_DIALOG_WORD_
                (_BYE, _goodbye), (_HUMAN, _human), (_MISSED, _missed), (_SHORTER, _shorter),
                (_NEVER_MIND, _no_problem))
 
+class _Memory:
+    """What a conversation said or was asked a moment ago, in this process only: each entry lasts
+    FOLLOW_UP_SECONDS, and only the newest FOLLOW_UP_CONVERSATIONS conversations are kept. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (value, time.monotonic())
+            self._items.move_to_end(key)
+            while len(self._items) > FOLLOW_UP_CONVERSATIONS:
+                self._items.popitem(last=False)
+
+    def get(self, key: str, *, take: bool = False) -> Any:
+        """The value kept for ``key`` if it is still fresh, else None; ``take`` forgets it as well."""
+        with self._lock:
+            entry = self._items.pop(key, None) if take else self._items.get(key)
+        return entry[0] if entry is not None and time.monotonic() - entry[1] <= FOLLOW_UP_SECONDS else None
+
+
 class Router:
     """The core's single entry point for every channel. Thread-safe; channels call handle() per message."""
 
@@ -638,15 +660,14 @@ class Router:
         self.dialogs = dialogs
         self.clock = clock or (lambda: datetime.now(UTC))
         self.people = PersonView(knowledge=knowledge, engine=engine, store=store, today=self._today)
-        self._recent: OrderedDict[str, tuple[tuple[str | None, str | None, str | None, str | None], float]] = (
-            OrderedDict())
+        # what the last answer was about (role, level, topic, variant): "what about C?" leans on it
+        self._recent = _Memory()
         # the start someone stated in a question ("I've been SW2A for 18 months"), so "when then?" still knows it
-        self._stated: OrderedDict[str, tuple[str, date, float]] = OrderedDict()
+        self._stated = _Memory()
         # the conversations just asked "Until when shall I snooze your reminders?": a typed "2 weeks" answers it
-        self._asked_until: OrderedDict[str, float] = OrderedDict()
+        self._asked_until = _Memory()
         # the level and start last offered to save ("Save SW2A since 26 May 2025"): "ok save that" presses it
-        self._offered_save: OrderedDict[str, tuple[dict[str, str], float]] = OrderedDict()
-        self._recent_lock = threading.Lock()
+        self._offered_save = _Memory()
 
     # ------------------------------------------------------------------------------------------
     def handle(self, msg: Incoming) -> list[Reply]:
@@ -773,11 +794,10 @@ class Router:
     def _route(self, msg: Incoming, person: Person, text: str, action: Any) -> list[Reply]:
         """A message that no dialog is waiting for: start a dialog, change a setting, or answer it."""
         until_asked = self._until_asked(msg.conversation_key)  # the last reply asked until when to snooze
-        with self._recent_lock:
-            offered = self._offered_save.pop(msg.conversation_key, None)  # the last reply offered to save a level
+        offered = self._offered_save.get(msg.conversation_key, take=True)  # the last reply offered to save a level
         if text and _SAVE_THAT.match(text) and self.dialogs is not None:
-            if offered and time.monotonic() - offered[1] <= FOLLOW_UP_SECONDS:
-                return self.dialogs.start("set_level", msg=msg, person=person, args=dict(offered[0]))
+            if offered:
+                return self.dialogs.start("set_level", msg=msg, person=person, args=dict(offered))
             return [_clarify("There's nothing for me to save just now.",
                              "To record your level, tell me it and when you started, for example “I'm SW2B since "
                              "March 2025”.")]
@@ -787,14 +807,14 @@ class Router:
         if text and self.dialogs is not None and _SAVING.search(text):  # "is my self-assessment saved?"
             return [self._with_paused(self._saving_help(), msg, person)]
         moved = _SUPERVISION_MOVED.search(text) if text else None
-        if text and self.dialogs is not None and (moved or _WHEN_SUPERVISION.search(text)
-                                                  or _NO_SUPERVISION_REMINDER.search(text)):
+        no_reminder = bool(text) and bool(_NO_SUPERVISION_REMINDER.search(text))
+        if text and self.dialogs is not None and (moved or no_reminder or _WHEN_SUPERVISION.search(text)):
             if not msg.is_direct:
                 return [_kept_private("Your supervision dates")]
             if moved:  # "my supervision moved to 5th jan"
                 when = parse_date(moved.group("when"), today=self._today(person), after_today=True)
                 return [self.people.change_supervision(person, when=when)]
-            if _NO_SUPERVISION_REMINDER.search(text):  # "cancel my supervision reminder"
+            if no_reminder:  # "cancel my supervision reminder"
                 return [self.people.change_supervision(person, no_reminder=True)]
             return [self.people.next_supervision(person)]  # "when's my next supervision?"
         if self.dialogs is not None:
@@ -891,10 +911,7 @@ class Router:
                 or parse_snooze(f"snooze {text}", self._today(person)) is not None):
             reply = self._snooze(person, m.group("rest") if m else text)  # "2 weeks", said to "until when?"
             if reply.title.startswith("Until when"):
-                with self._recent_lock:
-                    self._asked_until[msg.conversation_key] = time.monotonic()
-                    while len(self._asked_until) > FOLLOW_UP_CONVERSATIONS:
-                        self._asked_until.popitem(last=False)
+                self._asked_until.put(msg.conversation_key, True)
             return [reply]
         if _REMIND_SOMEONE.search(text):  # "can you remind Raj to do his self-assessment?"
             return [_clarify("I can't send messages on anyone's behalf.",
@@ -1022,10 +1039,7 @@ class Router:
                 offer = {"level_code": code, "since": since.isoformat()}
                 reply.choices.insert(0, start_choice(f"Save {code} since {format_uk(since)}", "set_level", offer))
                 if key:  # "ok save that", typed: the same as the button
-                    with self._recent_lock:
-                        self._offered_save[key] = (offer, time.monotonic())
-                        while len(self._offered_save) > FOLLOW_UP_CONVERSATIONS:
-                            self._offered_save.popitem(last=False)
+                    self._offered_save.put(key, offer)
         # A time-in-level answer about the person's own next step gets their own date too.
         elif (reply.meta.get("topic") in ("time_in_level", "next_step") and role and person.level_since
                 and reply.meta.get("role") == role and reply.meta.get("level") == self.k.next_level(role, level)):
@@ -1073,11 +1087,7 @@ class Router:
         if since is None or since > today:
             return None
         if key:
-            with self._recent_lock:
-                self._stated[key] = (code, since, time.monotonic())
-                self._stated.move_to_end(key)
-                while len(self._stated) > FOLLOW_UP_CONVERSATIONS:
-                    self._stated.popitem(last=False)
+            self._stated.put(key, (code, since))
         from bot.milestones import assess
 
         result = assess(self.k, level_code=code, since=since, today=today)
@@ -1085,34 +1095,22 @@ class Router:
 
     def _said_since(self, key: str | None, code: str) -> date | None:
         """The start at ``code`` this conversation stated recently, if it did."""
-        with self._recent_lock:
-            entry = self._stated.get(key) if key else None
-        if entry is None or entry[0] != code or time.monotonic() - entry[2] > FOLLOW_UP_SECONDS:
-            return None
-        return entry[1]
+        entry = self._stated.get(key) if key else None
+        return entry[1] if entry is not None and entry[0] == code else None
 
     def _until_asked(self, key: str) -> bool:
         """Whether this conversation's last reply asked until when to snooze (in memory, as follow-ups are)."""
-        with self._recent_lock:
-            at = self._asked_until.pop(key, None)
-        return at is not None and time.monotonic() - at <= FOLLOW_UP_SECONDS
+        return bool(self._asked_until.get(key, take=True))
 
     def _last_answer(self, key: str | None) -> tuple[str | None, str | None, str | None, str | None]:
         """What this conversation's last answer was about, if it was recent: follow-ups ("what about C?") lean on
         it. Kept in memory only: after a restart, or on another replica, a follow-up is read on its own (and
         the person's recorded level still fills gaps), which costs a clarifying question, never a wrong answer."""
-        with self._recent_lock:
-            entry = self._recent.get(key) if key else None
-        if entry is None or time.monotonic() - entry[1] > FOLLOW_UP_SECONDS:
-            return None, None, None, None
-        return entry[0]
+        entry = self._recent.get(key) if key else None
+        return entry if entry is not None else (None, None, None, None)
 
     def _remember_answer(self, key: str, about: tuple[str | None, str | None, str | None, str | None]) -> None:
-        with self._recent_lock:
-            self._recent[key] = (about, time.monotonic())
-            self._recent.move_to_end(key)
-            while len(self._recent) > FOLLOW_UP_CONVERSATIONS:
-                self._recent.popitem(last=False)
+        self._recent.put(key, about)
 
     def welcome(self, *, personal: bool) -> Reply:
         """What careerbot says when it is added to a chat: what it can do, and how to use it there."""
@@ -1380,7 +1378,7 @@ class Router:
                              Choice("Resume reminders", {"action": "reminders", "what": "opt_in"}))
         else:
             state, switch = "on", Choice("Stop reminders", {"action": "reminders", "what": "opt_out"})
-        day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[self.digest_weekday % 7]
+        day = WEEKDAYS[self.digest_weekday % 7]
         return Reply(title=f"Your weekly team digest is {state}.",
                      blocks=[Block(text=f"It comes on {day}s in your working hours, when there is something to tell: "
                                         f"who could become eligible in the next {prefs.heads_up_weeks} weeks, who "

@@ -365,7 +365,7 @@ def markdown_blocks(md: str) -> list[Block]:
                 continue  # the document's title: the reply's own title says it
             flush()
             current.title = _md_plain(m.group(1))
-        elif m := re.match(r"\s+- Note: (.*)$", line) or re.match(r"- Note: (.*)$", line):
+        elif m := re.match(r"\s*- Note: (.*)$", line):
             current.notes.append(_md_plain(m.group(1)))
         elif m := re.match(r"(?:- |\d+\. )(.*)$", line):
             current.bullets.append(_md_plain(m.group(1)))
